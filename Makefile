@@ -1,0 +1,92 @@
+# One-command set-up: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run install install-dev system-deps assets migrate seed test lint format bench worker clean regen-migration
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Vendored front-end files (jsQR for the scanner, axe-core for the accessibility tests),
+# installed from the npm registry and copied into static/ — never loaded from a CDN.
+assets: static/js/vendor/.stamp
+
+static/js/vendor/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/js/vendor
+	cp node_modules/jsqr/dist/jsQR.js static/js/vendor/jsQR.js
+	cp node_modules/jsqr/LICENSE static/js/vendor/jsQR.LICENSE
+	cp node_modules/axe-core/axe.min.js static/js/vendor/axe.min.js
+	cp node_modules/axe-core/LICENSE static/js/vendor/axe.LICENSE
+	touch $@
+
+# Debian packages the tests need: Chromium (Playwright drives it), zbar (QR decoding),
+# poppler (PDF to image) and fonts covering the EU languages.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo
+
+run: assets seed
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install-dev system-deps assets
+	$(BIN)/pytest -n auto -q $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check conference tests bench wsgi.py
+	$(BIN)/ruff format --check conference tests bench wsgi.py
+
+format: install-dev
+	$(BIN)/ruff format conference tests bench wsgi.py
+	$(BIN)/ruff check --fix conference tests bench wsgi.py
+
+bench: install-dev system-deps
+	$(BIN)/python -m bench
+
+worker: install
+	$(BIN)/flask jobs worker
+
+# Development only, while no database has been deployed: rebuild the initial migration
+# from the models. After the first deployment, add new revisions with `flask db migrate`.
+regen-migration: install
+	rm -f /tmp/regen-migration.db migrations/versions/0001_initial_schema.py
+	DATABASE_URL=sqlite:////tmp/regen-migration.db $(BIN)/flask db revision --autogenerate --rev-id 0001 -m "initial schema" >/dev/null
+	rm -f /tmp/regen-migration.db
+
+clean:
+	rm -rf $(VENV) node_modules static/js/vendor .pytest_cache

@@ -1,0 +1,39 @@
+"""Accounts: sign-up, login, profile, roles and API tokens."""
+
+from flask import Blueprint, request
+
+from conference.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from conference.accounts.models import User
+
+    raw_id, _, session_token = user_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not session_token or user.session_token != session_token:
+        return None
+    return user
+
+
+@login_manager.request_loader
+def load_user_from_bearer(req):
+    """API callers authenticate with ``Authorization: Bearer <token>``."""
+    from conference.accounts.services import user_for_token
+
+    header = req.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return user_for_token(value.strip())
+
+
+def is_bearer_request() -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+from conference.accounts import views  # noqa: E402,F401

@@ -1,0 +1,20 @@
+"""The JSON API under /api/v1, described by the OpenAPI document at /api/v1/openapi.json."""
+
+from flask import Blueprint, request
+
+from conference.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def protect_cookie_writes():
+    """Bearer-token calls need no CSRF token; calls riding on a session cookie do."""
+    from conference.accounts import is_bearer_request
+
+    if request.method not in {"GET", "HEAD", "OPTIONS"} and not is_bearer_request():
+        csrf.protect()
+
+
+from conference.api import editions, openapi  # noqa: E402,F401

@@ -1,0 +1,44 @@
+"""The OpenAPI 3 document, assembled from each API module's OPENAPI_PATHS/OPENAPI_SCHEMAS."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import current_app, jsonify
+
+from conference.api import bp
+from conference.api.common import ERROR_SCHEMA
+
+# Every module that adds endpoints under /api/v1 is listed here, so the document stays complete.
+API_MODULES = ["conference.api.editions"]
+
+
+def build_spec() -> dict:
+    paths: dict = {}
+    schemas: dict = {"Error": ERROR_SCHEMA}
+    for name in API_MODULES:
+        module = importlib.import_module(name)
+        paths.update(getattr(module, "OPENAPI_PATHS", {}))
+        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "European Flagship Conference on Research Security API",
+            "version": "1.0.0",
+            "description": "Authenticate with `Authorization: Bearer <token>` (create tokens on "
+            "your account page or with `flask tokens create`). Errors are "
+            '`{"error": {"code": …, "message": …}}`.',
+        },
+        "servers": [{"url": current_app.config["BASE_URL"] + "/api/v1"}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{}, {"bearer": []}],
+        "paths": paths,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(build_spec())

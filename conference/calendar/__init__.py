@@ -1,0 +1,5 @@
+"""Calendar feeds (.ics) and schedule exports (schedule.json, schedule.xml)."""
+
+from flask import Blueprint
+
+bp = Blueprint("calendar", __name__)

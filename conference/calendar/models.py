@@ -1,0 +1,28 @@
+"""Secret personal calendar-feed tokens.
+
+The token is derived as HMAC(SECRET_KEY, user id + nonce), so the page can show the link again
+while the database only holds its SHA-256 hash; regenerating draws a new nonce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.db import UTCDateTime, utcnow
+from conference.extensions import db
+
+
+class CalendarToken(db.Model):
+    __tablename__ = "calendar_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    nonce: so.Mapped[str] = so.mapped_column(sa.String(64))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())

@@ -1,0 +1,5 @@
+"""Check-in at the venue and session doors, and the staff scanner."""
+
+from flask import Blueprint
+
+bp = Blueprint("checkin", __name__)

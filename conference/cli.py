@@ -1,0 +1,192 @@
+"""CLI commands that span areas: seed-demo, create-admin, roles, tokens, mail, jobs."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from conference.errors import DomainError
+from conference.extensions import db
+
+# Areas' own command groups (each module exposes ``cli``, an AppGroup).
+AREA_CLIS: list[str] = []
+
+
+def _fail(exc: Exception):
+    raise click.ClickException(str(exc))
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(roles_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(jobs_cli)
+    for path in AREA_CLIS:
+        app.cli.add_command(importlib.import_module(path).cli)
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Create the demo editions, accounts and data (idempotent) and print the logins."""
+    from conference.demo import DEMO_ACCOUNTS, seed_demo
+
+    demo = seed_demo()
+    click.echo("Demo data ready. Log in at http://127.0.0.1:5000/login with:")
+    for email, _name, label, _role in DEMO_ACCOUNTS:
+        click.echo(f"  {label:<28} {email:<24} password: {demo.password}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Password for a new account (asked for when omitted).")
+def create_admin_command(email, password):
+    """Make EMAIL a site administrator (creating the account if needed)."""
+    from conference.accounts import services
+
+    user = services.find_user(email)
+    try:
+        if user is None:
+            if not password:
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            user = services.create_user(email, password, verified=True)
+        services.set_admin(user, True)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"{user.email} is a site administrator.")
+
+
+roles_cli = AppGroup("roles", help="Grant, revoke and list roles.")
+
+
+@roles_cli.command("grant")
+@click.argument("email")
+@click.argument("role")
+@click.option("--edition", "year", type=int, help="Edition year (not for 'admin').")
+def roles_grant(email, role, year):
+    """Grant ROLE (organiser, reviewer, chair, staff, admin) to EMAIL."""
+    from conference.accounts import services
+    from conference.editions.services import get_edition
+
+    try:
+        user = services.get_user_by_email(email)
+        if role.strip().lower() == "admin":
+            services.set_admin(user, True)
+        else:
+            if year is None:
+                raise DomainError("Give the edition with --edition YEAR.")
+            services.grant_role(user, get_edition(year), role)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"Granted {role} to {user.email}" + (f" for {year}." if year else "."))
+
+
+@roles_cli.command("revoke")
+@click.argument("email")
+@click.argument("role")
+@click.option("--edition", "year", type=int, help="Edition year (not for 'admin').")
+def roles_revoke(email, role, year):
+    """Revoke ROLE from EMAIL."""
+    from conference.accounts import services
+    from conference.editions.services import get_edition
+
+    try:
+        user = services.get_user_by_email(email)
+        if role.strip().lower() == "admin":
+            services.set_admin(user, False)
+        else:
+            if year is None:
+                raise DomainError("Give the edition with --edition YEAR.")
+            services.revoke_role(user, get_edition(year), role)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"Revoked {role} from {user.email}.")
+
+
+@roles_cli.command("list")
+@click.option("--edition", "year", type=int, help="Only this edition.")
+def roles_list(year):
+    """List role assignments."""
+    import sqlalchemy as sa
+
+    from conference.accounts.models import RoleAssignment, User
+    from conference.editions.models import Edition
+
+    stmt = (
+        sa.select(User.email, Edition.year, RoleAssignment.role)
+        .join(RoleAssignment.user)
+        .join(RoleAssignment.edition)
+        .order_by(Edition.year, RoleAssignment.role, User.email)
+    )
+    if year:
+        stmt = stmt.where(Edition.year == year)
+    for email in db.session.scalars(sa.select(User.email).where(User.is_admin.is_(True))):
+        click.echo(f"{email}\tadmin\t-")
+    for email, ed_year, role in db.session.execute(stmt):
+        click.echo(f"{email}\t{role}\t{ed_year}")
+
+
+tokens_cli = AppGroup("tokens", help="Personal API tokens.")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="A name to recognise the token by.")
+def tokens_create(email, name):
+    """Create an API token for EMAIL and print it (shown once)."""
+    from conference.accounts import services
+
+    try:
+        user = services.get_user_by_email(email)
+        _token, plain = services.create_api_token(user, name)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(plain)
+
+
+mail_cli = AppGroup("mail", help="The mail outbox.")
+
+
+@mail_cli.command("send-pending")
+@click.option("--include-failed", is_flag=True, help="Also retry messages marked failed.")
+def mail_send_pending(include_failed):
+    """Send the mail waiting in the outbox."""
+    from conference.mail import send_pending
+
+    total_sent = total_failed = 0
+    while True:
+        sent, failed = send_pending(include_failed=include_failed)
+        total_sent += sent
+        total_failed += failed
+        if sent == 0 or failed:
+            break
+    click.echo(f"sent {total_sent}, failed {total_failed}")
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker(burst):
+    """Run a worker for the background queue (needs REDIS_URL)."""
+    from rq import Queue, Worker
+
+    from conference.jobs import QUEUE_NAME, redis_connection
+
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
+    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)

@@ -1,0 +1,108 @@
+"""Editions of the conference and their per-edition mail templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.db import TimestampMixin, UTCDateTime, utcnow
+from conference.extensions import db
+
+
+class EditionState(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class Edition(TimestampMixin, db.Model):
+    __tablename__ = "editions"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        sa.CheckConstraint("year >= 2000 AND year <= 2200", name="year_range"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    acronym: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    venue: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    address: so.Mapped[str] = so.mapped_column(sa.String(400), default="")
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/Brussels")
+    start_date: so.Mapped[dt.date] = so.mapped_column(sa.Date())
+    end_date: so.Mapped[dt.date] = so.mapped_column(sa.Date())
+    state: so.Mapped[str] = so.mapped_column(sa.String(20), default=EditionState.DRAFT)
+    # Overall number of accredited attendees allowed; None means no limit.
+    capacity: so.Mapped[int | None] = so.mapped_column()
+    registration_opens_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    registration_closes_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    cfp_opens_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    cfp_closes_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    cfp_guidance: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    review_deadline: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    reviewers_per_submission: so.Mapped[int] = so.mapped_column(default=3)
+    review_guidance: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    badge_footer: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    badge_show_country: so.Mapped[bool] = so.mapped_column(default=True)
+    badge_show_organisation: so.Mapped[bool] = so.mapped_column(default=True)
+    # Moved forward on every programme change; feeds derive their ETag from it.
+    programme_changed_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    cloned_from_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="SET NULL")
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.state == EditionState.ARCHIVED
+
+    def local(self, moment: dt.datetime | None) -> dt.datetime | None:
+        """``moment`` (aware UTC) in the edition's time zone."""
+        return moment.astimezone(self.tz) if moment is not None else None
+
+    def registration_open(self, now: dt.datetime | None = None) -> bool:
+        now = now or utcnow()
+        return (
+            self.state == EditionState.OPEN
+            and self.registration_opens_at is not None
+            and self.registration_closes_at is not None
+            and self.registration_opens_at <= now < self.registration_closes_at
+        )
+
+    def cfp_open(self, now: dt.datetime | None = None) -> bool:
+        now = now or utcnow()
+        return (
+            self.state == EditionState.OPEN
+            and self.cfp_opens_at is not None
+            and self.cfp_closes_at is not None
+            and self.cfp_opens_at <= now < self.cfp_closes_at
+        )
+
+    def __repr__(self) -> str:
+        return f"<Edition {self.year}>"
+
+
+class MailTemplate(db.Model):
+    """An organiser-editable mail template (rendered in a Jinja sandbox)."""
+
+    __tablename__ = "mail_templates"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    key: so.Mapped[str] = so.mapped_column(sa.String(60))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(200))
+    body: so.Mapped[str] = so.mapped_column(sa.Text())
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )

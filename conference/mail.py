@@ -1,0 +1,177 @@
+"""The outbox: every mail is queued in the database, then sent over SMTP.
+
+``queue`` adds a message to the current transaction, so a mail exists exactly when the change
+that caused it is committed. ``send_pending`` delivers what is due; a failure leaves the message
+in the outbox with a later retry time, so no mail is ever lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, g, render_template
+from jinja2 import TemplateNotFound
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from conference.db import UTCDateTime, utcnow
+from conference.extensions import db
+
+MAX_ATTEMPTS = 8
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="SET NULL"), index=True
+    )
+    to: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text_body: so.Mapped[str] = so.mapped_column(sa.Text())
+    html_body: so.Mapped[str | None] = so.mapped_column(sa.Text())
+    template: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    # pending → sent; after MAX_ATTEMPTS failures → failed (still retried on request).
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="pending")
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+
+
+def queue(to: str, template: str, subject: str, *, edition=None, **context) -> OutboxMessage:
+    """Render ``templates/mail/<template>.txt`` (and ``.html`` if present) into the outbox."""
+    context.setdefault("base_url", current_app.config["BASE_URL"])
+    context.setdefault("edition", edition)
+    text = render_template(f"mail/{template}.txt", subject=subject, **context)
+    try:
+        html = render_template(f"mail/{template}.html", subject=subject, **context)
+    except TemplateNotFound:
+        html = None
+    return queue_rendered(to, subject, text, html, edition=edition, template=template)
+
+
+def queue_rendered(
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    *,
+    edition=None,
+    template: str = "",
+) -> OutboxMessage:
+    """Queue an already rendered mail (for organiser-edited templates)."""
+    message = OutboxMessage(
+        edition_id=getattr(edition, "id", edition),
+        to=to,
+        subject=" ".join(subject.split())[:300],
+        text_body=text,
+        html_body=html,
+        template=template,
+    )
+    db.session.add(message)
+    g.setdefault("mail_queued", True)
+    return message
+
+
+_sandbox = ImmutableSandboxedEnvironment(autoescape=False)
+
+
+def render_sandboxed(source: str, **context) -> str:
+    """Render an organiser-edited template with no access to objects' internals.
+
+    Only plain values (strings, numbers, dicts of them) should be passed in ``context``.
+    """
+    return _sandbox.from_string(source).render(**context)
+
+
+def _smtp_send(messages: list[OutboxMessage]) -> dict[int, str]:
+    """Send ``messages`` over one SMTP connection; return {id: error} for failures."""
+    cfg = current_app.config
+    errors: dict[int, str] = {}
+    try:
+        smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+    except (OSError, smtplib.SMTPException) as exc:
+        return {m.id: f"connect: {exc}" for m in messages}
+    try:
+        if cfg["MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+        for message in messages:
+            email = EmailMessage()
+            email["From"] = cfg["MAIL_DEFAULT_SENDER"]
+            email["To"] = message.to
+            email["Subject"] = message.subject
+            email["Date"] = formatdate(localtime=False)
+            email["Message-ID"] = make_msgid(domain="conference")
+            email.set_content(message.text_body)
+            if message.html_body:
+                email.add_alternative(message.html_body, subtype="html")
+            try:
+                smtp.send_message(email)
+            except (OSError, smtplib.SMTPException) as exc:
+                errors[message.id] = str(exc)
+    except (OSError, smtplib.SMTPException) as exc:
+        for message in messages:
+            errors.setdefault(message.id, str(exc))
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
+    return errors
+
+
+def send_pending(limit: int = 200, include_failed: bool = False) -> tuple[int, int]:
+    """Send due messages; return (sent, failed). Safe to run from several workers at once."""
+    now = utcnow()
+    statuses = ["pending", "failed"] if include_failed else ["pending"]
+    stmt = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status.in_(statuses))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if not include_failed:
+        stmt = stmt.where(OutboxMessage.next_attempt_at <= now)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    messages = list(db.session.scalars(stmt))
+    if not messages:
+        db.session.rollback()
+        return 0, 0
+    errors = _smtp_send(messages)
+    sent = failed = 0
+    for message in messages:
+        message.attempts += 1
+        if message.id in errors:
+            failed += 1
+            message.last_error = errors[message.id][:2000]
+            delay = min(2**message.attempts * 30, 6 * 3600)
+            message.next_attempt_at = now + dt.timedelta(seconds=delay)
+            message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "pending"
+        else:
+            sent += 1
+            message.status = "sent"
+            message.sent_at = utcnow()
+            message.last_error = ""
+    db.session.commit()
+    return sent, failed
+
+
+def outbox_counts(edition_id: int | None = None) -> dict[str, int]:
+    """Counts per outbox status (for health pages and the dashboard)."""
+    stmt = sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    if edition_id is not None:
+        stmt = stmt.where(OutboxMessage.edition_id == edition_id)
+    counts = {"pending": 0, "sent": 0, "failed": 0}
+    counts.update(dict(db.session.execute(stmt).all()))
+    return counts

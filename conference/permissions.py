@@ -1,0 +1,202 @@
+"""Every "may this user do this?" rule, and the decorators that apply them.
+
+Views, the JSON API, exports and feeds all ask ``can(user, action, obj, edition=…)`` so that
+each channel gets the same answer. Rules are grouped by area below; each is a small function
+``rule(user, edition, obj) -> bool`` registered under an action name.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, g, redirect, request, url_for
+from flask_login import current_user
+
+from conference.accounts.models import Role, RoleAssignment
+from conference.editions.models import EditionState
+from conference.extensions import db
+
+Rule = Callable[[Any, Any, Any], bool]
+RULES: dict[str, Rule] = {}
+
+
+def rule(*actions: str) -> Callable[[Rule], Rule]:
+    """Register a function as the rule for one or more actions."""
+
+    def register(fn: Rule) -> Rule:
+        for action in actions:
+            if action in RULES:
+                raise RuntimeError(f"permission rule {action!r} defined twice")
+            RULES[action] = fn
+        return fn
+
+    return register
+
+
+# --- basic questions ---------------------------------------------------------------------
+
+
+def is_authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_admin(user) -> bool:
+    return is_authenticated(user) and bool(getattr(user, "is_admin", False))
+
+
+def roles_in(user, edition) -> frozenset[str]:
+    """The user's roles in ``edition`` (cached for the request)."""
+    if not is_authenticated(user) or edition is None:
+        return frozenset()
+    cache = g.setdefault("_role_cache", {})
+    key = (user.id, edition.id)
+    if key not in cache:
+        cache[key] = frozenset(
+            db.session.scalars(
+                sa.select(RoleAssignment.role).where(
+                    RoleAssignment.user_id == user.id,
+                    RoleAssignment.edition_id == edition.id,
+                )
+            )
+        )
+    return cache[key]
+
+
+def clear_role_cache() -> None:
+    g.pop("_role_cache", None)
+
+
+def has_role(user, edition, *roles: str) -> bool:
+    return bool(roles_in(user, edition) & set(roles))
+
+
+def is_organiser(user, edition) -> bool:
+    return is_admin(user) or has_role(user, edition, Role.ORGANISER)
+
+
+def is_chair(user, edition) -> bool:
+    return is_admin(user) or has_role(user, edition, Role.CHAIR, Role.ORGANISER)
+
+
+def is_staff(user, edition) -> bool:
+    return is_admin(user) or has_role(user, edition, Role.STAFF, Role.ORGANISER)
+
+
+def is_reviewer(user, edition) -> bool:
+    return has_role(user, edition, Role.REVIEWER, Role.CHAIR)
+
+
+def edition_writable(user, edition) -> bool:
+    """Archived editions are read-only for everyone but administrators."""
+    return edition is not None and (edition.state != EditionState.ARCHIVED or is_admin(user))
+
+
+def can(user, action: str, obj: Any = None, *, edition: Any = None) -> bool:
+    """May ``user`` perform ``action`` (on ``obj``, within ``edition``)?"""
+    try:
+        fn = RULES[action]
+    except KeyError:
+        raise KeyError(f"no permission rule for {action!r}") from None
+    if edition is None:
+        edition = getattr(obj, "edition", None) if obj is not None else None
+        if edition is None:
+            edition = g.get("edition")
+    return bool(fn(user, edition, obj))
+
+
+# --- site and editions -------------------------------------------------------------------
+
+
+@rule("site.admin", "edition.create", "roles.grant_any")
+def _site_admin(user, edition, obj) -> bool:
+    return is_admin(user)
+
+
+@rule("edition.view")
+def _edition_view(user, edition, obj) -> bool:
+    edition = obj or edition
+    return edition is not None and (
+        edition.state != EditionState.DRAFT or is_organiser(user, edition)
+    )
+
+
+@rule("edition.manage", "audit.read", "roles.grant")
+def _edition_manage(user, edition, obj) -> bool:
+    return is_organiser(user, edition)
+
+
+@rule("edition.edit")
+def _edition_edit(user, edition, obj) -> bool:
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
+@rule("outbox.read")
+def _outbox_read(user, edition, obj) -> bool:
+    return is_organiser(user, edition)
+
+
+# --- accreditation -----------------------------------------------------------------------
+
+# --- programme ---------------------------------------------------------------------------
+
+# --- submissions and review --------------------------------------------------------------
+
+# --- badges and check-in -----------------------------------------------------------------
+
+# --- calendar ----------------------------------------------------------------------------
+
+# --- dashboard ---------------------------------------------------------------------------
+
+
+# --- decorators --------------------------------------------------------------------------
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
+def deny():
+    """Answer a refused request: login page (or 401 JSON) when anonymous, else 403."""
+    if not is_authenticated(current_user):
+        if wants_json():
+            abort(401)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def require(action: str, obj_loader: Callable[..., Any] | None = None):
+    """Decorate a view so that it runs only when ``can(current_user, action, …)`` holds.
+
+    ``obj_loader`` receives the view's keyword arguments and returns the object to check.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            obj = obj_loader(**kwargs) if obj_loader else None
+            if not can(current_user, action, obj, edition=g.get("edition")):
+                return deny()
+            return view(*args, **kwargs)
+
+        wrapped.permission = action  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def login_required(view):
+    """Like Flask-Login's, but JSON callers get 401 instead of a redirect."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_authenticated(current_user):
+            return deny()
+        return view(*args, **kwargs)
+
+    wrapped.permission = "login"  # type: ignore[attr-defined]
+    return wrapped

@@ -1,0 +1,235 @@
+"""Rooms, tracks, session types, programme sessions, access policies and bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.db import TimestampMixin, UTCDateTime, utcnow
+from conference.extensions import db
+
+
+class SessionState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class AccessPolicy(enum.StrEnum):
+    OPEN = "open"  # every accredited attendee
+    CATEGORIES = "categories"  # only the chosen accreditation categories
+    INVITATION = "invitation"  # only the named people (plus organisers and staff)
+
+
+class BookingState(enum.StrEnum):
+    BOOKED = "booked"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Room(db.Model):
+    __tablename__ = "rooms"
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "name"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_positive"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    capacity: so.Mapped[int | None] = so.mapped_column()
+    directions: so.Mapped[str] = so.mapped_column(sa.String(400), default="")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class Track(db.Model):
+    __tablename__ = "tracks"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    colour: so.Mapped[str] = so.mapped_column(sa.String(7), default="#005a9c")
+    open_for_submissions: so.Mapped[bool] = so.mapped_column(default=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class SessionType(db.Model):
+    __tablename__ = "session_types"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "code"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    code: so.Mapped[str] = so.mapped_column(sa.String(30))
+    is_break: so.Mapped[bool] = so.mapped_column(default=False)
+
+
+session_categories = sa.Table(
+    "session_categories",
+    db.metadata,
+    sa.Column("session_id", sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "category_id",
+        sa.ForeignKey("accreditation_categories.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
+class ProgrammeSession(TimestampMixin, db.Model):
+    """One item of the programme (a plenary, panel, workshop, closed-door meeting, break…)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="times_ordered"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_positive"),
+        sa.Index("ix_sessions_edition_start", "edition_id", "starts_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    # Stable calendar identity: never changes across edits.
+    uid: so.Mapped[str] = so.mapped_column(
+        sa.String(64), unique=True, default=lambda: uuid.uuid4().hex
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    description: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    type_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("session_types.id", ondelete="SET NULL"), index=True
+    )
+    track_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("tracks.id", ondelete="SET NULL"), index=True
+    )
+    room_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("rooms.id", ondelete="SET NULL"), index=True
+    )
+    starts_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    ends_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    chair_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    capacity: so.Mapped[int | None] = so.mapped_column()
+    booking_required: so.Mapped[bool] = so.mapped_column(default=False)
+    chatham_house: so.Mapped[bool] = so.mapped_column(default=False)
+    state: so.Mapped[str] = so.mapped_column(sa.String(20), default=SessionState.SCHEDULED)
+    cancel_reason: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    access: so.Mapped[str] = so.mapped_column(sa.String(20), default=AccessPolicy.OPEN)
+    # RFC 5545 SEQUENCE: grows on every change of time, room or state.
+    sequence: so.Mapped[int] = so.mapped_column(default=0)
+    # Counter kept under a row lock so booked seats never exceed capacity.
+    booked_count: so.Mapped[int] = so.mapped_column(default=0)
+    submission_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="SET NULL"), index=True
+    )
+
+    type: so.Mapped[SessionType | None] = so.relationship()
+    track: so.Mapped[Track | None] = so.relationship()
+    room: so.Mapped[Room | None] = so.relationship()
+    chair: so.Mapped[User | None] = so.relationship()  # noqa: F821
+    categories: so.Mapped[list[AccreditationCategory]] = so.relationship(  # noqa: F821
+        secondary=session_categories
+    )
+    speakers: so.Mapped[list[SessionSpeaker]] = so.relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionSpeaker.position"
+    )
+    invitations: so.Mapped[list[SessionInvitation]] = so.relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.access != AccessPolicy.OPEN
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == SessionState.CANCELLED
+
+
+class SessionSpeaker(db.Model):
+    """A speaker of a session: an account, or a named guest."""
+
+    __tablename__ = "session_speakers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    organisation: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    session: so.Mapped[ProgrammeSession] = so.relationship(back_populates="speakers")
+    user: so.Mapped[User | None] = so.relationship()  # noqa: F821
+
+
+class SessionInvitation(db.Model):
+    """A named person on a session's invitation list."""
+
+    __tablename__ = "session_invitations"
+    __table_args__ = (sa.UniqueConstraint("session_id", "user_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    session: so.Mapped[ProgrammeSession] = so.relationship(back_populates="invitations")
+    user: so.Mapped[User] = so.relationship()  # noqa: F821
+
+
+class Booking(db.Model):
+    """A seat in a session that requires booking, or a place on its waitlist."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # One live booking per person per session; cancelled rows are kept as history.
+        sa.Index(
+            "uq_bookings_live",
+            "session_id",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("state != 'cancelled'"),
+            postgresql_where=sa.text("state != 'cancelled'"),
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    state: so.Mapped[str] = so.mapped_column(sa.String(20), default=BookingState.BOOKED)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    promoted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    cancelled_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+
+    session: so.Mapped[ProgrammeSession] = so.relationship()
+    user: so.Mapped[User] = so.relationship()  # noqa: F821
+
+
+from conference.accounts.models import User  # noqa: E402,F401
+from conference.accreditation.models import AccreditationCategory  # noqa: E402,F401

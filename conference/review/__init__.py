@@ -1,0 +1,5 @@
+"""Programme-committee review, assignments and decisions."""
+
+from flask import Blueprint
+
+bp = Blueprint("review", __name__)

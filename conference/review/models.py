@@ -1,0 +1,109 @@
+"""Programme-committee review: expertise, conflicts, assignments and reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.db import TimestampMixin, UTCDateTime, utcnow
+from conference.extensions import db
+
+
+class Recommendation(enum.StrEnum):
+    ACCEPT = "accept"
+    WEAK_ACCEPT = "weak_accept"
+    WEAK_REJECT = "weak_reject"
+    REJECT = "reject"
+
+
+class ConflictSource(enum.StrEnum):
+    DECLARED = "declared"
+    SAME_ORGANISATION = "same_organisation"
+    SAME_DOMAIN = "same_domain"
+    CO_SPEAKER = "co_speaker"
+
+
+class ReviewerExpertise(db.Model):
+    __tablename__ = "reviewer_expertise"
+    __table_args__ = (sa.UniqueConstraint("user_id", "track_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    track_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("tracks.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Conflict(db.Model):
+    __tablename__ = "conflicts"
+    __table_args__ = (sa.UniqueConstraint("reviewer_id", "submission_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    source: so.Mapped[str] = so.mapped_column(sa.String(30), default=ConflictSource.DECLARED)
+    reason: so.Mapped[str] = so.mapped_column(sa.String(400), default="")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewAssignment(db.Model):
+    __tablename__ = "review_assignments"
+    __table_args__ = (sa.UniqueConstraint("submission_id", "reviewer_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    assigned_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Review(TimestampMixin, db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("submission_id", "reviewer_id"),
+        sa.CheckConstraint("relevance BETWEEN 1 AND 5", name="relevance_range"),
+        sa.CheckConstraint("quality BETWEEN 1 AND 5", name="quality_range"),
+        sa.CheckConstraint("originality BETWEEN 1 AND 5", name="originality_range"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    relevance: so.Mapped[int] = so.mapped_column()
+    quality: so.Mapped[int] = so.mapped_column()
+    originality: so.Mapped[int] = so.mapped_column()
+    recommendation: so.Mapped[str] = so.mapped_column(sa.String(20))
+    comments_to_authors: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    confidential_comments: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    submitted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())

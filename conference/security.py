@@ -1,0 +1,53 @@
+"""Security headers, cache rules for personal content, and the health check."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from flask_login import current_user
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' data: blob:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        if not request.path.startswith("/static/"):
+            response.vary.add("Cookie")
+            if "Cache-Control" not in headers:
+                personal = current_user.is_authenticated or request.headers.get("Authorization")
+                headers["Cache-Control"] = "no-store" if personal else "no-cache"
+        return response
+
+    @app.get("/healthz")
+    def healthz():
+        """For load balancers: the database answers and the schema is at the latest migration."""
+        from conference.health import check
+
+        ok, details = check()
+        response = jsonify({"status": "ok" if ok else "unavailable", **details})
+        response.status_code = 200 if ok else 503
+        return response

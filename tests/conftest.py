@@ -1,0 +1,214 @@
+"""Shared fixtures: the app on a migrated database, a client, login, factories, SMTP.
+
+The schema comes from the Alembic migrations (never ``create_all``). On SQLite the migrated
+database is built once per run and copied for each test; on PostgreSQL (``TEST_DATABASE_URL``)
+each test starts from emptied tables. Under pytest-xdist each worker has its own database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from flask import g, request_started
+
+from conference import create_app
+from conference.config import normalise_database_url
+from conference.db import freeze
+from conference.extensions import db as _db
+from tests.factories import *  # noqa: F403
+from tests.factories import login_client
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords and not PG_URL:
+            item.add_marker(pytest.mark.skip(reason="needs TEST_DATABASE_URL (PostgreSQL)"))
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _pg_worker_url() -> str:
+    """A PostgreSQL database of this xdist worker, created (empty) if needed."""
+    url = sa.engine.make_url(normalise_database_url(PG_URL))
+    name = f"{url.database}_{_worker()}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_worker_database(url: str) -> None:
+    url = sa.engine.make_url(url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(url: str, instance) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": instance}, mode="testing")
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """The migrated database of this run: a SQLite file to copy, or a PostgreSQL URL."""
+    os.environ.setdefault("APP_ENV", "testing")
+    instance = tmp_path_factory.mktemp("instance-template")
+    if PG_URL:
+        url = _pg_worker_url()
+        _migrate(url, instance)
+        yield ("postgresql", url)
+        _drop_pg_worker_database(url)
+        return
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    _migrate(f"sqlite:///{path}", instance)
+    yield ("sqlite", str(path))
+
+
+def _empty_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [t.name for t in _db.metadata.sorted_tables if t.name != "alembic_version"]
+        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path, database_template):
+    """Overrides for the test app; tests may add keys before ``app`` is built."""
+    kind, where = database_template
+    if kind == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(where, path)
+        url = f"sqlite:///{path}"
+    else:
+        _empty_postgres(where)
+        url = where
+    instance = tmp_path / "instance"
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_DIR": instance,
+        "BADGE_KEY_DIR": instance / "badge-keys",
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config, mode="testing")
+
+    # Tests keep an app context open for convenience; give every request a fresh ``g``,
+    # as it has in production, so nothing (logged-in user, edition) leaks between requests.
+    def fresh_g(sender, **extra):
+        for key in list(vars(g)):
+            delattr(g, key)
+
+    request_started.connect(fresh_g, app)
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield app
+    finally:
+        _db.session.remove()
+        for engine in _db.engines.values():
+            engine.dispose()
+        ctx.pop()
+        freeze(None)
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(app):
+    """``login(user)`` → a test client logged in as ``user`` (a fresh client per call)."""
+
+    def _login(user, client=None):
+        return login_client(client or app.test_client(), user)
+
+    return _login
+
+
+@pytest.fixture
+def is_postgres(app):
+    return _db.engine.dialect.name == "postgresql"
+
+
+# --- a real SMTP server on 127.0.0.1 ------------------------------------------------------
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages: list = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.02)
+        return list(self.messages)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """An aiosmtpd server; the app is configured to send to it. ``.messages`` holds mail."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    inbox.port = port
+    inbox.controller = controller
+    try:
+        yield inbox
+    finally:
+        controller.stop()
