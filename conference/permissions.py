@@ -67,6 +67,7 @@ def roles_in(user, edition) -> frozenset[str]:
 
 def clear_role_cache() -> None:
     g.pop("_role_cache", None)
+    g.pop("_clearance_cache", None)
 
 
 def has_role(user, edition, *roles: str) -> bool:
@@ -141,6 +142,92 @@ def _outbox_read(user, edition, obj) -> bool:
 # --- accreditation -----------------------------------------------------------------------
 
 # --- programme ---------------------------------------------------------------------------
+
+
+class Clearance:
+    """What decides which restricted sessions a person may see in detail and enter.
+
+    Built once per request and edition with a constant number of queries, so that the
+    programme page, the API, feeds and exports can check hundreds of sessions cheaply.
+    """
+
+    def __init__(self, user, edition):
+        from conference.accreditation.models import Registration, RegistrationState
+        from conference.programme.models import (
+            ProgrammeSession,
+            SessionInvitation,
+            SessionSpeaker,
+        )
+
+        self.user = user
+        self.edition = edition
+        self.privileged = is_admin(user) or has_role(user, edition, Role.ORGANISER, Role.STAFF)
+        self.accredited = False
+        self.category_id: int | None = None
+        self.session_ids: frozenset[int] = frozenset()
+        if not is_authenticated(user) or edition is None:
+            return
+        registration = db.session.execute(
+            sa.select(Registration.state, Registration.category_id).where(
+                Registration.edition_id == edition.id, Registration.user_id == user.id
+            )
+        ).first()
+        if registration is not None and registration.state == RegistrationState.ACCREDITED:
+            self.accredited = True
+            self.category_id = registration.category_id
+        invited = sa.select(SessionInvitation.session_id).where(
+            SessionInvitation.user_id == user.id
+        )
+        speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
+        chairing = sa.select(ProgrammeSession.id).where(
+            ProgrammeSession.chair_id == user.id, ProgrammeSession.edition_id == edition.id
+        )
+        self.session_ids = frozenset(db.session.scalars(sa.union(invited, speaking, chairing)))
+
+    def sees_details(self, session) -> bool:
+        """May this person see the title, description, speakers and room of ``session``?"""
+        from conference.programme.models import AccessPolicy
+
+        if session.access == AccessPolicy.OPEN:
+            return True
+        if self.privileged or session.id in self.session_ids:
+            return True
+        if session.access == AccessPolicy.CATEGORIES:
+            return self.accredited and self.category_id in {c.id for c in session.categories}
+        return False  # invitation list: only the people on it (handled above)
+
+    def may_attend(self, session) -> bool:
+        """May this person book or enter ``session``? Requires accreditation as well."""
+        if self.privileged:
+            return True
+        return self.accredited and self.sees_details(session)
+
+
+def clearance(user, edition) -> Clearance:
+    """The request-cached ``Clearance`` of ``user`` in ``edition``."""
+    if edition is None:
+        return Clearance(user, None)
+    cache = g.setdefault("_clearance_cache", {})
+    key = (getattr(user, "id", None), edition.id)
+    if key not in cache:
+        cache[key] = Clearance(user, edition)
+    return cache[key]
+
+
+@rule("session.view_details")
+def _session_view_details(user, edition, obj) -> bool:
+    return clearance(user, edition).sees_details(obj)
+
+
+@rule("session.attend")
+def _session_attend(user, edition, obj) -> bool:
+    return clearance(user, edition).may_attend(obj)
+
+
+@rule("programme.manage")
+def _programme_manage(user, edition, obj) -> bool:
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
 
 # --- submissions and review --------------------------------------------------------------
 
