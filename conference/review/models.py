@@ -24,6 +24,7 @@ class ConflictSource(enum.StrEnum):
     SAME_ORGANISATION = "same_organisation"
     SAME_DOMAIN = "same_domain"
     CO_SPEAKER = "co_speaker"
+    AUTHOR = "author"
 
 
 class ReviewerExpertise(db.Model):
@@ -88,6 +89,16 @@ class Review(TimestampMixin, db.Model):
         sa.CheckConstraint("relevance BETWEEN 1 AND 5", name="relevance_range"),
         sa.CheckConstraint("quality BETWEEN 1 AND 5", name="quality_range"),
         sa.CheckConstraint("originality BETWEEN 1 AND 5", name="originality_range"),
+        sa.CheckConstraint(
+            "recommendation IS NULL OR recommendation IN "
+            "('accept', 'weak_accept', 'weak_reject', 'reject')",
+            name="recommendation_valid",
+        ),
+        sa.CheckConstraint(
+            "submitted_at IS NULL OR (relevance IS NOT NULL AND quality IS NOT NULL "
+            "AND originality IS NOT NULL AND recommendation IS NOT NULL)",
+            name="submitted_complete",
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -100,10 +111,12 @@ class Review(TimestampMixin, db.Model):
     reviewer_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    relevance: so.Mapped[int] = so.mapped_column()
-    quality: so.Mapped[int] = so.mapped_column()
-    originality: so.Mapped[int] = so.mapped_column()
-    recommendation: so.Mapped[str] = so.mapped_column(sa.String(20))
+    # Scores and recommendation may be empty while the review is a draft; submitting
+    # requires all of them (enforced by the service and the check below).
+    relevance: so.Mapped[int | None] = so.mapped_column()
+    quality: so.Mapped[int | None] = so.mapped_column()
+    originality: so.Mapped[int | None] = so.mapped_column()
+    recommendation: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     comments_to_authors: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     confidential_comments: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     submitted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 18:12:35.576990
+Create Date: 2026-11-25 18:19:14.151273
 
 """
 from alembic import op
@@ -450,18 +450,20 @@ def upgrade():
     sa.Column('edition_id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('reviewer_id', sa.Integer(), nullable=False),
-    sa.Column('relevance', sa.Integer(), nullable=False),
-    sa.Column('quality', sa.Integer(), nullable=False),
-    sa.Column('originality', sa.Integer(), nullable=False),
-    sa.Column('recommendation', sa.String(length=20), nullable=False),
+    sa.Column('relevance', sa.Integer(), nullable=True),
+    sa.Column('quality', sa.Integer(), nullable=True),
+    sa.Column('originality', sa.Integer(), nullable=True),
+    sa.Column('recommendation', sa.String(length=20), nullable=True),
     sa.Column('comments_to_authors', sa.Text(), nullable=False),
     sa.Column('confidential_comments', sa.Text(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("recommendation IS NULL OR recommendation IN ('accept', 'weak_accept', 'weak_reject', 'reject')", name=op.f('ck_reviews_recommendation_valid')),
     sa.CheckConstraint('originality BETWEEN 1 AND 5', name=op.f('ck_reviews_originality_range')),
     sa.CheckConstraint('quality BETWEEN 1 AND 5', name=op.f('ck_reviews_quality_range')),
     sa.CheckConstraint('relevance BETWEEN 1 AND 5', name=op.f('ck_reviews_relevance_range')),
+    sa.CheckConstraint('submitted_at IS NULL OR (relevance IS NOT NULL AND quality IS NOT NULL AND originality IS NOT NULL AND recommendation IS NOT NULL)', name=op.f('ck_reviews_submitted_complete')),
     sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_reviews_edition_id_editions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_reviews_reviewer_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_reviews_submission_id_submissions'), ondelete='CASCADE'),
