@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import secrets
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -109,4 +110,5 @@ class ApiToken(db.Model):
     user: so.Mapped[User] = so.relationship(back_populates="tokens")
 
 
-from conference.editions.models import Edition  # noqa: E402,F401
+if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
+    from conference.editions.models import Edition

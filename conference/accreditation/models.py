@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -131,5 +132,6 @@ class RegistrationEvent(db.Model):
     actor: so.Mapped[User | None] = so.relationship()  # noqa: F821
 
 
-from conference.accounts.models import User  # noqa: E402,F401
-from conference.editions.models import Edition  # noqa: E402,F401
+if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
+    from conference.accounts.models import User
+    from conference.editions.models import Edition

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -77,4 +78,5 @@ class BadgePrintJob(db.Model):
     finished_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
 
 
-from conference.accreditation.models import Registration  # noqa: E402,F401
+if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
+    from conference.accreditation.models import Registration

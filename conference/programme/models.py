@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -231,5 +232,6 @@ class Booking(db.Model):
     user: so.Mapped[User] = so.relationship()  # noqa: F821
 
 
-from conference.accounts.models import User  # noqa: E402,F401
-from conference.accreditation.models import AccreditationCategory  # noqa: E402,F401
+if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
+    from conference.accounts.models import User
+    from conference.accreditation.models import AccreditationCategory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -72,6 +73,7 @@ class Submission(TimestampMixin, db.Model):
     submitted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     withdrawn_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
 
+    edition: so.Mapped[Edition] = so.relationship()  # noqa: F821
     author: so.Mapped[User | None] = so.relationship()  # noqa: F821
     type: so.Mapped[SubmissionType | None] = so.relationship()
     track: so.Mapped[Track | None] = so.relationship()  # noqa: F821
@@ -102,5 +104,7 @@ class CoSpeaker(db.Model):
     user: so.Mapped[User | None] = so.relationship()  # noqa: F821
 
 
-from conference.accounts.models import User  # noqa: E402,F401
-from conference.programme.models import Track  # noqa: E402,F401
+if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
+    from conference.accounts.models import User
+    from conference.editions.models import Edition
+    from conference.programme.models import Track
