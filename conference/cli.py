@@ -12,7 +12,7 @@ from conference.errors import DomainError
 from conference.extensions import db
 
 # Areas' own command groups (each module exposes ``cli``, an AppGroup).
-AREA_CLIS: list[str] = []
+AREA_CLIS: list[str] = ["conference.editions.cli"]
 
 
 def _fail(exc: Exception):
@@ -180,13 +180,16 @@ jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def jobs_worker(burst):
+@click.option(
+    "--fork/--no-fork",
+    default=True,
+    help="Run each job in a forked process (default) or in the worker process itself.",
+)
+def jobs_worker(burst, fork):
     """Run a worker for the background queue (needs REDIS_URL)."""
-    from rq import Queue, Worker
+    from conference import jobs
 
-    from conference.jobs import QUEUE_NAME, redis_connection
-
-    connection = redis_connection()
-    if connection is None:
-        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
-    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+    try:
+        jobs.work(burst=burst, fork=fork)
+    except RuntimeError as exc:
+        _fail(exc)

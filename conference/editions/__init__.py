@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("editions", __name__)
 
-from conference.editions import views  # noqa: E402,F401
+from conference.editions import clone_views, views  # noqa: E402,F401

@@ -1,0 +1,416 @@
+"""The figures of the organisers' overview and of the comparison between editions.
+
+Each figure is a ``Figure``: a title, column names and rows, so that the page can draw it as
+a chart, show it as a table, and offer it as CSV from the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from conference import countries
+from conference.accreditation.models import (
+    AccreditationCategory,
+    Registration,
+    RegistrationState,
+)
+from conference.badges.models import Badge, BadgeState
+from conference.checkin.models import Scan, ScanResult
+from conference.db import utcnow
+from conference.editions.models import Edition
+from conference.extensions import db
+from conference.mail import outbox_counts
+from conference.programme.models import Booking, BookingState, ProgrammeSession
+from conference.review.models import Review, ReviewAssignment
+from conference.submissions.models import Decision, Submission, SubmissionState
+
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    chart: str | None = "bar"  # "bar", "line" or None (table only)
+    note: str = ""
+
+    def series(self, column: int = 1) -> list[tuple[str, float]]:
+        """(label, value) pairs for a chart of one numeric column."""
+        return [(str(r[0]), float(r[column] or 0)) for r in self.rows]
+
+
+def _count_by(edition: Edition, column) -> list[tuple]:
+    return list(
+        db.session.execute(
+            sa.select(column, sa.func.count())
+            .where(Registration.edition_id == edition.id)
+            .group_by(column)
+            .order_by(sa.func.count().desc(), column)
+        ).all()
+    )
+
+
+def registrations_by_state(edition: Edition) -> Figure:
+    counts = dict(_count_by(edition, Registration.state))
+    rows = [[state.value, counts.get(state.value, 0)] for state in RegistrationState]
+    return Figure("registrations-by-state", "Registrations by state", ["State", "Count"], rows)
+
+
+def _categories(edition: Edition) -> dict[int, AccreditationCategory]:
+    return {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(AccreditationCategory)
+            .where(AccreditationCategory.edition_id == edition.id)
+            .order_by(AccreditationCategory.position, AccreditationCategory.name)
+        )
+    }
+
+
+def registrations_by_category(edition: Edition) -> Figure:
+    """Per category: accredited (granted category) and all registrations (requested one)."""
+    categories = _categories(edition)
+    requested = dict(_count_by(edition, Registration.requested_category_id))
+    accredited = dict(
+        db.session.execute(
+            sa.select(Registration.category_id, sa.func.count())
+            .where(
+                Registration.edition_id == edition.id,
+                Registration.state == RegistrationState.ACCREDITED,
+            )
+            .group_by(Registration.category_id)
+        ).all()
+    )
+    rows = [
+        [c.name, requested.get(c.id, 0), accredited.get(c.id, 0), c.quota if c.quota else ""]
+        for c in categories.values()
+    ]
+    return Figure(
+        "registrations-by-category",
+        "Registrations by category",
+        ["Category", "Requested", "Accredited", "Quota"],
+        rows,
+    )
+
+
+def registrations_by_country(edition: Edition) -> Figure:
+    rows = [
+        [countries.name(code) or code or "Not given", n]
+        for code, n in _count_by(edition, Registration.country)
+    ]
+    return Figure(
+        "registrations-by-country", "Registrations by country", ["Country", "Count"], rows
+    )
+
+
+AGE_BUCKETS = [(0, 2, "under 2 days"), (2, 7, "2–7 days"), (7, 14, "7–14 days")]
+
+
+def queue_age(edition: Edition, now: dt.datetime | None = None) -> Figure:
+    """How long open registrations (submitted or waitlisted) have been waiting."""
+    now = now or utcnow()
+    created = db.session.scalars(
+        sa.select(Registration.created_at).where(
+            Registration.edition_id == edition.id,
+            Registration.state.in_([RegistrationState.SUBMITTED, RegistrationState.WAITLISTED]),
+        )
+    ).all()
+    ages = [(now - c).total_seconds() / 86400 for c in created]
+    buckets = Counter()
+    for age in ages:
+        label = next((lbl for lo, hi, lbl in AGE_BUCKETS if lo <= age < hi), "14 days or more")
+        buckets[label] += 1
+    labels = [b[2] for b in AGE_BUCKETS] + ["14 days or more"]
+    note = "No registration is waiting."
+    if ages:
+        note = (
+            f"{len(ages)} waiting; oldest {max(ages):.1f} days, "
+            f"median {statistics.median(ages):.1f} days."
+        )
+    return Figure(
+        "queue-age",
+        "Accreditation queue age",
+        ["Waiting for", "Registrations"],
+        [[label, buckets.get(label, 0)] for label in labels],
+        note=note,
+    )
+
+
+def submissions_progress(edition: Edition) -> Figure:
+    rows = db.session.execute(
+        sa.select(Submission.state, Submission.decision, sa.func.count())
+        .where(Submission.edition_id == edition.id)
+        .group_by(Submission.state, Submission.decision)
+    ).all()
+    counts: Counter = Counter()
+    for state, decision, n in rows:
+        if state == SubmissionState.SUBMITTED and decision != Decision.PENDING:
+            counts[decision] += n
+        else:
+            counts[state] += n
+    order = ["draft", "submitted", "accepted", "waitlisted", "rejected", "withdrawn"]
+    labels = {
+        "submitted": "submitted, undecided",
+    }
+    return Figure(
+        "submissions",
+        "Submissions",
+        ["State", "Count"],
+        [[labels.get(k, k), counts.get(k, 0)] for k in order],
+    )
+
+
+def reviews_progress(edition: Edition) -> Figure:
+    assigned = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ReviewAssignment)
+        .where(ReviewAssignment.edition_id == edition.id)
+    )
+    submitted = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Review)
+        .where(Review.edition_id == edition.id, Review.submitted_at.is_not(None))
+    )
+    drafts = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Review)
+        .where(Review.edition_id == edition.id, Review.submitted_at.is_(None))
+    )
+    missing = max(assigned - submitted - drafts, 0)
+    note = f"{submitted} of {assigned} assigned reviews submitted"
+    if assigned:
+        note += f" ({100 * submitted / assigned:.0f} %)."
+    return Figure(
+        "reviews",
+        "Reviews",
+        ["State", "Count"],
+        [["submitted", submitted], ["draft", drafts], ["not started", missing]],
+        note=note,
+    )
+
+
+def bookings(edition: Edition) -> Figure:
+    sessions = db.session.execute(
+        sa.select(ProgrammeSession.id, ProgrammeSession.title, ProgrammeSession.capacity)
+        .where(
+            ProgrammeSession.edition_id == edition.id,
+            ProgrammeSession.booking_required.is_(True),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    ).all()
+    counts = defaultdict(Counter)
+    for session_id, state, n in db.session.execute(
+        sa.select(Booking.session_id, Booking.state, sa.func.count())
+        .where(Booking.edition_id == edition.id)
+        .group_by(Booking.session_id, Booking.state)
+    ):
+        counts[session_id][state] = n
+    rows = []
+    for session_id, title, capacity in sessions:
+        booked = counts[session_id][BookingState.BOOKED]
+        rows.append([title, booked, counts[session_id][BookingState.WAITLISTED], capacity or ""])
+    return Figure(
+        "bookings",
+        "Bookings per session",
+        ["Session", "Booked", "Waiting", "Capacity"],
+        rows,
+    )
+
+
+def badges(edition: Edition) -> Figure:
+    valid = sa.and_(Badge.edition_id == edition.id, Badge.state == BadgeState.VALID)
+    issued = db.session.scalar(sa.select(sa.func.count()).select_from(Badge).where(valid))
+    printed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Badge).where(valid, Badge.printed_at.is_not(None))
+    )
+    revoked = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Badge)
+        .where(Badge.edition_id == edition.id, Badge.state == BadgeState.REVOKED)
+    )
+    return Figure(
+        "badges",
+        "Badges",
+        ["Badges", "Count"],
+        [
+            ["valid", issued],
+            ["printed (valid)", printed],
+            ["not yet printed", issued - printed],
+            ["revoked", revoked],
+        ],
+    )
+
+
+def checkins_over_time(edition: Edition) -> Figure:
+    """Admissions per checkpoint per hour (edition time), first admissions only."""
+    scans = db.session.execute(
+        sa.select(Scan.checkpoint, Scan.scanned_at)
+        .where(Scan.edition_id == edition.id, Scan.result == ScanResult.ADMITTED)
+        .order_by(Scan.scanned_at)
+    ).all()
+    checkpoints = sorted({c for c, _ in scans}, key=lambda c: (c != "venue", c))
+    hours: dict[str, Counter] = defaultdict(Counter)
+    for checkpoint, moment in scans:
+        hour = moment.astimezone(edition.tz).strftime("%Y-%m-%d %H:00")
+        hours[hour][checkpoint] += 1
+    rows = [[hour] + [hours[hour][c] for c in checkpoints] for hour in sorted(hours)]
+    return Figure(
+        "checkins",
+        "Check-ins per checkpoint and hour",
+        ["Hour"] + [_checkpoint_label(c) for c in checkpoints],
+        rows,
+        chart="line" if rows else None,
+        note="" if rows else "No check-in yet.",
+    )
+
+
+def _checkpoint_label(checkpoint: str) -> str:
+    if checkpoint == "venue":
+        return "Venue"
+    return checkpoint.replace("session:", "Session ")
+
+
+def outbox(edition: Edition) -> Figure:
+    counts = outbox_counts(edition.id)
+    return Figure(
+        "outbox",
+        "Mail outbox",
+        ["Status", "Messages"],
+        [["pending", counts["pending"]], ["failed", counts["failed"]], ["sent", counts["sent"]]],
+    )
+
+
+FIGURES = {
+    "registrations-by-state": registrations_by_state,
+    "registrations-by-category": registrations_by_category,
+    "registrations-by-country": registrations_by_country,
+    "queue-age": queue_age,
+    "submissions": submissions_progress,
+    "reviews": reviews_progress,
+    "bookings": bookings,
+    "badges": badges,
+    "checkins": checkins_over_time,
+    "outbox": outbox,
+}
+
+
+def overview(edition: Edition) -> list[Figure]:
+    return [build(edition) for build in FIGURES.values()]
+
+
+# --- comparison of two editions -----------------------------------------------------------
+
+
+@dataclass
+class EditionSummary:
+    edition: Edition
+    registrations: int
+    accredited: int
+    by_category: dict[str, int]
+    by_country: dict[str, int]
+    submitted: int
+    decided: int
+    accepted: int
+    attended: int
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted among decided submissions."""
+        return self.accepted / self.decided if self.decided else None
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Accredited people admitted at the venue at least once, among the accredited."""
+        return self.attended / self.accredited if self.accredited else None
+
+
+def summarise(edition: Edition) -> EditionSummary:
+    registrations = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.edition_id == edition.id)
+    )
+    accredited_ids = sa.select(Registration.id).where(
+        Registration.edition_id == edition.id, Registration.state == RegistrationState.ACCREDITED
+    )
+    accredited = db.session.scalar(
+        sa.select(sa.func.count()).select_from(accredited_ids.subquery())
+    )
+    category_name = sa.func.coalesce(AccreditationCategory.name, "")
+    by_category = dict(
+        db.session.execute(
+            sa.select(category_name, sa.func.count())
+            .select_from(Registration)
+            .join(
+                AccreditationCategory,
+                AccreditationCategory.id
+                == sa.func.coalesce(Registration.category_id, Registration.requested_category_id),
+            )
+            .where(Registration.edition_id == edition.id)
+            .group_by(category_name)
+        ).all()
+    )
+    by_country = {
+        countries.name(code) or code or "Not given": n
+        for code, n in _count_by(edition, Registration.country)
+    }
+    submitted_filter = sa.and_(
+        Submission.edition_id == edition.id, Submission.state == SubmissionState.SUBMITTED
+    )
+    submitted = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Submission).where(submitted_filter)
+    )
+    decided = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Submission)
+        .where(submitted_filter, Submission.decision != Decision.PENDING)
+    )
+    accepted = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Submission)
+        .where(submitted_filter, Submission.decision == Decision.ACCEPTED)
+    )
+    attended = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Scan.registration_id))).where(
+            Scan.edition_id == edition.id,
+            Scan.checkpoint == "venue",
+            Scan.result.in_([ScanResult.ADMITTED, ScanResult.ADMITTED_AGAIN]),
+            Scan.registration_id.in_(accredited_ids),
+        )
+    )
+    return EditionSummary(
+        edition=edition,
+        registrations=registrations,
+        accredited=accredited,
+        by_category=by_category,
+        by_country=by_country,
+        submitted=submitted,
+        decided=decided,
+        accepted=accepted,
+        attended=attended,
+    )
+
+
+def comparison_rows(a: EditionSummary, b: EditionSummary) -> list[list]:
+    """Rows "measure, edition A, edition B" for the side-by-side table and its CSV."""
+
+    def pct(value: float | None) -> str:
+        return f"{100 * value:.1f} %" if value is not None else "–"
+
+    rows: list[list] = [
+        ["Registrations", a.registrations, b.registrations],
+        ["Accredited", a.accredited, b.accredited],
+        ["Submissions (submitted)", a.submitted, b.submitted],
+        ["Acceptance rate (accepted / decided)", pct(a.acceptance_rate), pct(b.acceptance_rate)],
+        ["Attendance rate (admitted / accredited)", pct(a.attendance_rate), pct(b.attendance_rate)],
+    ]
+    for name in sorted(set(a.by_category) | set(b.by_category)):
+        rows.append([f"Category: {name}", a.by_category.get(name, 0), b.by_category.get(name, 0)])
+    for name in sorted(set(a.by_country) | set(b.by_country)):
+        rows.append([f"Country: {name}", a.by_country.get(name, 0), b.by_country.get(name, 0)])
+    return rows

@@ -1,0 +1,76 @@
+"""The organisers' overview of an edition, its CSV downloads and the comparison of editions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, g, render_template, request
+from flask_login import current_user
+
+from conference.dashboard import bp, services
+from conference.dashboard.charts import figure_chart
+from conference.editions.models import Edition
+from conference.extensions import db
+from conference.permissions import can, require
+from conference.text import csv_response
+
+
+@bp.get("/<int:year>/admin")
+@require("edition.manage")
+def overview():
+    figures = services.overview(g.edition)
+    others = [
+        e
+        for e in db.session.scalars(
+            sa.select(Edition).where(Edition.id != g.edition.id).order_by(Edition.year.desc())
+        )
+        if can(current_user, "edition.manage", edition=e)
+    ]
+    return render_template(
+        "dashboard/overview.html", figures=figures, chart=figure_chart, others=others
+    )
+
+
+@bp.get("/<int:year>/admin/figures/<key>.csv")
+@require("edition.manage")
+def figure_csv(key: str):
+    build = services.FIGURES.get(key)
+    if build is None:
+        abort(404, "There is no such figure.")
+    figure = build(g.edition)
+    return csv_response(f"{g.edition.year}-{figure.key}.csv", figure.columns, figure.rows)
+
+
+def _other_edition() -> Edition:
+    raw = request.args.get("with", "")
+    if not raw.isdigit():
+        abort(400, "Choose the edition to compare with (a year).")
+    other = db.session.scalar(sa.select(Edition).where(Edition.year == int(raw)))
+    if other is None:
+        abort(404, f"There is no edition {raw}.")
+    if not can(current_user, "edition.manage", edition=other):
+        abort(403, f"You do not organise the {other.year} edition.")
+    return other
+
+
+@bp.get("/<int:year>/admin/compare")
+@require("edition.manage")
+def compare():
+    other = _other_edition()
+    first, second = sorted([g.edition, other], key=lambda e: e.year)
+    a, b = services.summarise(first), services.summarise(second)
+    return render_template(
+        "dashboard/compare.html", a=a, b=b, rows=services.comparison_rows(a, b), other=other
+    )
+
+
+@bp.get("/<int:year>/admin/compare.csv")
+@require("edition.manage")
+def compare_csv():
+    other = _other_edition()
+    first, second = sorted([g.edition, other], key=lambda e: e.year)
+    a, b = services.summarise(first), services.summarise(second)
+    return csv_response(
+        f"compare-{first.year}-{second.year}.csv",
+        ["Measure", str(first.year), str(second.year)],
+        services.comparison_rows(a, b),
+    )
