@@ -1,8 +1,12 @@
 """Account forms: input shape and messages only; rules live in services."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from conference import countries
+from conference.accounts.models import Role
 
 
 class LoginForm(FlaskForm):
@@ -18,3 +22,80 @@ class SignupForm(FlaskForm):
         "Password (at least 10 characters)", validators=[DataRequired(), Length(min=10, max=1000)]
     )
     submit = SubmitField("Create account")
+
+
+class EmailForm(FlaskForm):
+    """Just an e-mail address: forgotten password, resend the confirmation."""
+
+    email = StringField("E-mail address", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Send the link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired(), Length(min=10, max=1000)],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+    submit = SubmitField("Set the new password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=1000)]
+    )
+    password = PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired(), Length(min=10, max=1000)],
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+    submit = SubmitField("Change the password")
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])
+    organisation_type = SelectField("Type of organisation", validators=[Optional()])
+    country = SelectField("Country", validators=[Optional()])
+    position = StringField("Position or job title", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Save the profile")
+
+    def __init__(self, *args, **kwargs):
+        from conference.accounts.services import ORGANISATION_TYPES
+
+        super().__init__(*args, **kwargs)
+        self.organisation_type.choices = [SelectChoice(v, label) for v, label in ORGANISATION_TYPES]
+        self.country.choices = [SelectChoice("", "— choose —")] + [
+            SelectChoice(code, label, optgroup=group)
+            for group, items in countries.choices()
+            for code, label in items
+        ]
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Token name", validators=[DataRequired(), Length(max=100)], description="e.g. scanner-1"
+    )
+    submit = SubmitField("Create token")
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search by name or e-mail", validators=[Optional(), Length(max=200)])
+
+
+ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
+
+
+class RoleGrantForm(FlaskForm):
+    email = StringField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    submit = SubmitField("Grant role")

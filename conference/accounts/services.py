@@ -134,6 +134,11 @@ def revoke_role(user: User, edition, role: str | Role, *, actor=None) -> bool:
 
 
 def set_admin(user: User, value: bool, *, actor=None) -> None:
+    """Make or unmake a site administrator; nobody removes their own rights by mistake."""
+    if not value and actor is not None and getattr(actor, "id", None) == user.id:
+        raise DomainError("You cannot remove your own administrator rights.")
+    if user.is_admin == value:
+        return
     user.is_admin = value
     audit.record(actor, "admin.grant" if value else "admin.revoke", user, email=user.email)
 
@@ -188,3 +193,243 @@ def user_for_token(plain: str) -> User | None:
         token.last_used_at = now
         db.session.commit()
     return token.user
+
+
+# --- e-mail verification and password reset ---------------------------------------------
+#
+# Links carry a token signed with SECRET_KEY (itsdangerous). The verification token names the
+# account and the address it was sent to, so that it stops working when the address changes.
+# The reset token also carries a fingerprint of the current password hash: once the password
+# has been changed (by this very link or otherwise) the fingerprint no longer matches, so each
+# reset link works once.
+
+EMAIL_SALT = "accounts.verify-email"
+RESET_SALT = "accounts.reset-password"
+
+
+def _serializer(salt: str):
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    source = f"{user.password_hash or ''}|{user.password_changed_at or ''}"
+    return hashlib.sha256(source.encode()).hexdigest()[:20]
+
+
+def _load_token(token: str, salt: str, max_age: int, expired_message: str) -> dict:
+    from itsdangerous import BadSignature, SignatureExpired
+
+    if not token or len(token) > 500:
+        raise DomainError("This link is not valid.", code="invalid_token")
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise DomainError(expired_message, code="token_expired") from None
+    except BadSignature:
+        raise DomainError("This link is not valid.", code="invalid_token") from None
+    if not isinstance(data, dict):
+        raise DomainError("This link is not valid.", code="invalid_token")
+    return data
+
+
+def email_token(user: User) -> str:
+    return _serializer(EMAIL_SALT).dumps({"uid": user.id, "email": user.email})
+
+
+def reset_token(user: User) -> str:
+    return _serializer(RESET_SALT).dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+
+
+def send_verification(user: User) -> None:
+    """Queue the mail with the verification link (the caller commits)."""
+    from flask import current_app
+
+    from conference import mail
+    from conference.urls import external_url
+
+    mail.queue(
+        user.email,
+        "accounts_verify",
+        "Please confirm your e-mail address",
+        user=user,
+        link=external_url("accounts.verify_email", token=email_token(user)),
+        valid_hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
+    )
+
+
+def sign_up(email: str, password: str, full_name: str) -> User | None:
+    """Create an unverified account and mail the verification link.
+
+    When the address already has an account, nothing is created; its owner gets a mail
+    saying so (with links to log in or reset the password) and ``None`` is returned, so the
+    page shown is the same either way and does not reveal who has an account.
+    """
+    from conference import mail
+    from conference.urls import external_url
+
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise DomainError("Please give your full name.")
+    validate_password(password)
+    existing = find_user(email)
+    if existing is not None:
+        mail.queue(
+            existing.email,
+            "accounts_signup_existing",
+            "Someone tried to create an account with your e-mail address",
+            user=existing,
+            login_link=external_url("accounts.login"),
+            reset_link=external_url("accounts.forgot_password"),
+        )
+        return None
+    user = create_user(email, password, full_name=full_name)
+    audit.record(user, "account.signup", user, email=user.email)
+    send_verification(user)
+    return user
+
+
+def verify_email(token: str) -> User:
+    """Mark the address in ``token`` as verified (idempotent)."""
+    from flask import current_app
+
+    data = _load_token(
+        token,
+        EMAIL_SALT,
+        current_app.config["EMAIL_TOKEN_MAX_AGE"],
+        "This confirmation link has expired. Log in and ask for a new one.",
+    )
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    if user is None or not user.is_active or user.email != data.get("email"):
+        raise DomainError("This link is not valid.", code="invalid_token")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit.record(user, "account.verify_email", user, email=user.email)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the account exists; silent otherwise (no account probing)."""
+    from flask import current_app
+
+    from conference import mail
+    from conference.urls import external_url
+
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return
+    mail.queue(
+        user.email,
+        "accounts_reset",
+        "Reset your password",
+        user=user,
+        link=external_url("accounts.reset_password", token=reset_token(user)),
+        valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+    audit.record(None, "account.reset_requested", user, email=user.email)
+
+
+def user_for_reset_token(token: str) -> User:
+    """The account a reset link belongs to, if the link is still valid and unused."""
+    from flask import current_app
+
+    data = _load_token(
+        token,
+        RESET_SALT,
+        current_app.config["RESET_TOKEN_MAX_AGE"],
+        "This reset link has expired. Please ask for a new one.",
+    )
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    if user is None or not user.is_active:
+        raise DomainError("This link is not valid.", code="invalid_token")
+    if data.get("pw") != _password_fingerprint(user):
+        raise DomainError(
+            "This reset link has already been used. Please ask for a new one.",
+            code="token_used",
+        )
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link (and every session) stops working."""
+    user = user_for_reset_token(token)
+    set_password(user, new_password)
+    # Whoever could read the mail controls the address: consider it verified.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record(user, "account.password_reset", user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password after checking the current one; other sessions end."""
+    if user.password_hash is None or not check_password_hash(
+        user.password_hash, current_password or ""
+    ):
+        raise DomainError("The current password is not correct.", code="wrong_password")
+    set_password(user, new_password)
+    audit.record(user, "account.password_change", user)
+
+
+PROFILE_FIELDS = ("full_name", "organisation", "organisation_type", "country", "position")
+ORGANISATION_TYPES = [
+    ("", "— choose —"),
+    ("university", "University or higher-education institution"),
+    ("research", "Research organisation"),
+    ("funder", "Research funder"),
+    ("government", "Ministry or public authority"),
+    ("eu", "EU institution or agency"),
+    ("international", "International organisation"),
+    ("industry", "Company"),
+    ("ngo", "Non-governmental organisation"),
+    ("other", "Other"),
+]
+
+
+def update_profile(user: User, *, actor=None, **values) -> list[str]:
+    """Update profile fields; return the names of the fields that changed."""
+    from conference import countries
+
+    changed = []
+    for name in PROFILE_FIELDS:
+        if name not in values:
+            continue
+        value = (values[name] or "").strip()
+        if name == "full_name" and not value:
+            raise DomainError("Please give your full name.")
+        if name == "country":
+            value = value.upper()
+            if value and not countries.is_valid(value):
+                raise DomainError("Please choose a country from the list.")
+        if name == "organisation_type" and value not in {v for v, _ in ORGANISATION_TYPES}:
+            raise DomainError("Please choose an organisation type from the list.")
+        limit = User.__table__.c[name].type.length
+        if limit and len(value) > limit:
+            raise DomainError(f"That is too long (at most {limit} characters).")
+        if getattr(user, name) != value:
+            setattr(user, name, value)
+            changed.append(name)
+    if changed:
+        audit.record(actor or user, "account.profile_update", user, fields=changed)
+    return changed
+
+
+def search_users(query: str = "", *, limit: int = 50, offset: int = 0) -> tuple[list[User], int]:
+    """Users whose e-mail or name contains ``query`` (case-insensitive), and the total."""
+    stmt = sa.select(User).where(User.deleted_at.is_(None))
+    query = (query or "").strip()[:200]
+    if query:
+        pattern = (
+            "%" + query.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        )
+        stmt = stmt.where(
+            sa.or_(
+                User.email.like(pattern, escape="\\"),
+                sa.func.lower(User.full_name).like(pattern, escape="\\"),
+            )
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    users = list(db.session.scalars(stmt.order_by(User.email).limit(limit).offset(offset)))
+    return users, total

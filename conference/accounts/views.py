@@ -1,21 +1,59 @@
-"""Account pages: login and logout (sign-up, verification, reset and profile below)."""
+"""Account pages: login, logout, sign-up and verification, password reset and change,
+profile, personal API tokens, and the site administrator's user management."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from conference.accounts import bp, services
-from conference.accounts.forms import LoginForm
+from conference.accounts.forms import (
+    ROLE_CHOICES,
+    ChangePasswordForm,
+    EmailForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignupForm,
+    TokenForm,
+    UserSearchForm,
+)
+from conference.accounts.models import ApiToken, RoleAssignment, User
 from conference.db import utcnow
+from conference.editions.models import Edition
+from conference.errors import DomainError
 from conference.extensions import db, limiter
+from conference.permissions import login_required, require
 from conference.urls import safe_next
 
 NEUTRAL_LOGIN_ERROR = "The e-mail address or password is not correct."
+USERS_PER_PAGE = 50
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["RESET_RATE_LIMIT"]
+
+
+def _start_session(user: User) -> None:
+    """A fresh session on login: nothing from before survives (no session fixation)."""
+    session.clear()
+    user.last_login_at = utcnow()
+    db.session.commit()
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,12 +66,14 @@ def login():
         if user is None:
             flash(NEUTRAL_LOGIN_ERROR, "error")
             return render_template("accounts/login.html", form=form, next=next_url), 200
-        # A fresh session on login: nothing from before survives (no session fixation).
-        session.clear()
-        user.last_login_at = utcnow()
-        db.session.commit()
-        login_user(user)
+        _start_session(user)
         flash("You are logged in.", "success")
+        if user.email_verified_at is None:
+            flash(
+                "Please confirm your e-mail address with the link we sent you; registering "
+                "for an edition and submitting abstracts need a confirmed address.",
+                "warning",
+            )
         return redirect(next_url)
     return render_template("accounts/login.html", form=form, next=next_url)
 
@@ -47,3 +87,299 @@ def logout():
     session.clear()
     flash("You are logged out.", "success")
     return redirect(url_for("editions.home"))
+
+
+# --- sign-up and e-mail verification -------------------------------------------------------
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            services.sign_up(form.email.data, form.password.data, form.full_name.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("accounts/signup.html", form=form), 400
+        db.session.commit()
+        return render_template(
+            "accounts/check_email.html",
+            heading="Check your e-mail",
+            message=(
+                f"We have sent a message to {services.normalise_email(form.email.data)}. "
+                "Follow the link in it to confirm your address, then log in."
+            ),
+        )
+    status = 400 if form.errors else 200
+    return render_template("accounts/signup.html", form=form), status
+
+
+@bp.get("/verify/<token>")
+def verify_email(token):
+    try:
+        services.verify_email(token)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template(
+            "accounts/check_email.html", heading="Link not valid", message=exc.message
+        ), 400
+    db.session.commit()
+    flash("Thank you: your e-mail address is confirmed.", "success")
+    return redirect(
+        url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.login")
+    )
+
+
+@bp.post("/verify/resend")
+@limiter.limit(_reset_limit)
+@login_required
+def resend_verification():
+    if current_user.email_verified_at is not None:
+        flash("Your e-mail address is already confirmed.", "info")
+    else:
+        services.send_verification(current_user)
+        db.session.commit()
+        flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
+    return redirect(url_for("accounts.profile"))
+
+
+# --- password reset and change -------------------------------------------------------------
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template(
+            "accounts/check_email.html",
+            heading="Check your e-mail",
+            message=(
+                "If an account exists for this address, we have sent it a link to choose a "
+                "new password. The link works once and expires after "
+                f"{current_app.config['RESET_TOKEN_MAX_AGE'] // 60} minutes."
+            ),
+        )
+    status = 400 if form.errors else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as exc:
+        return render_template(
+            "accounts/check_email.html", heading="Link not valid", message=exc.message
+        ), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("accounts/reset_password.html", form=form, token=token), 400
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password has been changed. Please log in with the new one.", "success")
+        return redirect(url_for("accounts.login"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/reset_password.html", form=form, token=token), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            target = form.current_password if exc.code == "wrong_password" else form.password
+            target.errors = [*target.errors, exc.message]
+            return render_template("accounts/change_password.html", form=form), 400
+        db.session.commit()
+        # The session token rotated with the password: log this browser in again.
+        _start_session(current_user._get_current_object())
+        flash("Your password has been changed; other sessions have been logged out.", "success")
+        return redirect(url_for("accounts.profile"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+# --- profile -------------------------------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_profile(
+                user, **{name: getattr(form, name).data for name in services.PROFILE_FIELDS}
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("accounts/profile.html", form=form, user=user), 400
+        db.session.commit()
+        flash("Your profile is saved." if changed else "Nothing changed.", "success")
+        return redirect(url_for("accounts.profile"))
+    roles = db.session.execute(
+        sa.select(Edition.year, RoleAssignment.role)
+        .join(RoleAssignment.edition)
+        .where(RoleAssignment.user_id == user.id)
+        .order_by(Edition.year.desc(), RoleAssignment.role)
+    ).all()
+    status = 400 if form.errors else 200
+    return render_template("accounts/profile.html", form=form, user=user, roles=roles), status
+
+
+# --- personal API tokens -------------------------------------------------------------------
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    plain = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _token, plain = services.create_api_token(current_user, form.name.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, exc.message]
+            status = 400
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    elif form.errors:
+        status = 400
+    user_tokens = db.session.scalars(
+        sa.select(ApiToken)
+        .where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+    ).all()
+    return render_template(
+        "accounts/tokens.html", form=form, tokens=user_tokens, plain=plain
+    ), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    token = services.revoke_api_token(current_user, token_id)
+    db.session.commit()
+    flash(f"The token “{token.name}” is revoked.", "success")
+    return redirect(url_for("accounts.tokens"))
+
+
+# --- site administration: users and roles --------------------------------------------------
+
+
+@bp.get("/admin/users")
+@require("site.admin")
+def admin_users():
+    form = UserSearchForm(request.args)
+    query = form.q.data if form.validate() else ""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    users, total = services.search_users(
+        query or "", limit=USERS_PER_PAGE, offset=(page - 1) * USERS_PER_PAGE
+    )
+    pages = max((total + USERS_PER_PAGE - 1) // USERS_PER_PAGE, 1)
+    return render_template(
+        "accounts/admin_users.html",
+        form=form,
+        users=users,
+        total=total,
+        page=page,
+        pages=pages,
+        query=query or "",
+    )
+
+
+def _load_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        abort(404, "There is no such account.")
+    return user
+
+
+@bp.get("/admin/users/<int:user_id>")
+@require("site.admin")
+def admin_user(user_id):
+    user = _load_user(user_id)
+    assignments = db.session.execute(
+        sa.select(RoleAssignment, Edition)
+        .join(RoleAssignment.edition)
+        .where(RoleAssignment.user_id == user.id)
+        .order_by(Edition.year.desc(), RoleAssignment.role)
+    ).all()
+    editions = db.session.scalars(sa.select(Edition).order_by(Edition.year.desc())).all()
+    return render_template(
+        "accounts/admin_user.html",
+        user=user,
+        assignments=assignments,
+        editions=editions,
+        role_choices=ROLE_CHOICES,
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/admin")
+@require("site.admin")
+def admin_set_admin(user_id):
+    user = _load_user(user_id)
+    make_admin = request.form.get("value") == "1"
+    services.set_admin(user, make_admin, actor=current_user)
+    db.session.commit()
+    flash(
+        f"{user.email} is {'now' if make_admin else 'no longer'} a site administrator.", "success"
+    )
+    return redirect(url_for("accounts.admin_user", user_id=user.id))
+
+
+def _edition_from_form() -> Edition:
+    year = request.form.get("edition", type=int)
+    edition = db.session.scalar(sa.select(Edition).where(Edition.year == year)) if year else None
+    if edition is None:
+        raise DomainError("Please choose an edition.")
+    return edition
+
+
+@bp.post("/admin/users/<int:user_id>/roles")
+@require("site.admin")
+def admin_grant_role(user_id):
+    user = _load_user(user_id)
+    edition = _edition_from_form()
+    role = services.parse_role(request.form.get("role", ""))
+    services.grant_role(user, edition, role, actor=current_user)
+    db.session.commit()
+    flash(f"{user.email} is now {role.value} for {edition.year}.", "success")
+    return redirect(url_for("accounts.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/roles/revoke")
+@require("site.admin")
+def admin_revoke_role(user_id):
+    user = _load_user(user_id)
+    edition = _edition_from_form()
+    role = services.parse_role(request.form.get("role", ""))
+    if services.revoke_role(user, edition, role, actor=current_user):
+        db.session.commit()
+        flash(f"{user.email} is no longer {role.value} for {edition.year}.", "success")
+    else:
+        flash(f"{user.email} did not have that role in {edition.year}.", "info")
+    return redirect(url_for("accounts.admin_user", user_id=user.id))

@@ -43,3 +43,12 @@ def theme_css():
     response = Response("\n".join(rules) + "\n", mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.get("/privacy")
+def privacy():
+    """How the conference processes personal data (GDPR information notice)."""
+    return render_template("editions/privacy.html")
+
+
+from conference.editions import admin_views  # noqa: E402,F401

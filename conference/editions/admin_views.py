@@ -1,0 +1,172 @@
+"""Edition administration: create an edition (site admins), edit its settings, manage its
+roles and read its audit log (organisers)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from conference.accounts import services as accounts
+from conference.accounts.models import RoleAssignment, User
+from conference.editions import bp, services
+from conference.editions.forms import (
+    DATETIME_FIELDS,
+    AuditFilterForm,
+    EditionRoleForm,
+    EditionSettingsForm,
+    NewEditionForm,
+)
+from conference.errors import DomainError, NotAllowed
+from conference.extensions import db
+from conference.permissions import can, clear_role_cache, edition_writable, is_admin, require
+
+AUDIT_PER_PAGE = 50
+
+
+@bp.route("/admin/editions/new", methods=["GET", "POST"])
+@require("edition.create")
+def new_edition():
+    form = NewEditionForm()
+    if form.validate_on_submit():
+        values = {
+            name: getattr(form, name).data
+            for name in ("title", "acronym", "venue", "address", "start_date", "end_date", "state")
+        }
+        values["timezone"] = form.timezone.data.strip()
+        values["acronym"] = values["acronym"] or ""
+        try:
+            edition = services.create_edition(current_user, year=form.year.data, **values)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("editions/admin_new.html", form=form), exc.status_code
+        db.session.commit()
+        flash(f"Edition {edition.year} created. Set its windows and details below.", "success")
+        return redirect(url_for("editions.settings", year=edition.year))
+    status = 400 if form.errors else 200
+    return render_template("editions/admin_new.html", form=form), status
+
+
+def _settings_form_for(edition) -> EditionSettingsForm:
+    form = EditionSettingsForm(obj=edition)
+    if request.method == "GET":
+        for name in DATETIME_FIELDS:
+            moment = getattr(edition, name)
+            getattr(form, name).data = (
+                edition.local(moment).replace(tzinfo=None) if moment else None
+            )
+    return form
+
+
+@bp.route("/<int:year>/admin/settings", methods=["GET", "POST"])
+@require("edition.manage")
+def settings():
+    edition = g.edition
+    writable = edition_writable(current_user, edition)
+    form = _settings_form_for(edition)
+    if request.method == "POST":
+        if not writable:
+            raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+        if form.validate():
+            tz_name = form.timezone.data.strip()
+            values = {name: getattr(form, name).data for name in services.SETTINGS_FIELDS}
+            values["timezone"] = tz_name
+            for name in ("acronym", "venue", "address", "badge_footer"):
+                values[name] = (values[name] or "").strip()
+            try:
+                for name in DATETIME_FIELDS:
+                    values[name] = services.local_to_utc(values[name], tz_name)
+                changes = services.update_settings(current_user, edition, **values)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                return render_template(
+                    "editions/admin_settings.html", form=form, writable=writable
+                ), exc.status_code
+            db.session.commit()
+            flash("The settings are saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for("editions.settings"))
+        return render_template("editions/admin_settings.html", form=form, writable=writable), 400
+    return render_template("editions/admin_settings.html", form=form, writable=writable)
+
+
+@bp.route("/<int:year>/admin/roles", methods=["GET", "POST"])
+@require("roles.grant")
+def roles():
+    edition = g.edition
+    writable = edition_writable(current_user, edition)
+    form = EditionRoleForm()
+    status = 200
+    if form.validate_on_submit():
+        if not writable:
+            raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+        user = accounts.find_user(form.email.data)
+        if user is None or not user.is_active:
+            form.email.errors = [*form.email.errors, "There is no account with this address."]
+            status = 400
+        else:
+            accounts.grant_role(user, edition, form.role.data, actor=current_user)
+            db.session.commit()
+            flash(f"{user.email} is now {form.role.data} for {edition.year}.", "success")
+            return redirect(url_for("editions.roles"))
+    elif form.errors:
+        status = 400
+    assignments = db.session.execute(
+        sa.select(RoleAssignment, User)
+        .join(RoleAssignment.user)
+        .where(RoleAssignment.edition_id == edition.id)
+        .order_by(RoleAssignment.role, User.email)
+    ).all()
+    return render_template(
+        "editions/admin_roles.html", form=form, assignments=assignments, writable=writable
+    ), status
+
+
+@bp.post("/<int:year>/admin/roles/<int:assignment_id>/revoke")
+@require("roles.grant")
+def revoke_role(assignment_id):
+    edition = g.edition
+    assignment = db.session.get(RoleAssignment, assignment_id)
+    if assignment is None or assignment.edition_id != edition.id:
+        abort(404, "There is no such role assignment in this edition.")
+    if not edition_writable(current_user, edition):
+        raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+    user = assignment.user
+    if user.id == current_user.id and assignment.role == "organiser" and not is_admin(current_user):
+        raise NotAllowed("You cannot remove your own organiser role; ask another organiser.")
+    accounts.revoke_role(user, edition, assignment.role, actor=current_user)
+    db.session.commit()
+    clear_role_cache()
+    flash(f"{user.email} is no longer {assignment.role} for {edition.year}.", "success")
+    if not can(current_user, "roles.grant", edition=edition):
+        return redirect(url_for("editions.edition_home"))
+    return redirect(url_for("editions.roles"))
+
+
+@bp.get("/<int:year>/admin/audit")
+@require("audit.read")
+def audit_log():
+    edition = g.edition
+    form = AuditFilterForm(request.args)
+    actions = services.audit_actions(edition)
+    form.action.choices = [SelectChoice("", "All actions")] + [SelectChoice(a) for a in actions]
+    action = request.args.get("action", "")
+    action = action if action in actions else ""
+    actor = (request.args.get("actor") or "").strip()[:254]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    entries, total = services.audit_entries(
+        edition, action=action, actor=actor, page=page, per_page=AUDIT_PER_PAGE
+    )
+    pages = max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1)
+    return render_template(
+        "editions/admin_audit.html",
+        form=form,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=pages,
+        action=action,
+        actor=actor,
+    )

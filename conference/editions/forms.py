@@ -1,0 +1,98 @@
+"""Edition forms: creating an edition, its settings, roles and the audit-log filter.
+
+Date-times are entered as ``datetime-local`` values in the edition's time zone; the view
+converts them to UTC with ``services.local_to_utc``.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from conference.accounts.models import Role
+from conference.editions.models import EditionState
+
+STATE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in EditionState]
+LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+DATETIME_FIELDS = (
+    "registration_opens_at",
+    "registration_closes_at",
+    "cfp_opens_at",
+    "cfp_closes_at",
+    "review_deadline",
+)
+
+
+def _timezone(form, field):
+    from conference.editions.services import valid_timezone
+
+    if not valid_timezone((field.data or "").strip()):
+        raise ValidationError("Please give a valid IANA time zone, e.g. Europe/Brussels.")
+
+
+def _local(label: str) -> DateTimeLocalField:
+    return DateTimeLocalField(label, format=LOCAL_FORMAT, validators=[Optional()])
+
+
+class EditionBasicsForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    acronym = StringField("Short name", validators=[Optional(), Length(max=40)])
+    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
+    address = StringField("Address", validators=[Optional(), Length(max=400)])
+    timezone = StringField(
+        "Time zone",
+        validators=[DataRequired(), Length(max=64), _timezone],
+        default="Europe/Brussels",
+        description="An IANA name such as Europe/Brussels; all times below are in this zone.",
+    )
+    start_date = DateField("First day", validators=[DataRequired()])
+    end_date = DateField("Last day", validators=[DataRequired()])
+    state = SelectField("State", choices=STATE_CHOICES, default=EditionState.DRAFT.value)
+
+    def validate_end_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError("The last day must not be before the first day.")
+
+
+class NewEditionForm(EditionBasicsForm):
+    year = IntegerField("Year", validators=[DataRequired(), NumberRange(2000, 2200)])
+
+
+class EditionSettingsForm(EditionBasicsForm):
+    capacity = IntegerField(
+        "Capacity (accredited attendees)",
+        validators=[Optional(), NumberRange(0, 1_000_000)],
+        description="Leave empty for no limit.",
+    )
+    registration_opens_at = _local("Registration opens")
+    registration_closes_at = _local("Registration closes")
+    cfp_opens_at = _local("Call for abstracts opens")
+    cfp_closes_at = _local("Call for abstracts closes")
+    review_deadline = _local("Review deadline")
+    badge_footer = StringField("Badge footer", validators=[Optional(), Length(max=200)])
+    badge_show_country = BooleanField("Show the country on badges")
+    badge_show_organisation = BooleanField("Show the organisation on badges")
+
+
+class EditionRoleForm(FlaskForm):
+    email = StringField(
+        "E-mail address of the account", validators=[DataRequired(), Length(max=254)]
+    )
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", validators=[Optional()])
+    actor = StringField("Actor (e-mail contains)", validators=[Optional(), Length(max=254)])
