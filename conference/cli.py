@@ -12,7 +12,7 @@ from conference.errors import DomainError
 from conference.extensions import db
 
 # Areas' own command groups (each module exposes ``cli``, an AppGroup).
-AREA_CLIS: list[str] = ["conference.editions.cli"]
+AREA_CLIS: list[str] = ["conference.editions.cli", "conference.accreditation.cli"]
 
 
 def _fail(exc: Exception):
