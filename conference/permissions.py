@@ -47,6 +47,15 @@ def is_admin(user) -> bool:
     return is_authenticated(user) and bool(getattr(user, "is_admin", False))
 
 
+def is_verified(user) -> bool:
+    """Has the user confirmed their e-mail address?
+
+    Unconfirmed accounts may log in, edit their profile and manage tokens; registering for an
+    edition and submitting abstracts need a confirmed address (areas check this helper).
+    """
+    return is_authenticated(user) and getattr(user, "email_verified_at", None) is not None
+
+
 def roles_in(user, edition) -> frozenset[str]:
     """The user's roles in ``edition`` (cached for the request)."""
     if not is_authenticated(user) or edition is None:

@@ -17,4 +17,4 @@ def protect_cookie_writes():
         csrf.protect()
 
 
-from conference.api import editions, openapi  # noqa: E402,F401
+from conference.api import accounts, editions, openapi  # noqa: E402,F401
