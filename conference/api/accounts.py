@@ -90,7 +90,9 @@ OPENAPI_PATHS = {
             "responses": {
                 "200": {
                     "description": "The account",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Me"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Me"}}
+                    },
                 },
                 **error_responses(401),
             },
