@@ -17,7 +17,8 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g, render_template
-from jinja2 import TemplateNotFound
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from conference.db import UTCDateTime, utcnow
@@ -83,15 +84,72 @@ def queue_rendered(
     return message
 
 
-_sandbox = ImmutableSandboxedEnvironment(autoescape=False)
+MAX_TEMPLATE_LENGTH = 50_000
+MAX_RENDERED_LENGTH = 200_000
+
+
+class _MailSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox for organiser-edited mail: no internals, no huge values."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def unsafe_undefined(self, obj, attribute):
+        # The stock sandbox returns an Undefined that only fails when used further; refuse
+        # at once so that ``{{ x.__class__ }}`` is an error, not a silent empty string.
+        raise SecurityError(f"access to {attribute!r} of a {type(obj).__name__} is not allowed")
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 100:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for value, times in ((left, right), (right, left)):
+                sequence = isinstance(value, str | list | tuple) and isinstance(times, int)
+                if sequence and len(value) * times > MAX_RENDERED_LENGTH:
+                    raise SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
+_sandbox = _MailSandbox(autoescape=False)
+_sandbox.globals.pop("lipsum", None)
 
 
 def render_sandboxed(source: str, **context) -> str:
     """Render an organiser-edited template with no access to objects' internals.
 
     Only plain values (strings, numbers, dicts of them) should be passed in ``context``.
+    A template that breaks the rules, does not parse or fails to render raises a
+    ``DomainError`` (a 400 with a message for the organiser), never a 500.
     """
-    return _sandbox.from_string(source).render(**context)
+    from conference.errors import DomainError
+
+    if len(source or "") > MAX_TEMPLATE_LENGTH:
+        raise DomainError(f"The template is too long (at most {MAX_TEMPLATE_LENGTH} characters).")
+    try:
+        template = _sandbox.from_string(source or "")
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(**context):
+            size += len(chunk)
+            if size > MAX_RENDERED_LENGTH:
+                raise DomainError("The template produces a text that is far too long.")
+            parts.append(chunk)
+    except SecurityError as exc:
+        raise DomainError(
+            f"The template uses something that is not allowed in mail templates ({exc}).",
+            code="template_not_allowed",
+        ) from None
+    except TemplateSyntaxError as exc:
+        raise DomainError(
+            f"The template has an error on line {exc.lineno}: {exc.message}",
+            code="template_invalid",
+        ) from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        if isinstance(exc, DomainError):
+            raise
+        raise DomainError(
+            f"The template could not be rendered: {exc}", code="template_invalid"
+        ) from None
+    return "".join(parts)
 
 
 def _smtp_send(messages: list[OutboxMessage]) -> dict[int, str]:

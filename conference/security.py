@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import functools
+
+from flask import Flask, abort, g, jsonify, request
 from flask_login import current_user
 
 CSP = "; ".join(
@@ -24,7 +26,26 @@ CSP = "; ".join(
 )
 
 
+def personal(view):
+    """Mark a view's answer as personal even without a login cookie (feeds and badges reached
+    by a secret token): ``Cache-Control: no-store`` whatever the view set."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.personal_response = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def limit_request_size():
+        """Refuse an oversized body before anything reads it, on every route and method."""
+        limit = request.max_content_length
+        if limit is not None and (request.content_length or 0) > limit:
+            abort(413)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
@@ -37,7 +58,10 @@ def register(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if not request.path.startswith("/static/"):
             response.vary.add("Cookie")
-            if "Cache-Control" not in headers:
+            if g.get("personal_response"):
+                headers["Cache-Control"] = "no-store"
+                headers["Pragma"] = "no-cache"
+            elif "Cache-Control" not in headers:
                 personal = current_user.is_authenticated or request.headers.get("Authorization")
                 headers["Cache-Control"] = "no-store" if personal else "no-cache"
         return response
@@ -50,4 +74,5 @@ def register(app: Flask) -> None:
         ok, details = check()
         response = jsonify({"status": "ok" if ok else "unavailable", **details})
         response.status_code = 200 if ok else 503
+        response.headers["Cache-Control"] = "no-store"
         return response
