@@ -134,7 +134,7 @@ def verify_email(token):
     )
 
 
-@bp.post("/verify/resend")
+@bp.post("/account/verify/resend")
 @limiter.limit(_reset_limit)
 @login_required
 def resend_verification():
