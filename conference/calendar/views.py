@@ -1,0 +1,173 @@
+"""HTTP for calendar feeds, schedule exports and the personal feed link.
+
+Every feed answers a conditional GET from its validators first (``If-None-Match``, or
+``If-Modified-Since`` where a complete Last-Modified exists) and builds the body only when
+the caller's copy is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from conference.calendar import bp, exports
+from conference.calendar import services as calendar
+from conference.calendar.services import Validators
+from conference.extensions import db
+from conference.permissions import login_required
+from conference.urls import safe_next
+
+ICS_TYPE = "text/calendar; charset=utf-8"
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
+
+
+def _is_fresh(validators: Validators) -> bool:
+    """Does the caller already hold this version? (If-None-Match wins over If-Modified-Since.)"""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(validators.etag)
+    since = request.if_modified_since
+    if validators.last_modified is not None and since is not None:
+        return validators.last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def _cache_control(personal: bool) -> str:
+    if personal or current_user.is_authenticated or request.headers.get("Authorization"):
+        return "private, no-store"
+    return "no-cache"
+
+
+def _conditional(
+    validators: Validators,
+    build: Callable[[], bytes],
+    mimetype: str,
+    *,
+    personal: bool = False,
+    filename: str | None = None,
+):
+    """A 304 when the caller's copy is current, else the body ``build()`` makes."""
+    if _is_fresh(validators):
+        response = make_response("", 304)
+    else:
+        response = make_response(build())
+        response.headers["Content-Type"] = mimetype
+        if filename:
+            response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(validators.etag, weak=True)
+    if validators.last_modified is not None:
+        response.last_modified = validators.last_modified
+    response.headers["Cache-Control"] = _cache_control(personal)
+    response.vary.add("Cookie")
+    response.vary.add("Authorization")
+    return response
+
+
+@bp.get("/<int:year>/programme.ics")
+def programme_ics():
+    """The edition's programme as the caller may see it."""
+    edition = g.edition
+    return _conditional(
+        calendar.edition_validators(current_user, edition, "programme.ics"),
+        lambda: calendar.edition_calendar(current_user, edition),
+        ICS_TYPE,
+        filename=f"programme-{edition.year}.ics",
+    )
+
+
+@bp.get("/<int:year>/sessions/<int:session_id>.ics")
+def session_ics(session_id: int):
+    """One session ("Add to calendar")."""
+    edition = g.edition
+    if not calendar.session_exists(edition, session_id):
+        abort(404, "There is no such session in this edition.")
+    return _conditional(
+        calendar.edition_validators(current_user, edition, "session.ics", session_id),
+        lambda: calendar.session_calendar(current_user, edition, session_id),
+        ICS_TYPE,
+        filename=f"session-{session_id}.ics",
+    )
+
+
+@bp.get("/<int:year>/schedule.json")
+def schedule_json():
+    """The programme in the c3voc schedule.json format, for conference apps."""
+    edition = g.edition
+    return _conditional(
+        calendar.edition_validators(current_user, edition, "schedule.json"),
+        lambda: exports.schedule_json(current_user, edition),
+        JSON_TYPE,
+    )
+
+
+@bp.get("/<int:year>/schedule.xml")
+def schedule_xml():
+    """The programme in the Frab/Pentabarf schedule.xml format, for conference apps."""
+    edition = g.edition
+    return _conditional(
+        calendar.edition_validators(current_user, edition, "schedule.xml"),
+        lambda: exports.schedule_xml(current_user, edition),
+        XML_TYPE,
+    )
+
+
+@bp.get("/calendar/<token>.ics")
+def personal_ics(token: str):
+    """The personal agenda feed; the secret URL is the only credential (no login)."""
+    found = calendar.owner_for_token(token)
+    if found is None:
+        abort(404, "This calendar link does not exist (any more).")
+    record, owner = found
+    if calendar.note_use(record):
+        db.session.commit()
+    editions = calendar.personal_editions(owner)
+    return _conditional(
+        calendar.personal_validators(record, owner, editions),
+        lambda: calendar.personal_calendar(owner, editions),
+        ICS_TYPE,
+        personal=True,
+        filename="my-agenda.ics",
+    )
+
+
+@bp.get("/calendar/")
+@login_required
+def me():
+    """The personal feed link, its controls and how to subscribe."""
+    return render_template("calendar/me.html")
+
+
+def _back():
+    return redirect(safe_next(request.form.get("next"), url_for("calendar.me")))
+
+
+@bp.post("/calendar/link")
+@login_required
+def regenerate_link():
+    """Create the personal feed link, or replace it (the old one stops working)."""
+    had_link = calendar.calendar_token(current_user) is not None
+    calendar.regenerate_token(current_user)
+    db.session.commit()
+    if had_link:
+        flash(
+            "Your calendar link has been replaced. The old link no longer works: subscribe "
+            "again with the new one.",
+            "success",
+        )
+    else:
+        flash("Your personal calendar link is ready.", "success")
+    return _back()
+
+
+@bp.post("/calendar/link/delete")
+@login_required
+def delete_link():
+    """Turn the personal feed off."""
+    if calendar.revoke_token(current_user):
+        db.session.commit()
+        flash("Your calendar link has been turned off.", "success")
+    else:
+        flash("You have no calendar link.", "info")
+    return _back()
