@@ -26,6 +26,7 @@ NAV: list[Link] = [
     Link("Scan", "checkin.scanner", "checkin.scan"),
     Link("Review", "review.my_reviews", "review.participate"),
     Link("Organise", "dashboard.overview", "edition.manage"),
+    Link("Programme admin", "programme.admin_index", "programme.admin"),
 ]
 
 # Shown as buttons on the edition's landing page.

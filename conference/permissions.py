@@ -238,6 +238,26 @@ def _programme_manage(user, edition, obj) -> bool:
     return is_organiser(user, edition) and edition_writable(user, edition)
 
 
+@rule("programme.admin", "programme.bookings")
+def _programme_admin(user, edition, obj) -> bool:
+    """Organisers read the programme administration and booking lists (archives too)."""
+    return is_organiser(user, edition)
+
+
+@rule("programme.book")
+def _programme_book(user, edition, obj) -> bool:
+    """Whether to offer booking: the person may attend and the edition is not archived."""
+    return edition_writable(user, edition) and clearance(user, edition).may_attend(obj)
+
+
+@rule("booking.cancel")
+def _booking_cancel(user, edition, obj) -> bool:
+    """A booking is given up by its holder, or cancelled by an organiser."""
+    if obj is None or not is_authenticated(user) or not edition_writable(user, edition):
+        return False
+    return obj.user_id == user.id or is_organiser(user, edition)
+
+
 # --- submissions and review --------------------------------------------------------------
 
 # --- badges and check-in -----------------------------------------------------------------

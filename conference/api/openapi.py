@@ -10,7 +10,7 @@ from conference.api import bp
 from conference.api.common import ERROR_SCHEMA
 
 # Every module that adds endpoints under /api/v1 is listed here, so the document stays complete.
-API_MODULES = ["conference.api.editions", "conference.api.accounts"]
+API_MODULES = ["conference.api.editions", "conference.api.accounts", "conference.api.programme"]
 
 
 def build_spec() -> dict:

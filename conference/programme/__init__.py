@@ -3,3 +3,18 @@
 from flask import Blueprint
 
 bp = Blueprint("programme", __name__)
+
+
+@bp.record_once
+def _register_template_globals(state) -> None:
+    """``my_agenda(edition)`` for the attendee's page (``templates/programme/_me.html``)."""
+    from flask_login import current_user
+
+    from conference.programme.services import agenda_entries
+
+    state.app.jinja_env.globals["my_agenda"] = lambda edition: agenda_entries(
+        current_user, edition
+    )
+
+
+from conference.programme import views  # noqa: E402,F401

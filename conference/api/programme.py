@@ -1,0 +1,159 @@
+"""GET /api/v1/editions/{year}/sessions and /sessions/{id}: the programme for the caller.
+
+The caller is anonymous or authenticated with a Bearer token; restricted sessions the caller
+is not cleared for come back as the same placeholder the HTML pages show.
+"""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+from flask_login import current_user
+
+from conference.api import bp
+from conference.api.common import error_responses, iso
+from conference.api.editions import YEAR_PARAM
+from conference.programme import services
+
+
+@bp.get("/editions/<int:year>/sessions")
+def list_sessions():
+    edition = g.edition
+    views = services.session_views(current_user, edition)
+    return jsonify(
+        {
+            "edition": edition.year,
+            "timezone": edition.timezone,
+            "programme_changed_at": iso(edition.programme_changed_at, edition),
+            "sessions": [v.as_dict(edition) for v in views],
+        }
+    )
+
+
+@bp.get("/editions/<int:year>/sessions/<int:session_id>")
+def get_session(session_id: int):
+    edition = g.edition
+    session = services.get_session(edition, session_id)
+    view = services.session_view(session, services.clearance(current_user, edition))
+    return jsonify(view.as_dict(edition))
+
+
+_NAMED = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+}
+
+SESSION_SCHEMA = {
+    "type": "object",
+    "description": "A programme session as the caller may see it. For a restricted session the "
+    "caller is not cleared for (restricted true, cleared false) only id, uid, times, state, "
+    "sequence and updated_at are real; the title is “Restricted session” and every other "
+    "detail is empty.",
+    "required": ["id", "uid", "restricted", "cleared", "title", "starts_at", "ends_at", "state"],
+    "properties": {
+        "id": {"type": "integer"},
+        "uid": {"type": "string"},
+        "restricted": {"type": "boolean"},
+        "cleared": {"type": "boolean"},
+        "title": {"type": "string"},
+        "description": {"type": "string", "description": "Markdown"},
+        "type": {
+            **_NAMED,
+            "properties": {
+                **_NAMED["properties"],
+                "code": {"type": "string"},
+                "is_break": {"type": "boolean"},
+            },
+        },
+        "track": {
+            **_NAMED,
+            "properties": {**_NAMED["properties"], "colour": {"type": "string"}},
+        },
+        "room": {
+            **_NAMED,
+            "properties": {
+                **_NAMED["properties"],
+                "capacity": {"type": "integer", "nullable": True},
+                "directions": {"type": "string"},
+            },
+        },
+        "speakers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "organisation": {"type": "string"},
+                    "user_id": {"type": "integer", "nullable": True},
+                },
+            },
+        },
+        "chair": _NAMED,
+        "capacity": {"type": "integer", "nullable": True},
+        "booking_required": {"type": "boolean"},
+        "chatham_house": {"type": "boolean"},
+        "state": {"type": "string", "enum": ["scheduled", "cancelled"]},
+        "cancel_reason": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "sequence": {"type": "integer"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+SESSION_LIST_SCHEMA = {
+    "type": "object",
+    "required": ["edition", "timezone", "sessions"],
+    "properties": {
+        "edition": {"type": "integer"},
+        "timezone": {"type": "string"},
+        "programme_changed_at": {"type": "string", "format": "date-time"},
+        "sessions": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}},
+    },
+}
+
+OPENAPI_SCHEMAS = {"Session": SESSION_SCHEMA, "SessionList": SESSION_LIST_SCHEMA}
+OPENAPI_PATHS = {
+    "/editions/{year}/sessions": {
+        "get": {
+            "summary": "The programme of an edition, as the caller may see it",
+            "description": "Ordered by start. Times are ISO 8601 with the edition's offset.",
+            "tags": ["programme"],
+            "parameters": [YEAR_PARAM],
+            "responses": {
+                "200": {
+                    "description": "All sessions (restricted ones as placeholders unless the "
+                    "caller is cleared)",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/SessionList"}}
+                    },
+                },
+                **error_responses(404),
+            },
+        }
+    },
+    "/editions/{year}/sessions/{session_id}": {
+        "get": {
+            "summary": "One session, as the caller may see it",
+            "tags": ["programme"],
+            "parameters": [
+                YEAR_PARAM,
+                {
+                    "name": "session_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The session",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Session"}}
+                    },
+                },
+                **error_responses(404),
+            },
+        }
+    },
+}

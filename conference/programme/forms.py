@@ -1,0 +1,159 @@
+"""Programme forms: input shape and messages only; the rules live in ``services``.
+
+Start and end are entered as ``datetime-local`` values in the edition's time zone; the view
+turns them into UTC.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from conference.programme.models import AccessPolicy, SessionState
+
+LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _optional_id(value):
+    """Select values: "" means none; anything that is not a number can never match an id."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        """Unknown ids are reported by the service with a clear message."""
+
+
+class RoomForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    capacity = IntegerField(
+        "Capacity (seats)",
+        validators=[Optional(), NumberRange(min=0, max=100000)],
+        description="Leave empty when the room has no fixed limit.",
+    )
+    directions = StringField(
+        "Floor and directions",
+        validators=[Optional(), Length(max=400)],
+        description="For example: “Level −1, follow the blue signs from the main entrance”.",
+    )
+    position = IntegerField(
+        "Order in the timetable",
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+        default=0,
+        description="Rooms are shown from left to right by this number.",
+    )
+
+
+class TrackForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    colour = StringField(
+        "Colour",
+        validators=[
+            DataRequired(),
+            Regexp(r"^#[0-9a-fA-F]{6}$", message="Give a colour like #005a9c."),
+        ],
+        default="#005a9c",
+        description="A dark colour keeps the text readable.",
+    )
+    position = IntegerField(
+        "Order", validators=[Optional(), NumberRange(min=0, max=1000)], default=0
+    )
+
+
+class SessionTypeForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=30)],
+        description="A short identifier such as plenary, panel, workshop, closed-door, break.",
+    )
+    is_break = BooleanField("A break (coffee, lunch…), shown across the rooms")
+
+
+STATE_CHOICES = [
+    (SessionState.SCHEDULED.value, "Scheduled"),
+    (SessionState.CANCELLED.value, "Cancelled"),
+]
+ACCESS_CHOICES = [
+    (AccessPolicy.OPEN.value, "Open to every accredited attendee"),
+    (AccessPolicy.CATEGORIES.value, "Restricted to the accreditation categories chosen below"),
+    (AccessPolicy.INVITATION.value, "Restricted to the invitation list below"),
+]
+
+
+class SessionForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=20000)],
+        description="Markdown: *emphasis*, **bold**, lists and links. HTML is not allowed.",
+    )
+    type_id = SelectField("Type", coerce=_optional_id, validators=[Optional()])
+    track_id = SelectField("Track", coerce=_optional_id, validators=[Optional()])
+    room_id = SelectField("Room", coerce=_optional_id, validators=[Optional()])
+    starts_at = DateTimeLocalField("Starts", format=LOCAL_FORMAT, validators=[DataRequired()])
+    ends_at = DateTimeLocalField("Ends", format=LOCAL_FORMAT, validators=[DataRequired()])
+    speakers = TextAreaField(
+        "Speakers",
+        validators=[Optional(), Length(max=20000)],
+        description="One a line: the e-mail address of an account (optionally “| Organisation”), "
+        "or a guest as “Name | Organisation”.",
+    )
+    chair_email = StringField(
+        "Chair (e-mail of an account)", validators=[Optional(), Length(max=254)]
+    )
+    capacity = IntegerField(
+        "Capacity",
+        validators=[Optional(), NumberRange(min=0, max=100000)],
+        description="Seats that can be booked; leave empty for no limit.",
+    )
+    booking_required = BooleanField("Attendees must book a seat")
+    chatham_house = BooleanField("Chatham House rule applies")
+    state = SelectField("State", choices=STATE_CHOICES, default=SessionState.SCHEDULED.value)
+    cancel_reason = TextAreaField(
+        "Reason for the cancellation",
+        validators=[Optional(), Length(max=2000)],
+        description="Required when the state is Cancelled; attendees see it.",
+    )
+    access = RadioField(
+        "Who may see the details and attend",
+        choices=ACCESS_CHOICES,
+        default=AccessPolicy.OPEN.value,
+    )
+    category_ids = MultiCheckboxField("Accreditation categories", coerce=_optional_id)
+    invitees = TextAreaField(
+        "Invitation list",
+        validators=[Optional(), Length(max=50000)],
+        description="E-mail addresses of accounts, one a line (organisers and staff always "
+        "have access).",
+    )
+
+
+class CancelSessionForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (attendees will see it)",
+        validators=[DataRequired(), Length(max=2000)],
+    )
+
+
+class BookingCancelForm(FlaskForm):
+    """Only the CSRF token: cancelling a booking needs nothing else."""

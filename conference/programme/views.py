@@ -1,0 +1,578 @@
+"""Programme pages: the public programme, one session, bookings, the personal agenda, and the
+organisers' administration (rooms, tracks, types, sessions, timetable, booking lists).
+
+Views only parse, call ``services`` and render; who sees what is decided by ``services`` and
+``permissions`` so that every channel gives the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.permissions import can, deny, login_required, require
+from conference.programme import bp, services
+from conference.programme.forms import (
+    CancelSessionForm,
+    RoomForm,
+    SessionForm,
+    SessionTypeForm,
+    TrackForm,
+)
+from conference.programme.models import (
+    AccessPolicy,
+    Booking,
+    BookingState,
+    Room,
+    SessionType,
+    Track,
+)
+from conference.text import csv_response
+from conference.urls import safe_next
+
+MAX_QUERY = 200
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _days(edition, views) -> list[dt.date]:
+    """The edition's days, plus any other day a session falls on."""
+    days = set()
+    day = edition.start_date
+    while day <= edition.end_date and len(days) < 60:
+        days.add(day)
+        day += dt.timedelta(days=1)
+    days.update(v.starts_at.astimezone(edition.tz).date() for v in views)
+    return sorted(days)
+
+
+def _group_by_day(edition, views) -> OrderedDict:
+    grouped: OrderedDict = OrderedDict()
+    for view in views:
+        grouped.setdefault(view.starts_at.astimezone(edition.tz).date(), []).append(view)
+    return grouped
+
+
+def _options(views, attribute: str) -> list:
+    """Filter choices taken from what the viewer may see (hidden sessions reveal nothing)."""
+    seen = {}
+    for view in views:
+        value = getattr(view, attribute)
+        if value is not None and not view.hidden:
+            seen.setdefault(value.id, value)
+    return sorted(seen.values(), key=lambda v: v.name.casefold())
+
+
+# --- the public programme ----------------------------------------------------------------
+
+
+@bp.get("/<int:year>/programme")
+def programme():
+    edition = g.edition
+    all_views = services.session_views(current_user, edition)
+    filters = {
+        "track": _int_arg("track"),
+        "type": _int_arg("type"),
+        "room": _int_arg("room"),
+        "q": request.args.get("q", "")[:MAX_QUERY].strip(),
+    }
+    views = all_views
+    for key in ("track", "type", "room"):
+        if filters[key] is not None:
+            views = [
+                v
+                for v in views
+                if getattr(v, key) is not None and getattr(v, key).id == filters[key]
+            ]
+    if filters["q"]:
+        views = services.search_views(views, filters["q"])
+    return render_template(
+        "programme/programme.html",
+        days=_group_by_day(edition, views),
+        all_days=_days(edition, all_views),
+        filters=filters,
+        filtered=any(v for v in filters.values()),
+        tracks=_options(all_views, "track"),
+        types=_options(all_views, "type"),
+        rooms=_options(all_views, "room"),
+        bookings=services.user_bookings(current_user, edition),
+        count=len(views),
+    )
+
+
+@bp.get("/<int:year>/sessions/<int:session_id>")
+def session_detail(session_id: int):
+    edition = g.edition
+    session = services.get_session(edition, session_id)
+    view = services.session_view(session, services.clearance(current_user, edition))
+    booking = services.user_bookings(current_user, edition).get(session.id)
+    return render_template(
+        "programme/session.html",
+        view=view,
+        session=session if view.cleared else None,
+        booking=booking,
+        may_book=(
+            view.booking_required
+            and not view.is_cancelled
+            and session.starts_at > services.utcnow()
+            and can(current_user, "programme.book", session, edition=edition)
+        ),
+        manage=can(current_user, "programme.admin", edition=edition),
+    )
+
+
+@bp.post("/<int:year>/sessions/<int:session_id>/book")
+@login_required
+def book(session_id: int):
+    edition = g.edition
+    target = url_for("programme.session_detail", session_id=session_id)
+    try:
+        booking = services.book(current_user, edition, session_id)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status_code == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(target, 303)
+    if booking.state == BookingState.BOOKED:
+        flash("Your seat is booked.", "success")
+    else:
+        flash(
+            "The session is full: you are on the waiting list. We will e-mail you if a seat "
+            "becomes free.",
+            "warning",
+        )
+    return redirect(target, 303)
+
+
+@bp.post("/<int:year>/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel_booking(booking_id: int):
+    edition = g.edition
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.edition_id != edition.id:
+        abort(404, "There is no such booking in this edition.")
+    if not can(current_user, "booking.cancel", booking, edition=edition):
+        return deny()
+    own = booking.user_id == current_user.id
+    try:
+        services.cancel_booking(current_user, edition, booking)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("The booking is cancelled." if own else "The booking was cancelled.", "success")
+    default = (
+        url_for("programme.agenda")
+        if own
+        else url_for("programme.admin_bookings", session_id=booking.session_id)
+    )
+    target = request.form.get("next", "")
+    return redirect(safe_next(target, default), 303)
+
+
+@bp.get("/<int:year>/me/agenda")
+@login_required
+def agenda():
+    edition = g.edition
+    entries = services.agenda_entries(current_user, edition)
+    days: OrderedDict = OrderedDict()
+    for entry in entries:
+        days.setdefault(entry.view.starts_at.astimezone(edition.tz).date(), []).append(entry)
+    return render_template("programme/agenda.html", days=days, count=len(entries))
+
+
+# --- organisers: overview, timetable, booking lists ---------------------------------------
+
+
+@bp.get("/<int:year>/admin/programme/")
+@require("programme.admin")
+def admin_index():
+    edition = g.edition
+    sessions = services.programme_sessions(current_user, edition)
+    return render_template(
+        "programme/admin/index.html",
+        sessions=sessions,
+        rooms=services.rooms_of(edition),
+        tracks=services.tracks_of(edition),
+        types=services.types_of(edition),
+        writable=can(current_user, "programme.manage", edition=edition),
+    )
+
+
+@bp.get("/<int:year>/admin/programme/timetable")
+@require("programme.admin")
+def timetable():
+    edition = g.edition
+    sessions = services.programme_sessions(current_user, edition)
+    days = _days(edition, sessions)
+    wanted = request.args.get("day", "")
+    try:
+        day = dt.date.fromisoformat(wanted) if wanted else days[0]
+    except ValueError:
+        day = days[0]
+    if day not in days:
+        day = days[0]
+    rooms = services.rooms_of(edition)
+    todays = [s for s in sessions if s.starts_at.astimezone(edition.tz).date() == day]
+    rows: OrderedDict = OrderedDict()
+    for session in todays:
+        start = session.starts_at.astimezone(edition.tz).strftime("%H:%M")
+        row = rows.setdefault(start, {"cells": {}, "spanning": []})
+        if session.room_id is None and session.type is not None and session.type.is_break:
+            row["spanning"].append(session)
+        else:
+            row["cells"].setdefault(session.room_id, []).append(session)
+    unroomed = any(None in r["cells"] for r in rows.values())
+    return render_template(
+        "programme/admin/timetable.html",
+        day=day,
+        days=days,
+        rooms=rooms,
+        rows=rows,
+        unroomed=unroomed,
+    )
+
+
+def _session_or_404(session_id: int):
+    return services.get_session(g.edition, session_id)
+
+
+@bp.get("/<int:year>/admin/programme/sessions/<int:session_id>/bookings")
+@require("programme.bookings")
+def admin_bookings(session_id: int):
+    session = _session_or_404(session_id)
+    return render_template(
+        "programme/admin/bookings.html",
+        session=session,
+        bookings=services.session_bookings(session),
+        writable=can(current_user, "programme.manage", edition=g.edition),
+    )
+
+
+@bp.get("/<int:year>/admin/programme/sessions/<int:session_id>/bookings.csv")
+@require("programme.bookings")
+def admin_bookings_csv(session_id: int):
+    edition = g.edition
+    session = _session_or_404(session_id)
+    rows = []
+    for booking in services.session_bookings(session):
+        person = booking.user
+        rows.append(
+            [
+                booking.state,
+                person.full_name if person else "",
+                person.email if person else "",
+                person.organisation if person else "",
+                services.format_utc_local(booking.created_at, edition),
+                services.format_utc_local(booking.promoted_at, edition),
+                services.format_utc_local(booking.cancelled_at, edition),
+            ]
+        )
+    return csv_response(
+        f"bookings-{edition.year}-session-{session.id}.csv",
+        ["State", "Name", "E-mail", "Organisation", "Booked at", "Promoted at", "Cancelled at"],
+        rows,
+    )
+
+
+# --- organisers: rooms, tracks, session types --------------------------------------------
+
+SETTINGS = {
+    "rooms": (Room, RoomForm, "room", "Rooms"),
+    "tracks": (Track, TrackForm, "track", "Tracks"),
+    "types": (SessionType, SessionTypeForm, "session type", "Session types"),
+}
+
+
+def _save_setting(kind: str, form, obj=None):
+    edition = g.edition
+    data = form.data
+    if kind == "rooms":
+        return services.save_room(
+            current_user,
+            edition,
+            name=data["name"],
+            capacity=data["capacity"],
+            directions=data["directions"],
+            position=data["position"],
+            room=obj,
+        )
+    if kind == "tracks":
+        return services.save_track(
+            current_user,
+            edition,
+            name=data["name"],
+            colour=data["colour"],
+            position=data["position"],
+            track=obj,
+        )
+    return services.save_type(
+        current_user,
+        edition,
+        name=data["name"],
+        code=data["code"],
+        is_break=data["is_break"],
+        session_type=obj,
+    )
+
+
+def _list_of(kind: str):
+    edition = g.edition
+    return {
+        "rooms": services.rooms_of,
+        "tracks": services.tracks_of,
+        "types": services.types_of,
+    }[kind](edition)
+
+
+def _setting_or_404(kind: str, obj_id: int):
+    model = SETTINGS[kind][0]
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.edition_id != g.edition.id:
+        abort(404, f"There is no such {SETTINGS[kind][2]} in this edition.")
+    return obj
+
+
+def _settings_page(kind: str, form, obj=None, status: int = 200):
+    model, _form, label, title = SETTINGS[kind]
+    return (
+        render_template(
+            "programme/admin/settings.html",
+            kind=kind,
+            label=label,
+            title=title,
+            items=_list_of(kind),
+            form=form,
+            obj=obj,
+            writable=can(current_user, "programme.manage", edition=g.edition),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:year>/admin/programme/<any(rooms,tracks,types):kind>", methods=["GET", "POST"])
+@require("programme.admin")
+def admin_settings(kind: str):
+    form = SETTINGS[kind][1]()
+    if request.method == "POST":
+        if not can(current_user, "programme.manage", edition=g.edition):
+            return deny()
+        if not form.validate_on_submit():
+            return _settings_page(kind, form, status=422)
+        try:
+            obj = _save_setting(kind, form)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _settings_page(kind, form, status=exc.status_code)
+        flash(f"“{obj.name}” is saved.", "success")
+        return redirect(url_for("programme.admin_settings", kind=kind), 303)
+    return _settings_page(kind, form)
+
+
+@bp.route(
+    "/<int:year>/admin/programme/<any(rooms,tracks,types):kind>/<int:obj_id>",
+    methods=["GET", "POST"],
+)
+@require("programme.admin")
+def admin_setting_edit(kind: str, obj_id: int):
+    obj = _setting_or_404(kind, obj_id)
+    form = SETTINGS[kind][1](obj=obj)
+    if request.method == "POST":
+        if not can(current_user, "programme.manage", edition=g.edition):
+            return deny()
+        if not form.validate_on_submit():
+            return _settings_page(kind, form, obj, status=422)
+        try:
+            _save_setting(kind, form, obj)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _settings_page(kind, form, obj, status=exc.status_code)
+        flash(f"“{obj.name}” is saved.", "success")
+        return redirect(url_for("programme.admin_settings", kind=kind), 303)
+    return _settings_page(kind, form, obj)
+
+
+@bp.post("/<int:year>/admin/programme/<any(rooms,tracks,types):kind>/<int:obj_id>/delete")
+@require("programme.manage")
+def admin_setting_delete(kind: str, obj_id: int):
+    obj = _setting_or_404(kind, obj_id)
+    name = obj.name
+    try:
+        services.delete_setting(current_user, g.edition, obj)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("programme.admin_settings", kind=kind), 303)
+    flash(f"“{name}” is deleted.", "success")
+    return redirect(url_for("programme.admin_settings", kind=kind), 303)
+
+
+# --- organisers: sessions ----------------------------------------------------------------
+
+
+def _session_form(session=None) -> SessionForm:
+    edition = g.edition
+    form = SessionForm()
+    if request.method == "GET" and session is not None:
+        form.process(
+            data={
+                "title": session.title,
+                "description": session.description,
+                "type_id": session.type_id,
+                "track_id": session.track_id,
+                "room_id": session.room_id,
+                "starts_at": session.starts_at.astimezone(edition.tz).replace(tzinfo=None),
+                "ends_at": session.ends_at.astimezone(edition.tz).replace(tzinfo=None),
+                "speakers": services.speakers_text(session),
+                "chair_email": session.chair.email if session.chair else "",
+                "capacity": session.capacity,
+                "booking_required": session.booking_required,
+                "chatham_house": session.chatham_house,
+                "state": session.state,
+                "cancel_reason": session.cancel_reason,
+                "access": session.access,
+                "category_ids": [c.id for c in session.categories],
+                "invitees": "\n".join(i.user.email for i in session.invitations if i.user),
+            }
+        )
+    none = [(None, "—")]
+    form.type_id.choices = none + [(t.id, t.name) for t in services.types_of(edition)]
+    form.track_id.choices = none + [(t.id, t.name) for t in services.tracks_of(edition)]
+    form.room_id.choices = none + [
+        (r.id, f"{r.name} ({r.capacity} seats)" if r.capacity is not None else r.name)
+        for r in services.rooms_of(edition)
+    ]
+    form.category_ids.choices = [
+        (c.id, f"{c.name} ({c.code})") for c in services.categories_of(edition)
+    ]
+    return form
+
+
+def _session_data(form: SessionForm) -> services.SessionData:
+    edition = g.edition
+    return services.SessionData(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        type_id=form.type_id.data,
+        track_id=form.track_id.data,
+        room_id=form.room_id.data,
+        starts_at=services.local_to_utc(edition, form.starts_at.data),
+        ends_at=services.local_to_utc(edition, form.ends_at.data),
+        speakers=services.parse_speakers(form.speakers.data or ""),
+        chair_email=form.chair_email.data or "",
+        capacity=form.capacity.data,
+        booking_required=bool(form.booking_required.data),
+        chatham_house=bool(form.chatham_house.data),
+        state=form.state.data,
+        cancel_reason=form.cancel_reason.data or "",
+        access=form.access.data,
+        category_ids=[i for i in (form.category_ids.data or []) if i is not None],
+        invitee_emails=(
+            services.parse_emails(form.invitees.data or "")
+            if form.access.data == AccessPolicy.INVITATION
+            else []
+        ),
+    )
+
+
+def _render_session_form(form, session=None, status=200):
+    return (
+        render_template("programme/admin/session_form.html", form=form, session=session),
+        status,
+    )
+
+
+def _save_session_view(session=None):
+    form = _session_form(session)
+    if request.method == "GET":
+        return _render_session_form(form, session)
+    if not form.validate_on_submit():
+        return _render_session_form(form, session, 422)
+    try:
+        saved, warnings = services.save_session(
+            current_user, g.edition, _session_data(form), session
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_session_form(form, session, exc.status_code)
+    flash(f"“{saved.title}” is saved.", "success")
+    for warning in warnings:
+        flash(f"Check: {warning}", "warning")
+    return redirect(url_for("programme.admin_session", session_id=saved.id), 303)
+
+
+@bp.route("/<int:year>/admin/programme/sessions/new", methods=["GET", "POST"])
+@require("programme.manage")
+def admin_session_new():
+    return _save_session_view()
+
+
+@bp.route("/<int:year>/admin/programme/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@require("programme.manage")
+def admin_session_edit(session_id: int):
+    return _save_session_view(_session_or_404(session_id))
+
+
+@bp.get("/<int:year>/admin/programme/sessions/<int:session_id>")
+@require("programme.admin")
+def admin_session(session_id: int):
+    edition = g.edition
+    session = _session_or_404(session_id)
+    return render_template(
+        "programme/admin/session.html",
+        session=session,
+        view=services.session_view(session, services.clearance(current_user, edition)),
+        warnings=services.clash_warnings(session, edition),
+        writable=can(current_user, "programme.manage", edition=edition),
+    )
+
+
+@bp.route("/<int:year>/admin/programme/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@require("programme.manage")
+def admin_session_cancel(session_id: int):
+    session = _session_or_404(session_id)
+    form = CancelSessionForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                services.cancel_session(current_user, session, g.edition, form.reason.data)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                status = exc.status_code
+            else:
+                flash(f"“{session.title}” is cancelled.", "success")
+                return redirect(url_for("programme.admin_session", session_id=session.id), 303)
+        else:
+            status = 422
+    return render_template("programme/admin/cancel.html", session=session, form=form), status
+
+
+@bp.post("/<int:year>/admin/programme/sessions/<int:session_id>/duplicate")
+@require("programme.manage")
+def admin_session_duplicate(session_id: int):
+    session = _session_or_404(session_id)
+    copy = services.duplicate_session(current_user, session, g.edition)
+    db.session.commit()
+    flash(f"A copy of “{session.title}” was created: change what differs.", "success")
+    return redirect(url_for("programme.admin_session_edit", session_id=copy.id), 303)
