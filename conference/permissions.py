@@ -260,6 +260,55 @@ def _booking_cancel(user, edition, obj) -> bool:
 
 # --- submissions and review --------------------------------------------------------------
 
+# Speaker side (the call, submissions, co-speakers). Deadlines are rules of the services, not
+# of these permissions: a permission says who, the service says when.
+
+
+def is_submission_author(user, submission) -> bool:
+    return is_authenticated(user) and submission.author_id == user.id
+
+
+def is_confirmed_co_speaker(user, submission) -> bool:
+    return is_authenticated(user) and any(
+        c.user_id == user.id and c.confirmed_at is not None for c in submission.co_speakers
+    )
+
+
+@rule("call.manage")
+def _call_manage(user, edition, obj) -> bool:
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
+@rule("submission.create")
+def _submission_create(user, edition, obj) -> bool:
+    return is_authenticated(user) and edition_writable(user, edition)
+
+
+@rule("submission.view")
+def _submission_view(user, edition, obj) -> bool:
+    if obj is None or edition is None or obj.edition_id != edition.id:
+        return False
+    return (
+        is_submission_author(user, obj)
+        or is_confirmed_co_speaker(user, obj)
+        or is_chair(user, edition)
+    )
+
+
+@rule("submission.edit")
+def _submission_edit(user, edition, obj) -> bool:
+    if obj is None or edition is None or obj.edition_id != edition.id:
+        return False
+    return edition_writable(user, edition) and (
+        is_submission_author(user, obj) or is_organiser(user, edition)
+    )
+
+
+@rule("submissions.list_all")
+def _submissions_list_all(user, edition, obj) -> bool:
+    return is_chair(user, edition)
+
+
 # --- badges and check-in -----------------------------------------------------------------
 
 # --- calendar ----------------------------------------------------------------------------

@@ -10,7 +10,12 @@ from conference.api import bp
 from conference.api.common import ERROR_SCHEMA
 
 # Every module that adds endpoints under /api/v1 is listed here, so the document stays complete.
-API_MODULES = ["conference.api.editions", "conference.api.accounts", "conference.api.programme"]
+API_MODULES = [
+    "conference.api.editions",
+    "conference.api.accounts",
+    "conference.api.programme",
+    "conference.api.submissions",
+]
 
 
 def build_spec() -> dict:

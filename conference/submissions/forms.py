@@ -1,0 +1,104 @@
+"""Forms of the call: input shape and messages only (the services decide what is allowed)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from conference.submissions import services
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # never a valid id: the service answers "no such …"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CallForm(FlaskForm):
+    opens_at = DateTimeLocalField("Call opens", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    closes_at = DateTimeLocalField(
+        "Call closes (deadline)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    guidance = TextAreaField(
+        "Guidance for speakers (Markdown)",
+        validators=[Length(max=services.GUIDANCE_MAX)],
+        render_kw={"rows": 10},
+    )
+    open_tracks = MultiCheckboxField("Tracks open for submissions", coerce=int)
+    save = SubmitField("Save the call")
+
+
+class SubmissionTypeForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    code = StringField(
+        "Code (lower-case letters, digits, - or _)", validators=[DataRequired(), Length(max=30)]
+    )
+    max_words = IntegerField(
+        "Abstract word limit",
+        validators=[InputRequired(), NumberRange(min=1, max=services.MAX_WORDS_LIMIT)],
+    )
+    duration_minutes = IntegerField(
+        "Duration (minutes)",
+        validators=[InputRequired(), NumberRange(min=0, max=services.DURATION_LIMIT)],
+    )
+    description = TextAreaField("Description", validators=[Length(max=2000)], render_kw={"rows": 2})
+    save = SubmitField("Save type")
+
+
+class SubmissionForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=services.TITLE_MAX)])
+    type_id = SelectField("Type", coerce=_optional_int, validate_choice=False)
+    track_id = SelectField("Track", coerce=_optional_int, validate_choice=False)
+    abstract = TextAreaField(
+        "Abstract",
+        validators=[Length(max=services.ABSTRACT_MAX_CHARS)],
+        render_kw={"rows": 14, "data-word-counter": "abstract-count"},
+    )
+    keywords = StringField(
+        "Keywords (separated by commas)", validators=[Length(max=services.KEYWORDS_MAX)]
+    )
+    audience = StringField("Intended audience", validators=[Length(max=services.AUDIENCE_MAX)])
+    save = SubmitField("Save as draft")
+    submit = SubmitField("Submit")
+
+    def set_choices(self, types, tracks) -> None:
+        self.type_id.choices = [("", "— choose a type —")] + [
+            (t.id, f"{t.name} (at most {t.max_words} words, {t.duration_minutes} min)")
+            for t in types
+        ]
+        self.track_id.choices = [("", "— choose a track —")] + [(t.id, t.name) for t in tracks]
+
+    def to_input(self) -> services.SubmissionInput:
+        return services.SubmissionInput(
+            title=self.title.data or "",
+            type_id=self.type_id.data,
+            track_id=self.track_id.data,
+            abstract=self.abstract.data or "",
+            keywords=self.keywords.data or "",
+            audience=self.audience.data or "",
+        )
+
+
+class CoSpeakerForm(FlaskForm):
+    email = EmailField("Co-speaker's e-mail address", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Co-speaker's name", validators=[Length(max=200)])
+    invite = SubmitField("Send invitation")
