@@ -22,7 +22,7 @@ from conference.extensions import db
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 # Areas' demo steps, run in this order after the base (each module has ``seed(demo)``).
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = ["conference.accreditation.demo"]
 
 DEMO_ACCOUNTS = [
     ("admin@demo.test", "Ada Admin", "administrator", None),

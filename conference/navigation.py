@@ -26,6 +26,7 @@ NAV: list[Link] = [
     Link("Scan", "checkin.scanner", "checkin.scan"),
     Link("Review", "review.my_reviews", "review.participate"),
     Link("Organise", "dashboard.overview", "edition.manage"),
+    Link("Registrations", "accreditation.queue", "registration.view_all"),
     Link("Programme admin", "programme.admin_index", "programme.admin"),
 ]
 

@@ -150,6 +150,38 @@ def _outbox_read(user, edition, obj) -> bool:
 
 # --- accreditation -----------------------------------------------------------------------
 
+
+@rule("registration.view_all", "category.view")
+def _registration_view_all(user, edition, obj) -> bool:
+    """The organisers' queue, registration details, exports and the category list."""
+    return is_organiser(user, edition)
+
+
+@rule("registration.decide", "category.manage")
+def _registration_decide(user, edition, obj) -> bool:
+    """Accredit, reject, waitlist, revoke; create and change categories."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
+@rule("registration.view")
+def _registration_view(user, edition, obj) -> bool:
+    """A registration is seen by its owner and the edition's organisers."""
+    if obj is None or not is_authenticated(user):
+        return False
+    return obj.user_id == user.id or is_organiser(user, edition)
+
+
+@rule("registration.change_own")
+def _registration_change_own(user, edition, obj) -> bool:
+    """Only the attendee edits or cancels their own registration (not in an archive)."""
+    return (
+        obj is not None
+        and is_authenticated(user)
+        and obj.user_id == user.id
+        and edition_writable(user, edition)
+    )
+
+
 # --- programme ---------------------------------------------------------------------------
 
 

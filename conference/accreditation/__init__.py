@@ -3,3 +3,4 @@
 from flask import Blueprint
 
 bp = Blueprint("accreditation", __name__)
+from conference.accreditation import views  # noqa: E402,F401

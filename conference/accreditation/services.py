@@ -34,15 +34,16 @@ from conference.extensions import db
 from conference.signals import registration_changed
 from conference.urls import external_url
 
+# The keys match the account profile's (conference.accounts.services.ORGANISATION_TYPES).
 ORGANISATION_TYPES: list[tuple[str, str]] = [
     ("government", "Government / ministry"),
-    ("funding", "Research funding organisation"),
+    ("funder", "Research funding organisation"),
     ("university", "University"),
-    ("research_performing", "Research performing organisation"),
-    ("eu_institution", "EU institution or body"),
+    ("research", "Research performing organisation"),
+    ("eu", "EU institution or body"),
     ("international", "International organisation"),
     ("industry", "Industry"),
-    ("civil_society", "Civil society"),
+    ("ngo", "Civil society"),
     ("press", "Press / media"),
     ("other", "Other"),
 ]
@@ -512,6 +513,12 @@ def register(user: User, edition: Edition, data: dict) -> Registration:
         raise Conflict(
             f"You have already registered for the {edition.year} edition.", code="duplicate"
         )
+    if user.email_verified_at is None:
+        raise NotAllowed(
+            "Please confirm your e-mail address first (see the link we sent you, or ask for a "
+            "new one on your account page).",
+            code="unverified",
+        )
     values = _validate(edition, data)
     registration = Registration(edition_id=edition.id, user_id=user.id, state=S.SUBMITTED)
     registration.edition = edition
@@ -538,8 +545,7 @@ def register(user: User, edition: Edition, data: dict) -> Registration:
     if registration.endorsement == EndorsementState.PENDING:
         _mail_nominator(registration)
     registration_changed.send(
-        current_app._get_current_object(),
-        registration=registration,
+        registration,
         from_state=None,
         to_state=S.SUBMITTED,
         actor=user,
@@ -721,8 +727,7 @@ def transition(
             reason=reason,
         )
     registration_changed.send(
-        current_app._get_current_object(),
-        registration=registration,
+        registration,
         from_state=from_state,
         to_state=to_state,
         actor=actor,
@@ -987,8 +992,7 @@ def accreditation_category_offer(
                        f"Your speaker registration: {label}", category=category,
                        created=True)  # fmt: skip
         registration_changed.send(
-            current_app._get_current_object(),
-            registration=registration,
+            registration,
             from_state=None,
             to_state=S.SUBMITTED,
             actor=actor,
