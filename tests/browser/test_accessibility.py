@@ -35,7 +35,9 @@ def _seed() -> dict:
         "reviewer": make_user(
             "reviewer@example.org", full_name="Rita Reviewer", role="reviewer", edition=edition
         ),
-        "staff": make_user("staff@example.org", full_name="Sam Staff", role="staff", edition=edition),
+        "staff": make_user(
+            "staff@example.org", full_name="Sam Staff", role="staff", edition=edition
+        ),
         "admin": make_user("admin@example.org", full_name="Adam Admin", admin=True),
     }
     return {"year": edition.year, "users": users}

@@ -16,10 +16,13 @@ PRODUCTION_KEY = "0123456789abcdef0123456789abcdef-production-test"
 def keep_logging():
     """Production apps replace the ``conference`` logger's handlers; put them back."""
     logger = logging.getLogger("conference")
-    handlers, level = list(logger.handlers), logger.level
+    handlers, level, disabled = list(logger.handlers), logger.level, logger.disabled
+    # Alembic's logging set-up (run by in-process migrations) disables existing loggers.
+    logger.disabled = False
     yield logger
     logger.handlers[:] = handlers
     logger.setLevel(level)
+    logger.disabled = disabled
 
 
 @pytest.fixture
