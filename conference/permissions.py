@@ -341,7 +341,145 @@ def _submissions_list_all(user, edition, obj) -> bool:
     return is_chair(user, edition)
 
 
+# Committee side (conference/review). A conflict (declared, automatic, or simply being an
+# author or co-speaker) shuts a person out of a submission and its reviews, chairs included.
+
+
+def review_state(user, submission) -> tuple[bool, bool, bool]:
+    """(assigned, conflicted, own review submitted) of ``user`` for ``submission``.
+
+    Cached for the request; the review services answer the same question in bulk for lists.
+    """
+    from conference.review.models import Conflict, Review, ReviewAssignment
+
+    if not is_authenticated(user) or submission is None:
+        return False, True, False
+    cache = g.setdefault("_review_state_cache", {})
+    key = (user.id, submission.id)
+    if key not in cache:
+        email = (user.email or "").lower()
+        conflicted = (
+            submission.author_id == user.id
+            or any(
+                c.user_id == user.id or (c.email or "").lower() == email
+                for c in submission.co_speakers
+            )
+            or db.session.scalar(
+                sa.select(Conflict.id).where(
+                    Conflict.reviewer_id == user.id, Conflict.submission_id == submission.id
+                )
+            )
+            is not None
+        )
+        assigned = (
+            db.session.scalar(
+                sa.select(ReviewAssignment.id).where(
+                    ReviewAssignment.reviewer_id == user.id,
+                    ReviewAssignment.submission_id == submission.id,
+                )
+            )
+            is not None
+        )
+        submitted = (
+            db.session.scalar(
+                sa.select(Review.id).where(
+                    Review.reviewer_id == user.id,
+                    Review.submission_id == submission.id,
+                    Review.submitted_at.is_not(None),
+                )
+            )
+            is not None
+        )
+        cache[key] = (assigned, bool(conflicted), submitted)
+    return cache[key]
+
+
+def _in_edition(edition, submission) -> bool:
+    return submission is not None and edition is not None and submission.edition_id == edition.id
+
+
+@rule("review.participate")
+def _review_participate(user, edition, obj) -> bool:
+    return is_reviewer(user, edition) or is_chair(user, edition)
+
+
+@rule("review.chair")
+def _review_chair(user, edition, obj) -> bool:
+    return is_chair(user, edition)
+
+
+@rule("review.manage")
+def _review_manage(user, edition, obj) -> bool:
+    """Change assignments, expertise of others, decisions, mail templates."""
+    return is_chair(user, edition) and edition_writable(user, edition)
+
+
+@rule("review.read")
+def _review_read(user, edition, obj) -> bool:
+    """Open a submission (blinded unless chair) and, if allowed, its reviews."""
+    if not _in_edition(edition, obj):
+        return False
+    assigned, conflicted, _ = review_state(user, obj)
+    if conflicted:
+        return False
+    return is_chair(user, edition) or (assigned and is_reviewer(user, edition))
+
+
+@rule("review.write")
+def _review_write(user, edition, obj) -> bool:
+    """Write one's own review (the review deadline is the service's rule)."""
+    if not _in_edition(edition, obj) or not edition_writable(user, edition):
+        return False
+    assigned, conflicted, _ = review_state(user, obj)
+    return assigned and not conflicted and is_reviewer(user, edition)
+
+
+@rule("review.read_others")
+def _review_read_others(user, edition, obj) -> bool:
+    """See the other reviews: chairs, and reviewers once their own review is submitted."""
+    if not _review_read(user, edition, obj):
+        return False
+    _, _, submitted = review_state(user, obj)
+    return is_chair(user, edition) or submitted
+
+
+@rule("review.decide")
+def _review_decide(user, edition, obj) -> bool:
+    if obj is None:
+        return _review_manage(user, edition, obj)
+    return _review_manage(user, edition, obj) and _review_read(user, edition, obj)
+
+
 # --- badges and check-in -----------------------------------------------------------------
+
+
+@rule("badges.manage")
+def _badges_manage(user, edition, obj) -> bool:
+    """List, print, revoke and reissue badges."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
+@rule("badges.download")
+def _badges_download(user, edition, obj) -> bool:
+    """A badge's PDF: its holder, and the organisers."""
+    if obj is None or not is_authenticated(user):
+        return False
+    registration = obj.registration
+    own = registration.user_id == user.id and registration.state == "accredited"
+    return (own and obj.state == "valid") or is_organiser(user, edition)
+
+
+@rule("checkin.scan")
+def _checkin_scan(user, edition, obj) -> bool:
+    """Scan badges at the doors (staff, organisers, administrators of the edition)."""
+    return is_staff(user, edition) and edition_writable(user, edition)
+
+
+@rule("checkin.monitor")
+def _checkin_monitor(user, edition, obj) -> bool:
+    """Live counts and the scan log with its export."""
+    return is_organiser(user, edition)
+
 
 # --- calendar ----------------------------------------------------------------------------
 

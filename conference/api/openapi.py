@@ -15,6 +15,7 @@ API_MODULES = [
     "conference.api.accounts",
     "conference.api.programme",
     "conference.api.submissions",
+    "conference.api.review",
 ]
 
 

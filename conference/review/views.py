@@ -1,0 +1,481 @@
+"""Review pages: reviewers' work list, expertise, conflicts and reviews; chairs' dashboard,
+assignment, decisions, mail templates and placing accepted submissions in the programme."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.permissions import can, require
+from conference.review import bp, services
+from conference.review.forms import (
+    AutoAssignForm,
+    ConflictForm,
+    DecisionForm,
+    ExpertiseForm,
+    MailTemplateForm,
+    ManualAssignForm,
+    PlacementForm,
+    ReviewForm,
+)
+from conference.review.models import ConflictSource
+from conference.submissions.models import Decision
+
+
+def _submission(submission_id: int, **_):
+    return services.get_submission(g.edition, submission_id)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _float_arg(name: str) -> float | None:
+    value = request.args.get(name, "").strip()
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if 0 <= number <= 5 else None
+
+
+# --- reviewers -----------------------------------------------------------------------------
+
+
+@bp.get("/<int:year>/review")
+@require("review.participate")
+def my_reviews():
+    rows = services.my_assignments(current_user, g.edition)
+    done = sum(1 for r in rows if r.status == "submitted")
+    return render_template(
+        "review/my_reviews.html",
+        rows=rows,
+        done=done,
+        closed=services.review_closed(g.edition),
+    )
+
+
+@bp.route("/<int:year>/review/expertise", methods=["GET", "POST"])
+@require("review.participate")
+def expertise():
+    return _expertise_page(current_user)
+
+
+@bp.route("/<int:year>/review/expertise/<int:user_id>", methods=["GET", "POST"])
+@require("review.manage")
+def expertise_of(user_id: int):
+    user = services.get_user(user_id)
+    if not can(user, "review.participate", edition=g.edition):
+        abort(404, "This person is not on the programme committee.")
+    return _expertise_page(user)
+
+
+def _expertise_page(user):
+    tracks = services.tracks(g.edition)
+    form = ExpertiseForm()
+    form.tracks.choices = [SelectChoice(t.id, t.name) for t in tracks]
+    if request.method == "GET":
+        form.tracks.data = sorted(services.expertise_of(user, g.edition))
+    elif form.validate_on_submit():
+        try:
+            services.set_expertise(current_user, user, g.edition, form.tracks.data or [])
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("review/expertise.html", form=form, person=user), 400
+        flash("Expertise saved.", "success")
+        if user.id == current_user.id:
+            return redirect(url_for("review.expertise"))
+        return redirect(url_for("review.chair"))
+    else:
+        return render_template("review/expertise.html", form=form, person=user), 400
+    return render_template("review/expertise.html", form=form, person=user)
+
+
+@bp.get("/<int:year>/review/conflicts")
+@require("review.participate")
+def conflicts():
+    mine = {c.submission_id: c for c in services.conflicts_of(current_user, g.edition)}
+    submissions = [services.blinded(s) for s in services.reviewable_submissions(g.edition)]
+    return render_template(
+        "review/conflicts.html",
+        submissions=submissions,
+        mine=mine,
+        form=ConflictForm(),
+        declared=ConflictSource.DECLARED,
+    )
+
+
+@bp.post("/<int:year>/review/conflicts/<int:submission_id>")
+@require("review.participate")
+def declare_conflict(submission_id: int):
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        abort(400, "The reason may have at most 400 characters.")
+    submission = _submission(submission_id)
+    services.declare_conflict(current_user, submission, form.reason.data or "")
+    flash(f"Conflict declared with submission #{submission.id}.", "success")
+    return redirect(url_for("review.conflicts"))
+
+
+@bp.post("/<int:year>/review/conflicts/<int:submission_id>/withdraw")
+@require("review.participate")
+def withdraw_conflict(submission_id: int):
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.withdraw_conflict(current_user, _submission(submission_id))
+    flash("Conflict withdrawn.", "success")
+    return redirect(url_for("review.conflicts"))
+
+
+@bp.route("/<int:year>/review/submissions/<int:submission_id>", methods=["GET", "POST"])
+@require("review.read", _submission)
+def submission(submission_id: int):
+    item = _submission(submission_id)
+    review = services.own_review(current_user, item)
+    form = ReviewForm(obj=None if request.method == "POST" else review)
+    if request.method == "GET" and review is not None:
+        for name in services.SCORE_FIELDS:
+            getattr(form, name).data = str(getattr(review, name) or "")
+        form.recommendation.data = review.recommendation or ""
+    status = 200
+    if request.method == "POST":
+        if not can(current_user, "review.write", item):
+            abort(403)
+        if not form.validate_on_submit():
+            status = 400
+        else:
+            data = {name: getattr(form, name).data for name in services.SCORE_FIELDS}
+            data["recommendation"] = form.recommendation.data
+            data["comments_to_authors"] = form.comments_to_authors.data
+            data["confidential_comments"] = form.confidential_comments.data
+            try:
+                saved = services.save_review(
+                    current_user, item, data, submit=bool(form.submit_review.data)
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                status = exc.status_code
+            else:
+                flash(
+                    "Review submitted." if saved.submitted_at else "Draft saved.",
+                    "success",
+                )
+                return redirect(url_for("review.submission", submission_id=item.id))
+    chair = can(current_user, "review.chair")
+    return (
+        render_template(
+            "review/submission.html",
+            item=services.blinded(item),
+            review=review,
+            form=form,
+            may_write=can(current_user, "review.write", item),
+            closed=services.review_closed(g.edition),
+            others=services.visible_reviews(current_user, item),
+            may_see_others=can(current_user, "review.read_others", item),
+            chair=chair,
+            labels=services.RECOMMENDATION_LABELS,
+        ),
+        status,
+    )
+
+
+# --- chairs --------------------------------------------------------------------------------
+
+
+@bp.get("/<int:year>/review/chair")
+@require("review.chair")
+def chair():
+    sort = request.args.get("sort", "id")
+    if sort not in services.SORTS:
+        sort = "id"
+    decision = request.args.get("decision") or None
+    if decision not in set(Decision):
+        decision = None
+    rows, people, hidden = services.dashboard(
+        current_user,
+        g.edition,
+        track_id=_int_arg("track"),
+        min_mean=_float_arg("min_mean"),
+        max_mean=_float_arg("max_mean"),
+        decision=decision,
+        disagreement_only=request.args.get("disagreement") == "1",
+        sort=sort,
+        descending=request.args.get("order") == "desc",
+    )
+    unpublished = sum(
+        1
+        for r in rows
+        if r.submission.decision != Decision.PENDING and r.submission.decision_published_at is None
+    )
+    return render_template(
+        "review/chair.html",
+        rows=rows,
+        people=people,
+        hidden=hidden,
+        tracks=services.tracks(g.edition),
+        sorts=list(services.SORTS),
+        args=request.args,
+        decision_form=DecisionForm(),
+        decisions=services.DECISION_LABELS,
+        unpublished=unpublished,
+        labels=services.RECOMMENDATION_LABELS,
+    )
+
+
+@bp.get("/<int:year>/review/chair/submissions/<int:submission_id>")
+@require("review.chair")
+def chair_submission(submission_id: int):
+    item = _submission(submission_id)
+    if not can(current_user, "review.read", item):
+        abort(403)
+    assign_form = ManualAssignForm()
+    assign_form.reviewer_id.choices = [
+        SelectChoice(r.id, r.display_name) for r in services.eligible_reviewers(item)
+    ]
+    decision_form = DecisionForm(decision=item.decision)
+    conflicts = db.session.scalars(
+        sa.select(services.ConflictOfInterest)
+        .where(services.ConflictOfInterest.submission_id == item.id)
+        .order_by(services.ConflictOfInterest.id)
+    ).all()
+    return render_template(
+        "review/chair_submission.html",
+        item=item,
+        speakers=services.speakers(item),
+        assignments=services.assignments_of(item),
+        reviews=services.visible_reviews(current_user, item),
+        conflicts=[(c, services.get_user(c.reviewer_id)) for c in conflicts],
+        assign_form=assign_form,
+        decision_form=decision_form,
+        decisions=services.DECISION_LABELS,
+        labels=services.RECOMMENDATION_LABELS,
+        session=services.session_for(item),
+        score=services.review_score,
+    )
+
+
+@bp.post("/<int:year>/review/chair/submissions/<int:submission_id>/assign")
+@require("review.manage")
+def assign(submission_id: int):
+    item = _submission(submission_id)
+    form = ManualAssignForm()
+    form.reviewer_id.choices = [
+        SelectChoice(r.id, r.display_name) for r in services.reviewers(g.edition)
+    ]
+    if not form.validate_on_submit():
+        abort(400, "Choose a reviewer of this edition.")
+    services.assign(current_user, item, services.get_user(form.reviewer_id.data))
+    flash("Reviewer assigned.", "success")
+    return redirect(url_for("review.chair_submission", submission_id=item.id))
+
+
+@bp.post("/<int:year>/review/chair/submissions/<int:submission_id>/unassign/<int:reviewer_id>")
+@require("review.manage")
+def unassign(submission_id: int, reviewer_id: int):
+    item = _submission(submission_id)
+    services.unassign(current_user, item, services.get_user(reviewer_id))
+    flash("Reviewer unassigned.", "success")
+    return redirect(url_for("review.chair_submission", submission_id=item.id))
+
+
+@bp.post("/<int:year>/review/chair/submissions/<int:submission_id>/decision")
+@require("review.manage")
+def decide(submission_id: int):
+    item = _submission(submission_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose accept, reject, waitlist or pending.")
+    changed = services.decide(current_user, item, form.decision.data)
+    flash("Decision recorded." if changed else "The decision was already so.", "success")
+    return redirect(url_for("review.chair_submission", submission_id=item.id))
+
+
+@bp.post("/<int:year>/review/chair/decisions")
+@require("review.manage")
+def decide_many():
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose accept, reject, waitlist or pending.")
+    ids = request.form.getlist("submission_ids")
+    if any(not i.isdigit() or len(i) > 10 for i in ids):
+        abort(400, "The selection was damaged; please try again.")
+    changed = services.decide_many(current_user, g.edition, ids, form.decision.data)
+    flash(f"Decision recorded for {changed} submission(s).", "success")
+    return redirect(url_for("review.chair"))
+
+
+@bp.post("/<int:year>/review/chair/publish")
+@require("review.manage")
+def publish():
+    # CSRF is checked for every POST by CSRFProtect.
+    ids = request.form.getlist("submission_ids") or None
+    if ids is not None and any(not i.isdigit() or len(i) > 10 for i in ids):
+        abort(400, "The selection was damaged; please try again.")
+    count = services.publish_decisions(current_user, g.edition, ids)
+    flash(f"Published {count} decision(s); the speakers are being notified.", "success")
+    return redirect(url_for("review.chair"))
+
+
+@bp.route("/<int:year>/review/assign", methods=["GET", "POST"])
+@require("review.manage")
+def auto_assign():
+    form = AutoAssignForm()
+    if request.method == "GET":
+        form.reviewers_per_submission.data = g.edition.reviewers_per_submission
+        return render_template("review/assign.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("review/assign.html", form=form), 400
+    n = form.reviewers_per_submission.data
+    proposal = services.propose_assignments(current_user, g.edition, n)
+    submissions = {s.id: s for s in services.reviewable_submissions(g.edition)}
+    people = {r.id: r for r in services.reviewers(g.edition)}
+    expertise = services.expertise_map(g.edition)
+    return render_template(
+        "review/assign_preview.html",
+        proposal=proposal,
+        by_submission=proposal.by_submission,
+        submissions=submissions,
+        people=people,
+        expertise=expertise,
+        n=n,
+        form=form,
+    )
+
+
+@bp.post("/<int:year>/review/assign/save")
+@require("review.manage")
+def save_assignments():
+    pairs = services.parse_pairs(request.form.getlist("pair"))
+    if not pairs:
+        flash("The proposal was empty; nothing was saved.", "info")
+        return redirect(url_for("review.chair"))
+    count = services.save_assignments(current_user, g.edition, pairs)
+    flash(f"Saved {count} new assignment(s); the reviewers are being notified.", "success")
+    return redirect(url_for("review.chair"))
+
+
+@bp.get("/<int:year>/review/templates")
+@require("review.manage")
+def mail_templates():
+    items = [(key, *services.mail_template(g.edition, key)) for key in services.DEFAULT_TEMPLATES]
+    return render_template("review/templates.html", items=items)
+
+
+@bp.route("/<int:year>/review/templates/<key>", methods=["GET", "POST"])
+@require("review.manage")
+def edit_mail_template(key: str):
+    subject, body, _ = services.mail_template(g.edition, key)
+    form = MailTemplateForm(subject=subject, body=body)
+    preview = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                services.save_mail_template(
+                    current_user, g.edition, key, form.subject.data, form.body.data
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                form.body.errors = [*form.body.errors, exc.message]
+                status = 400
+            else:
+                flash("Template saved.", "success")
+                return redirect(url_for("review.mail_templates"))
+        else:
+            status = 400
+    else:
+        try:
+            preview = services.render_template_source(body, services.SAMPLE_CONTEXT)
+        except DomainError:
+            preview = None
+    return (
+        render_template(
+            "review/template_edit.html",
+            form=form,
+            key=key,
+            preview=preview,
+            variables=services.TEMPLATE_VARIABLES,
+        ),
+        status,
+    )
+
+
+@bp.route(
+    "/<int:year>/review/chair/submissions/<int:submission_id>/programme", methods=["GET", "POST"]
+)
+@require("review.manage")
+def place(submission_id: int):
+    from conference.programme.models import Room, SessionType
+
+    item = _submission(submission_id)
+    if not can(current_user, "review.decide", item):
+        abort(403)
+    edition = g.edition
+    form = PlacementForm()
+    rooms = db.session.scalars(
+        sa.select(Room).where(Room.edition_id == edition.id).order_by(Room.position, Room.name)
+    ).all()
+    types = db.session.scalars(
+        sa.select(SessionType)
+        .where(SessionType.edition_id == edition.id)
+        .order_by(SessionType.name)
+    ).all()
+    form.room_id.choices = [SelectChoice(0, "— no room yet —")] + [
+        SelectChoice(r.id, r.name) for r in rooms
+    ]
+    form.type_id.choices = [SelectChoice(0, "— none —")] + [
+        SelectChoice(t.id, t.name) for t in types
+    ]
+    status = 200
+    if request.method == "GET":
+        matching = services.matching_session_type(item)
+        form.type_id.data = matching.id if matching else 0
+        form.duration_minutes.data = item.type.duration_minutes if item.type else 30
+        form.day.data = edition.start_date
+    elif form.validate_on_submit():
+        starts = dt.datetime.combine(form.day.data, form.start.data, tzinfo=edition.tz)
+        try:
+            session = services.place_in_programme(
+                current_user,
+                item,
+                starts_at=starts,
+                duration_minutes=form.duration_minutes.data,
+                room_id=form.room_id.data or None,
+                type_id=form.type_id.data or None,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            flash(f"“{session.title}” is now in the programme.", "success")
+            from conference.accreditation.services import speaker_category
+
+            if speaker_category(edition) is None:
+                flash(
+                    "The edition has no speaker accreditation category, so none was offered.",
+                    "warning",
+                )
+            return redirect(url_for("review.chair_submission", submission_id=item.id))
+    else:
+        status = 400
+    return (
+        render_template(
+            "review/place.html",
+            form=form,
+            item=item,
+            speakers=services.speakers(item),
+            existing=services.session_for(item),
+        ),
+        status,
+    )
