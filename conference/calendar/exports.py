@@ -17,7 +17,6 @@ import unicodedata
 import uuid
 
 from flask import current_app
-from werkzeug.routing import BuildError
 
 from conference.calendar.services import SessionLinks
 from conference.editions.models import Edition
@@ -141,12 +140,14 @@ def build_schedule(user, edition: Edition) -> Schedule:
     tracks = [(t.name, slugify(t.name), t.colour) for t in track_rows]
 
     events_by_day: dict[dt.date, list[ExportEvent]] = {}
+    used_rooms: set[str] = set()
     uses_venue = False
     for view in views:
         start = view.starts_at.astimezone(tz)
         end = view.ends_at.astimezone(tz)
         if view.room is not None and view.room.name in room_names:
             room = view.room.name
+            used_rooms.add(room)
         else:
             room, uses_venue = venue_room, True
         title = view.title
@@ -186,7 +187,11 @@ def build_schedule(user, edition: Edition) -> Schedule:
         )
         events_by_day.setdefault(start.date(), []).append(event)
 
-    all_rooms = list(room_names) + ([venue_room] if uses_venue else [])
+    # Only rooms this caller sees something in: a room used only by restricted sessions
+    # the caller is not cleared for is not listed (its name could hint at the session).
+    rooms = [r for r in rooms if r[0] in used_rooms]
+    all_rooms = [name for name in room_names if name in used_rooms]
+    all_rooms += [venue_room] if uses_venue else []
     if uses_venue:
         rooms.append((venue_room, _uuid5(f"{namespace}/rooms/venue"), None))
 
@@ -206,10 +211,7 @@ def build_schedule(user, edition: Edition) -> Schedule:
             ExportDay(index, date, midnight.isoformat(), next_midnight.isoformat(), by_room)
         )
 
-    try:
-        programme_url = external_url("programme.programme", year=edition.year)
-    except BuildError:
-        programme_url = external_url("calendar.schedule_json", year=edition.year)
+    programme_url = external_url("programme.programme", year=edition.year)
     return Schedule(
         edition=edition,
         version=edition.programme_changed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),

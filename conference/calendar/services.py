@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from werkzeug.routing import BuildError
 
 from conference import audit
 from conference.accounts.models import User
@@ -32,7 +31,7 @@ from conference.calendar.models import CalendarToken
 from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
 from conference.extensions import db
-from conference.permissions import Clearance, can, clearance, is_organiser
+from conference.permissions import Clearance, can, clearance
 from conference.programme import services as programme
 from conference.programme.models import (
     Booking,
@@ -273,23 +272,10 @@ class SessionLinks:
     _SENTINEL = 987654321
 
     def __init__(self, edition: Edition):
-        try:
-            url = external_url("programme.session", year=edition.year, session_id=self._SENTINEL)
-        except BuildError:
-            url = None
-        if url is None:
-            self._prefix, self._suffix = None, ""
-            try:
-                self._fallback = external_url("programme.programme", year=edition.year)
-            except BuildError:
-                self._fallback = external_url("calendar.programme_ics", year=edition.year)
-        else:
-            self._prefix, _, self._suffix = url.partition(str(self._SENTINEL))
-            self._fallback = ""
+        url = external_url("programme.session_detail", year=edition.year, session_id=self._SENTINEL)
+        self._prefix, _, self._suffix = url.partition(str(self._SENTINEL))
 
     def __call__(self, session_id: int) -> str:
-        if self._prefix is None:
-            return self._fallback
         return f"{self._prefix}{session_id}{self._suffix}"
 
 
@@ -319,7 +305,7 @@ def _description(view, url: str) -> str:
     if view.room is not None and view.room.directions:
         facts.append(f"Directions: {view.room.directions}")
     if view.restricted:
-        facts.append("Restricted session: please do not share its details.")
+        facts.append("This session is restricted: please do not share its details.")
     if view.chatham_house:
         facts.append("Chatham House Rule applies.")
     if view.booking_required:
@@ -446,18 +432,12 @@ def personal_calendar(user, editions: list[Edition]) -> bytes:
     )
 
 
-def may_manage_feed(user) -> bool:
-    """Anyone logged in may have a personal feed (it is empty until they take part)."""
-    return bool(getattr(user, "is_authenticated", False))
-
-
 __all__ = [
     "Validators",
     "calendar_token",
     "edition_calendar",
     "edition_validators",
     "feed_token",
-    "is_organiser",
     "note_use",
     "owner_for_token",
     "personal_calendar",
