@@ -12,7 +12,11 @@ from conference.errors import DomainError
 from conference.extensions import db
 
 # Areas' own command groups (each module exposes ``cli``, an AppGroup).
-AREA_CLIS: list[str] = ["conference.editions.cli", "conference.accreditation.cli"]
+AREA_CLIS: list[str] = [
+    "conference.editions.cli",
+    "conference.accreditation.cli",
+    "conference.badges.cli",
+]
 
 
 def _fail(exc: Exception):

@@ -17,7 +17,7 @@ def protect_cookie_writes():
         csrf.protect()
 
 
-from conference.api import accounts, editions, openapi  # noqa: E402,F401
+from conference.api import accounts, checkin, editions, openapi  # noqa: E402,F401
 from conference.api import programme  # noqa: E402,F401
 from conference.api import submissions  # noqa: E402,F401
 from conference.api import review  # noqa: E402,F401

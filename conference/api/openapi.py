@@ -16,6 +16,7 @@ API_MODULES = [
     "conference.api.programme",
     "conference.api.submissions",
     "conference.api.review",
+    "conference.api.checkin",
 ]
 
 

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("badges", __name__)
+
+from conference.badges import services, views  # noqa: E402,F401

@@ -1,0 +1,220 @@
+"""POST /api/v1/editions/{year}/checkins and GET /api/v1/editions/{year}/scanner-bundle.
+
+Staff authenticate with a Bearer token, or — from the scanner page — with their session
+cookie plus the ``X-CSRFToken`` header (the API blueprint checks it for cookie writes).
+"""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+from flask_login import current_user
+
+from conference.api import bp
+from conference.api.common import error_responses, iso, json_body
+from conference.api.editions import YEAR_PARAM
+from conference.checkin import services
+from conference.permissions import can, deny
+
+
+def _staff_only():
+    if not can(current_user, "checkin.scan", edition=g.edition):
+        return deny()
+    return None
+
+
+@bp.post("/editions/<int:year>/checkins")
+def create_checkin():
+    denied = _staff_only()
+    if denied is not None:
+        return denied
+    body = json_body()
+    if "code" not in body:
+        raise services.BadRequest("Give the code (the text of the QR code).", code="bad_code")
+    if "checkpoint" not in body:
+        raise services.BadRequest('Give the checkpoint: "venue" or a session id.')
+    edition = g.edition
+    outcome = services.check_in(
+        edition,
+        code=body.get("code"),
+        checkpoint=body.get("checkpoint"),
+        scan_id=body.get("scan_id"),
+        scanned_at=body.get("scanned_at"),
+        offline=body.get("offline"),
+        staff=current_user,
+    )
+    return jsonify(
+        {
+            "result": outcome.result,
+            "reason": outcome.reason,
+            "attendee": services.attendee_json(outcome.registration),
+            "first_admitted_at": iso(outcome.first_admitted_at, edition),
+        }
+    )
+
+
+@bp.get("/editions/<int:year>/scanner-bundle")
+def scanner_bundle():
+    denied = _staff_only()
+    if denied is not None:
+        return denied
+    return jsonify(services.scanner_bundle(g.edition))
+
+
+CHECKIN_REQUEST = {
+    "type": "object",
+    "required": ["code", "checkpoint"],
+    "properties": {
+        "code": {"type": "string", "description": "The text of the badge's QR code."},
+        "checkpoint": {
+            "oneOf": [
+                {"type": "string", "enum": ["venue"]},
+                {"type": "integer", "description": "A session id"},
+            ]
+        },
+        "scan_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "Chosen by the scanner; the same scan_id is recorded once.",
+        },
+        "scanned_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the scan happened (offline scans), with a time zone.",
+        },
+        "offline": {"type": "boolean", "description": "The scanner decided offline."},
+    },
+}
+
+CHECKIN_RESULT = {
+    "type": "object",
+    "required": ["result", "reason", "attendee", "first_admitted_at"],
+    "properties": {
+        "result": {"type": "string", "enum": ["admitted", "admitted_again", "denied"]},
+        "reason": {
+            "type": "string",
+            "nullable": True,
+            "enum": [
+                "invalid_code",
+                "wrong_edition",
+                "revoked",
+                "not_accredited",
+                "not_cleared",
+                None,
+            ],
+        },
+        "attendee": {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "name": {"type": "string"},
+                "organisation": {"type": "string"},
+                "category": {"type": "string", "nullable": True},
+            },
+        },
+        "first_admitted_at": {"type": "string", "format": "date-time", "nullable": True},
+    },
+}
+
+SCANNER_BUNDLE = {
+    "type": "object",
+    "required": ["edition", "generated_at", "public_keys", "revoked_badge_ids", "checkpoints"],
+    "properties": {
+        "edition": {"type": "integer"},
+        "title": {"type": "string"},
+        "generated_at": {"type": "string", "format": "date-time"},
+        "code_format": {"type": "string"},
+        "public_keys": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "alg": {"type": "string", "enum": ["Ed25519"]},
+                    "raw": {"type": "string", "description": "base64url of the 32-byte key"},
+                    "jwk": {"type": "object"},
+                    "current": {"type": "boolean"},
+                },
+            },
+        },
+        "revoked": {"type": "array", "items": {"type": "object"}},
+        "revoked_badge_ids": {"type": "array", "items": {"type": "integer"}},
+        "not_accredited_badge_ids": {"type": "array", "items": {"type": "integer"}},
+        "checkpoints": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+                    "label": {"type": "string"},
+                    "access": {
+                        "type": "string",
+                        "enum": ["venue", "open", "categories", "invitation"],
+                    },
+                    "categories": {
+                        "type": "array",
+                        "nullable": True,
+                        "items": {"type": "string"},
+                        "description": "Admitted category codes (restricted sessions).",
+                    },
+                    "badge_ids": {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "description": "Badges of people cleared individually.",
+                    },
+                },
+            },
+        },
+    },
+}
+
+OPENAPI_SCHEMAS = {
+    "CheckinRequest": CHECKIN_REQUEST,
+    "CheckinResult": CHECKIN_RESULT,
+    "ScannerBundle": SCANNER_BUNDLE,
+}
+OPENAPI_PATHS = {
+    "/editions/{year}/checkins": {
+        "post": {
+            "summary": "Record a badge scan at the venue or a session door (staff)",
+            "tags": ["check-in"],
+            "security": [{"bearer": []}],
+            "parameters": [YEAR_PARAM],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/CheckinRequest"}}
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "The door's decision (a denial is a normal answer, not an "
+                    "error)",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/CheckinResult"}
+                        }
+                    },
+                },
+                **error_responses(400, 401, 403, 404, 415),
+            },
+        }
+    },
+    "/editions/{year}/scanner-bundle": {
+        "get": {
+            "summary": "What a scanner needs to decide offline (staff)",
+            "tags": ["check-in"],
+            "security": [{"bearer": []}],
+            "parameters": [YEAR_PARAM],
+            "responses": {
+                "200": {
+                    "description": "Public keys, revoked badges and each checkpoint's rules",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ScannerBundle"}
+                        }
+                    },
+                },
+                **error_responses(401, 403, 404),
+            },
+        }
+    },
+}

@@ -1,0 +1,214 @@
+"""Badge pages: the attendee's own PDF, and the organisers' list, printing and revocation."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from conference import audit
+from conference.badges import bp, services
+from conference.badges.forms import BadgeFilterForm, PrintForm, ReasonForm
+from conference.badges.models import PrintJobState
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.permissions import can, deny, login_required, require
+
+
+@bp.app_template_global("my_badge")
+def my_badge(edition):
+    """The current user's valid badge in ``edition`` (for the /<year>/me page), or None."""
+    return services.badge_for_user(current_user, edition)
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<int:year>/me/badge.pdf")
+@login_required
+def my_badge_pdf():
+    badge = services.badge_for_user(current_user, g.edition)
+    if badge is None:
+        abort(404, "You have no valid badge for this edition (yet).")
+    data = _render(badge)
+    return _pdf(data, f"badge-{g.edition.year}.pdf")
+
+
+def _render(badge) -> bytes:
+    from conference.badges.pdf import render_badge
+
+    return render_badge(badge)
+
+
+# --- organisers --------------------------------------------------------------------------
+
+
+@bp.get("/<int:year>/organise/badges")
+@require("badges.manage")
+def index():
+    edition = g.edition
+    categories = services.categories(edition)
+    filters = BadgeFilterForm(request.args)
+    filters.category.choices = [("", "Any")] + [(str(c.id), c.name) for c in categories]
+    category_id = int(filters.category.data) if (filters.category.data or "").isdigit() else None
+    badges = services.list_badges(
+        edition,
+        category_id=category_id,
+        state=filters.state.data or None,
+        printed=filters.printed.data or None,
+        query=filters.q.data or None,
+    )
+    print_form = PrintForm()
+    print_form.categories.choices = [(c.id, c.name) for c in categories]
+    return render_template(
+        "badges/index.html",
+        badges=badges,
+        filters=filters,
+        print_form=print_form,
+        jobs=services.recent_print_jobs(edition),
+        missing=_missing_count(edition),
+        has_key=_has_key(edition),
+    )
+
+
+def _has_key(edition) -> bool:
+    from conference.badges.signing import private_key
+
+    try:
+        return private_key(edition.year) is not None
+    except DomainError:
+        return False
+
+
+def _missing_count(edition) -> int:
+    import sqlalchemy as sa
+
+    from conference.accreditation.models import Registration, RegistrationState
+    from conference.badges.models import Badge, BadgeState
+
+    has_valid = sa.select(Badge.id).where(
+        Badge.registration_id == Registration.id, Badge.state == BadgeState.VALID
+    )
+    return db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.edition_id == edition.id,
+            Registration.state == RegistrationState.ACCREDITED,
+            ~has_valid.exists(),
+        )
+    )
+
+
+@bp.post("/<int:year>/organise/badges/issue-missing")
+@require("badges.manage")
+def issue_missing():
+    count = services.issue_missing(g.edition, actor=current_user)
+    db.session.commit()
+    flash(f"Issued {count} badge{'s' if count != 1 else ''}.", "success")
+    return redirect(url_for("badges.index"))
+
+
+@bp.get("/<int:year>/organise/badges/<int:badge_id>")
+@require("badges.manage")
+def detail(badge_id: int):
+    badge = services.get_badge(g.edition, badge_id)
+    from conference.badges.models import Badge
+
+    history = db.session.scalars(
+        db.select(Badge)
+        .where(Badge.registration_id == badge.registration_id)
+        .order_by(Badge.version.desc())
+    ).all()
+    return render_template(
+        "badges/detail.html",
+        badge=badge,
+        history=history,
+        revoke_form=ReasonForm(prefix="revoke"),
+        reissue_form=ReasonForm(prefix="reissue"),
+    )
+
+
+@bp.post("/<int:year>/organise/badges/<int:badge_id>/revoke")
+@require("badges.manage")
+def revoke(badge_id: int):
+    badge = services.get_badge(g.edition, badge_id)
+    form = ReasonForm(prefix="revoke")
+    if not form.validate_on_submit():
+        flash("The reason is too long (at most 400 characters).", "error")
+        return redirect(url_for("badges.detail", badge_id=badge.id)), 303
+    services.revoke_badge(badge, actor=current_user, reason=form.reason.data or "")
+    db.session.commit()
+    flash(f"Badge {badge.id} (version {badge.version}) is revoked.", "success")
+    return redirect(url_for("badges.detail", badge_id=badge.id))
+
+
+@bp.post("/<int:year>/organise/badges/<int:badge_id>/reissue")
+@require("badges.manage")
+def reissue(badge_id: int):
+    badge = services.get_badge(g.edition, badge_id)
+    form = ReasonForm(prefix="reissue")
+    if not form.validate_on_submit():
+        flash("The reason is too long (at most 400 characters).", "error")
+        return redirect(url_for("badges.detail", badge_id=badge.id)), 303
+    new = services.reissue_badge(
+        badge.registration, actor=current_user, reason=form.reason.data or "lost badge"
+    )
+    db.session.commit()
+    flash(f"Issued version {new.version}; the earlier badge no longer opens any door.", "success")
+    return redirect(url_for("badges.detail", badge_id=new.id))
+
+
+@bp.get("/<int:year>/organise/badges/<int:badge_id>/badge.pdf")
+@require("badges.manage")
+def badge_pdf(badge_id: int):
+    badge = services.get_badge(g.edition, badge_id)
+    if not can(current_user, "badges.download", badge):
+        return deny()
+    data = _render(badge)
+    if badge.state == "valid":
+        services.mark_printed([badge])
+        audit.record(current_user, "badge.print", badge, version=badge.version)
+        db.session.commit()
+    return _pdf(data, f"badge-{g.edition.year}-{badge.id}.pdf")
+
+
+@bp.post("/<int:year>/organise/badges/print")
+@require("badges.manage")
+def start_print():
+    edition = g.edition
+    form = PrintForm()
+    form.categories.choices = [(c.id, c.name) for c in services.categories(edition)]
+    if not form.validate_on_submit():
+        flash("Choose categories of this edition.", "error")
+        return redirect(url_for("badges.index")), 303
+    year = edition.year  # an inline job run ends with a fresh session
+    job = services.start_print_job(
+        edition,
+        actor=current_user,
+        category_ids=form.categories.data or (),
+        only_unprinted=form.only_unprinted.data,
+    )
+    return redirect(url_for("badges.print_job", job_id=job.id, year=year))
+
+
+@bp.get("/<int:year>/organise/badges/print-jobs/<int:job_id>")
+@require("badges.manage")
+def print_job(job_id: int):
+    job = services.get_print_job(g.edition, job_id)
+    running = job.state in (PrintJobState.PENDING, PrintJobState.RUNNING)
+    return render_template("badges/print_job.html", job=job, running=running)
+
+
+@bp.get("/<int:year>/organise/badges/print-jobs/<int:job_id>/badges.pdf")
+@require("badges.manage")
+def print_job_pdf(job_id: int):
+    job = services.get_print_job(g.edition, job_id)
+    if job.state != PrintJobState.DONE or not job.pdf:
+        abort(409, "This print job has not finished.")
+    return _pdf(job.pdf, f"badges-{g.edition.year}-job{job.id}.pdf")

@@ -1,0 +1,225 @@
+"""The staff scanner page (with its service worker), and the organisers' counts and scan log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import (
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from conference.checkin import bp, services
+from conference.checkin.forms import ScanForm, ScanLogFilterForm
+from conference.permissions import require
+from conference.text import csv_response
+
+PAGE_SIZE = 100
+
+
+def _checkpoint_choices(edition) -> list[tuple[str, str]]:
+    return [(p.key, p.label) for p in services.checkpoints(edition)]
+
+
+def _scanner_page(form, outcome=None, status: int = 200):
+    edition = g.edition
+    return (
+        render_template(
+            "checkin/scanner.html",
+            form=form,
+            outcome=outcome,
+            reasons=services.REASONS,
+            words=services.RESULT_WORDS,
+            attendee=services.attendee_json(outcome.registration) if outcome else None,
+            csrf=generate_csrf(),
+            bundle_url=url_for("api.scanner_bundle", year=edition.year),
+            checkin_url=url_for("api.create_checkin", year=edition.year),
+            sw_url=url_for("checkin.service_worker"),
+            scope=url_for("checkin.scanner"),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:year>/scan")
+@require("checkin.scan")
+def scanner():
+    form = ScanForm(checkpoint=request.args.get("checkpoint", "venue"))
+    form.checkpoint.choices = _checkpoint_choices(g.edition)
+    return _scanner_page(form)
+
+
+@bp.post("/<int:year>/scan")
+@require("checkin.scan")
+def scan_manual():
+    """Manual entry without JavaScript: the same service as the API."""
+    form = ScanForm()
+    form.checkpoint.choices = _checkpoint_choices(g.edition)
+    if not form.validate_on_submit():
+        return _scanner_page(form, status=400)
+    outcome = services.check_in(
+        g.edition, code=form.code.data, checkpoint=form.checkpoint.data, staff=current_user
+    )
+    form.code.data = ""
+    return _scanner_page(form, outcome)
+
+
+def _precache_urls(edition) -> list[str]:
+    return [
+        url_for("checkin.scanner"),
+        url_for("static", filename="css/app.css"),
+        url_for("editions.theme_css"),
+        url_for("static", filename="js/checkin.js"),
+        url_for("static", filename="js/vendor/jsQR.js"),
+    ]
+
+
+@bp.get("/<int:year>/scan/sw.js")
+def service_worker():
+    """The scanner's service worker, scoped to the scanner page (offline use)."""
+    static = current_app.static_folder
+    with open(f"{static}/js/scan-sw.js", encoding="utf-8") as handle:
+        source = handle.read()
+    digest = hashlib.sha256(source.encode())
+    for name in ("js/checkin.js", "css/app.css"):
+        try:
+            with open(f"{static}/{name}", "rb") as asset:
+                digest.update(asset.read())
+        except OSError:
+            pass
+    urls = _precache_urls(g.edition)
+    source = source.replace('"__PRECACHE__"', json.dumps(urls)).replace(
+        "__VERSION__", f"{g.edition.year}-{digest.hexdigest()[:12]}"
+    )
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = url_for("checkin.scanner")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- organisers --------------------------------------------------------------------------
+
+
+@bp.get("/<int:year>/organise/checkin")
+@require("checkin.monitor")
+def monitor():
+    return render_template("checkin/monitor.html", counts=services.counts(g.edition))
+
+
+@bp.get("/<int:year>/organise/checkin/counts.json")
+@require("checkin.monitor")
+def counts_json():
+    edition = g.edition
+    rows = services.counts(edition)
+    return jsonify(
+        {
+            "checkpoints": [
+                {
+                    **row,
+                    "last": row["last"].astimezone(edition.tz).isoformat() if row["last"] else None,
+                    "last_text": (
+                        row["last"].astimezone(edition.tz).strftime("%a %d %b %Y, %H:%M")
+                        if row["last"]
+                        else "—"
+                    ),
+                }
+                for row in rows
+            ]
+        }
+    )
+
+
+def _log_filters(edition):
+    import datetime as dt
+
+    form = ScanLogFilterForm(request.args)
+    form.checkpoint.choices = [("", "Any")] + _checkpoint_choices(edition)
+    known = {key for key, _ in form.checkpoint.choices}
+    form.validate()
+    filters = {}
+    if form.checkpoint.data and form.checkpoint.data in known:
+        filters["checkpoint"] = form.checkpoint.data
+    elif form.checkpoint.data and form.checkpoint.data.startswith("session:"):
+        filters["checkpoint"] = form.checkpoint.data[:40]
+    if form.result.data:
+        filters["result"] = form.result.data
+    for name in ("since", "until"):
+        value = getattr(form, name).data
+        if isinstance(value, dt.datetime) and not getattr(form, name).errors:
+            filters[name] = value.replace(tzinfo=edition.tz).astimezone(dt.UTC)
+    return form, filters
+
+
+@bp.get("/<int:year>/organise/checkin/scans")
+@require("checkin.monitor")
+def scan_log():
+    edition = g.edition
+    form, filters = _log_filters(edition)
+    page = request.args.get("page", "1")
+    page = max(1, min(int(page), 100000)) if page.isdigit() else 1
+    total = services.count_scans(edition, **filters)
+    rows = services.scan_log(edition, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "checkin/scan_log.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+        args=args,
+        labels=dict(_checkpoint_choices(edition)),
+        reasons=services.REASONS,
+        words=services.RESULT_WORDS,
+    )
+
+
+@bp.get("/<int:year>/organise/checkin/scans.csv")
+@require("checkin.monitor")
+def scan_log_csv():
+    edition = g.edition
+    _form, filters = _log_filters(edition)
+    labels = dict(_checkpoint_choices(edition))
+    rows = services.scan_log(edition, limit=1_000_000, **filters)
+
+    def lines():
+        for scan, registration, staff_email in rows:
+            yield [
+                scan.scanned_at.astimezone(edition.tz).isoformat(),
+                scan.received_at.astimezone(edition.tz).isoformat(),
+                labels.get(scan.checkpoint, scan.checkpoint),
+                scan.result,
+                scan.reason or "",
+                registration.full_name if registration else "",
+                registration.organisation if registration else "",
+                scan.badge_id or "",
+                "yes" if scan.offline else "no",
+                staff_email or "",
+                scan.scan_id or "",
+            ]
+
+    return csv_response(
+        f"scans-{edition.year}.csv",
+        [
+            "scanned_at",
+            "received_at",
+            "checkpoint",
+            "result",
+            "reason",
+            "name",
+            "organisation",
+            "badge_id",
+            "offline",
+            "staff",
+            "scan_id",
+        ],
+        lines(),
+    )

@@ -1,0 +1,495 @@
+/* Staff scanner: camera (jsQR), manual entry, online check-in, offline decisions and queue.
+ * Also refreshes the organisers' live counts. No inline scripts (CSP): everything is here. */
+(function () {
+  "use strict";
+
+  var REASONS = {
+    invalid_code: "Not a valid badge code (damaged, forged or not one of ours).",
+    wrong_edition: "This badge is for another edition of the conference.",
+    revoked: "This badge has been revoked (replaced or withdrawn).",
+    not_accredited: "The holder is not accredited.",
+    not_cleared: "The holder is not cleared for this session."
+  };
+  var WORDS = { admitted: "Admitted", admitted_again: "Admitted again", denied: "Denied" };
+  var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+  // --- small helpers ---------------------------------------------------------------------
+
+  function b64urlDecode(text) {
+    var s = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) { s += "="; }
+    var bin = atob(s);
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out;
+  }
+
+  function b32Decode(text) {
+    var bits = 0, value = 0, out = [];
+    for (var i = 0; i < text.length; i++) {
+      var idx = B32.indexOf(text[i]);
+      if (idx < 0) { return null; }
+      value = (value << 5) | idx;
+      bits += 5;
+      if (bits >= 8) {
+        out.push((value >>> (bits - 8)) & 255);
+        bits -= 8;
+      }
+    }
+    return new Uint8Array(out);
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function load(key, fallback) {
+    try {
+      var raw = localStorage.getItem(key);
+      return raw ? JSON.parse(raw) : fallback;
+    } catch (e) { return fallback; }
+  }
+
+  function save(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full */ }
+  }
+
+  // Parse "EF1.<base32(payload || signature)>" (see the README).
+  function parseCode(text) {
+    if (typeof text !== "string") { return null; }
+    text = text.trim().toUpperCase();
+    if (text.length > 400 || text.indexOf("EF1.") !== 0) { return null; }
+    var raw = b32Decode(text.slice(4));
+    if (!raw || raw.length <= 64 + 10) { return null; }
+    var payload = raw.slice(0, raw.length - 64);
+    var signature = raw.slice(raw.length - 64);
+    var view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (view.getUint8(0) !== 1) { return null; }
+    var length = view.getUint8(9);
+    if (payload.length !== 10 + length || length > 20) { return null; }
+    var category = "";
+    for (var i = 10; i < payload.length; i++) { category += String.fromCharCode(payload[i]); }
+    return {
+      year: view.getUint16(1),
+      badgeId: view.getUint32(3),
+      version: view.getUint16(7),
+      category: category,
+      payload: payload,
+      signature: signature
+    };
+  }
+
+  function beep(result) {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) { return; }
+      beep.ctx = beep.ctx || new Ctx();
+      var ctx = beep.ctx;
+      var tones = result === "admitted" ? [[880, 0, 0.15]]
+        : result === "admitted_again" ? [[660, 0, 0.12], [660, 0.18, 0.12]]
+          : [[220, 0, 0.45]];
+      tones.forEach(function (t) {
+        var osc = ctx.createOscillator();
+        var gain = ctx.createGain();
+        osc.type = result === "denied" ? "square" : "sine";
+        osc.frequency.value = t[0];
+        gain.gain.value = 0.2;
+        osc.connect(gain);
+        gain.connect(ctx.destination);
+        osc.start(ctx.currentTime + t[1]);
+        osc.stop(ctx.currentTime + t[1] + t[2]);
+      });
+      if (navigator.vibrate) { navigator.vibrate(result === "denied" ? [200, 100, 200] : 80); }
+    } catch (e) { /* sound is a bonus */ }
+  }
+
+  // --- the scanner -----------------------------------------------------------------------
+
+  function Scanner(root) {
+    this.root = root;
+    this.year = root.dataset.year;
+    this.tz = root.dataset.timezone;
+    this.bundleUrl = root.dataset.bundleUrl;
+    this.checkinUrl = root.dataset.checkinUrl;
+    this.csrf = root.dataset.csrf;
+    this.form = document.getElementById("scan-form");
+    this.code = this.form.querySelector("[name=code]");
+    this.checkpoint = this.form.querySelector("[name=checkpoint]");
+    this.result = document.getElementById("scan-result");
+    this.status = document.getElementById("scanner-status");
+    this.queueStatus = document.getElementById("queue-status");
+    this.keys = [];
+    this.bundle = load("scanbundle:" + this.year, null);
+    this.queue = load("scanqueue:" + this.year, []);
+    this.admitted = load("scanadmitted:" + this.year, {});
+    this.flushing = false;
+  }
+
+  Scanner.prototype.start = function () {
+    var self = this;
+    var saved = load("scancheckpoint:" + this.year, null);
+    if (saved && this.checkpoint.querySelector("option[value='" + saved + "']") &&
+        !/[?&]checkpoint=/.test(location.search)) {
+      this.checkpoint.value = saved;
+    }
+    this.checkpoint.addEventListener("change", function () {
+      save("scancheckpoint:" + self.year, self.checkpoint.value);
+    });
+    this.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var code = self.code.value.trim();
+      if (!code) {
+        self.show({ result: "denied", reason: "invalid_code", attendee: null });
+        return;
+      }
+      self.scan(code);
+    });
+    window.addEventListener("online", function () { self.refreshBundle(); self.flush(); self.paintStatus(); });
+    window.addEventListener("offline", function () { self.paintStatus(); });
+    this.importKeys().then(function () { self.paintStatus(); });
+    this.refreshBundle();
+    this.flush();
+    setInterval(function () { self.refreshBundle(); self.flush(); }, 60000);
+    setInterval(function () { self.flush(); }, 10000);
+    this.setupCamera();
+    if ("serviceWorker" in navigator && this.root.dataset.swUrl) {
+      navigator.serviceWorker.register(this.root.dataset.swUrl, { scope: this.root.dataset.scope })
+        .catch(function () { /* offline reloads need it; scanning itself does not */ });
+    }
+    this.paintStatus();
+  };
+
+  Scanner.prototype.apiCheckpoint = function () {
+    var value = this.checkpoint.value;
+    if (value === "venue") { return "venue"; }
+    return parseInt(value.replace("session:", ""), 10);
+  };
+
+  Scanner.prototype.refreshBundle = function () {
+    var self = this;
+    if (!navigator.onLine) { return Promise.resolve(); }
+    return fetch(this.bundleUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("bundle " + response.status); }
+        return response.json();
+      })
+      .then(function (bundle) {
+        self.bundle = bundle;
+        save("scanbundle:" + self.year, bundle);
+        return self.importKeys();
+      })
+      .then(function () { self.paintStatus(); })
+      .catch(function () { self.paintStatus(); });
+  };
+
+  Scanner.prototype.importKeys = function () {
+    var self = this;
+    if (!this.bundle || !window.crypto || !crypto.subtle) { return Promise.resolve(); }
+    return Promise.all(this.bundle.public_keys.map(function (key) {
+      return crypto.subtle.importKey("raw", b64urlDecode(key.raw), { name: "Ed25519" }, false, ["verify"])
+        .catch(function () { return null; });
+    })).then(function (keys) { self.keys = keys.filter(Boolean); });
+  };
+
+  Scanner.prototype.paintStatus = function () {
+    var online = navigator.onLine;
+    var when = this.bundle ? this.formatTime(this.bundle.generated_at) : null;
+    var text;
+    if (online) {
+      text = "Online: badges are checked with the server.";
+      if (when) { text += " Offline rules from " + when + " are ready."; }
+    } else if (this.bundle && this.keys.length) {
+      text = "Offline: deciding on this device with the rules from " + when + ".";
+    } else {
+      text = "Offline, and this device has no rules yet: connect once to download them.";
+    }
+    this.status.textContent = text;
+    this.status.className = "scanner-status " + (online ? "is-online" : "is-offline");
+    var n = this.queue.length;
+    this.queueStatus.textContent = n ? n + (n === 1 ? " scan is" : " scans are") +
+      " waiting to be sent to the server." : "";
+  };
+
+  Scanner.prototype.formatTime = function (iso) {
+    try {
+      return new Date(iso).toLocaleTimeString([], { timeZone: this.tz, hour: "2-digit", minute: "2-digit" });
+    } catch (e) { return iso; }
+  };
+
+  Scanner.prototype.scan = function (code) {
+    var self = this;
+    var item = {
+      code: code,
+      checkpoint: this.apiCheckpoint(),
+      checkpointKey: this.checkpoint.value,
+      scan_id: uuid(),
+      scanned_at: new Date().toISOString()
+    };
+    this.code.value = "";
+    if (!navigator.onLine) { return this.decideOffline(item); }
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, 5000) : null;
+    return this.post(item, false, controller)
+      .then(function (response) {
+        if (timer) { clearTimeout(timer); }
+        return response.json().then(function (body) {
+          if (response.ok) {
+            self.remember(item.checkpointKey, item.code, body.result, body.first_admitted_at);
+            self.show(body);
+          } else {
+            self.showError(response.status, body && body.error ? body.error.message : "");
+          }
+        });
+      })
+      .catch(function () {
+        if (timer) { clearTimeout(timer); }
+        return self.decideOffline(item);
+      });
+  };
+
+  Scanner.prototype.post = function (item, offline, controller) {
+    var body = { code: item.code, checkpoint: item.checkpoint, scan_id: item.scan_id, scanned_at: item.scanned_at };
+    if (offline) { body.offline = true; }
+    return fetch(this.checkinUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": this.csrf },
+      body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined
+    });
+  };
+
+  // Remember who was admitted at which door on this device (offline duplicate detection).
+  Scanner.prototype.remember = function (checkpointKey, code, result, when) {
+    if (result === "denied") { return; }
+    var parsed = parseCode(code);
+    if (!parsed) { return; }
+    var map = this.admitted[checkpointKey] || {};
+    if (!map[parsed.badgeId]) { map[parsed.badgeId] = when || new Date().toISOString(); }
+    this.admitted[checkpointKey] = map;
+    save("scanadmitted:" + this.year, this.admitted);
+  };
+
+  Scanner.prototype.decideOffline = function (item) {
+    var self = this;
+    var parsed = parseCode(item.code);
+    var finish = function (result, reason, extra) {
+      var body = { result: result, reason: reason, attendee: null, offline: true };
+      if (extra) { Object.keys(extra).forEach(function (k) { body[k] = extra[k]; }); }
+      self.queue.push(item);
+      save("scanqueue:" + self.year, self.queue);
+      self.show(body);
+      self.paintStatus();
+    };
+    if (!this.bundle || !this.keys.length) {
+      this.queue.push(item);
+      save("scanqueue:" + this.year, this.queue);
+      this.showError(0, "No connection and no offline rules on this device: the scan is kept and will be checked when the connection returns.");
+      this.paintStatus();
+      return Promise.resolve();
+    }
+    if (!parsed) { finish("denied", "invalid_code"); return Promise.resolve(); }
+    var bundle = this.bundle;
+    return Promise.all(this.keys.map(function (key) {
+      return crypto.subtle.verify({ name: "Ed25519" }, key, parsed.signature, parsed.payload)
+        .catch(function () { return false; });
+    })).then(function (checks) {
+      var genuine = checks.some(Boolean);
+      if (parsed.year !== bundle.edition) {  // signed with another edition's key
+        return finish("denied", "wrong_edition");
+      }
+      if (!genuine) { return finish("denied", "invalid_code"); }
+      if (bundle.revoked_badge_ids.indexOf(parsed.badgeId) >= 0) { return finish("denied", "revoked"); }
+      if ((bundle.not_accredited_badge_ids || []).indexOf(parsed.badgeId) >= 0) {
+        return finish("denied", "not_accredited");
+      }
+      var point = null;
+      bundle.checkpoints.forEach(function (p) {
+        var key = p.id === "venue" ? "venue" : "session:" + p.id;
+        if (key === item.checkpointKey) { point = p; }
+      });
+      if (point && (point.access === "categories" || point.access === "invitation")) {
+        var byCategory = (point.categories || []).indexOf(parsed.category) >= 0;
+        var byName = (point.badge_ids || []).indexOf(parsed.badgeId) >= 0;
+        if (!byCategory && !byName) { return finish("denied", "not_cleared"); }
+      }
+      var map = self.admitted[item.checkpointKey] || {};
+      var first = map[parsed.badgeId];
+      self.remember(item.checkpointKey, item.code, "admitted", item.scanned_at);
+      return finish(first ? "admitted_again" : "admitted", null, {
+        first_admitted_at: first || item.scanned_at,
+        badge: parsed.badgeId,
+        category_code: parsed.category
+      });
+    });
+  };
+
+  Scanner.prototype.flush = function () {
+    var self = this;
+    if (this.flushing || !this.queue.length || !navigator.onLine) { return Promise.resolve(); }
+    this.flushing = true;
+    var sendNext = function () {
+      if (!self.queue.length) { return Promise.resolve(); }
+      var item = self.queue[0];
+      return self.post(item, true, null).then(function (response) {
+        if (response.status === 401 || response.status === 403) {
+          throw new Error("not allowed");  // keep the queue; the staff member logs in again
+        }
+        // 200 (recorded, or recorded before) and 4xx (can never succeed) both leave the queue.
+        if (response.status >= 500) { throw new Error("server"); }
+        self.queue.shift();
+        save("scanqueue:" + self.year, self.queue);
+        self.paintStatus();
+        return sendNext();
+      });
+    };
+    return sendNext().catch(function () { /* try again later */ }).then(function () {
+      self.flushing = false;
+      self.paintStatus();
+    });
+  };
+
+  Scanner.prototype.show = function (body) {
+    var box = this.result;
+    box.className = "scan-result scan-" + body.result;
+    box.textContent = "";
+    var add = function (cls, text, strong) {
+      var p = document.createElement("p");
+      p.className = cls;
+      if (strong) {
+        var s = document.createElement("strong");
+        s.textContent = strong;
+        p.appendChild(s);
+      }
+      if (text) { p.appendChild(document.createTextNode(text)); }
+      box.appendChild(p);
+    };
+    add("scan-verdict", WORDS[body.result] || body.result);
+    if (body.reason) { add("scan-reason", REASONS[body.reason] || body.reason); }
+    if (body.attendee) {
+      var rest = (body.attendee.organisation ? " · " + body.attendee.organisation : "") +
+        (body.attendee.category ? " · " + body.attendee.category : "");
+      add("scan-person", rest, body.attendee.name);
+    } else if (body.offline && body.badge) {
+      add("scan-person", "Badge " + body.badge + " · category " + body.category_code + " (check the name on the badge)");
+    }
+    if (body.result === "admitted_again" && body.first_admitted_at) {
+      add("scan-first", "First admitted here at " + this.formatTime(body.first_admitted_at) + ".");
+    }
+    if (body.offline) { add("scan-offline", "Decided offline on this device; the scan will be sent when the connection returns."); }
+    beep(body.result);
+    this.code.focus();
+  };
+
+  Scanner.prototype.showError = function (status, message) {
+    var box = this.result;
+    box.className = "scan-result scan-error";
+    box.textContent = "";
+    var p = document.createElement("p");
+    p.className = "scan-verdict";
+    p.textContent = status === 401 || status === 403 ? "Please log in again" : "Not checked";
+    box.appendChild(p);
+    var q = document.createElement("p");
+    q.className = "scan-reason";
+    q.textContent = message || "The server could not check this badge.";
+    box.appendChild(q);
+    beep("denied");
+    this.code.focus();
+  };
+
+  // --- camera ----------------------------------------------------------------------------
+
+  Scanner.prototype.setupCamera = function () {
+    var self = this;
+    var section = document.getElementById("camera");
+    if (!section || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) { return; }
+    section.hidden = false;
+    var button = document.getElementById("camera-toggle");
+    var video = document.getElementById("camera-video");
+    var canvas = document.getElementById("camera-canvas");
+    var message = document.getElementById("camera-message");
+    var ctx = canvas.getContext("2d", { willReadFrequently: true });
+    var stream = null, last = "", lastAt = 0;
+
+    function stop() {
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
+      stream = null;
+      video.hidden = true;
+      button.textContent = "Start the camera";
+    }
+
+    function tick() {
+      if (!stream) { return; }
+      if (video.readyState === video.HAVE_ENOUGH_DATA) {
+        var w = video.videoWidth, h = video.videoHeight;
+        var scale = Math.min(1, 640 / Math.max(w, h));
+        canvas.width = Math.round(w * scale);
+        canvas.height = Math.round(h * scale);
+        ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+        var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        var found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+        var now = Date.now();
+        if (found && found.data && (found.data !== last || now - lastAt > 4000)) {
+          last = found.data;
+          lastAt = now;
+          self.scan(found.data);
+        }
+      }
+      requestAnimationFrame(tick);
+    }
+
+    button.addEventListener("click", function () {
+      if (stream) { stop(); return; }
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+        .then(function (s) {
+          stream = s;
+          video.srcObject = s;
+          video.hidden = false;
+          button.textContent = "Stop the camera";
+          message.textContent = "Hold the badge's QR code in front of the camera.";
+          return video.play();
+        })
+        .then(function () { requestAnimationFrame(tick); })
+        .catch(function (err) {
+          stop();
+          message.textContent = "The camera is not available (" + (err && err.name ? err.name : "error") +
+            "). Type the code or use a barcode reader instead.";
+        });
+    });
+  };
+
+  // --- organisers' live counts -----------------------------------------------------------
+
+  function liveCounts(table) {
+    var updated = document.getElementById("counts-updated");
+    function refresh() {
+      if (document.hidden) { return; }
+      fetch(table.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(); } return r.json(); })
+        .then(function (data) {
+          data.checkpoints.forEach(function (row) {
+            var tr = table.querySelector("tr[data-checkpoint='" + row.checkpoint + "']");
+            if (!tr) { return; }
+            ["people", "total", "denied", "last_text"].forEach(function (field) {
+              var cell = tr.querySelector("[data-field='" + field + "']");
+              if (cell) { cell.textContent = row[field]; }
+            });
+          });
+          if (updated) { updated.textContent = "(updated " + new Date().toLocaleTimeString() + ")"; }
+        })
+        .catch(function () { /* keep the last numbers */ });
+    }
+    setInterval(refresh, 15000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var root = document.getElementById("scanner");
+    if (root) { new Scanner(root).start(); }
+    var counts = document.getElementById("checkin-counts");
+    if (counts) { liveCounts(counts); }
+  });
+}());
