@@ -104,17 +104,21 @@ def roles_revoke(email, role, year):
 
     try:
         user = services.get_user_by_email(email)
+        revoked = True
         if role.strip().lower() == "admin":
             services.set_admin(user, False)
         else:
             if year is None:
                 raise DomainError("Give the edition with --edition YEAR.")
-            services.revoke_role(user, get_edition(year), role)
+            revoked = services.revoke_role(user, get_edition(year), role)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         _fail(exc)
-    click.echo(f"Revoked {role} from {user.email}.")
+    if revoked:
+        click.echo(f"Revoked {role} from {user.email}.")
+    else:
+        click.echo(f"{user.email} did not have the role {role} in {year}; nothing changed.")
 
 
 @roles_cli.command("list")
