@@ -12,9 +12,7 @@ def _register_template_globals(state) -> None:
 
     from conference.programme.services import agenda_entries
 
-    state.app.jinja_env.globals["my_agenda"] = lambda edition: agenda_entries(
-        current_user, edition
-    )
+    state.app.jinja_env.globals["my_agenda"] = lambda edition: agenda_entries(current_user, edition)
 
 
 from conference.programme import views  # noqa: E402,F401

@@ -426,6 +426,18 @@ def _changed(session: ProgrammeSession, actor, action: str, edition, **details) 
     session_changed.send(session, actor=actor)
 
 
+def _link(endpoint: str, **values) -> str:
+    """An absolute link for a mail, also outside a request (CLI, signals, background jobs)."""
+    from flask import current_app, has_request_context
+
+    from conference.urls import external_url
+
+    if has_request_context():
+        return external_url(endpoint, **values)
+    with current_app.test_request_context():
+        return external_url(endpoint, **values)
+
+
 def _clean_text(value: str | None, label: str, max_length: int, *, required: bool = False) -> str:
 
     text = (value or "").strip()
@@ -987,7 +999,6 @@ def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSes
 def _notify_cancelled(session: ProgrammeSession, edition) -> None:
     """Tell everyone holding a seat or waiting for one that the session is cancelled."""
     from conference import mail
-    from conference.urls import external_url
 
     bookings = db.session.scalars(
         sa.select(Booking)
@@ -1006,7 +1017,7 @@ def _notify_cancelled(session: ProgrammeSession, edition) -> None:
             session=session,
             when=span(session, edition),
             reason=session.cancel_reason,
-            url=external_url("programme.session_detail", year=edition.year, session_id=session.id),
+            url=_link("programme.session_detail", year=edition.year, session_id=session.id),
         )
 
 
@@ -1171,7 +1182,6 @@ def _promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
     their place on the list and are skipped.
     """
     from conference import mail
-    from conference.urls import external_url
 
     if not session.booking_required or session.starts_at <= utcnow():
         return []
@@ -1206,7 +1216,7 @@ def _promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
             session=session,
             when=span(session, edition),
             room=session.room.name if session.room else "",
-            url=external_url("programme.agenda", year=edition.year),
+            url=_link("programme.agenda", year=edition.year),
         )
         promoted.append(booking)
     db.session.flush()
