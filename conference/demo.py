@@ -22,7 +22,12 @@ from conference.extensions import db
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 # Areas' demo steps, run in this order after the base (each module has ``seed(demo)``).
-DEMO_STEPS: list[str] = ["conference.accreditation.demo"]
+DEMO_STEPS: list[str] = [
+    "conference.accreditation.demo",
+    # Badges: after the accreditation and programme steps (badges for the accredited people,
+    # a door for a restricted session).
+    "conference.badges.demo",
+]
 
 DEMO_ACCOUNTS = [
     ("admin@demo.test", "Ada Admin", "administrator", None),

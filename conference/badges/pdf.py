@@ -8,6 +8,7 @@ drawn as vector squares (crisp at any printer resolution) with its four-module q
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -41,7 +42,11 @@ def register_fonts() -> None:
     """Register DejaVu Sans with reportlab once per process."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    folder = Path(current_app.config.get("BADGE_FONT_DIR") or DEFAULT_FONT_DIR)
+    folder = Path(
+        current_app.config.get("BADGE_FONT_DIR")
+        or os.environ.get("BADGE_FONT_DIR")
+        or DEFAULT_FONT_DIR
+    )
     regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
     if not regular.exists() or not bold.exists():
         raise DomainError(
