@@ -72,6 +72,8 @@ class Config:
     EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24 * 3
     RESET_TOKEN_MAX_AGE = 60 * 60
     LOG_JSON = _bool("LOG_JSON", False)
+    # werkzeug's scrypt: memory-hard, the recommended default.
+    PASSWORD_HASH_METHOD = "scrypt"
 
 
 class DevelopmentConfig(Config):
@@ -95,6 +97,8 @@ class TestingConfig(Config):
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 1
     BASE_URL = "http://conference.test"
+    # Fast hashing keeps the suite quick; never used outside tests.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SERVER_NAME = None
 
 

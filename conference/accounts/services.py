@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit
@@ -43,7 +44,9 @@ def validate_password(password: str) -> None:
 
 def set_password(user: User, password: str) -> None:
     validate_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
     user.password_changed_at = utcnow()
     user.session_token = secrets.token_hex(16)
 
