@@ -27,6 +27,7 @@ DEMO_STEPS: list[str] = [
     # Badges: after the accreditation and programme steps (badges for the accredited people,
     # a door for a restricted session).
     "conference.badges.demo",
+    "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
 ]
 
 DEMO_ACCOUNTS = [

@@ -313,9 +313,7 @@ def add_standard_types(actor, edition: Edition) -> int:
 
 def get_submission(edition: Edition, submission_id) -> Submission:
     """The submission of this edition with that id, or NotFound."""
-    submission = (
-        db.session.get(Submission, submission_id) if valid_id(submission_id) else None
-    )
+    submission = db.session.get(Submission, submission_id) if valid_id(submission_id) else None
     if submission is None or submission.edition_id != edition.id:
         raise NotFound("There is no such submission.")
     return submission
@@ -881,7 +879,8 @@ def export_rows(edition: Edition, submissions: list[Submission]) -> list[list]:
     for s in submissions:
         author = s.author
         co = "; ".join(
-            f"{c.name or c.email} <{c.email}>{'' if c.confirmed_at else ' (invited)'}"
+            (f"{c.name} <{c.email}>" if c.name else c.email)
+            + ("" if c.confirmed_at else " (invited)")
             for c in s.co_speakers
         )
         submitted = edition.local(s.submitted_at)

@@ -99,7 +99,9 @@ def test_anonymous_is_sent_to_login_with_the_link_kept(client, edition, author, 
     token = invitation_token(co)
     response = client.get(f"/2027/invitations/{token}")
     assert response.status_code == 302
-    assert "/login" in response.headers["Location"] and "invitations" in response.headers["Location"]
+    assert (
+        "/login" in response.headers["Location"] and "invitations" in response.headers["Location"]
+    )
 
 
 def test_tampered_or_garbage_tokens_are_refused(login, edition, author, tracks):
@@ -119,7 +121,9 @@ def test_removed_invitation_no_longer_works(login, edition, author, tracks):
     submission = make_submission(edition, author, track=tracks[0])
     co = add_co_speaker(submission, email="invited@example.org", confirmed=False)
     token = invitation_token(co)
-    response = login(author).post(f"/2027/me/submissions/{submission.id}/co-speakers/{co.id}/remove")
+    response = login(author).post(
+        f"/2027/me/submissions/{submission.id}/co-speakers/{co.id}/remove"
+    )
     assert response.status_code == 302
     invited = make_user("invited@example.org")
     response = login(invited).post(f"/2027/invitations/{token}")
@@ -180,9 +184,7 @@ def test_only_the_author_removes_co_speakers(login, edition, author, tracks):
     assert snapshot(submission) == before
     # A co-speaker id of another submission is not found on this one.
     second = make_submission(edition, author, track=tracks[0], title="Second")
-    response = login(author).post(
-        f"/2027/me/submissions/{second.id}/co-speakers/{co.id}/remove"
-    )
+    response = login(author).post(f"/2027/me/submissions/{second.id}/co-speakers/{co.id}/remove")
     assert response.status_code == 404
     assert snapshot(submission) == before
 
