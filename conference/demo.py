@@ -24,10 +24,12 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 # Areas' demo steps, run in this order after the base (each module has ``seed(demo)``).
 DEMO_STEPS: list[str] = [
     "conference.accreditation.demo",
+    "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
+    # conference.review.demo needs the submissions: keep it after conference.submissions.demo.
+    "conference.review.demo",
     # Badges: after the accreditation and programme steps (badges for the accredited people,
     # a door for a restricted session).
     "conference.badges.demo",
-    "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
 ]
 
 DEMO_ACCOUNTS = [

@@ -1,0 +1,183 @@
+"""Demo data for the programme committee of 2027 (runs after the submissions step).
+
+Six reviewers (``reviewer@demo.test`` among them) with expertise across the tracks, some
+declared and automatic conflicts, an automatic assignment, reviews in progress (submitted and
+drafts) and a few decisions, not all published, so that ``reviewer@demo.test`` and
+``chair@demo.test`` have work. Idempotent: the assignment, reviews and decisions are made only
+once (when 2027 has no assignment yet).
+"""
+
+from __future__ import annotations
+
+import random
+
+import sqlalchemy as sa
+
+from conference.accounts import services as accounts
+from conference.accounts.models import Role
+from conference.db import utcnow
+from conference.extensions import db
+from conference.review import services
+from conference.review.assignment import ReviewerProfile, SubmissionSlot, propose
+from conference.review.models import (
+    Conflict,
+    ConflictSource,
+    Recommendation,
+    Review,
+    ReviewAssignment,
+    ReviewerExpertise,
+)
+from conference.submissions.models import Decision
+
+REVIEWERS = [
+    ("reviewer@demo.test", "Rita Reviewer", "Demo organisation"),
+    ("pc.amara@demo.test", "Amara Okafor", "University of Ghent"),
+    ("pc.bjorn@demo.test", "Björn Lindqvist", "KTH Royal Institute of Technology"),
+    ("pc.chiara@demo.test", "Chiara Rossi", "Politecnico di Milano"),
+    ("pc.dariusz@demo.test", "Dariusz Nowak", "University of Warsaw"),
+    ("pc.elena@demo.test", "Elena García", "CSIC Madrid"),
+]
+
+COMMENTS = [
+    "A timely topic; the abstract would benefit from a concrete case study.",
+    "Well structured. Please state the intended take-aways for practitioners.",
+    "Interesting, but the scope overlaps with last year's programme.",
+    "Strong proposal with clear relevance for research-performing organisations.",
+    "The methodology is unclear from the abstract; please clarify the data used.",
+]
+CONFIDENTIAL = [
+    "Could fit the policy track better.",
+    "Speaker quality unknown to me; abstract is fine.",
+    "Borderline; I would accept if there is room.",
+    "",
+]
+
+
+def seed(demo) -> None:
+    edition = demo.editions[2027]
+    reviewers = []
+    for email, name, organisation in REVIEWERS:
+        user = demo.user(email, name, organisation=organisation, country="BE")
+        accounts.grant_role(user, edition, Role.REVIEWER)
+        reviewers.append(user)
+    db.session.flush()
+
+    tracks = services.tracks(edition)
+    for index, reviewer in enumerate(reviewers):
+        if not tracks:
+            break
+        wanted = {tracks[index % len(tracks)].id, tracks[(index + 1) % len(tracks)].id}
+        have = services.expertise_of(reviewer, edition)
+        for track_id in sorted(wanted - have):
+            db.session.add(
+                ReviewerExpertise(edition_id=edition.id, user_id=reviewer.id, track_id=track_id)
+            )
+    db.session.flush()
+
+    submissions = services.reviewable_submissions(edition)
+    if not submissions:
+        return
+    # Declared conflicts: two reviewers know the people behind a few submissions.
+    for reviewer, submission in [
+        (reviewers[1], submissions[0]),
+        (reviewers[2], submissions[len(submissions) // 2]),
+        (reviewers[0], submissions[-1]),
+    ]:
+        exists = db.session.scalar(
+            sa.select(Conflict.id).where(
+                Conflict.reviewer_id == reviewer.id, Conflict.submission_id == submission.id
+            )
+        )
+        if exists is None:
+            db.session.add(
+                Conflict(
+                    edition_id=edition.id,
+                    reviewer_id=reviewer.id,
+                    submission_id=submission.id,
+                    source=ConflictSource.DECLARED,
+                    reason="Close collaborator of a speaker",
+                )
+            )
+    db.session.flush()
+    services.refresh_automatic_conflicts(edition)
+
+    already = db.session.scalar(
+        sa.select(ReviewAssignment.id).where(ReviewAssignment.edition_id == edition.id).limit(1)
+    )
+    if already is not None:
+        return
+    chair = demo.users.get("chair@demo.test")
+    expertise = services.expertise_map(edition)
+    proposal = propose(
+        [SubmissionSlot(s.id, s.track_id) for s in submissions],
+        [ReviewerProfile(r.id, frozenset(expertise.get(r.id, ()))) for r in reviewers],
+        edition.reviewers_per_submission,
+        conflicts=services.conflict_pairs(edition),
+        existing=services.existing_assignments(edition),
+    )
+    for submission_id, reviewer_id in proposal.pairs:
+        db.session.add(
+            ReviewAssignment(
+                edition_id=edition.id,
+                submission_id=submission_id,
+                reviewer_id=reviewer_id,
+                assigned_by_id=chair.id if chair else None,
+            )
+        )
+    db.session.flush()
+
+    rng = random.Random(2027)  # noqa: S311 (demo data)
+    now = utcnow()
+    recommendations = list(Recommendation)
+    rita = reviewers[0]
+    rita_left = 0
+    for submission_id, reviewer_id in proposal.pairs:
+        roll = rng.random()
+        if reviewer_id == rita.id and rita_left < 4:
+            # leave reviewer@demo.test some work: not started or a draft
+            rita_left += 1
+            if rita_left % 2:
+                continue
+            roll = 0.75
+        if roll > 0.85:
+            continue  # not started
+        base = rng.randint(2, 5)
+        review = Review(
+            edition_id=edition.id,
+            submission_id=submission_id,
+            reviewer_id=reviewer_id,
+            relevance=min(5, max(1, base + rng.randint(-1, 1))),
+            quality=min(5, max(1, base + rng.randint(-1, 1))),
+            originality=min(5, max(1, base + rng.randint(-1, 1))),
+            recommendation=recommendations[min(3, max(0, 5 - base + rng.randint(-1, 0)))],
+            comments_to_authors=rng.choice(COMMENTS),
+            confidential_comments=rng.choice(CONFIDENTIAL),
+        )
+        if roll > 0.7:
+            review.quality = None  # an unfinished draft
+            review.recommendation = None
+        else:
+            review.submitted_at = now
+        db.session.add(review)
+    db.session.flush()
+
+    # A few decisions on fully reviewed, still pending submissions; two of them published.
+    pending = [s for s in submissions if s.decision == Decision.PENDING]
+    decided = 0
+    plan = [Decision.ACCEPTED, Decision.ACCEPTED, Decision.REJECTED, Decision.WAITLISTED]
+    for submission in pending:
+        if decided >= len(plan):
+            break
+        reviews = db.session.scalars(
+            sa.select(Review).where(
+                Review.submission_id == submission.id, Review.submitted_at.is_not(None)
+            )
+        ).all()
+        if len(reviews) < 2:
+            continue
+        submission.decision = plan[decided]
+        submission.decided_at = now
+        if decided < 2:
+            submission.decision_published_at = now
+        decided += 1
+    db.session.flush()
