@@ -56,7 +56,7 @@ def personal_data(user: User) -> dict:
         )
     )
     registration_ids = [r.id for r in registrations]
-    years = dict(db.session.execute(sa.select(Edition.id, Edition.year)))
+    years = {row.id: row.year for row in db.session.execute(sa.select(Edition.id, Edition.year))}
 
     def by_user(model, column, *fields, order=None):
         stmt = sa.select(model).where(column == user.id)

@@ -821,7 +821,7 @@ def bulk_decide(
         "registration.bulk",
         ("Edition", edition.id),
         edition=edition,
-        action=action,
+        decision=action,
         category=category.code if category else None,
         done=[r.id for r in result.done],
         failed=[f[0] for f in result.failed],

@@ -196,7 +196,7 @@ def test_closed_window_explains_and_accepts_nothing(login, app):
     response = client.get("/2027/register")
     assert response.status_code == 200
     assert "Registration opens on" in response.get_data(as_text=True)
-    assert "<form method=\"post\" class=\"form\"" not in response.get_data(as_text=True)
+    assert '<form method="post" class="form"' not in response.get_data(as_text=True)
     response = client.post("/2027/register", data=form_data(category))
     assert response.status_code == 403
     assert count(Registration) == 0
