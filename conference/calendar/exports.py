@@ -55,10 +55,15 @@ def acronym(edition: Edition) -> str:
     return base
 
 
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+
+
 def _guid(value: str, namespace: str) -> str:
     """A UUID string: the session uid itself when it is a UUID, else a stable UUID5."""
+    if _HEX32.match(value):
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     try:
-        return str(uuid.UUID(hex=value))
+        return str(uuid.UUID(value))
     except ValueError:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{namespace}/{value}"))
 

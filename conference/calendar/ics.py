@@ -21,14 +21,17 @@ CRLF = "\r\n"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")
 _UTC_ZONES = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT"}
+_TEXT_SPECIAL = re.compile(r"[\\;,\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\x85]")
 
 
 def escape_text(value: str) -> str:
     """A TEXT property value: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11).
 
     Any kind of line break becomes the two characters ``\\n``, so that a value can never end
-    the content line and start a property of its own.
+    the content line and start a property of its own; other control characters are dropped.
     """
+    if not _TEXT_SPECIAL.search(value):
+        return value
     value = _CONTROL.sub("", value)
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return _NEWLINES.sub("\\\\n", value)
@@ -36,6 +39,8 @@ def escape_text(value: str) -> str:
 
 def safe_uri(value: str) -> str:
     """A URI value: URIs are not escaped in iCalendar, so refuse anything with a line break."""
+    if not _TEXT_SPECIAL.search(value):
+        return value
     return _NEWLINES.sub("", _CONTROL.sub("", value))
 
 
@@ -45,32 +50,35 @@ def param_value(value: str) -> str:
     return f'"{value}"' if any(c in value for c in ":;,") else value
 
 
+def fold_lines(lines: list[str]) -> str:
+    """Content lines folded and each ended with CRLF, as one string."""
+    return "".join(
+        (line if len(line) <= 75 and line.isascii() else fold(line)) + CRLF for line in lines
+    )
+
+
 def fold(line: str) -> str:
     """Fold a content line so that no physical line exceeds 75 octets (RFC 5545 3.1).
 
-    Continuation lines start with one space; a multi-byte UTF-8 character is never split.
+    Continuation lines start with one space; a multi-byte UTF-8 character is never split
+    (a cut never lands before a continuation byte ``10xxxxxx``).
     """
     if len(line) <= 75 and line.isascii():
         return line
     encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
+    size = len(encoded)
+    if size <= 75:
         return line
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current = [char]
-            size = width
-            limit = 74  # the leading space of a continuation line counts
-        else:
-            current.append(char)
-            size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while size - start > limit:
+        end = start + limit
+        while encoded[end] & 0xC0 == 0x80:
+            end -= 1
+        parts.append(encoded[start:end])
+        start, limit = end, 74  # the leading space of a continuation line counts
+    parts.append(encoded[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 def utc_stamp(moment: dt.datetime) -> str:

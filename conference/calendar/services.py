@@ -273,7 +273,8 @@ class SessionLinks:
 
     def __init__(self, edition: Edition):
         url = external_url("programme.session_detail", year=edition.year, session_id=self._SENTINEL)
-        self._prefix, _, self._suffix = url.partition(str(self._SENTINEL))
+        prefix, _, suffix = ics.safe_uri(url).partition(str(self._SENTINEL))
+        self._prefix, self._suffix = prefix, suffix
 
     def __call__(self, session_id: int) -> str:
         return f"{self._prefix}{session_id}{self._suffix}"
@@ -318,30 +319,32 @@ def _description(view, url: str) -> str:
 
 def event_lines(view, edition: Edition, zoned: ics.ZonedTimes, url: str, domain: str) -> list[str]:
     """The content lines (unfolded) of one VEVENT for a ``SessionView``."""
+    escape = ics.escape_text
+    stamp = ics.utc_stamp(view.updated_at)
     lines = [
         "BEGIN:VEVENT",
         f"UID:{ics.safe_uri(view.uid)}@{domain}",
-        f"DTSTAMP:{ics.utc_stamp(view.updated_at)}",
+        f"DTSTAMP:{stamp}",
         zoned.prop("DTSTART", view.starts_at),
         zoned.prop("DTEND", view.ends_at),
         f"SEQUENCE:{int(view.sequence)}",
-        f"LAST-MODIFIED:{ics.utc_stamp(view.updated_at)}",
-        f"SUMMARY:{ics.escape_text(view.title)}",
-        f"STATUS:{'CANCELLED' if view.is_cancelled else 'CONFIRMED'}",
-        f"URL:{ics.safe_uri(url)}",
+        f"LAST-MODIFIED:{stamp}",
+        f"SUMMARY:{escape(view.title)}",
+        "STATUS:CANCELLED" if view.is_cancelled else "STATUS:CONFIRMED",
+        f"URL:{url}",
     ]
     if view.hidden:
         lines.append("CLASS:CONFIDENTIAL")
     else:
-        lines.append(f"DESCRIPTION:{ics.escape_text(_description(view, url))}")
+        lines.append(f"DESCRIPTION:{escape(_description(view, url))}")
         if view.room is not None:
             where = view.room.name + (f", {edition.venue}" if edition.venue else "")
-            lines.append(f"LOCATION:{ics.escape_text(where)}")
+            lines.append(f"LOCATION:{escape(where)}")
         elif edition.venue:
-            lines.append(f"LOCATION:{ics.escape_text(edition.venue)}")
+            lines.append(f"LOCATION:{escape(edition.venue)}")
         categories = [c.name for c in (view.type, view.track) if c is not None]
         if categories:
-            lines.append("CATEGORIES:" + ",".join(ics.escape_text(c) for c in categories))
+            lines.append("CATEGORIES:" + ",".join(escape(c) for c in categories))
         if view.restricted:
             lines.append("CLASS:CONFIDENTIAL")
     if view.is_break:
@@ -376,21 +379,19 @@ def render_calendar(name: str, description: str, parts: list[tuple[Edition, list
         f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_INTERVAL}",
         f"X-PUBLISHED-TTL:{REFRESH_INTERVAL}",
     ]
-    out = [ics.fold(line) + ics.CRLF for line in head]
+    out = [ics.fold_lines(head)]
     zones: dict[str, list] = {}
     for edition, views in parts:
         zones.setdefault(edition.timezone, []).append((edition, views))
     for zone, groups in zones.items():
         first, last = _year_span([e for e, _ in groups], [v for _, vs in groups for v in vs])
         out.append(ics.vtimezone(zone, first, last))
-    fold, crlf = ics.fold, ics.CRLF
     for edition, views in parts:
         zoned = ics.ZonedTimes(edition.timezone)
         links = SessionLinks(edition)
         for view in views:
-            for line in event_lines(view, edition, zoned, links(view.id), domain):
-                out.append(fold(line) + crlf)
-    out.append("END:VCALENDAR" + crlf)
+            out.append(ics.fold_lines(event_lines(view, edition, zoned, links(view.id), domain)))
+    out.append("END:VCALENDAR" + ics.CRLF)
     return "".join(out).encode("utf-8")
 
 
