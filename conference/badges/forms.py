@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -37,11 +38,19 @@ class BadgeFilterForm(FlaskForm):
     category = SelectField("Category", coerce=str, validators=[Optional()])
     state = SelectField(
         "Badge state",
-        choices=[("", "Any"), ("valid", "Valid"), ("revoked", "Revoked")],
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("valid", "Valid"),
+            SelectChoice("revoked", "Revoked"),
+        ],
         validators=[Optional()],
     )
     printed = SelectField(
         "Printed",
-        choices=[("", "Any"), ("yes", "Printed"), ("no", "Not printed yet")],
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("yes", "Printed"),
+            SelectChoice("no", "Not printed yet"),
+        ],
         validators=[Optional()],
     )

@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields import DateTimeLocalField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -25,10 +26,10 @@ class ScanLogFilterForm(FlaskForm):
     result = SelectField(
         "Result",
         choices=[
-            ("", "Any"),
-            ("admitted", "Admitted"),
-            ("admitted_again", "Admitted again"),
-            ("denied", "Denied"),
+            SelectChoice("", "Any"),
+            SelectChoice("admitted", "Admitted"),
+            SelectChoice("admitted_again", "Admitted again"),
+            SelectChoice("denied", "Denied"),
         ],
         validators=[Optional()],
     )

@@ -283,8 +283,14 @@ def test_late_offline_scan_that_happened_first_moves_first_admitted_back(
         ({"code": "x", "checkpoint": "venue", "scan_id": "not-a-uuid"}, "bad_scan_id"),
         ({"code": "x", "checkpoint": "venue", "scan_id": 5}, "bad_scan_id"),
         ({"code": "x", "checkpoint": "venue", "scanned_at": "yesterday"}, "bad_scanned_at"),
-        ({"code": "x", "checkpoint": "venue", "scanned_at": "2027-06-09T10:00:00"}, "bad_scanned_at"),
-        ({"code": "x", "checkpoint": "venue", "scanned_at": "2999-01-01T00:00:00Z"}, "bad_scanned_at"),
+        (
+            {"code": "x", "checkpoint": "venue", "scanned_at": "2027-06-09T10:00:00"},
+            "bad_scanned_at",
+        ),
+        (
+            {"code": "x", "checkpoint": "venue", "scanned_at": "2999-01-01T00:00:00Z"},
+            "bad_scanned_at",
+        ),
         ({"code": "x", "checkpoint": "venue", "offline": "yes"}, "bad_offline"),
     ],
 )
@@ -345,7 +351,8 @@ def test_organisers_and_admins_may_scan(client, edition, attendee):
 
 def test_unknown_edition_is_404(client, staff_headers):
     response = client.post(
-        "/api/v1/editions/2100/checkins", json={"code": "x", "checkpoint": "venue"},
+        "/api/v1/editions/2100/checkins",
+        json={"code": "x", "checkpoint": "venue"},
         headers=staff_headers,
     )
     assert response.status_code == 404
