@@ -1122,12 +1122,14 @@ def comments_for_authors(submission: Submission) -> str:
     return "\n\n".join(f"Review {i}:\n{text}" for i, text in enumerate(parts, start=1))
 
 
-def _speaker_link(edition: Edition) -> str:
+def _speaker_link(edition: Edition, submission: Submission) -> str:
+    """Where a speaker reads the decision: their submission page (or their list)."""
     from conference.urls import external_url
 
-    for endpoint in ("submissions.my_submissions", "submissions.mine"):
-        if endpoint in current_app.view_functions:
-            return external_url(endpoint, year=edition.year)
+    if "submissions.show" in current_app.view_functions:
+        return external_url("submissions.show", year=edition.year, submission_id=submission.id)
+    if "submissions.mine" in current_app.view_functions:
+        return external_url("submissions.mine", year=edition.year)
     return external_url("editions.edition_home", year=edition.year)
 
 
@@ -1137,7 +1139,7 @@ def decision_mails(submission: Submission) -> list[tuple[str, str, str]]:
     key = DECISION_TEMPLATE_KEYS[Decision(submission.decision)]
     subject_source, body_source, _ = mail_template(edition, key)
     comments = comments_for_authors(submission)
-    link = _speaker_link(edition)
+    link = _speaker_link(edition, submission)
     out = []
     seen = set()
     for person in speakers(submission):
