@@ -28,6 +28,7 @@ NAV: list[Link] = [
     Link("Organise", "dashboard.overview", "edition.manage"),
     Link("Registrations", "accreditation.queue", "registration.view_all"),
     Link("Programme admin", "programme.admin_index", "programme.admin"),
+    Link("Submissions", "submissions.admin_list", "submissions.list_all"),
 ]
 
 # Shown as buttons on the edition's landing page.

@@ -84,3 +84,11 @@ def test_organiser_opens_any_submission(login, edition, organiser, author, track
     a, _, _ = _data(edition, author, tracks, types)
     page = login(organiser).get(f"/2027/me/submissions/{a.id}")
     assert page.status_code == 200 and "Alice Author" in page.get_data(as_text=True)
+
+
+def test_header_links_to_the_list_for_organisers_and_chairs_only(login, edition, organiser):
+    html = login(organiser).get("/2027/call").get_data(as_text=True)
+    assert 'href="/2027/admin/submissions"' in html
+    someone = make_user("someone@example.org")
+    html = login(someone).get("/2027/call").get_data(as_text=True)
+    assert 'href="/2027/admin/submissions"' not in html

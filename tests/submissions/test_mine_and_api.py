@@ -180,3 +180,11 @@ def test_accepted_abstracts_page_shows_only_published_acceptances(
     assert "Published accept" in html and "Alice Author" in html
     assert "Unpublished accept" not in html and "Published reject" not in html
     assert "Accepted abstracts (1)" in client.get("/2027/call").get_data(as_text=True)
+
+
+def test_me_page_includes_the_submissions_summary(login, edition, author, tracks):
+    submission = make_submission(edition, author, track=tracks[0], title="On my page")
+    response = login(author).get("/2027/me")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "On my page" in html and f"/2027/me/submissions/{submission.id}" in html
