@@ -17,7 +17,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.programme.models import AccessPolicy, SessionState
@@ -90,13 +91,15 @@ class SessionTypeForm(FlaskForm):
 
 
 STATE_CHOICES = [
-    (SessionState.SCHEDULED.value, "Scheduled"),
-    (SessionState.CANCELLED.value, "Cancelled"),
+    SelectChoice(SessionState.SCHEDULED.value, "Scheduled"),
+    SelectChoice(SessionState.CANCELLED.value, "Cancelled"),
 ]
 ACCESS_CHOICES = [
-    (AccessPolicy.OPEN.value, "Open to every accredited attendee"),
-    (AccessPolicy.CATEGORIES.value, "Restricted to the accreditation categories chosen below"),
-    (AccessPolicy.INVITATION.value, "Restricted to the invitation list below"),
+    SelectChoice(AccessPolicy.OPEN.value, "Open to every accredited attendee"),
+    SelectChoice(
+        AccessPolicy.CATEGORIES.value, "Restricted to the accreditation categories chosen below"
+    ),
+    SelectChoice(AccessPolicy.INVITATION.value, "Restricted to the invitation list below"),
 ]
 
 
@@ -110,8 +113,8 @@ class SessionForm(FlaskForm):
     type_id = SelectField("Type", coerce=_optional_id, validators=[Optional()])
     track_id = SelectField("Track", coerce=_optional_id, validators=[Optional()])
     room_id = SelectField("Room", coerce=_optional_id, validators=[Optional()])
-    starts_at = DateTimeLocalField("Starts", format=LOCAL_FORMAT, validators=[DataRequired()])
-    ends_at = DateTimeLocalField("Ends", format=LOCAL_FORMAT, validators=[DataRequired()])
+    starts_at = DateTimeLocalField("Starts", format=LOCAL_FORMAT, validators=[InputRequired()])
+    ends_at = DateTimeLocalField("Ends", format=LOCAL_FORMAT, validators=[InputRequired()])
     speakers = TextAreaField(
         "Speakers",
         validators=[Optional(), Length(max=20000)],

@@ -12,6 +12,7 @@ from collections import OrderedDict
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from conference.errors import DomainError
 from conference.extensions import db
@@ -451,15 +452,15 @@ def _session_form(session=None) -> SessionForm:
                 "invitees": "\n".join(i.user.email for i in session.invitations if i.user),
             }
         )
-    none = [(None, "—")]
-    form.type_id.choices = none + [(t.id, t.name) for t in services.types_of(edition)]
-    form.track_id.choices = none + [(t.id, t.name) for t in services.tracks_of(edition)]
+    none = [SelectChoice(None, "—")]
+    form.type_id.choices = none + [SelectChoice(t.id, t.name) for t in services.types_of(edition)]
+    form.track_id.choices = none + [SelectChoice(t.id, t.name) for t in services.tracks_of(edition)]
     form.room_id.choices = none + [
-        (r.id, f"{r.name} ({r.capacity} seats)" if r.capacity is not None else r.name)
+        SelectChoice(r.id, f"{r.name} ({r.capacity} seats)" if r.capacity is not None else r.name)
         for r in services.rooms_of(edition)
     ]
     form.category_ids.choices = [
-        (c.id, f"{c.name} ({c.code})") for c in services.categories_of(edition)
+        SelectChoice(c.id, f"{c.name} ({c.code})") for c in services.categories_of(edition)
     ]
     return form
 
