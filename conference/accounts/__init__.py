@@ -17,6 +17,8 @@ def load_user(user_id: str):
     user = db.session.get(User, int(raw_id))
     if user is None or not session_token or user.session_token != session_token:
         return None
+    if not user.is_active:  # a deleted account's sessions end at once
+        return None
     return user
 
 

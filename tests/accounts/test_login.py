@@ -152,3 +152,25 @@ def test_session_cookie_flags(client, db):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_a_deleted_accounts_open_session_ends(login, db):
+    from conference.db import utcnow
+
+    user = make_user()
+    client = login(user)
+    assert client.get("/account").status_code == 200
+    user.deleted_at = utcnow()
+    db.session.commit()
+    assert client.get("/account").status_code == 302
+
+
+def test_sessions_from_a_forged_or_stale_cookie_are_anonymous(app, db):
+    user = make_user()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:not-the-token"
+    assert client.get("/account").status_code == 302
+    with client.session_transaction() as session:
+        session["_user_id"] = "abc:def"
+    assert client.get("/account").status_code == 302

@@ -131,3 +131,35 @@ def test_production_starts_with_a_real_secret_key(app_config):
 )
 def test_normalise_database_url(given, expected):
     assert normalise_database_url(given) == expected
+
+
+# --- CSRF ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_app(app_config):
+    return create_app({**app_config, "WTF_CSRF_ENABLED": True}, mode="testing")
+
+
+def test_forms_without_csrf_token_are_refused(csrf_app):
+    from conference.extensions import db as _db
+
+    with csrf_app.app_context():
+        user = make_user("csrf@example.org")
+        from tests.factories import login_client
+
+        client = login_client(csrf_app.test_client(), user)
+        response = client.post("/logout")
+        assert response.status_code == 400
+        assert "form expired" in response.get_data(as_text=True)
+        assert client.get("/account").status_code == 200  # still logged in
+        response = client.post("/account", data={"full_name": "Changed"})
+        assert response.status_code == 400
+        _db.session.refresh(user)
+        assert user.full_name != "Changed"
+        # With the token from the page, the form works.
+        page = client.get("/account").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+        response = client.post("/logout", data={"csrf_token": token})
+        assert response.status_code == 302
+        _db.session.remove()
