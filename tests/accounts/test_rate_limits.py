@@ -72,3 +72,12 @@ def test_rate_limits_are_per_client_address(app, db):
         environ_base={"REMOTE_ADDR": "192.0.2.7"},
     )
     assert response.status_code == 302
+
+
+def test_signup_is_rate_limited(client, db):
+    for n in range(2):
+        data = {"full_name": "Bot", "email": f"bot{n}@example.org", "password": "long password!"}
+        assert client.post("/signup", data=data).status_code == 200
+    data = {"full_name": "Bot", "email": "bot9@example.org", "password": "long password!"}
+    assert client.post("/signup", data=data).status_code == 429
+    assert len(outbox(template="accounts_verify")) == 2

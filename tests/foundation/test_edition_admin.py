@@ -382,3 +382,12 @@ def test_audit_log_is_for_organisers_of_the_edition(client, login, db):
         assert login(user).get("/2027/admin/audit").status_code == 403
     assert client.get("/2027/admin/audit").status_code == 302
     assert login(make_user(admin=True)).get("/2027/admin/audit").status_code == 200
+
+
+def test_edition_page_links_to_administration_for_organisers_only(client, login, db):
+    edition = make_edition(2027)
+    assert "/2027/admin/audit" not in client.get("/2027/").get_data(as_text=True)
+    assert "/2027/admin/audit" not in login(make_user()).get("/2027/").get_data(as_text=True)
+    organiser = login(make_user(role="organiser", edition=edition))
+    page = organiser.get("/2027/").get_data(as_text=True)
+    assert "/2027/admin/settings" in page and "/2027/admin/roles" in page
