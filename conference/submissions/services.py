@@ -43,6 +43,7 @@ KEYWORDS_MAX = 400
 AUDIENCE_MAX = 400
 GUIDANCE_MAX = 20_000
 MAX_CO_SPEAKERS = 10
+MAX_SUBMISSIONS_PER_AUTHOR = 20  # per edition, withdrawn ones included (a brake on spam)
 MAX_WORDS_LIMIT = 5_000
 DURATION_LIMIT = 8 * 60
 INVITATION_MAX_AGE = 120 * 24 * 3600  # the call's deadline is the real limit
@@ -543,6 +544,16 @@ def create_submission(
     if not can(user, "submission.create", edition=edition):
         raise NotAllowed("Please log in to write a submission.")
     override = _ensure_may_change(user, edition)
+    written = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Submission)
+        .where(Submission.edition_id == edition.id, Submission.author_id == user.id)
+    )
+    if written >= MAX_SUBMISSIONS_PER_AUTHOR and not is_organiser(user, edition):
+        raise Conflict(
+            f"You have written {written} submissions for {edition.year}, the most one person "
+            "may write. Please withdraw or reuse one of them."
+        )
     submission = Submission(
         edition_id=edition.id, author_id=user.id, state=SubmissionState.DRAFT, decision="pending"
     )

@@ -13,6 +13,15 @@ from conference.db import utcnow
 from conference.extensions import db as _db
 from conference.programme.models import Track
 from conference.submissions.models import CoSpeaker, Submission, SubmissionType
+from tests.browser.conftest import (  # noqa: F401 (fixtures for test_browser.py)
+    axe_context,
+    browser,
+    browser_login,
+    context,
+    live_server,
+    page,
+    playwright_instance,
+)
 from tests.factories import make_edition, make_user
 
 

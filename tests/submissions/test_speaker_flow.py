@@ -265,3 +265,12 @@ def test_archived_edition_is_read_only(login, author):
     response = login(author).get("/2025/me/submissions/new")
     assert response.status_code == 403
     assert edition.year == 2025
+
+
+def test_one_person_writes_at_most_twenty_submissions(login, edition, author, tracks, types):
+    for n in range(20):
+        make_submission(edition, author, title=f"Number {n}")
+    response = login(author).post("/2027/me/submissions/new", data=_form(tracks, types, save="1"))
+    assert response.status_code == 409
+    assert "the most one person may write" in response.get_data(as_text=True)
+    assert _count() == 20
