@@ -1,4 +1,4 @@
-"""Badge rules: issue on accreditation, revoke on revocation, reissue, one valid per registration."""
+"""Badge rules: issue on accreditation, revoke on revocation, reissue, one valid badge each."""
 
 import base64
 import os

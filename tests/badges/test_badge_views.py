@@ -1,4 +1,4 @@
-"""Badge pages through HTTP: the attendee's download, the organisers' list, revoke, reissue, print."""
+"""Badge pages through HTTP: own download, the organisers' list, revoke, reissue, print."""
 
 import sqlalchemy as sa
 

@@ -11,7 +11,7 @@ from conference.checkin.models import Scan
 from conference.db import utcnow
 from conference.programme.models import AccessPolicy
 from tests.badges.factories import accredited, make_category, make_session
-from tests.factories import bearer, make_edition, make_user
+from tests.factories import bearer, make_user
 
 URL = "/api/v1/editions/2027/checkins"
 
