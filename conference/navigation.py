@@ -29,6 +29,8 @@ NAV: list[Link] = [
     Link("Registrations", "accreditation.queue", "registration.view_all"),
     Link("Programme admin", "programme.admin_index", "programme.admin"),
     Link("Submissions", "submissions.admin_list", "submissions.list_all"),
+    Link("Badges", "badges.index", "badges.manage"),
+    Link("Check-in", "checkin.monitor", "checkin.monitor"),
 ]
 
 # Shown as buttons on the edition's landing page.
