@@ -253,3 +253,11 @@ def test_issue_missing_cli(runner, db):
     assert result.exit_code == 0 and "Issued 1" in result.output
     assert runner.invoke(args=["badges", "issue-missing", "--edition", "2031"]).exit_code != 0
     assert runner.invoke(args=["badges", "show-key", "--edition", "2031"]).exit_code != 0
+
+
+def test_me_page_offers_the_badge(login, db):
+    setup_edition()
+    registration = accredited()
+    page = login(registration.user).get("/2027/me")
+    assert page.status_code == 200
+    assert "/2027/me/badge.pdf" in page.get_data(as_text=True)

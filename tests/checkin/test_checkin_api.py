@@ -391,3 +391,39 @@ def test_without_a_key_every_code_is_invalid(client, app, staff_headers, attende
 def test_not_yet_accredited_registration_has_no_badge(client, db, edition):
     registration = make_registration(edition=edition)
     assert badge_services.valid_badge(registration) is None
+
+
+@pytest.mark.postgres
+def test_parallel_retries_of_one_scan_id_record_one_scan(app, db, staff, attendee):
+    import threading
+
+    from conference.checkin import services
+    from conference.editions.models import Edition
+
+    _registration, _badge, code = attendee
+    scan_id = str(uuid.uuid4())
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def send(text):
+        with app.app_context():
+            from conference.extensions import db as _db
+
+            try:
+                edition = _db.session.scalar(db.select(Edition).where(Edition.year == 2027))
+                barrier.wait(timeout=10)
+                outcome = services.check_in(edition, code=text, checkpoint="venue", scan_id=scan_id)
+                results.append(outcome.result)
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=send, args=("garbage",)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert errors == []
+    assert results == ["denied"] * 3
+    assert len(scans(db)) == 1
