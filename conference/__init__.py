@@ -71,6 +71,10 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     _import_models()
     import importlib
 
+    from conference.security import DatabaseIntConverter
+
+    app.url_map.converters["int"] = DatabaseIntConverter
+
     for path in BLUEPRINTS:
         module = importlib.import_module(path)
         app.register_blueprint(module.bp)
@@ -123,6 +127,8 @@ def _register_edition_urls(app: Flask) -> None:
         if not values or "year" not in values:
             return
         year = values.pop("year")
+        if not 1900 <= year <= 9999:  # no edition there; and the database cannot hold 10**30
+            raise NotFound(f"There is no edition {year}.")
         edition = db.session.scalar(sa.select(Edition).where(Edition.year == year))
         if edition is None or not can(current_user, "edition.view", edition, edition=edition):
             raise NotFound(f"There is no edition {year}.")

@@ -6,6 +6,8 @@ import functools
 
 from flask import Flask, abort, g, jsonify, request
 from flask_login import current_user
+from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     [
@@ -24,6 +26,20 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:…>`` that only matches what a database integer column can hold, so that
+    ``/admin/users/99999999999999999999`` is a 404 rather than an overflow (500)."""
+
+    LIMIT = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if abs(number) > self.LIMIT:
+            # Not a ValidationError: that would let the router answer 405 for another rule.
+            raise HTTPNotFound()
+        return number
 
 
 def personal(view):

@@ -10,10 +10,18 @@ csrf.exempt(bp)
 
 @bp.before_request
 def protect_cookie_writes():
-    """Bearer-token calls need no CSRF token; calls riding on a session cookie do."""
+    """Bearer-token calls need no CSRF token; calls riding on a session cookie do.
+
+    An anonymous call carries no ambient authority to abuse: it goes on to the view, which
+    answers 401 where a login is needed (not a misleading 400 about a form token).
+    """
+    from flask_login import current_user
+
     from conference.accounts import is_bearer_request
 
-    if request.method not in {"GET", "HEAD", "OPTIONS"} and not is_bearer_request():
+    if request.method in {"GET", "HEAD", "OPTIONS"} or is_bearer_request():
+        return
+    if current_user.is_authenticated:
         csrf.protect()
 
 

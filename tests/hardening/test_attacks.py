@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing.converters import NumberConverter
 
 from conference import create_app
 from conference.accounts.models import RoleAssignment, User
@@ -468,7 +469,7 @@ def _sample_url(rule, year: int) -> str:
         kind = type(converter).__name__ if converter else "UnicodeConverter"
         if name == "year":
             values[name] = year
-        elif kind in ("IntegerConverter", "NumberConverter"):
+        elif isinstance(converter, NumberConverter):
             values[name] = 1
         elif kind == "AnyConverter":
             values[name] = sorted(converter.items)[0]
@@ -522,3 +523,33 @@ def test_csrf_token_lets_the_form_through(app, client):
         "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 302
+
+
+# --- ids too large for the database are a 404, not an overflow -----------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/99999999999999999999/", "/2147483648/", "/api/v1/editions/99999999999999999999999"],
+)
+def test_huge_numbers_in_urls_are_not_found(client, path):
+    make_edition()
+    assert client.get(path).status_code == 404
+
+
+def test_every_int_argument_is_bounded(app, login):
+    """Walk the routes with an id one past a database integer: 404 (or 405), never 500."""
+    client = login(make_user(admin=True))
+    edition = make_edition()
+    for rule in app.url_map.iter_rules():
+        kinds = {type(c).__name__ for c in rule._converters.values()}
+        if not rule.arguments or kinds != {"DatabaseIntConverter"}:
+            continue
+        values = {name: 2**31 for name in rule.arguments}
+        if "year" in values:
+            values["year"] = edition.year
+        if all(v == edition.year for v in values.values()):
+            continue
+        path = rule.build(values, append_unknown=False)[1]
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
+        assert client.open(path, method=method).status_code in (404, 405), path
