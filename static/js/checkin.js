@@ -251,7 +251,7 @@
       });
   };
 
-  Scanner.prototype.post = function (item, offline, controller) {
+  Scanner.prototype.send = function (item, offline, controller) {
     var body = { code: item.code, checkpoint: item.checkpoint, scan_id: item.scan_id, scanned_at: item.scanned_at };
     if (offline) { body.offline = true; }
     return fetch(this.checkinUrl, {
@@ -260,6 +260,42 @@
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": this.csrf },
       body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
+    });
+  };
+
+  function isCsrfFailure(response) {
+    if (response.status !== 400) { return Promise.resolve(false); }
+    return response.clone().json()
+      .then(function (body) { return !!(body && body.error && body.error.code === "csrf_failed"); })
+      .catch(function () { return false; });
+  }
+
+  // A page kept for a long time (or loaded from the offline cache) may hold an old CSRF token:
+  // fetch the page again for a fresh one. Fails when the session has ended.
+  Scanner.prototype.renewToken = function () {
+    var self = this;
+    return fetch(this.root.dataset.scope, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok || response.redirected) { throw new Error("login"); }
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("scanner");
+        if (!fresh || !fresh.dataset.csrf) { throw new Error("login"); }
+        self.csrf = fresh.dataset.csrf;
+      });
+  };
+
+  // POST a scan; on a stale CSRF token, renew it once and try again.
+  Scanner.prototype.post = function (item, offline, controller) {
+    var self = this;
+    return this.send(item, offline, controller).then(function (response) {
+      return isCsrfFailure(response).then(function (stale) {
+        if (!stale) { return response; }
+        return self.renewToken()
+          .then(function () { return self.send(item, offline, controller); })
+          .catch(function () { return response; });
+      });
     });
   };
 
@@ -339,12 +375,15 @@
         if (response.status === 401 || response.status === 403) {
           throw new Error("not allowed");  // keep the queue; the staff member logs in again
         }
-        // 200 (recorded, or recorded before) and 4xx (can never succeed) both leave the queue.
         if (response.status >= 500) { throw new Error("server"); }
-        self.queue.shift();
-        save("scanqueue:" + self.year, self.queue);
-        self.paintStatus();
-        return sendNext();
+        return isCsrfFailure(response).then(function (stale) {
+          if (stale) { throw new Error("session ended"); }  // keep the queue until logged in
+          // 200 (recorded, or recorded before) and other 4xx (never valid) leave the queue.
+          self.queue.shift();
+          save("scanqueue:" + self.year, self.queue);
+          self.paintStatus();
+          return sendNext();
+        });
       });
     };
     return sendNext().catch(function () { /* try again later */ }).then(function () {

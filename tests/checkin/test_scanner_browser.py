@@ -193,3 +193,21 @@ def test_offline_scan_is_verified_in_the_browser_and_synced_once(app, db, live, 
     )
     assert len(recorded_scans(db)) == 2
     context.close()
+
+
+def test_stale_csrf_token_is_renewed_transparently(app, db, live, browser, setup):
+    staff, code = setup
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.goto("/2027/scan")
+    page.locator("#scanner-status", has_text="are ready").wait_for()
+    # A new session (as after the cookie expired and the staff member logged in elsewhere):
+    # the token in the open page no longer matches.
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_user_id": staff.get_id(), "_fresh": True})
+    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live}])
+    page.get_by_label("Badge code").fill(code)
+    page.get_by_role("button", name="Check the badge").click()
+    page.locator("#scan-result .scan-verdict", has_text="Admitted").wait_for()
+    assert [s.result for s in recorded_scans(db)] == ["admitted"]
+    context.close()
