@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from jinja2 import TemplateError
 from jinja2.sandbox import SecurityError
+from sqlalchemy.exc import IntegrityError
 
 from conference import audit, mail
 from conference.accounts.models import Role, RoleAssignment, User
@@ -202,6 +203,23 @@ def tracks(edition: Edition) -> list[Track]:
 def _require(actor, action: str, obj=None, *, edition=None) -> None:
     if not can(actor, action, obj, edition=edition):
         raise NotAllowed("You do not have permission to do this.")
+
+
+def _flush(message: str) -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(message) from None
+
+
+def _commit(message: str) -> None:
+    """Commit; a unique-constraint race (two tabs, two chairs) becomes a 409, not a 500."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(message) from None
 
 
 # --- blinding ------------------------------------------------------------------------------
@@ -484,7 +502,7 @@ def declare_conflict(actor, submission: Submission, reason: str = "") -> Conflic
         db.session.add(row)
     else:
         row.source, row.reason = ConflictSource.DECLARED, reason or row.reason
-    db.session.flush()
+    _flush("This conflict was declared at the same time elsewhere.")
     dropped = _drop_conflicted_assignments(edition, actor)
     audit.record(
         actor,
@@ -493,7 +511,7 @@ def declare_conflict(actor, submission: Submission, reason: str = "") -> Conflic
         edition=edition,
         unassigned=bool(dropped),
     )
-    db.session.commit()
+    _commit("This conflict was declared at the same time elsewhere.")
     return row
 
 
@@ -600,6 +618,7 @@ def save_assignments(actor, edition: Edition, pairs: list[tuple[int, int]]) -> i
                 assigned_by_id=actor.id,
             )
         )
+    _flush("The assignments changed at the same time elsewhere; please run it again.")
     if new:
         audit.record(
             actor,
@@ -610,7 +629,7 @@ def save_assignments(actor, edition: Edition, pairs: list[tuple[int, int]]) -> i
             count=len(new),
         )
         _notify_reviewers(edition, new, submissions, pool)
-    db.session.commit()
+    _commit("The assignments changed at the same time elsewhere; please run it again.")
     return len(new)
 
 
@@ -753,7 +772,7 @@ def save_review(reviewer: User, submission: Submission, data: dict, *, submit: b
     first_submission = submit and review.submitted_at is None
     if first_submission:
         review.submitted_at = utcnow()
-    db.session.flush()
+    _flush("Your review was saved at the same time elsewhere; please reload the page.")
     audit.record(
         reviewer,
         "review.submitted" if first_submission else "review.saved",
@@ -762,7 +781,7 @@ def save_review(reviewer: User, submission: Submission, data: dict, *, submit: b
         submission_id=submission.id,
         submitted=review.submitted_at is not None,
     )
-    db.session.commit()
+    _commit("Your review was saved at the same time elsewhere; please reload the page.")
     return review
 
 

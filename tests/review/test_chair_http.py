@@ -366,6 +366,8 @@ def test_place_accepted_submission_in_the_programme(world, login):
     assert {r.user_id for r in registrations} == {world.author.id, world.co_user.id}
     assert all(r.requested_category_id == speaker_cat.id for r in registrations)
     assert _audit("review.placed_in_programme")
+    page = chair.get(f"/2027/review/chair/submissions/{sid}").get_data(as_text=True)
+    assert "In the programme" in page and "Room A" in page
     assert chair.post(url, data=form).status_code == 409  # only once
     assert _count(ProgrammeSession) == 1
 
