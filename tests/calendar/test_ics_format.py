@@ -297,3 +297,12 @@ def test_empty_programme_is_a_valid_calendar(client, edition):
     calendar = rfc5545.parse(body)
     assert calendar.components("VEVENT") == []
     assert icalendar.Calendar.from_ical(io.BytesIO(body).getvalue())
+
+
+def test_session_page_links_to_its_calendar_file(client, edition):
+    session = make_session(edition, title="Linked")
+    page = client.get(f"/2027/sessions/{session.id}")
+    assert page.status_code == 200
+    link = f'href="/2027/sessions/{session.id}.ics"'
+    assert link in page.data.decode()
+    assert client.get(f"/2027/sessions/{session.id}.ics").status_code == 200
