@@ -342,7 +342,10 @@ def admin_user(user_id):
 @require("site.admin")
 def admin_set_admin(user_id):
     user = _load_user(user_id)
-    make_admin = request.form.get("value") == "1"
+    value = request.form.get("value")
+    if value not in {"0", "1"}:
+        raise DomainError("Say whether to make (1) or unmake (0) an administrator.")
+    make_admin = value == "1"
     services.set_admin(user, make_admin, actor=current_user)
     db.session.commit()
     flash(

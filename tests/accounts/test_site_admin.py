@@ -76,6 +76,16 @@ def test_make_and_unmake_admin(login, db):
     assert audit_actions()[-2:] == ["admin.grant", "admin.revoke"]
 
 
+def test_admin_flag_needs_an_explicit_value(login, db):
+    admin = make_user(admin=True)
+    target = make_user(admin=True)
+    client = login(admin)
+    for data in ({}, {"value": "yes"}, {"value": ""}):
+        assert client.post(f"/admin/users/{target.id}/admin", data=data).status_code == 400
+    db.session.refresh(target)
+    assert target.is_admin
+
+
 def test_admin_cannot_remove_their_own_rights(login, db):
     admin = make_user(admin=True)
     client = login(admin)
