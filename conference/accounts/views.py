@@ -233,7 +233,9 @@ def profile():
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("accounts/profile.html", form=form, user=user), 400
+            return render_template(
+                "accounts/profile.html", form=form, user=user, data_links=data_links()
+            ), 400
         db.session.commit()
         flash("Your profile is saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("accounts.profile"))
@@ -244,7 +246,25 @@ def profile():
         .order_by(Edition.year.desc(), RoleAssignment.role)
     ).all()
     status = 400 if form.errors else 200
-    return render_template("accounts/profile.html", form=form, user=user, roles=roles), status
+    return render_template(
+        "accounts/profile.html", form=form, user=user, roles=roles, data_links=data_links()
+    ), status
+
+
+# Pages of other areas about one's own data, shown once they exist.
+DATA_LINKS = [
+    ("Download all my data (JSON)", "accreditation.data_export"),
+    ("Delete my account", "accreditation.delete_account"),
+]
+
+
+def data_links() -> list[tuple[str, str]]:
+    """(label, url) of the data-protection pages that exist in this installation."""
+    return [
+        (label, url_for(endpoint))
+        for label, endpoint in DATA_LINKS
+        if endpoint in current_app.view_functions
+    ]
 
 
 # --- personal API tokens -------------------------------------------------------------------

@@ -48,7 +48,9 @@ def theme_css():
 @bp.get("/privacy")
 def privacy():
     """How the conference processes personal data (GDPR information notice)."""
-    return render_template("editions/privacy.html")
+    from conference.accounts.views import data_links
+
+    return render_template("editions/privacy.html", data_links=data_links())
 
 
 from conference.editions import admin_views  # noqa: E402,F401

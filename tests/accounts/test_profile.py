@@ -76,3 +76,26 @@ def test_email_uniqueness_is_case_insensitive(app, db):
     make_user("unique@example.org")
     with pytest.raises(Conflict):
         create_user("UNIQUE@example.org", "long enough password")
+
+
+def test_profile_links_to_the_data_protection_pages(login, app, db):
+    page = login(make_user()).get("/account").get_data(as_text=True)
+    for endpoint in ("accreditation.data_export", "accreditation.delete_account"):
+        if endpoint in app.view_functions:
+            from flask import url_for
+
+            with app.test_request_context():
+                assert url_for(endpoint) in page
+
+
+def test_privacy_notice_describes_the_processing(client, db):
+    page = client.get("/privacy").get_data(as_text=True)
+    for text in (
+        "special",
+        "consent",
+        "retention",
+        "JSON",
+        "delete your account",
+        "conference@localhost",
+    ):
+        assert text.lower() in page.lower(), text
