@@ -61,6 +61,9 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    # Rate-limit counters live in Redis when there is one (shared by every worker process).
+    if config and "REDIS_URL" in config and "RATELIMIT_STORAGE_URI" not in config:
+        app.config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -81,3 +81,41 @@ def test_signup_is_rate_limited(client, db):
     data = {"full_name": "Bot", "email": "bot9@example.org", "password": "long password!"}
     assert client.post("/signup", data=data).status_code == 429
     assert len(outbox(template="accounts_verify")) == 2
+
+
+def test_storage_is_memory_without_redis(app):
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_redis_storage_shares_counters_between_workers(app_config, db):
+    """Two app instances (two gunicorn workers) count against the same limit in Redis."""
+    import uuid
+
+    from conference import create_app
+
+    config = {k: v for k, v in app_config.items() if k != "RATELIMIT_STORAGE_URI"}
+    config.update(
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
+    first = create_app(config, mode="testing")
+    assert first.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
+    data = {"email": "a@example.org", "password": "guess"}
+    with first.app_context():
+        client = first.test_client()
+        for _ in range(3):
+            assert client.post("/login", data=data).status_code == 200
+    second = create_app(config, mode="testing")
+    with second.app_context():
+        assert second.test_client().post("/login", data=data).status_code == 429
