@@ -537,6 +537,32 @@ def _ensure_complete(submission: Submission) -> None:
         )
 
 
+def _mark_submitted(user, submission: Submission) -> None:
+    """Draft → submitted, with a receipt to the author (links built from BASE_URL)."""
+    from conference.urls import external_url
+
+    edition = submission.edition or db.session.get(Edition, submission.edition_id)
+    track = submission.track or db.session.get(Track, submission.track_id)
+    if not track.open_for_submissions and not is_organiser(user, edition):
+        raise DomainError(f"The track “{track.name}” is not open for submissions.")
+    submission.state = SubmissionState.SUBMITTED
+    submission.submitted_at = utcnow()
+    author = submission.author or db.session.get(User, submission.author_id)
+    if author is None:
+        return
+    db.session.flush()
+    mail.queue(
+        author.email,
+        "submissions_submitted",
+        f"Received: {submission.title}",
+        edition=edition,
+        name=author.display_name,
+        submission_title=submission.title,
+        link=external_url("submissions.show", year=edition.year, submission_id=submission.id),
+        closes_at=edition.local(edition.cfp_closes_at),
+    )
+
+
 def create_submission(
     user, edition: Edition, data: SubmissionInput, *, submit: bool = False
 ) -> Submission:
@@ -560,10 +586,10 @@ def create_submission(
     _apply(user, edition, submission, data)
     if submit:
         _ensure_complete(submission)
-        submission.state = SubmissionState.SUBMITTED
-        submission.submitted_at = utcnow()
     db.session.add(submission)
     db.session.flush()
+    if submit:
+        _mark_submitted(user, submission)
     audit.record(
         user,
         "submission.created",
@@ -597,8 +623,7 @@ def update_submission(
         _ensure_complete(submission)
     newly_submitted = submit and submission.state == SubmissionState.DRAFT
     if newly_submitted:
-        submission.state = SubmissionState.SUBMITTED
-        submission.submitted_at = utcnow()
+        _mark_submitted(user, submission)
     audit.record(
         user,
         "submission.updated",
@@ -629,10 +654,7 @@ def submit_submission(user, submission: Submission) -> Submission:
             f"{submission.type.max_words} are allowed. Please shorten it first.",
             code="too_many_words",
         )
-    if not submission.track.open_for_submissions and not is_organiser(user, edition):
-        raise DomainError(f"The track “{submission.track.name}” is not open for submissions.")
-    submission.state = SubmissionState.SUBMITTED
-    submission.submitted_at = utcnow()
+    _mark_submitted(user, submission)
     audit.record(
         user,
         "submission.submitted",

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conference.db import freeze
 from conference.extensions import db
@@ -204,3 +206,23 @@ def test_word_counter_script_uses_the_same_whitespace_as_the_server(client, app)
             i += 1
     python_ws = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
     assert chars == python_ws
+
+
+_WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+
+
+@given(
+    tokens=st.lists(
+        st.text(
+            alphabet=st.characters(blacklist_characters=_WHITESPACE, blacklist_categories=["Cs"]),
+            min_size=1,
+            max_size=12,
+        ),
+        max_size=30,
+    ),
+    separators=st.lists(st.text(alphabet=_WHITESPACE, min_size=1, max_size=3), min_size=31),
+    lead=st.text(alphabet=_WHITESPACE, max_size=3),
+)
+def test_any_whitespace_between_any_tokens_counts_one_word_per_token(tokens, separators, lead):
+    text = lead + "".join(t + s for t, s in zip(tokens, separators, strict=False))
+    assert count_words(text) == len(tokens)

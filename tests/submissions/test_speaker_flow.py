@@ -274,3 +274,41 @@ def test_one_person_writes_at_most_twenty_submissions(login, edition, author, tr
     assert response.status_code == 409
     assert "the most one person may write" in response.get_data(as_text=True)
     assert _count() == 20
+
+
+def _outbox():
+    from conference.mail import OutboxMessage
+
+    return db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_author_gets_a_receipt_when_submitting_not_when_saving(login, author, tracks, types):
+    client = login(author)
+    client.post("/2027/me/submissions/new", data=_form(tracks, types, save="1"))
+    assert _outbox() == []
+    submission = db.session.scalar(sa.select(Submission))
+    client.post(f"/2027/me/submissions/{submission.id}/submit")
+    client.post("/2027/me/submissions/new", data=_form(tracks, types, title="Second", submit="1"))
+    client.post("/2027/me/submissions/new", data=_form(tracks, types, title="Third", save="1"))
+    third = db.session.scalar(sa.select(Submission).where(Submission.title == "Third"))
+    client.post(f"/2027/me/submissions/{third.id}/edit", data=_form(tracks, types, submit="1"))
+    messages = _outbox()
+    assert [m.to for m in messages] == [author.email] * 3
+    assert messages[0].subject == "Received: Due diligence in practice"
+    assert f"http://conference.test/2027/me/submissions/{submission.id}" in messages[0].text_body
+
+
+def test_draft_in_a_track_closed_since_cannot_be_submitted(login, edition, author, tracks, types):
+    submission = make_submission(edition, author, track=tracks[0], type_=types[0])
+    tracks[0].open_for_submissions = False
+    db.session.commit()
+    before = snapshot(submission)
+    client = login(author)
+    response = client.post(f"/2027/me/submissions/{submission.id}/submit")
+    assert response.status_code == 400 and "not open" in response.get_data(as_text=True)
+    response = client.post(
+        f"/2027/me/submissions/{submission.id}/edit", data=_form(tracks, types, submit="1")
+    )
+    assert response.status_code == 400
+    assert snapshot(submission) == before
+    assert _outbox() == []
