@@ -77,7 +77,12 @@ def settings():
                 values[name] = (values[name] or "").strip()
             try:
                 for name in DATETIME_FIELDS:
-                    values[name] = services.local_to_utc(values[name], tz_name)
+                    moment = services.local_to_utc(values[name], tz_name)
+                    stored = getattr(edition, name)
+                    # The form shows minutes: an untouched field keeps its stored seconds.
+                    if stored and moment == stored.replace(second=0, microsecond=0):
+                        moment = stored
+                    values[name] = moment
                 changes = services.update_settings(current_user, edition, **values)
             except DomainError as exc:
                 db.session.rollback()

@@ -391,3 +391,18 @@ def test_edition_page_links_to_administration_for_organisers_only(client, login,
     organiser = login(make_user(role="organiser", edition=edition))
     page = organiser.get("/2027/").get_data(as_text=True)
     assert "/2027/admin/settings" in page and "/2027/admin/roles" in page
+
+
+def test_saving_the_settings_unchanged_changes_nothing(login, db):
+    import re
+
+    edition = make_edition(2027)
+    client = login(make_user(role="organiser", edition=edition))
+    page = client.get("/2027/admin/settings").get_data(as_text=True)
+    data = dict(re.findall(r'<input[^>]*?name="(\w+)"[^>]*?value="([^"]*)"', page))
+    data = {k: v for k, v in data.items() if not k.startswith("badge_show")}
+    data["badge_show_country"] = data["badge_show_organisation"] = "y"
+    data["state"] = edition.state
+    response = client.post("/2027/admin/settings", data=data, follow_redirects=True)
+    assert "Nothing changed." in response.get_data(as_text=True)
+    assert not db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "edition.update"))
