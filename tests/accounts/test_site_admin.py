@@ -169,3 +169,20 @@ def test_new_admin_sees_site_admin_link(login, db):
     assert "/admin/users" in login(admin).get("/").get_data(as_text=True)
     assert "/admin/users" not in login(make_user()).get("/").get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+
+
+def test_user_list_is_paginated(login, db):
+    from conference.accounts.services import create_user
+
+    admin = make_user("aaa-admin@example.org", admin=True)
+    for n in range(55):
+        create_user(f"person{n:02d}@example.org", None, full_name=f"Person {n:02d}")
+    db.session.commit()
+    client = login(admin)
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert "56 accounts" in first and "Page 1 of 2" in first
+    assert "person48@example.org" in first and "person49@example.org" not in first
+    second = client.get("/admin/users", query_string={"page": 2}).get_data(as_text=True)
+    assert "person49@example.org" in second and "Page 2 of 2" in second
+    filtered = client.get("/admin/users", query_string={"q": "person5"}).get_data(as_text=True)
+    assert "5 accounts" in filtered and "Page 1 of" not in filtered
