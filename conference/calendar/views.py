@@ -7,6 +7,8 @@ the caller's copy is stale.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Callable
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -34,6 +36,24 @@ def _is_fresh(validators: Validators) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while a feed is built.
+
+    Loading thousands of ORM objects triggers full collections that walk every live object,
+    which made building grow faster than the programme (16x time for 10x sessions); with the
+    collector paused for the few milliseconds of the build it grows linearly. Nothing is
+    leaked: the collector runs as usual once it is enabled again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _cache_control(personal: bool) -> str:
     if personal or current_user.is_authenticated or request.headers.get("Authorization"):
         return "private, no-store"
@@ -52,7 +72,9 @@ def _conditional(
     if _is_fresh(validators):
         response = make_response("", 304)
     else:
-        response = make_response(build())
+        with _collector_paused():
+            body = build()
+        response = make_response(body)
         response.headers["Content-Type"] = mimetype
         if filename:
             response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
