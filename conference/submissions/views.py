@@ -6,6 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from conference.errors import DomainError
+from conference.extensions import db
 from conference.permissions import can, login_required, require
 from conference.submissions import bp, services
 from conference.submissions.forms import (
@@ -96,8 +97,6 @@ def new():
             current_user, g.edition, form.to_input(), submit=bool(form.submit.data)
         )
     except DomainError as exc:
-        from conference.extensions import db
-
         db.session.rollback()
         flash(exc.message, "error")
         return _render_form(form, status=exc.status_code)
@@ -151,8 +150,6 @@ def edit(submission_id: int):
             current_user, submission, form.to_input(), submit=bool(form.submit.data)
         )
     except DomainError as exc:
-        from conference.extensions import db
-
         db.session.rollback()
         flash(exc.message, "error")
         return _render_form(form, submission, status=exc.status_code)
@@ -162,8 +159,6 @@ def edit(submission_id: int):
 
 def _act(submission_id: int, action, success: str):
     """Run a one-button action; on a refusal show the page again with the reason and a 4xx."""
-    from conference.extensions import db
-
     submission = services.editable_submission(current_user, g.edition, submission_id)
     try:
         action(submission)
@@ -198,8 +193,6 @@ def withdraw(submission_id: int):
 @bp.post("/<int:year>/me/submissions/<int:submission_id>/co-speakers")
 @login_required
 def invite(submission_id: int):
-    from conference.extensions import db
-
     submission = services.editable_submission(current_user, g.edition, submission_id)
     form = CoSpeakerForm()
     if not form.validate_on_submit():
@@ -314,8 +307,6 @@ def admin_call():
             open_track_ids=list(form.open_tracks.data or []),
         )
     except DomainError as exc:
-        from conference.extensions import db
-
         db.session.rollback()
         flash(exc.message, "error")
         return _call_page(form, status=exc.status_code)
@@ -363,8 +354,6 @@ def admin_new_type():
             description=form.description.data or "",
         )
     except DomainError as exc:
-        from conference.extensions import db
-
         db.session.rollback()
         flash(exc.message, "error")
         return _type_page(form, status=exc.status_code)
@@ -393,8 +382,6 @@ def admin_edit_type(type_id: int):
             description=form.description.data or "",
         )
     except DomainError as exc:
-        from conference.extensions import db
-
         db.session.rollback()
         flash(exc.message, "error")
         return _type_page(form, services.get_type(g.edition, type_id), status=exc.status_code)
