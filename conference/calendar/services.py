@@ -256,6 +256,7 @@ def personal_validators(record: CalendarToken, user, editions: list[Edition]) ->
         record.token_hash,
         user.id,
         user.is_admin,
+        user.display_name,
         per_edition,
         bookings,
         current_app.config["BASE_URL"],
