@@ -211,3 +211,56 @@ def test_stale_csrf_token_is_renewed_transparently(app, db, live, browser, setup
     page.locator("#scan-result .scan-verdict", has_text="Admitted").wait_for()
     assert [s.result for s in recorded_scans(db)] == ["admitted"]
     context.close()
+
+
+def _y4m_with_qr(text: str, path: Path) -> Path:
+    """A tiny Y4M video (Chromium's fake camera input) showing ``text`` as a QR code."""
+    import qrcode
+    from PIL import Image
+
+    width, height = 640, 480
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    symbol = qr.make_image(fill_color="black", back_color="white").convert("RGB")
+    symbol = symbol.resize((440, 440), Image.NEAREST)
+    frame = Image.new("RGB", (width, height), "white")
+    frame.paste(symbol, ((width - 440) // 2, (height - 440) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    data = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(3):
+            out.write(b"FRAME\n" + data)
+    return path
+
+
+def test_camera_reads_the_badge_qr(app, db, live, setup, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    staff, code = setup
+    video = _y4m_with_qr(code, tmp_path / "badge.y4m")
+    args = [
+        *ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            context = logged_in_context(browser, app, live, staff)
+            context.grant_permissions(["camera"], origin=live)
+            page = context.new_page()
+            page.goto("/2027/scan")
+            page.get_by_role("button", name="Start the camera").click()
+            result = page.locator("#scan-result .scan-verdict", has_text="Admitted")
+            result.first.wait_for(timeout=20000)
+            assert "Łucja Ørsted" in page.locator("#scan-result").inner_text()
+            page.get_by_role("button", name="Stop the camera").click()
+        finally:
+            browser.close()
+    results = [s.result for s in recorded_scans(db)]
+    assert results[0] == "admitted"
+    assert set(results) <= {"admitted", "admitted_again"}
