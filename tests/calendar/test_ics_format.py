@@ -306,3 +306,24 @@ def test_session_page_links_to_its_calendar_file(client, edition):
     link = f'href="/2027/sessions/{session.id}.ics"'
     assert link in page.data.decode()
     assert client.get(f"/2027/sessions/{session.id}.ics").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "tzid"),
+    [("UTC", "20270609T090000Z", None), ("Etc/GMT-3", "20270609T090000", "Etc/GMT-3")],
+)
+def test_utc_and_fixed_offset_zones(client, app, zone, start, tzid):
+    from tests.factories import make_edition
+
+    edition = make_edition(2027, timezone=zone)
+    make_session(edition, title="Zoned", hour=9)
+    body = feed(client).data
+    calendar = rfc5545.parse(body)
+    (event,) = calendar.components("VEVENT")
+    assert event.one("DTSTART").value == start
+    assert event.one("DTSTART").params.get("TZID") == tzid
+    assert len(calendar.components("VTIMEZONE")) == (0 if tzid is None else 1)
+    (vevent,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    expected_utc = 9 if zone == "UTC" else 6
+    assert vevent.start.astimezone(dt.UTC).hour == expected_utc
+    assert len(list(parse_with_ics_package(body).events)) == 1
