@@ -341,6 +341,7 @@ def _detail(registration, form=None, status=200):
         and bool(form.action.choices),
         needs_note=registration.endorsement
         in (EndorsementState.PENDING, EndorsementState.DECLINED),
+        organisation_types=services.ORGANISATION_TYPE_LABELS,
         previous=services.previous_registration(registration.user, g.edition)
         if registration.user
         else None,

@@ -80,6 +80,14 @@ def test_attendee_cannot_see_another_registration(login, category):
     html = client.get("/2027/me").get_data(as_text=True)
     assert "Me Myself" in html and "Someone Else" not in html
     assert client.get(f"/2027/admin/registrations/{theirs.id}").status_code == 403
+    # Someone without a registration cannot reach another's through the personal pages.
+    stranger = login(make_user())
+    assert stranger.post("/2027/me/cancel", data={"confirm": "y"}).status_code == 302
+    assert stranger.post("/2027/me/edit", data={"position": "Hacked"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Registration, theirs.id).state == "submitted"
+    assert db.session.get(Registration, mine.id).position == "Policy Officer"
+    assert "Someone Else" not in stranger.get("/2027/me").get_data(as_text=True)
 
 
 def test_api_style_json_denial(login, outsiders, category):
