@@ -317,42 +317,29 @@ def attendee_json(registration: Registration | None) -> dict | None:
 # --- the scanner bundle ------------------------------------------------------------------
 
 
-def _cleared_badge_ids(edition, session, privileged_user_ids: set[int]) -> list[int]:
-    """Valid badges of people cleared for ``session`` individually (list, speakers, chair)."""
+def _individually_cleared(edition, session_ids: list[int]) -> dict[int, set[int]]:
+    """Per restricted session: user ids on its invitation list, its speakers and its chair."""
     from conference.programme.models import ProgrammeSession, SessionInvitation, SessionSpeaker
 
-    people = set(privileged_user_ids)
-    people |= set(
-        db.session.scalars(
-            sa.select(SessionInvitation.user_id).where(SessionInvitation.session_id == session.id)
+    people: dict[int, set[int]] = {sid: set() for sid in session_ids}
+    if not session_ids:
+        return people
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(SessionInvitation.session_id, SessionInvitation.user_id).where(
+                SessionInvitation.session_id.in_(session_ids)
+            ),
+            sa.select(SessionSpeaker.session_id, SessionSpeaker.user_id).where(
+                SessionSpeaker.session_id.in_(session_ids), SessionSpeaker.user_id.is_not(None)
+            ),
+            sa.select(ProgrammeSession.id, ProgrammeSession.chair_id).where(
+                ProgrammeSession.id.in_(session_ids), ProgrammeSession.chair_id.is_not(None)
+            ),
         )
-    )
-    people |= {
-        uid
-        for uid in db.session.scalars(
-            sa.select(SessionSpeaker.user_id).where(SessionSpeaker.session_id == session.id)
-        )
-        if uid
-    }
-    chair = db.session.scalar(
-        sa.select(ProgrammeSession.chair_id).where(ProgrammeSession.id == session.id)
-    )
-    if chair:
-        people.add(chair)
-    if not people:
-        return []
-    return sorted(
-        db.session.scalars(
-            sa.select(Badge.id)
-            .join(Registration, Badge.registration_id == Registration.id)
-            .where(
-                Badge.edition_id == edition.id,
-                Badge.state == BadgeState.VALID,
-                Registration.state == RegistrationState.ACCREDITED,
-                Registration.user_id.in_(people),
-            )
-        )
-    )
+    ).all()
+    for session_id, user_id in rows:
+        people[session_id].add(user_id)
+    return people
 
 
 def scanner_bundle(edition) -> dict:
@@ -396,7 +383,23 @@ def scanner_bundle(edition) -> dict:
             "badge_ids": [],
         }
     ]
-    for point in checkpoints(edition)[1:]:
+    valid_badge_of_user = dict(
+        db.session.execute(
+            sa.select(Registration.user_id, Badge.id)
+            .join(Registration, Badge.registration_id == Registration.id)
+            .where(
+                Badge.edition_id == edition.id,
+                Badge.state == BadgeState.VALID,
+                Registration.state == RegistrationState.ACCREDITED,
+                Registration.user_id.is_not(None),
+            )
+        ).all()
+    )
+    sessions = checkpoints(edition)[1:]
+    cleared = _individually_cleared(
+        edition, [p.session.id for p in sessions if p.session.access != AccessPolicy.OPEN]
+    )
+    for point in sessions:
         session = point.session
         entry = {
             "id": session.id,
@@ -411,7 +414,10 @@ def scanner_bundle(edition) -> dict:
                 if session.access == AccessPolicy.CATEGORIES
                 else []
             )
-            entry["badge_ids"] = _cleared_badge_ids(edition, session, privileged)
+            people = cleared[session.id] | privileged
+            entry["badge_ids"] = sorted(
+                valid_badge_of_user[uid] for uid in people if uid in valid_badge_of_user
+            )
         points.append(entry)
     return {
         "edition": edition.year,

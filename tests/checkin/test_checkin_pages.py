@@ -234,3 +234,35 @@ def test_demo_data_scans(app, client, db):
     bundle = client.get("/api/v1/editions/2027/scanner-bundle", headers=headers).json
     assert any(p["access"] in ("categories", "invitation") for p in bundle["checkpoints"])
     assert revoked[0].id in bundle["revoked_badge_ids"]
+
+
+def test_bundle_clears_speakers_chairs_and_staff_individually(client, db, edition, staff):
+    from conference.programme.models import SessionSpeaker
+
+    category = make_category(edition)
+    speaker, chair, outsider = make_user(), make_user(), make_user()
+    session = make_session(edition, access=AccessPolicy.INVITATION)
+    session.chair_id = chair.id
+    db.session.add(SessionSpeaker(session_id=session.id, user_id=speaker.id, name="S"))
+    db.session.commit()
+    badge_of = {
+        person.id: badge_services.valid_badge(accredited(person, edition, category)).id
+        for person in (speaker, chair, outsider, staff)
+    }
+    bundle = client.get("/api/v1/editions/2027/scanner-bundle", headers=bearer(staff)).json
+    [door] = [p for p in bundle["checkpoints"] if p["id"] == session.id]
+    assert door["badge_ids"] == sorted(
+        [badge_of[speaker.id], badge_of[chair.id], badge_of[staff.id]]
+    )
+    # The server decides the same way.
+    for person, expected in ((speaker, "admitted"), (chair, "admitted"), (outsider, "denied")):
+        code = badge_services.badge_code(
+            badge_services.valid_badge(person_registration(db, person))
+        )
+        assert _scan(client, bearer(staff), code, session.id).json["result"] == expected
+
+
+def person_registration(db, user):
+    from conference.accreditation.models import Registration
+
+    return db.session.scalar(sa.select(Registration).where(Registration.user_id == user.id))
