@@ -41,12 +41,14 @@ static/js/vendor/.stamp: package.json package-lock.json
 	touch $@
 
 # Debian packages the tests need: Chromium (Playwright drives it), zbar (QR decoding),
-# poppler (PDF to image) and fonts covering the EU languages.
+# poppler (PDF to image), fonts covering the EU languages, and wrk (the benchmarks' load
+# generator).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
