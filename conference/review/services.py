@@ -995,6 +995,85 @@ def chair_conflicts(user, edition: Edition, submissions: list[Submission]) -> se
     return ids
 
 
+REVIEWER_EXPORT_HEADER = [
+    "Submission",
+    "Title",
+    "Track",
+    "Type",
+    "Review status",
+    "Relevance",
+    "Quality",
+    "Originality",
+    "Recommendation",
+]
+
+
+def reviewer_export_rows(rows: list[AssignmentRow]) -> list[list]:
+    """CSV rows of the reviewer's own work: blinded submission fields and their own scores."""
+    out = []
+    for row in rows:
+        review = row.review
+        out.append(
+            [
+                row.submission["id"],
+                row.submission["title"],
+                row.submission["track"] or "",
+                row.submission["type"] or "",
+                row.status,
+                *(getattr(review, n) if review else "" for n in SCORE_FIELDS),
+                (review.recommendation or "") if review else "",
+            ]
+        )
+    return out
+
+
+CHAIR_EXPORT_HEADER = [
+    "Submission",
+    "Title",
+    "Track",
+    "Type",
+    "Speakers",
+    "Speakers' e-mails",
+    "Organisations",
+    "Reviews submitted",
+    "Reviews assigned",
+    "Mean",
+    "Spread (max-min)",
+    "Disagreement",
+    "Recommendations",
+    "Decision",
+    "Decision published",
+]
+
+
+def chair_export_rows(edition: Edition, rows: list[SubmissionStats]) -> list[list]:
+    out = []
+    for row in rows:
+        s = row.submission
+        people = speakers(s)
+        published = edition.local(s.decision_published_at)
+        out.append(
+            [
+                s.id,
+                s.title,
+                s.track.name if s.track else "",
+                s.type.name if s.type else "",
+                "; ".join(p["name"] for p in people),
+                "; ".join(p["email"] for p in people),
+                "; ".join(sorted({p["organisation"] for p in people if p["organisation"]})),
+                row.submitted,
+                row.assigned,
+                "" if row.mean is None else row.mean,
+                "" if row.spread is None else row.spread,
+                "yes" if row.disagreement else "",
+                ", ".join(row.recommendations),
+                s.decision,
+                published.strftime("%Y-%m-%d %H:%M") if published else "",
+            ]
+        )
+    return out
+
+
 def assignments_of(submission: Submission) -> list[tuple[User, Review | None]]:
     """(reviewer, review) of a submission, for chairs."""
     out = []

@@ -26,6 +26,7 @@ from conference.review.forms import (
 )
 from conference.review.models import ConflictSource
 from conference.submissions.models import Decision
+from conference.text import csv_response
 
 
 def _submission(submission_id: int, **_):
@@ -478,4 +479,28 @@ def place(submission_id: int):
             existing=services.session_for(item),
         ),
         status,
+    )
+
+
+@bp.get("/<int:year>/review/export.csv")
+@require("review.participate")
+def export_mine():
+    """The reviewer's own assignments and reviews (blinded; the file name names no one)."""
+    rows = services.my_assignments(current_user, g.edition)
+    return csv_response(
+        f"review-assignments-{g.edition.year}.csv",
+        services.REVIEWER_EXPORT_HEADER,
+        services.reviewer_export_rows(rows),
+    )
+
+
+@bp.get("/<int:year>/review/chair/export.csv")
+@require("review.chair")
+def export_chair():
+    """Every visible submission with speakers, scores and decision (chairs see everything)."""
+    rows, _, _ = services.dashboard(current_user, g.edition)
+    return csv_response(
+        f"review-overview-{g.edition.year}.csv",
+        services.CHAIR_EXPORT_HEADER,
+        services.chair_export_rows(g.edition, rows),
     )

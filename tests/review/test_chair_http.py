@@ -157,6 +157,11 @@ def test_dashboard_statistics_disagreement_filters_and_sorting(world, login):
     )
     # reviewer progress table
     assert "Rita Reviewer" in text
+    export = chair.get("/2027/review/chair/export.csv")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    csv_text = export.get_data(as_text=True)
+    assert "zelda.author@quintessa-institute.eu" in csv_text and "yes" in csv_text
+    assert login(world.reviewer).get("/2027/review/chair/export.csv").status_code == 403
 
 
 def test_chair_conflicted_with_a_submission_cannot_see_it(world, login):

@@ -52,11 +52,15 @@ def test_reviewer_sees_no_author_identity_anywhere(world, login, client):
         f"/2027/review/submissions/{sid}",
         "/2027/review/conflicts",
         "/2027/review/expertise",
+        "/2027/review/export.csv",
     ]:
         response = rita.get(url)
         assert response.status_code == 200, url
         texts.append(response.get_data(as_text=True))
     assert "Securing open laboratories" in texts[0]
+    export = rita.get("/2027/review/export.csv")
+    assert "Securing open laboratories" in export.get_data(as_text=True)
+    texts.append(export.headers["Content-Disposition"])
     # submit the review, then the page shows the other reviews: still blind
     response = rita.post(f"/2027/review/submissions/{sid}", data={**REVIEW, "submit_review": "1"})
     assert response.status_code == 302
