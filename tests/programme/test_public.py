@@ -190,3 +190,13 @@ def _json_schema(node):
     if node.get("nullable") and "type" in out:
         out["type"] = [out["type"], "null"]
     return out
+
+
+def test_attendee_page_includes_the_agenda_summary(app, login):
+    edition = make_edition()
+    person = make_attendee()
+    make_session(edition, title="My chaired session", chair=person)
+    response = login(person).get("/2027/me")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "My agenda" in text and "My chaired session" in text
