@@ -785,12 +785,13 @@ def save_review(reviewer: User, submission: Submission, data: dict, *, submit: b
     return review
 
 
-def review_score(review: Review) -> float | None:
+def review_score(review: Review, *, exact: bool = False) -> float | None:
     """A review's overall score: the mean of relevance, quality and originality (1–5)."""
     scores = [getattr(review, n) for n in SCORE_FIELDS]
     if any(s is None for s in scores):
         return None
-    return round(sum(scores) / 3, 2)
+    mean = sum(scores) / 3
+    return mean if exact else round(mean, 2)
 
 
 def visible_reviews(user: User, submission: Submission) -> list[dict]:
@@ -964,7 +965,7 @@ def dashboard(
             person.submitted += 1
         if row:
             row.submitted += 1
-            score = review_score(review)
+            score = review_score(review, exact=True)
             if score is not None:
                 row.scores.append(score)
             row.recommendations.append(review.recommendation)
