@@ -319,8 +319,14 @@ def decide_many():
 @require("review.manage")
 def publish():
     # CSRF is checked for every POST by CSRFProtect.
-    ids = request.form.getlist("submission_ids") or None
-    if ids is not None and any(not i.isdigit() or len(i) > 10 for i in ids):
+    # "Publish the selected" sends scope=selected: an empty selection then publishes nothing
+    # (never everything); the "publish all" button sends no scope.
+    ids = request.form.getlist("submission_ids")
+    if request.form.get("scope") != "selected":
+        ids = None
+    elif not ids:
+        abort(400, "Select the submissions whose decisions you want to publish.")
+    elif any(not i.isdigit() or len(i) > 10 for i in ids):
         abort(400, "The selection was damaged; please try again.")
     count = services.publish_decisions(current_user, g.edition, ids)
     flash(f"Published {count} decision(s); the speakers are being notified.", "success")

@@ -287,7 +287,12 @@ def test_publishing_selected_decisions_only(world, login):
         "/2027/review/chair/decisions",
         data={"decision": "rejected", "submission_ids": [world.submission.id, other.id]},
     )
-    chair.post("/2027/review/chair/publish", data={"submission_ids": [other.id]})
+    # "publish the selected" with nothing selected publishes nothing
+    assert chair.post("/2027/review/chair/publish", data={"scope": "selected"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+    chair.post(
+        "/2027/review/chair/publish", data={"submission_ids": [other.id], "scope": "selected"}
+    )
     db.session.expire_all()
     assert db.session.get(Submission, other.id).decision_published_at is not None
     assert db.session.get(Submission, world.submission.id).decision_published_at is None
