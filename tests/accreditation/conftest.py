@@ -7,6 +7,15 @@ import pytest
 from conference.accreditation import services
 from conference.accreditation.models import AccreditationCategory, Registration
 from conference.extensions import db
+from tests.browser.conftest import (  # noqa: F401 (browser fixtures for test_browser.py)
+    axe_context,
+    browser,
+    browser_login,
+    context,
+    live_server,
+    page,
+    playwright_instance,
+)
 from tests.factories import make_edition, make_user
 
 
