@@ -424,9 +424,13 @@ def speakers_of(submission: Submission) -> list[User]:
     return people
 
 
-def accepted_abstracts(edition: Edition) -> list[Submission]:
-    """Accepted submissions whose decision is published (public once published)."""
-    return list(
+def accepted_abstracts(edition: Edition, viewer=None) -> list[Submission]:
+    """Accepted submissions whose decision is published (public once published).
+
+    An abstract placed in a restricted session is left out for a ``viewer`` who is not
+    cleared for that session, as the session itself is on every other channel.
+    """
+    submissions = list(
         db.session.scalars(
             sa.select(Submission)
             .where(
@@ -442,6 +446,20 @@ def accepted_abstracts(edition: Edition) -> list[Submission]:
             .order_by(Submission.track_id, Submission.title)
         )
     )
+    from conference.permissions import clearance
+    from conference.programme.models import AccessPolicy, ProgrammeSession
+
+    restricted = db.session.scalars(
+        sa.select(ProgrammeSession)
+        .where(
+            ProgrammeSession.submission_id.in_([s.id for s in submissions]),
+            ProgrammeSession.access != AccessPolicy.OPEN,
+        )
+        .options(so.selectinload(ProgrammeSession.categories))
+    ).all()
+    viewer_clearance = clearance(viewer, edition)
+    hidden = {s.submission_id for s in restricted if not viewer_clearance.sees_details(s)}
+    return [s for s in submissions if s.id not in hidden]
 
 
 # --- speakers: changing ------------------------------------------------------------------

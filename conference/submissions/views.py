@@ -29,7 +29,7 @@ def call():
         status=services.call_status(edition),
         types=services.submission_types(edition),
         tracks=services.open_tracks(edition),
-        accepted_count=len(services.accepted_abstracts(edition)),
+        accepted_count=len(services.accepted_abstracts(edition, current_user)),
         word_rule=services.WORD_RULE,
     )
 
@@ -38,7 +38,7 @@ def call():
 def accepted():
     return render_template(
         "submissions/accepted.html",
-        submissions=services.accepted_abstracts(g.edition),
+        submissions=services.accepted_abstracts(g.edition, current_user),
         speakers_of=services.speakers_of,
     )
 

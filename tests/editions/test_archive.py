@@ -128,3 +128,24 @@ def test_archive_is_read_only_for_organisers_but_not_administrators(db, login):
     response = admin.post("/2025/admin/programme/rooms", data=data)
     assert response.status_code in (200, 302, 303)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Room)) == 1
+
+
+def test_abstract_placed_in_restricted_session_is_hidden_from_the_uncleared(db, client, login):
+    edition, mse, _open, closed = _archive(db)
+    submission = db.session.scalar(sa.select(Submission))
+    closed.submission_id = submission.id
+    db.session.commit()
+    assert "Due diligence in practice" not in client.get("/2025/abstracts").get_data(as_text=True)
+    expert = make_user()
+    db.session.add(
+        Registration(
+            edition_id=edition.id,
+            user_id=expert.id,
+            state="accredited",
+            requested_category_id=mse.id,
+            category_id=mse.id,
+        )
+    )
+    db.session.commit()
+    page = login(expert).get("/2025/abstracts").get_data(as_text=True)
+    assert "Due diligence in practice" in page
