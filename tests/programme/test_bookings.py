@@ -352,3 +352,55 @@ def test_parallel_bookings_never_exceed_capacity(app):
     waiting = _bookings(session_id, BookingState.WAITLISTED)
     assert len(booked) == 5 and len(waiting) == 15
     assert _count(session_id) == 5
+
+
+def _edit_form(session, **overrides):
+    local_start = session.starts_at.astimezone(make_edition().tz)
+    local_end = session.ends_at.astimezone(make_edition().tz)
+    data = {
+        "title": session.title,
+        "starts_at": local_start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": local_end.strftime("%Y-%m-%dT%H:%M"),
+        "state": "scheduled",
+        "access": "open",
+        "booking_required": "y",
+        "capacity": str(session.capacity),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_capacity_cannot_drop_below_booked_seats(app, login, workshop):
+    people = [make_attendee() for _ in range(2)]
+    for person in people:
+        login(person).post(f"/2027/sessions/{workshop.id}/book")
+    organiser = login(grant(make_user(), "organiser"))
+    response = organiser.post(
+        f"/2027/admin/programme/sessions/{workshop.id}/edit",
+        data=_edit_form(workshop, capacity="1"),
+    )
+    assert response.status_code == 409
+    assert "2 seats are already booked" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ProgrammeSession, workshop.id).capacity == 2
+
+
+def test_raising_the_capacity_seats_waiting_people(app, login, workshop):
+    people = [make_attendee() for _ in range(4)]
+    for person in people:
+        login(person).post(f"/2027/sessions/{workshop.id}/book")
+    assert len(_bookings(workshop.id, BookingState.WAITLISTED)) == 2
+    organiser = login(grant(make_user(), "organiser"))
+    response = organiser.post(
+        f"/2027/admin/programme/sessions/{workshop.id}/edit",
+        data=_edit_form(workshop, capacity="3"),
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    states = {b.user_id: b.state for b in _bookings(workshop.id)}
+    assert states[people[2].id] == "booked" and states[people[3].id] == "waitlisted"
+    assert _count(workshop.id) == 3
+    promoted = db.session.scalars(
+        sa.select(OutboxMessage.to).where(OutboxMessage.template == "programme_booking_promoted")
+    ).all()
+    assert promoted == [people[2].email]
