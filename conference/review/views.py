@@ -451,6 +451,20 @@ def place(submission_id: int):
         form.day.data = edition.start_date
     elif form.validate_on_submit():
         starts = dt.datetime.combine(form.day.data, form.start.data, tzinfo=edition.tz)
+        if starts.astimezone(dt.UTC).astimezone(edition.tz).replace(tzinfo=None) != (
+            starts.replace(tzinfo=None)
+        ):
+            form.start.errors = [
+                *form.start.errors,
+                f"This time does not exist in {edition.timezone} (clock change).",
+            ]
+            return render_template(
+                "review/place.html",
+                form=form,
+                item=item,
+                speakers=services.speakers(item),
+                existing=services.session_for(item),
+            ), 400
         try:
             session = services.place_in_programme(
                 current_user,

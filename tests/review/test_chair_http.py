@@ -361,6 +361,8 @@ def test_place_accepted_submission_in_the_programme(world, login):
     assert f'<option selected value="{talk.id}">' in page.get_data(as_text=True)  # type mapped
     assert chair.post(url, data={**form, "duration_minutes": "0"}).status_code == 400
     assert chair.post(url, data={**form, "room_id": "999999"}).status_code == 400
+    gap = {**form, "day": "2027-03-28", "start": "02:30"}  # Brussels springs forward
+    assert chair.post(url, data=gap).status_code == 400
     assert _count(ProgrammeSession) == 0
     response = chair.post(url, data=form)
     assert response.status_code == 302
