@@ -16,6 +16,7 @@ from conference.mail import OutboxMessage, render_sandboxed
 from conference.text import render_markdown
 from conference.urls import safe_next
 from tests.factories import PASSWORD, make_edition, make_user
+from tests.hardening.world import build_world, fill
 
 # --- next= open redirects ------------------------------------------------------------------
 
@@ -105,39 +106,20 @@ def test_mail_links_use_base_url_not_host_header(app, client, db):
 # --- user text is escaped ------------------------------------------------------------------
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(2)>']
-
-
-def _fill(rule, ids: dict) -> str | None:
-    """A URL for ``rule`` with known values, or None when an argument is unknown."""
-    values = {}
-    for name in rule.arguments:
-        if name not in ids:
-            return None
-        values[name] = ids[name]
-    return rule.build(values, append_unknown=False)[1]
+HOSTILE = "".join(PAYLOADS)
 
 
 def test_user_text_is_escaped_on_every_page(app, db, login):
-    """Every HTML page reachable with known ids, seen by the hostile user and by an admin,
-    shows the hostile name, organisation and edition title escaped."""
-    edition = make_edition(title=f"Conference {PAYLOADS[0]}", venue=PAYLOADS[1])
-    hostile = make_user(
-        "hostile@example.org",
-        full_name=PAYLOADS[0],
-        organisation=PAYLOADS[1],
-        position=PAYLOADS[0],
-        role="organiser",
-        edition=edition,
-    )
-    admin = make_user("admin@example.org", admin=True, full_name="Site Admin")
-    ids = {"year": edition.year, "user_id": hostile.id}
-    checked = []
-    for viewer in (hostile, admin):
-        client = login(viewer)
+    """Every HTML page reachable with the world's ids, seen by each role, shows the hostile
+    names, organisations, titles and abstracts escaped."""
+    world = build_world(HOSTILE)
+    checked = set()
+    for role in ("attendee", "newcomer", "organiser", "reviewer", "chair", "staff", "admin"):
+        client = login(world["users"][role])
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint == "static":
                 continue
-            path = _fill(rule, ids)
+            path = fill(rule, world)
             if path is None:
                 continue
             response = client.get(path)
@@ -145,11 +127,12 @@ def test_user_text_is_escaped_on_every_page(app, db, login):
                 continue
             html = response.get_data(as_text=True)
             for payload in PAYLOADS:
-                assert payload not in html, f"{path} shows {payload!r} unescaped"
-            checked.append(path)
-    assert "/2027/" in checked and "/account" in checked
-    escaped = login(admin).get(f"/admin/users/{hostile.id}").get_data(as_text=True)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in escaped
+                assert payload not in html, f"{path} as {role} shows {payload!r} unescaped"
+            if response.status_code == 200:
+                checked.add(rule.endpoint)
+    assert {"editions.edition_home", "accounts.profile", "accounts.admin_user"} <= checked
+    escaped = login(world["users"]["admin"]).get(f"/admin/users/{world['user_id']}")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in escaped.get_data(as_text=True)
 
 
 def test_markdown_drops_raw_html_and_script_links():
@@ -303,13 +286,41 @@ def test_logging_in_elsewhere_keeps_other_sessions_until_logout(app, client):
 # --- no caching of personal answers --------------------------------------------------------
 
 
-def test_personal_pages_are_not_stored(login):
-    client = login(make_user())
-    for path in ("/account", "/account/tokens", "/"):
+PERSONAL = [
+    ("attendee", "accounts.profile"),
+    ("attendee", "accounts.tokens"),
+    ("attendee", "editions.home"),
+    ("attendee", "accreditation.me"),
+    ("attendee", "badges.my_badge_pdf"),
+    ("attendee", "programme.agenda"),
+    ("attendee", "calendar.me"),
+    ("attendee", "accreditation.data_export"),
+    ("organiser", "accreditation.queue"),
+    ("organiser", "badges.badge_pdf"),
+    ("organiser", "accreditation.detail"),
+    ("reviewer", "review.my_reviews"),
+    ("reviewer", "review.submission"),
+    ("staff", "checkin.scanner"),
+    (None, "calendar.personal_ics"),  # reached with the secret token, no cookie
+]
+
+
+def test_personal_answers_are_never_stored(app, login):
+    world = build_world()
+    checked = []
+    for who, endpoint in PERSONAL:
+        rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+        if not rules:
+            continue
+        path = fill(rules[0], world)
+        assert path is not None, endpoint
+        client = login(world["users"][who]) if who else app.test_client()
         response = client.get(path)
-        assert response.status_code == 200
-        assert response.headers["Cache-Control"] == "no-store", path
-        assert "Cookie" in response.headers["Vary"], path
+        assert response.status_code == 200, f"{path}: {response.status_code}"
+        assert "no-store" in response.headers["Cache-Control"], f"{path} as {who}"
+        assert "Cookie" in response.headers.get("Vary", ""), path
+        checked.append(endpoint)
+    assert len(checked) >= 3
 
 
 def test_api_answers_to_bearer_calls_are_not_stored(client):
