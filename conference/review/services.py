@@ -37,6 +37,7 @@ from conference.review.models import (
     ReviewAssignment,
     ReviewerExpertise,
 )
+from conference.signals import session_changed
 from conference.submissions.models import Decision, Submission, SubmissionState
 
 SCORE_FIELDS = ("relevance", "quality", "originality")
@@ -1399,6 +1400,8 @@ def place_in_programme(
         session_id=session.id,
         offered=offered,
     )
+    db.session.flush()
+    session_changed.send(session, actor=actor)
     db.session.commit()
     return session
 

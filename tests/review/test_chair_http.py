@@ -364,9 +364,21 @@ def test_place_accepted_submission_in_the_programme(world, login):
     gap = {**form, "day": "2027-03-28", "start": "02:30"}  # Brussels springs forward
     assert chair.post(url, data=gap).status_code == 400
     assert _count(ProgrammeSession) == 0
-    response = chair.post(url, data=form)
+    from conference.signals import session_changed
+
+    seen = []
+
+    def receiver(sender, **extra):
+        seen.append(sender.id)
+
+    session_changed.connect(receiver)
+    try:
+        response = chair.post(url, data=form)
+    finally:
+        session_changed.disconnect(receiver)
     assert response.status_code == 302
     session = db.session.scalar(sa.select(ProgrammeSession))
+    assert seen == [session.id]
     assert session.submission_id == sid and session.title == "Securing open laboratories"
     assert session.track_id == world.tracks[0].id and session.type_id == talk.id
     assert session.starts_at == dt.datetime(
