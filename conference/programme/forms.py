@@ -31,9 +31,10 @@ def _optional_id(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    return number if 0 < number < 2**31 else -1
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -308,6 +308,15 @@ def test_category_of_another_edition_refused(app, org):
     assert response.status_code == 422 and _sessions() == []
 
 
+def test_out_of_range_category_id_is_refused(app, org):
+    edition = make_edition()
+    response = org.post(
+        "/2027/admin/programme/sessions/new",
+        data=_form(edition, access="categories", category_ids=["99999999999999999999999", "x"]),
+    )
+    assert response.status_code == 422 and _sessions() == []
+
+
 def test_invitation_list(app, org):
     edition = make_edition()
     guest = make_user(email="guest@example.org")
