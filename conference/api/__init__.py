@@ -29,3 +29,4 @@ from conference.api import accounts, checkin, editions, openapi  # noqa: E402,F4
 from conference.api import programme  # noqa: E402,F401
 from conference.api import submissions  # noqa: E402,F401
 from conference.api import review  # noqa: E402,F401
+from conference.api import accreditation  # noqa: E402,F401

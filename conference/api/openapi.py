@@ -17,6 +17,7 @@ API_MODULES = [
     "conference.api.submissions",
     "conference.api.review",
     "conference.api.checkin",
+    "conference.api.accreditation",
 ]
 
 
