@@ -119,3 +119,8 @@ def test_redis_storage_shares_counters_between_workers(app_config, db):
     second = create_app(config, mode="testing")
     with second.app_context():
         assert second.test_client().post("/login", data=data).status_code == 429
+    for instance in (first, second):
+        with instance.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()

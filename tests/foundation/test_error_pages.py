@@ -111,10 +111,15 @@ def test_production_refuses_the_default_or_a_weak_secret_key(app_config):
 
 
 def test_production_starts_with_a_real_secret_key(app_config):
+    from conference.extensions import db as _db
+
     app = create_app({**app_config, "SECRET_KEY": "k" * 64}, mode="production")
     assert app.config["ENV_NAME"] == "production"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert not app.config.get("TESTING")
+    with app.app_context():
+        for engine in _db.engines.values():
+            engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -138,7 +143,14 @@ def test_normalise_database_url(given, expected):
 
 @pytest.fixture
 def csrf_app(app_config):
-    return create_app({**app_config, "WTF_CSRF_ENABLED": True}, mode="testing")
+    from conference.extensions import db as _db
+
+    csrf_app = create_app({**app_config, "WTF_CSRF_ENABLED": True}, mode="testing")
+    yield csrf_app
+    with csrf_app.app_context():
+        _db.session.remove()
+        for engine in _db.engines.values():
+            engine.dispose()
 
 
 def test_forms_without_csrf_token_are_refused(csrf_app):
@@ -162,4 +174,3 @@ def test_forms_without_csrf_token_are_refused(csrf_app):
         token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
         response = client.post("/logout", data={"csrf_token": token})
         assert response.status_code == 302
-        _db.session.remove()
