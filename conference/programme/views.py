@@ -452,6 +452,10 @@ def _session_form(session=None) -> SessionForm:
                 "invitees": "\n".join(i.user.email for i in session.invitations if i.user),
             }
         )
+    if request.method == "GET" and session is None:
+        first_day = edition.start_date
+        form.starts_at.data = dt.datetime(first_day.year, first_day.month, first_day.day, 9)
+        form.ends_at.data = form.starts_at.data + dt.timedelta(hours=1)
     none = [SelectChoice(None, "—")]
     form.type_id.choices = none + [SelectChoice(t.id, t.name) for t in services.types_of(edition)]
     form.track_id.choices = none + [SelectChoice(t.id, t.name) for t in services.tracks_of(edition)]
