@@ -7,6 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from conference.editions import bp
@@ -35,7 +36,7 @@ class CloneForm(FlaskForm):
 def clone():
     form = CloneForm()
     editions = list(db.session.scalars(sa.select(Edition).order_by(Edition.year.desc())))
-    form.source.choices = [(e.year, f"{e.year} – {e.title}") for e in editions]
+    form.source.choices = [SelectChoice(e.year, f"{e.year} – {e.title}") for e in editions]
     if request.method == "GET" and editions:
         form.source.data = editions[0].year
         form.new_year.data = editions[0].year + 2
