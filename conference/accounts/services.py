@@ -378,16 +378,18 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 PROFILE_FIELDS = ("full_name", "organisation", "organisation_type", "country", "position")
+# One list of organisation types for the profile and the registration form.
 ORGANISATION_TYPES = [
     ("", "— choose —"),
-    ("university", "University or higher-education institution"),
-    ("research", "Research organisation"),
-    ("funder", "Research funder"),
-    ("government", "Ministry or public authority"),
-    ("eu", "EU institution or agency"),
+    ("government", "Government / ministry"),
+    ("funder", "Research funding organisation"),
+    ("university", "University"),
+    ("research", "Research performing organisation"),
+    ("eu", "EU institution or body"),
     ("international", "International organisation"),
-    ("industry", "Company"),
-    ("ngo", "Non-governmental organisation"),
+    ("industry", "Industry"),
+    ("ngo", "Civil society"),
+    ("press", "Press / media"),
     ("other", "Other"),
 ]
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from conference import audit, countries, mail
 from conference.accounts.models import User
+from conference.accounts.services import ORGANISATION_TYPES as _PROFILE_ORGANISATION_TYPES
 from conference.accreditation.models import (
     AccreditationCategory,
     EndorsementState,
@@ -34,19 +35,8 @@ from conference.extensions import db
 from conference.signals import registration_changed
 from conference.urls import external_url
 
-# The keys match the account profile's (conference.accounts.services.ORGANISATION_TYPES).
-ORGANISATION_TYPES: list[tuple[str, str]] = [
-    ("government", "Government / ministry"),
-    ("funder", "Research funding organisation"),
-    ("university", "University"),
-    ("research", "Research performing organisation"),
-    ("eu", "EU institution or body"),
-    ("international", "International organisation"),
-    ("industry", "Industry"),
-    ("ngo", "Civil society"),
-    ("press", "Press / media"),
-    ("other", "Other"),
-]
+# The profile's list, without its empty "choose" entry.
+ORGANISATION_TYPES: list[tuple[str, str]] = [t for t in _PROFILE_ORGANISATION_TYPES if t[0]]
 ORGANISATION_TYPE_LABELS = dict(ORGANISATION_TYPES)
 
 STATE_LABELS = {
