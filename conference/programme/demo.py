@@ -256,14 +256,14 @@ def _seed_programme(demo, edition, plan, rooms) -> list[ProgrammeSession]:
             chosen = [categories[c] for c in options["categories"] if c in categories]
             if not chosen:
                 log.warning(
-                    "demo: no categories %s in %s; “%s” stays open",
+                    "demo: no accreditation categories %s in %s; “%s” is not created",
                     options["categories"],
                     edition.year,
                     title,
                 )
-            else:
-                session.access = AccessPolicy.CATEGORIES
-                session.categories = chosen
+                continue
+            session.access = AccessPolicy.CATEGORIES
+            session.categories = chosen
         if "invited" in options:
             session.access = AccessPolicy.INVITATION
         session.speakers = [

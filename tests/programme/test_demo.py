@@ -73,3 +73,14 @@ def test_demo_is_idempotent(app):
     _seed()
     assert (len(_sessions(2027)), len(_sessions(2025)), db.session.scalar(
         sa.select(sa.func.count(Booking.id)))) == counts  # fmt: skip
+
+
+def test_demo_without_categories_creates_nothing_restricted_by_category(app, caplog):
+    demo = Demo(password=current_app.config["DEMO_PASSWORD"])
+    seed_base(demo)
+    importlib.import_module("conference.programme.demo").seed(demo)
+    db.session.commit()
+    sessions = _sessions(2027)
+    assert sessions and not any(s.access == "categories" for s in sessions)
+    assert any(s.access == "invitation" for s in sessions)
+    assert "is not created" in caplog.text
