@@ -25,13 +25,38 @@ def keep_logging():
     logger.disabled = disabled
 
 
+def dispose(app) -> None:
+    """Close the database connections of an extra app (PostgreSQL warns about leaked ones)."""
+    from conference.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
 @pytest.fixture
-def production_app(app, app_config, keep_logging):
+def make_app(app, app_config, keep_logging):
+    """``make_app(mode="testing", **overrides)``: another app on this test's database, its
+    connections closed at the end of the test."""
+    made = []
+
+    def _make(mode: str = "testing", **overrides):
+        extra = create_app({**app_config, **overrides}, mode=mode)
+        made.append(extra)
+        return extra
+
+    yield _make
+    for extra in made:
+        dispose(extra)
+
+
+@pytest.fixture
+def production_app(make_app):
     """``production_app(**overrides)``: a production-mode app on this test's database."""
 
     def _make(**overrides):
         config = {
-            **app_config,
             "SECRET_KEY": PRODUCTION_KEY,
             "SESSION_COOKIE_SECURE": True,
             "REMEMBER_COOKIE_SECURE": True,
@@ -39,7 +64,7 @@ def production_app(app, app_config, keep_logging):
             "MAIL_SEND_AFTER_REQUEST": False,
             **overrides,
         }
-        return create_app(config, mode="production")
+        return make_app("production", **config)
 
     return _make
 

@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing.converters import NumberConverter
 
-from conference import create_app
 from conference.accounts.models import RoleAssignment, User
 from conference.audit import AuditEntry
 from conference.errors import DomainError
@@ -198,15 +197,9 @@ def test_sandbox_refuses_huge_templates_and_outputs():
 # --- the client address for rate limits comes only from a trusted proxy ---------------------
 
 
-def _limited_app(app_config, proxies: int):
-    return create_app(
-        {
-            **app_config,
-            "RATELIMIT_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "3 per minute",
-            "TRUSTED_PROXIES": proxies,
-        },
-        mode="testing",
+def _limited_app(make_app, proxies: int):
+    return make_app(
+        RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", TRUSTED_PROXIES=proxies
     )
 
 
@@ -218,22 +211,22 @@ def _attempt(client, forwarded_for: str):
     ).status_code
 
 
-def test_forged_forwarded_for_does_not_escape_the_login_limit(app, app_config):
-    client = _limited_app(app_config, proxies=0).test_client()
+def test_forged_forwarded_for_does_not_escape_the_login_limit(make_app):
+    client = _limited_app(make_app, proxies=0).test_client()
     statuses = [_attempt(client, f"203.0.113.{n}") for n in range(5)]
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3:] == [429, 429]
 
 
-def test_trusted_proxy_address_is_used_for_the_login_limit(app, app_config):
-    client = _limited_app(app_config, proxies=1).test_client()
+def test_trusted_proxy_address_is_used_for_the_login_limit(make_app):
+    client = _limited_app(make_app, proxies=1).test_client()
     assert [_attempt(client, f"198.51.100.{n}") for n in range(5)] == [200] * 5
     same = [_attempt(client, "192.0.2.7") for _ in range(4)]
     assert same == [200, 200, 200, 429]
 
 
-def test_rate_limited_answer_is_friendly(app, app_config):
-    client = _limited_app(app_config, proxies=0).test_client()
+def test_rate_limited_answer_is_friendly(make_app):
+    client = _limited_app(make_app, proxies=0).test_client()
     for _ in range(3):
         _attempt(client, "x")
     response = client.post("/login", data={"email": "a@b.c", "password": "x"})
@@ -332,10 +325,10 @@ def test_api_answers_to_bearer_calls_are_not_stored(client):
     assert "Cookie" in response.headers["Vary"]
 
 
-def test_personal_decorator_forces_no_store(app_config):
+def test_personal_decorator_forces_no_store(make_app):
     from conference.security import personal
 
-    app = create_app(app_config, mode="testing")
+    app = make_app()
 
     @app.get("/test-feed/<token>")
     @personal

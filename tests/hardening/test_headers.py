@@ -59,17 +59,17 @@ def test_forwarded_proto_ignored_without_trusted_proxy(app):
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_forwarded_proto_used_behind_one_trusted_proxy(app_config):
-    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1}, mode="testing")
+def test_forwarded_proto_used_behind_one_trusted_proxy(make_app):
+    proxied = make_app(TRUSTED_PROXIES=1)
     response = proxied.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in response.headers
     plain = proxied.test_client().get("/", headers={"X-Forwarded-Proto": "http"})
     assert "Strict-Transport-Security" not in plain.headers
 
 
-def test_forwarded_host_is_never_trusted(app_config):
+def test_forwarded_host_is_never_trusted(make_app):
     """ProxyFix rewrites scheme and client address, never the host (x_host=0)."""
-    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1}, mode="testing")
+    proxied = make_app(TRUSTED_PROXIES=1)
     response = proxied.test_client().get("/login", headers={"X-Forwarded-Host": "evil.example"})
     assert "evil.example" not in response.get_data(as_text=True)
 

@@ -79,11 +79,10 @@ def test_healthz_503_when_migrations_pending(app_config, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["production", "testing"])
-def test_request_log_lines_are_json(app_config, keep_logging, mode):
+def test_request_log_lines_are_json(make_app, mode):
     from tests.hardening.conftest import PRODUCTION_KEY
 
-    config = {**app_config, "SECRET_KEY": PRODUCTION_KEY, "LOG_JSON": True, "TESTING": False}
-    logged = create_app(config, mode=mode)
+    logged = make_app(mode, SECRET_KEY=PRODUCTION_KEY, LOG_JSON=True, TESTING=False)
     stream = io.StringIO()
     for handler in logged.logger.handlers:
         handler.setStream(stream)
@@ -101,9 +100,8 @@ def test_request_log_lines_are_json(app_config, keep_logging, mode):
     assert lines[1]["status"] == 404
 
 
-def test_unexpected_errors_are_logged_as_json_with_traceback(app_config, keep_logging):
-    config = {**app_config, "LOG_JSON": True, "TESTING": False}
-    logged = create_app(config, mode="testing")
+def test_unexpected_errors_are_logged_as_json_with_traceback(make_app):
+    logged = make_app(LOG_JSON=True, TESTING=False)
 
     @logged.get("/boom")
     def boom():
