@@ -557,3 +557,22 @@ def test_every_int_argument_is_bounded(app, login):
         path = rule.build(values, append_unknown=False)[1]
         method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
         assert client.open(path, method=method).status_code in (404, 405), path
+
+
+def test_anonymous_api_write_is_401_not_a_csrf_error(app, client):
+    """Without a login there is no ambient authority to protect: the API says 401."""
+    make_edition()
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/api/v1/editions/2027/checkins", json={"code": "x", "checkpoint": 1})
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_cookie_api_write_needs_the_csrf_header(app, login):
+    """A logged-in browser's cookie alone cannot write through the API (cross-site POST)."""
+    edition = make_edition()
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = login(make_user(role="staff", edition=edition))
+    response = client.post("/api/v1/editions/2027/checkins", json={"code": "x", "checkpoint": 1})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "csrf_failed"
