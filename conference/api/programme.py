@@ -6,7 +6,7 @@ is not cleared for come back as the same placeholder the HTML pages show.
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 from flask_login import current_user
 
 from conference.api import bp
@@ -18,7 +18,13 @@ from conference.programme import services
 @bp.get("/editions/<int:year>/sessions")
 def list_sessions():
     edition = g.edition
-    views = services.session_views(current_user, edition)
+    views = services.filter_views(
+        services.session_views(current_user, edition),
+        track=_int_arg("track"),
+        type=_int_arg("type"),
+        room=_int_arg("room"),
+        q=request.args.get("q", "")[:200].strip(),
+    )
     return jsonify(
         {
             "edition": edition.year,
@@ -27,6 +33,11 @@ def list_sessions():
             "sessions": [v.as_dict(edition) for v in views],
         }
     )
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @bp.get("/editions/<int:year>/sessions/<int:session_id>")
@@ -117,9 +128,30 @@ OPENAPI_PATHS = {
     "/editions/{year}/sessions": {
         "get": {
             "summary": "The programme of an edition, as the caller may see it",
-            "description": "Ordered by start. Times are ISO 8601 with the edition's offset.",
+            "description": "Ordered by start. Times are ISO 8601 with the edition's offset. "
+            "The filters work on what the caller may see: a search never matches the hidden "
+            "details of a restricted session.",
             "tags": ["programme"],
-            "parameters": [YEAR_PARAM],
+            "parameters": [
+                YEAR_PARAM,
+                *(
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": False,
+                        "description": f"Only sessions of this {name} (id)",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                    for name in ("track", "type", "room")
+                ),
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": False,
+                    "description": "Search words (all must match)",
+                    "schema": {"type": "string", "maxLength": 200},
+                },
+            ],
             "responses": {
                 "200": {
                     "description": "All sessions (restricted ones as placeholders unless the "

@@ -288,6 +288,26 @@ def search_views(views: list[SessionView], query: str) -> list[SessionView]:
     return [v for v in views if all(w in v.search_text() for w in words)]
 
 
+def filter_views(
+    views: list[SessionView],
+    *,
+    track: int | None = None,
+    type: int | None = None,  # noqa: A002 (the conference's word)
+    room: int | None = None,
+    q: str = "",
+) -> list[SessionView]:
+    """The programme narrowed by track, type, room and search words, on what the viewer sees.
+
+    A hidden session has no track, type or room, so any of those filters leaves it out.
+    """
+    for key, wanted in (("track", track), ("type", type), ("room", room)):
+        if wanted is not None:
+            views = [
+                v for v in views if getattr(v, key) is not None and getattr(v, key).id == wanted
+            ]
+    return search_views(views, q) if q else list(views)
+
+
 def personal_agenda(user, edition) -> list[ProgrammeSession]:
     """Sessions ``user`` booked (state booked), speaks at, chairs or is invited to, by start.
 

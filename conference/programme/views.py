@@ -85,16 +85,7 @@ def programme():
         "room": _int_arg("room"),
         "q": request.args.get("q", "")[:MAX_QUERY].strip(),
     }
-    views = all_views
-    for key in ("track", "type", "room"):
-        if filters[key] is not None:
-            views = [
-                v
-                for v in views
-                if getattr(v, key) is not None and getattr(v, key).id == filters[key]
-            ]
-    if filters["q"]:
-        views = services.search_views(views, filters["q"])
+    views = services.filter_views(all_views, **filters)
     return render_template(
         "programme/programme.html",
         days=_group_by_day(edition, views),

@@ -172,3 +172,25 @@ def test_json_api(app, world, viewer):
                 assert item["description"] == "" and item["speakers"] == []
                 assert item["room"] is None and item["track"] is None and item["type"] is None
                 assert item["starts_at"].endswith("+02:00")
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_json_api_search(app, world, viewer):
+    user = world["viewers"][viewer]
+    headers = bearer(user) if user is not None else {}
+    client = app.test_client()
+    sees = EXPECTED[viewer]
+    for secrets, visible in zip((CATEGORY_SECRETS, INVITE_SECRETS), sees, strict=True):
+        for word in secrets:
+            response = client.get(
+                "/api/v1/editions/2027/sessions", query_string={"q": word}, headers=headers
+            )
+            assert response.status_code == 200
+            sessions = response.get_json()["sessions"]
+            assert len(sessions) == (1 if visible else 0), word
+            if not visible:
+                assert word.casefold() not in response.get_data(as_text=True).casefold()
+    found = client.get(
+        "/api/v1/editions/2027/sessions", query_string={"q": "restricted session"}, headers=headers
+    ).get_json()["sessions"]
+    assert len(found) == sum(1 for s in sees if not s)

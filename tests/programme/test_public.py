@@ -156,6 +156,20 @@ def test_api_sessions_list_and_detail(app, client):
     assert client.get(f"/api/v1/editions/2027/sessions/{other.id}").status_code == 404
 
 
+def test_api_filters(app, client):
+    edition = make_edition()
+    policy = make_track(edition, name="Policy")
+    make_session(edition, title="Export control", track=policy)
+    make_session(edition, title="Cyber hygiene", hour=12)
+    url = "/api/v1/editions/2027/sessions"
+    titles = [s["title"] for s in client.get(f"{url}?track={policy.id}").get_json()["sessions"]]
+    assert titles == ["Export control"]
+    assert [s["title"] for s in client.get(f"{url}?q=cyber").get_json()["sessions"]] == [
+        "Cyber hygiene"
+    ]
+    assert len(client.get(f"{url}?track=abc&room=-5").get_json()["sessions"]) == 2
+
+
 def test_api_bad_token_is_401(app, client):
     make_edition()
     response = client.get(
