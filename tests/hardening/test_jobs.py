@@ -159,3 +159,45 @@ def test_run_job_outside_an_app_context_builds_the_app(monkeypatch, app, db, smt
     thread.start()
     thread.join()
     assert outcome["result"] == (1, 0)
+
+
+def _print_job_setup():
+    from tests.badges.factories import accredited, keys_for, make_category
+    from tests.factories import make_edition, make_user
+
+    edition = make_edition()
+    keys_for(edition.year)
+    category = make_category(edition)
+    for _ in range(5):
+        accredited(make_user(), edition, category)
+    return edition, make_user(role="organiser", edition=edition)
+
+
+def test_bulk_badge_pdf_runs_inline_without_redis(app, db):
+    from conference.badges import services as badges
+
+    edition, organiser = _print_job_setup()
+    job = badges.start_print_job(edition, actor=organiser)
+    assert job.state == "done"
+    assert job.total == 5
+    assert job.pdf.startswith(b"%PDF")
+
+
+@needs_redis
+def test_bulk_badge_pdf_runs_on_the_queue_with_redis(app, db, redis_queue):
+    from rq import SimpleWorker
+
+    from conference.badges import services as badges
+    from conference.badges.models import BadgePrintJob
+
+    edition, organiser = _print_job_setup()
+    job = badges.start_print_job(edition, actor=organiser)
+    job_id = job.id
+    assert job.state == "pending"
+    assert redis_queue.count == 1
+    db.session.remove()
+    SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
+    job = db.session.get(BadgePrintJob, job_id)
+    assert job.state == "done"
+    assert job.total == 5
+    assert job.pdf.startswith(b"%PDF")
