@@ -44,7 +44,13 @@ DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".ics", ".json", ".xml", ".zip")
 
 # Problems the crawler found that are not fixed yet (each with the reason); a problem is
 # matched on its text, so keep each entry as specific as possible. Empty is the goal.
-KNOWN_ISSUES: list[str] = []
+KNOWN_ISSUES: list[str] = [
+    # Review pages of the archived 2025 edition still render live forms (declare a conflict,
+    # save my expertise, record/publish decisions); the services refuse them with 403, so the
+    # archive stays unchanged, but the pages should show these forms disabled or not at all.
+    # Left to the review area's owner (several templates; the area is still being edited).
+    "archived edition offers the form /2025/review/",
+]
 
 LABEL_EXEMPT_TYPES = {"hidden", "submit", "button", "reset", "image"}
 # Data blocks are not executed, so the CSP does not concern them.
@@ -130,6 +136,28 @@ def check_post_forms(url: str, text: str, adapter) -> list[str]:
     return problems
 
 
+def check_archive_forms(url: str, text: str, archived: tuple[str, ...]) -> list[str]:
+    """An archived edition is read-only (except for site admins): its pages offer no live form
+    that changes it, only disabled ones."""
+    problems = []
+    doc = lxml.html.document_fromstring(text)
+    for form in doc.xpath("//form"):
+        if (form.get("method") or "get").lower() != "post":
+            continue
+        action = urlsplit(urljoin("http://localhost" + url, form.get("action") or "")).path
+        if not action.startswith(archived):
+            continue
+        live = form.xpath(
+            ".//button[not(@type) or @type='submit'][not(@disabled)]"
+            "[not(ancestor::fieldset[@disabled])]"
+            " | .//input[@type='submit'][not(@disabled)][not(ancestor::fieldset[@disabled])]"
+        )
+        if live:
+            label = " ".join(live[0].text_content().split()) or live[0].get("value")
+            problems.append(f"{url}: archived edition offers the form {action} ({label!r})")
+    return problems
+
+
 def _targets(doc) -> list[str]:
     """Every ``<a href>``, plus each GET form submitted with its default values."""
     hrefs = [anchor.get("href").strip() for anchor in doc.xpath("//a[@href]")]
@@ -158,7 +186,9 @@ def _links(base: str, text: str, internal_hosts: set[str]) -> list[str]:
     return out
 
 
-def crawl(client, internal_hosts: set[str], adapter) -> tuple[list[str], list[str]]:
+def crawl(
+    client, internal_hosts: set[str], adapter, archived: tuple[str, ...] = ()
+) -> tuple[list[str], list[str]]:
     """Visit the start pages and every internal link; return (visited, problems)."""
     queue: deque[tuple[str, str | None]] = deque((url, None) for url in START_PAGES)
     seen = set(START_PAGES)
@@ -182,6 +212,8 @@ def crawl(client, internal_hosts: set[str], adapter) -> tuple[list[str], list[st
             text = response.get_data(as_text=True)
             problems.extend(check_html(url, text))
             problems.extend(check_post_forms(url, text, adapter))
+            if archived:
+                problems.extend(check_archive_forms(url, text, archived))
             new_links = _links(url, text, internal_hosts)
         for link in new_links:
             if link in seen:
@@ -238,6 +270,19 @@ def test_post_form_check_catches_missing_token_and_wrong_action(app):
     ]
 
 
+def test_archive_check_accepts_only_disabled_forms():
+    page = """<!doctype html><html lang="en"><body><h1>x</h1>
+      <form method="post" action="/2025/a"><button>Save</button></form>
+      <form method="post" action="/2025/b"><fieldset disabled><button>Save</button></fieldset>
+      </form>
+      <form method="post" action="/2025/c"><button disabled>Save</button></form>
+      <form method="post" action="/logout"><button>Log out</button></form>
+    </body></html>"""
+    assert check_archive_forms("/2025/p", page, ("/2025/",)) == [
+        "/2025/p: archived edition offers the form /2025/a ('Save')"
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("email", ROLES, ids=lambda e: (e or "anonymous").split("@")[0])
 def test_every_linked_page_works_for_role(app, client, login, email):
@@ -249,7 +294,9 @@ def test_every_linked_page_works_for_role(app, client, login, email):
         assert user is not None, f"demo account {email} missing"
         browser = login(user)
     adapter = app.url_map.bind("localhost")
-    visited, problems = crawl(browser, _internal_hosts(app), adapter)
+    # Site administrators may still correct an archive; everyone else only reads it.
+    archived = () if email == "admin@demo.test" else ("/2025/",)
+    visited, problems = crawl(browser, _internal_hosts(app), adapter, archived)
     problems = [p for p in problems if not any(known in p for known in KNOWN_ISSUES)]
     print(f"crawled {len(visited)} pages as {email or 'anonymous'}")
     assert len(visited) >= len(START_PAGES) + 5, visited
