@@ -592,3 +592,22 @@ def test_cookie_api_write_needs_the_csrf_header(app, login):
     response = client.post("/api/v1/editions/2027/checkins", json={"code": "x", "checkpoint": 1})
     assert response.status_code == 400
     assert response.json["error"]["code"] == "csrf_failed"
+
+
+@pytest.mark.parametrize("source", SANDBOX_ESCAPES[:4])
+def test_organiser_mail_template_with_an_escape_is_refused_over_http(app, db, login, source):
+    """The review area's editable decision mails: a hostile template is a 400, not saved."""
+    if "review.edit_mail_template" not in app.view_functions:
+        pytest.skip("the review area's mail templates are not registered")
+    from conference.editions.models import MailTemplate
+    from conference.review.services import DEFAULT_TEMPLATES
+
+    edition = make_edition()
+    chair = make_user(role="chair", edition=edition)
+    key = sorted(DEFAULT_TEMPLATES)[0]
+    response = login(chair).post(
+        f"/{edition.year}/review/templates/{key}", data={"subject": "Decision", "body": source}
+    )
+    assert response.status_code == 400
+    assert "not allowed" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MailTemplate)) == 0
