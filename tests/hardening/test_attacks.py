@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -611,3 +613,27 @@ def test_organiser_mail_template_with_an_escape_is_refused_over_http(app, db, lo
     assert response.status_code == 400
     assert "not allowed" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MailTemplate)) == 0
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) missing")
+def test_badge_pdf_prints_markup_as_plain_text(app, db, login, tmp_path):
+    """Names are drawn as text on the badge, never interpreted as PDF/reportlab markup."""
+    if "badges.my_badge_pdf" not in app.view_functions:
+        pytest.skip("the badges area is not registered")
+    name = '<font size="90">Big</font> <b>Bold</b> & Co'
+    world = build_world()
+    from conference.accreditation.models import Registration
+
+    registration = db.session.get(Registration, world["registration_id"])
+    registration.full_name = name
+    registration.organisation = "<i>Org</i> & Partners"
+    db.session.commit()
+    response = login(world["users"]["attendee"]).get(f"/{world['year']}/me/badge.pdf")
+    assert response.status_code == 200
+    pdf = tmp_path / "badge.pdf"
+    pdf.write_bytes(response.data)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert "<b>Bold</b>" in flat and "Big" in flat
