@@ -1114,6 +1114,9 @@ def book(user, edition, session_id: int) -> Booking:
         raise NotAllowed("Log in to book a session.")
     if edition.is_archived:
         raise NotAllowed(f"The {edition.year} edition is archived: bookings are closed.")
+    # One person's bookings are serialised (their row locked first, then the session's), so
+    # two parallel requests for overlapping sessions cannot both pass the clash check.
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     session = _locked_session(edition, session_id)
     viewer = clearance(user, edition)
     if not viewer.sees_details(session):

@@ -354,6 +354,49 @@ def test_parallel_bookings_never_exceed_capacity(app):
     assert _count(session_id) == 5
 
 
+@pytest.mark.postgres
+def test_parallel_overlapping_bookings_of_one_person_give_one_seat(app):
+    edition = make_edition()
+    sessions = [make_session(edition, booking_required=True, capacity=5, hour=10) for _ in range(6)]
+    person = make_attendee()
+    person_id, edition_id = person.id, edition.id
+    session_ids = [s.id for s in sessions]
+    db.session.remove()
+    barrier = threading.Barrier(len(session_ids))
+    outcomes: list = []
+
+    def attempt(session_id):
+        from conference.accounts.models import User
+        from conference.editions.models import Edition
+        from conference.errors import DomainError
+        from conference.programme import services
+
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                services.book(
+                    db.session.get(User, person_id), db.session.get(Edition, edition_id), session_id
+                )
+                db.session.commit()
+                outcomes.append("booked")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(sid,)) for sid in session_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["booked"] + ["refused"] * 5
+    live = db.session.scalars(
+        sa.select(Booking).where(Booking.user_id == person_id, Booking.state == BookingState.BOOKED)
+    ).all()
+    assert len(live) == 1
+
+
 def _edit_form(session, **overrides):
     local_start = session.starts_at.astimezone(make_edition().tz)
     local_end = session.ends_at.astimezone(make_edition().tz)
