@@ -637,3 +637,16 @@ def test_badge_pdf_prints_markup_as_plain_text(app, db, login, tmp_path):
     ).stdout
     flat = " ".join(text.split())
     assert "<b>Bold</b>" in flat and "Big" in flat
+
+
+def test_html_mails_escape_user_text(client, db):
+    client.post(
+        "/signup",
+        data={"full_name": HOSTILE, "email": "hostile-mail@example.org", "password": PASSWORD},
+    )
+    messages = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert messages
+    for message in messages:
+        for payload in PAYLOADS:
+            assert payload not in (message.html_body or "")
+        assert "\n" not in message.subject and "\r" not in message.subject
