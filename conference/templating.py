@@ -39,6 +39,10 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals["roles_in"] = lambda edition: permissions.roles_in(current_user, edition)
     app.jinja_env.globals["is_admin"] = lambda: permissions.is_admin(current_user)
+    # False on an archived edition (except for administrators): pages leave out their forms.
+    app.jinja_env.globals["edition_writable"] = lambda edition=None: permissions.edition_writable(
+        current_user, edition or g.get("edition")
+    )
     app.jinja_env.globals["to_local"] = to_local
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -44,13 +44,7 @@ DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".ics", ".json", ".xml", ".zip")
 
 # Problems the crawler found that are not fixed yet (each with the reason); a problem is
 # matched on its text, so keep each entry as specific as possible. Empty is the goal.
-KNOWN_ISSUES: list[str] = [
-    # Review pages of the archived 2025 edition still render live forms (declare a conflict,
-    # save my expertise, record/publish decisions); the services refuse them with 403, so the
-    # archive stays unchanged, but the pages should show these forms disabled or not at all.
-    # Left to the review area's owner (several templates; the area is still being edited).
-    "archived edition offers the form /2025/review/",
-]
+KNOWN_ISSUES: list[str] = []
 
 LABEL_EXEMPT_TYPES = {"hidden", "submit", "button", "reset", "image"}
 # Data blocks are not executed, so the CSP does not concern them.
