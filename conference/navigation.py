@@ -36,7 +36,7 @@ NAV: list[Link] = [
 # Shown as buttons on the edition's landing page.
 EDITION_LINKS: list[Link] = [
     Link("Programme", "programme.programme"),
-    Link("Register", "accreditation.register", None, "button-primary"),
+    Link("Register", "accreditation.register", "registration.offered", "button-primary"),
     Link("Call for abstracts", "submissions.call"),
     Link("Calendar (.ics)", "calendar.programme_ics", None, "button-secondary"),
 ]

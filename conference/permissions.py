@@ -182,6 +182,25 @@ def _registration_change_own(user, edition, obj) -> bool:
     )
 
 
+@rule("registration.offered")
+def _registration_offered(user, edition, obj) -> bool:
+    """Show the "Register" button: the window is open and the person has no registration."""
+    from conference.accreditation.models import Registration
+
+    if edition is None or not edition.registration_open():
+        return False
+    if not is_authenticated(user):
+        return True
+    return (
+        db.session.scalar(
+            sa.select(Registration.id).where(
+                Registration.edition_id == edition.id, Registration.user_id == user.id
+            )
+        )
+        is None
+    )
+
+
 # --- programme ---------------------------------------------------------------------------
 
 

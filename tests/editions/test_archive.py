@@ -149,3 +149,23 @@ def test_abstract_placed_in_restricted_session_is_hidden_from_the_uncleared(db, 
     db.session.commit()
     page = login(expert).get("/2025/abstracts").get_data(as_text=True)
     assert "Due diligence in practice" in page
+
+
+def test_register_button_only_while_registration_is_open_and_not_yet_registered(db, login):
+    edition, mse, *_ = _archive(db)
+    open_edition = make_edition(2027)
+    anonymous_2025 = login(make_user()).get("/2025/").get_data(as_text=True)
+    assert "/2025/register" not in anonymous_2025
+    person = make_user()
+    client = login(person)
+    assert "/2027/register" in client.get("/2027/").get_data(as_text=True)
+    category = AccreditationCategory(edition_id=open_edition.id, name="Press", code="PRESS")
+    db.session.add(category)
+    db.session.flush()
+    db.session.add(
+        Registration(
+            edition_id=open_edition.id, user_id=person.id, requested_category_id=category.id
+        )
+    )
+    db.session.commit()
+    assert "/2027/register" not in client.get("/2027/").get_data(as_text=True)
