@@ -12,6 +12,11 @@ and then drives the real pages with Playwright::
 
 Chromium is Debian's (``/usr/bin/chromium``, installed by ``make system-deps``); Playwright
 downloads no browser. Tests are skipped with a clear reason when Chromium is missing.
+
+Other areas' browser tests can use these fixtures too: in their conftest,
+``from tests.browser.conftest import browser, browser_login, context, live_server, page,
+playwright_instance  # noqa: F401`` (fixtures are found by name in the module namespace), and
+``assert_accessible(page)`` from here.
 """
 
 from __future__ import annotations
@@ -88,7 +93,10 @@ def live_server(app):
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Function scope on purpose: Playwright's sync API allows one running instance per thread,
+# and other areas' browser tests (e.g. the scanner's camera test, which needs its own
+# Chromium flags) start their own in the same xdist worker.
+@pytest.fixture
 def playwright_instance():
     from playwright.sync_api import sync_playwright
 
@@ -96,7 +104,7 @@ def playwright_instance():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
