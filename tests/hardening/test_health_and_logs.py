@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 
 import pytest
@@ -55,7 +56,21 @@ def _throwaway_database(tmp_path):
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
-def test_healthz_503_when_migrations_pending(app_config, tmp_path):
+@pytest.fixture
+def loggers_untouched():
+    """In-process migrations run Alembic's logging set-up, which disables every existing
+    logger; put them back so later tests in this worker still see their log records."""
+    before = {
+        name: logger.disabled
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    for name, disabled in before.items():
+        logging.getLogger(name).disabled = disabled
+
+
+def test_healthz_503_when_migrations_pending(app_config, tmp_path, loggers_untouched):
     from flask_migrate import downgrade, upgrade
 
     url, drop = _throwaway_database(tmp_path)
