@@ -78,9 +78,11 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
 
     app.url_map.converters["int"] = DatabaseIntConverter
 
-    for path in BLUEPRINTS:
-        module = importlib.import_module(path)
-        app.register_blueprint(module.bp)
+    packages = [importlib.import_module(path) for path in BLUEPRINTS]
+    for package in packages:
+        for name in getattr(package, "VIEWS", ()):
+            importlib.import_module(f"{package.__name__}.{name}")
+        app.register_blueprint(package.bp)
 
     from conference import errors_http, security, templating
     from conference.cli import register_cli

@@ -38,4 +38,5 @@ def is_bearer_request() -> bool:
     return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
-from conference.accounts import views  # noqa: E402,F401
+# Modules with the routes, imported by create_app once every package is importable.
+VIEWS = ("views",)

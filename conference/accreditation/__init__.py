@@ -3,4 +3,6 @@
 from flask import Blueprint
 
 bp = Blueprint("accreditation", __name__)
-from conference.accreditation import views  # noqa: E402,F401
+
+# Modules with the routes, imported by create_app once every package is importable.
+VIEWS = ("views",)

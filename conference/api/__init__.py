@@ -25,8 +25,15 @@ def protect_cookie_writes():
         csrf.protect()
 
 
-from conference.api import accounts, checkin, editions, openapi  # noqa: E402,F401
-from conference.api import programme  # noqa: E402,F401
-from conference.api import submissions  # noqa: E402,F401
-from conference.api import review  # noqa: E402,F401
-from conference.api import accreditation  # noqa: E402,F401
+# Modules with the routes (and signal handlers), imported by create_app once every
+# package is importable.
+VIEWS = (
+    "accounts",
+    "checkin",
+    "editions",
+    "openapi",
+    "programme",
+    "submissions",
+    "review",
+    "accreditation",
+)

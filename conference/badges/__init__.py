@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("badges", __name__)
 
-from conference.badges import services, views  # noqa: E402,F401
+# Modules with the routes (and signal handlers), imported by create_app once every
+# package is importable.
+VIEWS = (
+    "services",
+    "views",
+)

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__)
 
-from conference.review import views  # noqa: E402,F401
+# Modules with the routes, imported by create_app once every package is importable.
+VIEWS = ("views",)

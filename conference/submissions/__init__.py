@@ -38,4 +38,5 @@ def submission_status_global(submission):
     return {"label": label, "css": _STATUS_CSS.get(label, "pending")}
 
 
-from conference.submissions import views  # noqa: E402,F401
+# Modules with the routes, imported by create_app once every package is importable.
+VIEWS = ("views",)
