@@ -79,6 +79,9 @@ def my_registration():
 @require("registration.view_all")
 def list_registrations():
     edition = g.edition
+    for name, limit in (("q", 200), ("country", 2)):
+        if len(request.args.get(name, "")) > limit:
+            raise DomainError(f"The {name} parameter has at most {limit} characters.")
     filters = services.QueueFilters.from_args(request.args)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = services.queue_query(edition, filters)

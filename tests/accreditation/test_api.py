@@ -92,3 +92,15 @@ def test_non_organisers_cannot_decide_over_the_api(client, category, edition):
         assert response.status_code == 403
     db.session.expire_all()
     assert db.session.scalar(sa.select(Registration.state)) == "submitted"
+
+
+def test_queue_api_refuses_overlong_filters(login):
+    from tests.factories import make_edition, make_user
+
+    edition = make_edition()
+    client = login(make_user(role="organiser", edition=edition))
+    for query in ("q=" + "x" * 201, "country=BEL"):
+        response = client.get(f"/api/v1/editions/2027/registrations?{query}")
+        assert response.status_code == 400
+        assert "at most" in response.json["error"]["message"]
+    assert client.get("/api/v1/editions/2027/registrations?q=" + "x" * 200).status_code == 200
