@@ -261,7 +261,7 @@ OPENAPI_PATHS = {
                         }
                     ),
                 },
-                **error_responses(401, 403, 404),
+                **error_responses(400, 401, 403, 404),
             },
         }
     },
