@@ -18,7 +18,7 @@ from conference.accreditation.models import (
     RegistrationEvent,
 )
 from conference.accreditation.models import RegistrationState as S
-from conference.accreditation.services import transition
+from conference.accreditation.services import registration_from_profile, transition
 from conference.extensions import db
 
 CATEGORIES = [
@@ -139,17 +139,10 @@ def _categories(edition) -> dict[str, AccreditationCategory]:
 
 
 def _new_registration(edition, user, category, *, created_at, **values) -> Registration:
-    registration = Registration(
-        edition_id=edition.id,
-        user_id=user.id,
-        state=S.SUBMITTED,
-        requested_category_id=category.id,
-        full_name=user.full_name,
-        email=user.email,
-        organisation=user.organisation,
-        organisation_type=user.organisation_type,
-        country=user.country,
-        position=user.position,
+    registration = registration_from_profile(
+        edition,
+        user,
+        category,
         privacy_consent_at=created_at,
         created_at=created_at,
         updated_at=created_at,

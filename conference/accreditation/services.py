@@ -291,6 +291,23 @@ def category_edition(category: AccreditationCategory) -> Edition:
 # --- looking registrations up -------------------------------------------------------------
 
 
+def registration_from_profile(edition, user, category, **values) -> Registration:
+    """A new submitted registration in ``category`` with the person's profile copied in."""
+    return Registration(
+        edition_id=edition.id,
+        user_id=user.id,
+        state=S.SUBMITTED,
+        requested_category_id=category.id,
+        full_name=user.full_name,
+        email=user.email,
+        organisation=user.organisation,
+        organisation_type=user.organisation_type,
+        country=user.country,
+        position=user.position,
+        **values,
+    )
+
+
 def registration_for(user, edition: Edition) -> Registration | None:
     """The user's registration for ``edition`` (any state), or None. For every area to use."""
     if user is None or not getattr(user, "is_authenticated", False) or edition is None:
@@ -949,18 +966,8 @@ def accreditation_category_offer(
     registration = registration_for(user, edition)
     label = edition.acronym or edition.title
     if registration is None:
-        registration = Registration(
-            edition_id=edition.id,
-            user_id=user.id,
-            state=S.SUBMITTED,
-            requested_category_id=category.id,
-            full_name=user.full_name,
-            email=user.email,
-            organisation=user.organisation,
-            organisation_type=user.organisation_type,
-            country=user.country,
-            position=user.position,
-            endorsement=EndorsementState.NOT_NEEDED,
+        registration = registration_from_profile(
+            edition, user, category, endorsement=EndorsementState.NOT_NEEDED
         )
         registration.edition = edition
         registration.user = user
