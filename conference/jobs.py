@@ -42,7 +42,9 @@ def _call(path: str, args, kwargs) -> Any:
 def run_job(path: str, *args: Any, **kwargs: Any) -> Any:
     """Entry point executed by RQ workers: run ``path`` inside an app context."""
     if has_app_context():
-        return _call(path, args, kwargs)
+        # Inline, in the caller's context (a request without Redis, a test): the job shares
+        # the caller's database session, which stays the caller's to end.
+        return _resolve(path)(*args, **kwargs)
     global _worker_app
     if _worker_app is None:
         from conference import create_app

@@ -269,7 +269,7 @@ def mark_printed(badges: list[Badge]) -> None:
 
 def start_print_job(edition, *, actor, category_ids=(), only_unprinted=False) -> BadgePrintJob:
     """Queue a bulk print of badges on A4 sheets (runs in the background)."""
-    from conference.jobs import enqueue, job_queue
+    from conference.jobs import enqueue
 
     require_private_key(edition.year)
     valid_ids = {c.id for c in categories(edition)}
@@ -289,12 +289,8 @@ def start_print_job(edition, *, actor, category_ids=(), only_unprinted=False) ->
     db.session.flush()
     audit.record(actor, "badge.print_job", job, edition=edition, **job.filters, total=job.total)
     db.session.commit()
-    job_id = job.id
-    if job_queue() is None:
-        run_print_job(job_id)  # no Redis: right now, keeping the request's session
-    else:
-        enqueue("conference.badges.services.run_print_job", job_id)
-    return db.session.get(BadgePrintJob, job_id)
+    enqueue("conference.badges.services.run_print_job", job.id)
+    return db.session.get(BadgePrintJob, job.id)
 
 
 def run_print_job(job_id: int) -> None:

@@ -187,14 +187,13 @@ def start_print():
     if not form.validate_on_submit():
         flash("Choose categories of this edition.", "error")
         return redirect(url_for("badges.index")), 303
-    year = edition.year  # an inline job run ends with a fresh session
     job = services.start_print_job(
         edition,
         actor=current_user,
         category_ids=form.categories.data or (),
         only_unprinted=form.only_unprinted.data,
     )
-    return redirect(url_for("badges.print_job", job_id=job.id, year=year))
+    return redirect(url_for("badges.print_job", job_id=job.id))
 
 
 @bp.get("/<int:year>/organise/badges/print-jobs/<int:job_id>")
