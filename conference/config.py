@@ -61,6 +61,15 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    # Login limits count failed attempts only (a shared office address logs in all day):
+    # LOGIN_RATE_LIMIT per client address, LOGIN_ACCOUNT_RATE_LIMIT per e-mail address typed
+    # (whether or not it has an account), from any number of client addresses.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+    # Mails a person makes the application send to an address they typed (co-speaker
+    # invitations): at most so many per sender and per recipient address, counted in the
+    # outbox over a sliding window.
+    MAIL_LIMIT_PER_SENDER = os.environ.get("MAIL_LIMIT_PER_SENDER", "10 per hour;30 per day")
+    MAIL_LIMIT_PER_RECIPIENT = os.environ.get("MAIL_LIMIT_PER_RECIPIENT", "3 per hour;5 per day")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

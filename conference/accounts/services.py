@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -10,14 +11,20 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit
+from conference.accounts import throttle
 from conference.accounts.models import ApiToken, Role, RoleAssignment, User
 from conference.db import utcnow
 from conference.errors import Conflict, DomainError, NotFound
 from conference.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
-# A hash to compare against when the account does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash made with the configured method, checked when the account does not exist, so
+    that the time taken does not tell whether it does."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -74,9 +81,11 @@ def authenticate(email: str, password: str) -> User | None:
     """The user with these credentials, or None (same work either way)."""
     user = find_user(email)
     if user is None or user.password_hash is None or not user.is_active:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
+        throttle.note_failed_login()
         return None
     if not check_password_hash(user.password_hash, password or ""):
+        throttle.note_failed_login()
         return None
     return user
 

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from conference.accounts import bp, services
+from conference.accounts import bp, services, throttle
 from conference.accounts.forms import (
     ROLE_CHOICES,
     ChangePasswordForm,
@@ -40,10 +40,6 @@ NEUTRAL_LOGIN_ERROR = "The e-mail address or password is not correct."
 USERS_PER_PAGE = 50
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _reset_limit() -> str:
     return current_app.config["RESET_RATE_LIMIT"]
 
@@ -57,7 +53,19 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(
+    throttle.address_limit,
+    methods=["POST"],
+    deduct_when=throttle.login_failed,
+    error_message=throttle.retry_message,
+)
+@limiter.limit(
+    throttle.account_limit,
+    key_func=throttle.account_key,
+    methods=["POST"],
+    deduct_when=throttle.login_failed,
+    error_message=throttle.retry_message,
+)
 def login():
     form = LoginForm()
     next_url = safe_next(request.values.get("next"))
