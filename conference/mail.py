@@ -49,8 +49,8 @@ class OutboxMessage(db.Model):
     sent_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
 
 
-def queue(to: str, template: str, subject: str, *, edition=None, **context) -> OutboxMessage:
-    """Render ``templates/mail/<template>.txt`` (and ``.html`` if present) into the outbox."""
+def render(template: str, subject: str, *, edition=None, **context) -> tuple[str, str | None]:
+    """The text (and HTML, if the template has one) of ``templates/mail/<template>``."""
     context.setdefault("base_url", current_app.config["BASE_URL"])
     context.setdefault("edition", edition)
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
@@ -58,6 +58,12 @@ def queue(to: str, template: str, subject: str, *, edition=None, **context) -> O
         html = render_template(f"mail/{template}.html", subject=subject, **context)
     except TemplateNotFound:
         html = None
+    return text, html
+
+
+def queue(to: str, template: str, subject: str, *, edition=None, **context) -> OutboxMessage:
+    """Render ``templates/mail/<template>.txt`` (and ``.html`` if present) into the outbox."""
+    text, html = render(template, subject, edition=edition, **context)
     return queue_rendered(to, subject, text, html, edition=edition, template=template)
 
 

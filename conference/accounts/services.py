@@ -289,6 +289,10 @@ def sign_up(email: str, password: str, full_name: str) -> User | None:
     validate_password(password)
     existing = find_user(email)
     if existing is not None:
+        # The same work as a new account (hash the password, one audit entry, one mail), so
+        # that the time taken does not tell that the address has an account.
+        generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        audit.record(None, "account.signup_existing", existing, email=existing.email)
         mail.queue(
             existing.email,
             "accounts_signup_existing",
@@ -324,23 +328,31 @@ def verify_email(token: str) -> User:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link when the account exists; silent otherwise (no account probing)."""
+    """Mail a reset link when the account exists; silent otherwise (no account probing).
+
+    For an unknown address the link is signed and the mail rendered all the same, then
+    dropped, so that the time taken does not tell whether the account exists.
+    """
     from flask import current_app
 
     from conference import mail
     from conference.urls import external_url
 
     user = find_user(email)
-    if user is None or not user.is_active:
-        return
-    mail.queue(
-        user.email,
+    known = user is not None and user.is_active
+    # A stand-in that is never added to the session (nothing is stored for it).
+    recipient = user if known else User(email=normalise_email(email)[:254], full_name="")
+    subject = "Reset your password"
+    text, html = mail.render(
         "accounts_reset",
-        "Reset your password",
-        user=user,
-        link=external_url("accounts.reset_password", token=reset_token(user)),
+        subject,
+        user=recipient,
+        link=external_url("accounts.reset_password", token=reset_token(recipient)),
         valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
+    if not known:
+        return
+    mail.queue_rendered(user.email, subject, text, html, template="accounts_reset")
     audit.record(None, "account.reset_requested", user, email=user.email)
 
 
