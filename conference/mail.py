@@ -22,6 +22,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from conference.db import UTCDateTime, utcnow
+from conference.errors import DomainError
 from conference.extensions import db
 
 MAX_ATTEMPTS = 8
@@ -29,7 +30,10 @@ MAX_ATTEMPTS = 8
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_to_created", "to", "created_at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     edition_id: so.Mapped[int | None] = so.mapped_column(
@@ -47,6 +51,11 @@ class OutboxMessage(db.Model):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     next_attempt_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     sent_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    # The person who made the application send this mail to an address they typed (a
+    # co-speaker invitation): counted by the mail throttle. None for the application's own mail.
+    requested_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
 
 def render(template: str, subject: str, *, edition=None, **context) -> tuple[str, str | None]:
@@ -61,10 +70,20 @@ def render(template: str, subject: str, *, edition=None, **context) -> tuple[str
     return text, html
 
 
-def queue(to: str, template: str, subject: str, *, edition=None, **context) -> OutboxMessage:
-    """Render ``templates/mail/<template>.txt`` (and ``.html`` if present) into the outbox."""
+def queue(
+    to: str, template: str, subject: str, *, edition=None, requested_by=None, **context
+) -> OutboxMessage:
+    """Render ``templates/mail/<template>.txt`` (and ``.html`` if present) into the outbox.
+
+    ``requested_by`` is the person who asked for a mail to an address they typed; such mails
+    are throttled (``check_throttle``), and ``MailThrottled`` is raised over the limits.
+    """
+    if requested_by is not None:
+        check_throttle(to, requested_by)
     text, html = render(template, subject, edition=edition, **context)
-    return queue_rendered(to, subject, text, html, edition=edition, template=template)
+    return queue_rendered(
+        to, subject, text, html, edition=edition, template=template, requested_by=requested_by
+    )
 
 
 def queue_rendered(
@@ -75,6 +94,7 @@ def queue_rendered(
     *,
     edition=None,
     template: str = "",
+    requested_by=None,
 ) -> OutboxMessage:
     """Queue an already rendered mail (for organiser-edited templates)."""
     message = OutboxMessage(
@@ -84,10 +104,85 @@ def queue_rendered(
         text_body=text,
         html_body=html,
         template=template,
+        requested_by_id=getattr(requested_by, "id", requested_by),
     )
     db.session.add(message)
     g.setdefault("mail_queued", True)
     return message
+
+
+# --- throttling the mails people make the application send -------------------------------
+
+
+class MailThrottled(DomainError):
+    """Too many mails requested recently by one person, or to one address (a 429)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _wait_phrase(seconds: int) -> str:
+    minutes = max((seconds + 59) // 60, 1)
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{(minutes + 59) // 60} hours"
+
+
+def _over_limit(condition, limits: str) -> int | None:
+    """Seconds until the outbox rows matching ``condition`` are back under every limit in
+    ``limits`` ("10 per hour;30 per day", as Flask-Limiter writes them), or None if under."""
+    from limits import parse_many
+
+    now = utcnow()
+    wait = None
+    for item in parse_many(limits or ""):
+        since = now - dt.timedelta(seconds=item.get_expiry())
+        times = list(
+            db.session.scalars(
+                sa.select(OutboxMessage.created_at)
+                .where(condition, OutboxMessage.created_at > since)
+                .order_by(OutboxMessage.created_at.desc())
+                .limit(item.amount)
+            )
+        )
+        if len(times) >= item.amount:
+            # Under the limit again once the oldest of the last ``amount`` rows drops out.
+            seconds = int((times[-1] - since).total_seconds()) + 1
+            wait = max(wait or 0, seconds)
+    return wait
+
+
+def check_throttle(to: str, requested_by) -> None:
+    """Refuse a requested mail when its sender or its recipient had too many lately.
+
+    Counted in the outbox over sliding windows: ``MAIL_LIMIT_PER_SENDER`` (every mail this
+    person requested) and ``MAIL_LIMIT_PER_RECIPIENT`` (every requested mail to this
+    address, whoever asked). Raises ``MailThrottled`` with the time to wait.
+    """
+    db.session.flush()
+    sender_id = getattr(requested_by, "id", requested_by)
+    config = current_app.config
+    wait = _over_limit(OutboxMessage.requested_by_id == sender_id, config["MAIL_LIMIT_PER_SENDER"])
+    if wait is not None:
+        raise MailThrottled(
+            "You have sent too many invitations recently. "
+            f"Please try again in {_wait_phrase(wait)}.",
+            wait,
+        )
+    wait = _over_limit(
+        sa.and_(OutboxMessage.to == to, OutboxMessage.requested_by_id.is_not(None)),
+        config["MAIL_LIMIT_PER_RECIPIENT"],
+    )
+    if wait is not None:
+        raise MailThrottled(
+            f"{to} has received too many invitations recently. "
+            f"Please try again in {_wait_phrase(wait)}.",
+            wait,
+        )
 
 
 MAX_TEMPLATE_LENGTH = 50_000
@@ -126,8 +221,6 @@ def render_sandboxed(source: str, **context) -> str:
     A template that breaks the rules, does not parse or fails to render raises a
     ``DomainError`` (a 400 with a message for the organiser), never a 500.
     """
-    from conference.errors import DomainError
-
     if len(source or "") > MAX_TEMPLATE_LENGTH:
         raise DomainError(f"The template is too long (at most {MAX_TEMPLATE_LENGTH} characters).")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -102,3 +103,8 @@ class CoSpeakerForm(FlaskForm):
     email = EmailField("Co-speaker's e-mail address", validators=[DataRequired(), Length(max=254)])
     name = StringField("Co-speaker's name", validators=[Length(max=200)])
     invite = SubmitField("Send invitation")
+
+
+class DeclineInvitationForm(FlaskForm):
+    block = BooleanField("Do not invite me to this submission again")
+    decline = SubmitField("Decline the invitation")

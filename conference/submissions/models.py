@@ -104,6 +104,20 @@ class CoSpeaker(db.Model):
     user: so.Mapped[User | None] = so.relationship()  # noqa: F821
 
 
+class InvitationBlock(db.Model):
+    """An address that declined an invitation and asked for no more from this submission."""
+
+    __tablename__ = "invitation_blocks"
+    __table_args__ = (sa.UniqueConstraint("submission_id", "email"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    submission_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
     from conference.accounts.models import User
     from conference.editions.models import Edition

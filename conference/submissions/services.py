@@ -30,6 +30,7 @@ from conference.programme.models import Track
 from conference.submissions.models import (
     CoSpeaker,
     Decision,
+    InvitationBlock,
     Submission,
     SubmissionState,
     SubmissionType,
@@ -739,8 +740,62 @@ def load_invitation(token: str) -> CoSpeaker:
         raise DomainError("This invitation link is not valid.", code="invalid_token")
     co_speaker = db.session.get(CoSpeaker, data["c"])
     if co_speaker is None or co_speaker.email != data.get("e"):
-        raise NotFound("This invitation was withdrawn by the author.")
+        raise NotFound("This invitation no longer exists: it was withdrawn or declined.")
     return co_speaker
+
+
+def is_blocked(submission: Submission, email: str) -> bool:
+    """Whether ``email`` asked for no more invitations to ``submission``."""
+    return (
+        db.session.scalar(
+            sa.select(InvitationBlock.id).where(
+                InvitationBlock.submission_id == submission.id,
+                InvitationBlock.email == email.strip().lower(),
+            )
+        )
+        is not None
+    )
+
+
+def decline_invitation(actor, token: str, *, block: bool = False) -> Submission:
+    """The invited address declines (the signed link is the proof; no account needed).
+
+    The invitation is removed and its author told; with ``block`` the address also refuses
+    every further invitation to this submission. A confirmed co-speaker cannot decline here.
+    """
+    co_speaker = load_invitation(token)
+    submission = co_speaker.submission
+    edition = submission.edition
+    if co_speaker.confirmed_at is not None:
+        raise Conflict(
+            "You have already confirmed this invitation. Please ask the author to remove you.",
+            code="already_confirmed",
+        )
+    email = co_speaker.email
+    submission.co_speakers.remove(co_speaker)
+    if block and not is_blocked(submission, email):
+        db.session.add(InvitationBlock(submission_id=submission.id, email=email))
+    audit.record(
+        actor if getattr(actor, "is_authenticated", False) else None,
+        "co_speaker.declined",
+        submission,
+        edition=edition,
+        email=email,
+        blocked=block,
+    )
+    if submission.author is not None and submission.author.is_active:
+        mail.queue(
+            submission.author.email,
+            "submissions_co_speaker_declined",
+            f"Invitation declined: {submission.title}",
+            edition=edition,
+            author=submission.author,
+            invited=co_speaker.name or email,
+            submission_title=submission.title,
+            blocked=block,
+        )
+    db.session.commit()
+    return submission
 
 
 def invite_co_speaker(user, submission: Submission, email: str, name: str = "") -> CoSpeaker:
@@ -761,6 +816,12 @@ def invite_co_speaker(user, submission: Submission, email: str, name: str = "") 
         raise DomainError("You are the author already; invite the other speakers.")
     if any(c.email == email for c in submission.co_speakers):
         raise Conflict(f"{email} is already invited to this submission.")
+    if is_blocked(submission, email):
+        raise Conflict(
+            f"{email} declined an invitation to this submission and asked not to be invited "
+            "to it again.",
+            code="invitation_blocked",
+        )
     if len(submission.co_speakers) >= MAX_CO_SPEAKERS:
         raise DomainError(f"A submission can have at most {MAX_CO_SPEAKERS} co-speakers.")
     co_speaker = CoSpeaker(submission=submission, email=email, name=name, invited_at=utcnow())
@@ -778,7 +839,13 @@ def invite_co_speaker(user, submission: Submission, email: str, name: str = "") 
         link=external_url(
             "submissions.invitation", year=edition.year, token=invitation_token(co_speaker)
         ),
+        decline_link=external_url(
+            "submissions.decline_invitation",
+            year=edition.year,
+            token=invitation_token(co_speaker),
+        ),
         closes_at=edition.local(edition.cfp_closes_at),
+        requested_by=user,
     )
     audit.record(
         user,

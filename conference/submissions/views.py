@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from conference.errors import DomainError
@@ -12,6 +12,7 @@ from conference.submissions import bp, services
 from conference.submissions.forms import (
     CallForm,
     CoSpeakerForm,
+    DeclineInvitationForm,
     SubmissionForm,
     SubmissionTypeForm,
 )
@@ -202,7 +203,10 @@ def invite(submission_id: int):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _show(submission, status=exc.status_code, invite_form=form)
+        response = make_response(_show(submission, status=exc.status_code, invite_form=form))
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     flash(f"We sent an invitation to {form.email.data.strip().lower()}.", "success")
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
@@ -235,7 +239,35 @@ def invitation(token: str):
         co_speaker=co_speaker,
         submission=co_speaker.submission,
         token=token,
+        decline_form=DeclineInvitationForm(),
     )
+
+
+@bp.route("/<int:year>/invitations/<token>/decline", methods=["GET", "POST"])
+def decline_invitation(token: str):
+    """Decline an invitation; the signed link is enough (the invited address may have no
+    account), and the GET only shows what will happen."""
+    co_speaker = services.load_invitation(token)
+    submission = co_speaker.submission
+    if submission.edition_id != g.edition.id:
+        return redirect(
+            url_for("submissions.decline_invitation", year=submission.edition.year, token=token)
+        )
+    form = DeclineInvitationForm()
+    if form.validate_on_submit():
+        services.decline_invitation(current_user, token, block=form.block.data)
+        return render_template(
+            "submissions/invitation_declined.html",
+            submission_title=submission.title,
+            blocked=form.block.data,
+        )
+    return render_template(
+        "submissions/invitation_decline.html",
+        co_speaker=co_speaker,
+        submission=submission,
+        token=token,
+        form=form,
+    ), (400 if form.errors else 200)
 
 
 # --- organisers: the call ----------------------------------------------------------------
