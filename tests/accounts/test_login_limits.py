@@ -123,3 +123,40 @@ def test_wait_phrase():
     assert wait_phrase(60) == "1 minute"
     assert wait_phrase(11 * 60 + 1) == "12 minutes"
     assert wait_phrase(3 * 3600) == "3 hours"
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_per_account_counters_are_shared_between_workers_in_redis(app_config, db):
+    """Failures spread over two app instances (two workers) and many client addresses."""
+    import uuid
+
+    from conference import create_app
+
+    config = {k: v for k, v in app_config.items() if k != "RATELIMIT_STORAGE_URI"}
+    config.update(
+        REDIS_URL="redis://127.0.0.1:6379/15", RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}"
+    )
+    first, second = create_app(config, mode="testing"), create_app(config, mode="testing")
+    statuses = []
+    for n in range(4):
+        worker = (first, second)[n % 2]
+        with worker.app_context():
+            statuses.append(
+                _post(worker.test_client(), "victim@example.org", "guess", n).status_code
+            )
+    assert statuses == [200, 200, 200, 429]
+    for instance in (first, second):
+        with instance.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
