@@ -985,6 +985,26 @@ def dashboard(
     return rows, list(people.values()), hidden
 
 
+def withdrawn_submissions(user: User, edition: Edition) -> list[Submission]:
+    """Submissions withdrawn after they were submitted, newest first, for the chairs'
+    dashboard (a chair's own conflicts left out, as for the submissions under review)."""
+    _require(user, "review.chair", edition=edition)
+    rows = list(
+        db.session.scalars(
+            sa.select(Submission)
+            .where(
+                Submission.edition_id == edition.id,
+                Submission.state == SubmissionState.WITHDRAWN,
+                Submission.submitted_at.is_not(None),
+            )
+            .options(so.selectinload(Submission.co_speakers))
+            .order_by(Submission.withdrawn_at.desc(), Submission.id.desc())
+        )
+    )
+    conflicted = chair_conflicts(user, edition, rows)
+    return [s for s in rows if s.id not in conflicted]
+
+
 def chair_conflicts(user, edition: Edition, submissions: list[Submission]) -> set[int]:
     """Ids of the submissions ``user`` is conflicted with (in bulk, for the dashboard)."""
     email = (user.email or "").lower()
@@ -1332,6 +1352,39 @@ def matching_session_type(submission: Submission):
     return None
 
 
+class PlacementClash(Conflict):
+    """Placing would create clashes and the chair did not choose to place despite them."""
+
+    code = "clashes"
+
+    def __init__(self, clashes: list[str]):
+        super().__init__(
+            "This placement clashes with the programme; nothing was saved. Tick “place "
+            "despite the clashes” to save it anyway: " + " ".join(clashes)
+        )
+        self.clashes = clashes
+
+
+def _placement_speakers(submission: Submission) -> list[tuple[int | None, str]]:
+    return [(p["user"].id if p["user"] else None, p["name"][:200]) for p in speakers(submission)]
+
+
+def placement_clashes(
+    submission: Submission, *, starts_at: dt.datetime, duration_minutes: int, room_id: int | None
+) -> list[str]:
+    """Room, speaker and date clashes the placement would create (the programme's rules)."""
+    from conference.programme.services import placement_clashes as programme_clashes
+
+    edition = db.session.get(Edition, submission.edition_id)
+    return programme_clashes(
+        edition,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=duration_minutes),
+        room_id=room_id,
+        speakers=_placement_speakers(submission),
+    )
+
+
 def place_in_programme(
     actor,
     submission: Submission,
@@ -1340,11 +1393,15 @@ def place_in_programme(
     duration_minutes: int,
     room_id: int | None,
     type_id: int | None,
+    allow_clashes: bool = False,
 ):
     """Make an accepted submission a programme session with its speakers.
 
-    Speakers with an account are offered the edition's speaker accreditation category
-    (through the accreditation workflow).
+    Refused with the list of clashes (room, speakers, the edition's dates) unless the chair
+    chose to place it despite them (``allow_clashes``); the audit log keeps the clashes.
+    Speakers with an account and no registration are offered the edition's speaker
+    accreditation category; an existing registration keeps its requested category and
+    nomination. Speakers left without a registration get a mail with the way to register.
     """
     from conference.editions.services import touch_programme
     from conference.programme.models import ProgrammeSession, Room, SessionSpeaker, SessionType
@@ -1367,6 +1424,11 @@ def place_in_programme(
         session_type = db.session.get(SessionType, type_id)
         if session_type is None or session_type.edition_id != edition.id:
             raise DomainError("Choose a session type of this edition.")
+    clashes = placement_clashes(
+        submission, starts_at=starts_at, duration_minutes=duration_minutes, room_id=room_id
+    )
+    if clashes and not allow_clashes:
+        raise PlacementClash(clashes)
     session = ProgrammeSession(
         edition_id=edition.id,
         title=submission.title,
@@ -1378,7 +1440,8 @@ def place_in_programme(
         ends_at=(starts_at + dt.timedelta(minutes=duration_minutes)).astimezone(dt.UTC),
         submission_id=submission.id,
     )
-    for position, person in enumerate(speakers(submission)):
+    people = speakers(submission)
+    for position, person in enumerate(people):
         user = person["user"]
         session.speakers.append(
             SessionSpeaker(
@@ -1391,6 +1454,7 @@ def place_in_programme(
     db.session.add(session)
     db.session.flush()
     offered = _offer_speaker_category(actor, edition, session)
+    to_register = _invite_to_register(edition, session, people, offered)
     touch_programme(edition)
     audit.record(
         actor,
@@ -1399,6 +1463,9 @@ def place_in_programme(
         edition=edition,
         session_id=session.id,
         offered=offered,
+        invited_to_register=len(to_register),
+        clashes=clashes,
+        placed_despite_clashes=bool(clashes),
     )
     db.session.flush()
     session_changed.send(session, actor=actor)
@@ -1409,7 +1476,8 @@ def place_in_programme(
 def _offer_speaker_category(actor, edition: Edition, session) -> list[int]:
     """Offer the speaker category to each speaker with an account; returns their ids.
 
-    Without a speaker category in the edition nothing is offered (the page says so).
+    Without a speaker category in the edition nothing is offered (the page says so). The
+    offer never changes an existing registration's category or nomination.
     """
     from conference.accreditation.services import accreditation_category_offer, speaker_category
 
@@ -1424,6 +1492,34 @@ def _offer_speaker_category(actor, edition: Edition, session) -> list[int]:
         accreditation_category_offer(user, edition, category, actor)
         offered.append(user.id)
     return offered
+
+
+def _invite_to_register(edition: Edition, session, people: list[dict], offered) -> list[str]:
+    """Mail the speakers who still have no registration the way to register; returns the
+    addresses written to."""
+    from conference.accreditation.services import registration_for
+    from conference.programme.services import span
+    from conference.urls import external_url
+
+    written = []
+    for person in people:
+        user = person["user"]
+        if user is not None and (user.id in offered or registration_for(user, edition)):
+            continue
+        if not person["email"] or person["email"] in written:
+            continue
+        mail.queue(
+            person["email"],
+            "review_speaker_register",
+            f"{edition.acronym or edition.title}: your talk is in the programme – please register",
+            edition=edition,
+            name=person["name"],
+            session=session,
+            when=span(session, edition),
+            register_link=external_url("accreditation.register", year=edition.year),
+        )
+        written.append(person["email"])
+    return written
 
 
 def review_state_counts(edition: Edition) -> dict[str, int]:

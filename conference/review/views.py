@@ -230,6 +230,7 @@ def chair():
         decisions=services.DECISION_LABELS,
         unpublished=unpublished,
         labels=services.RECOMMENDATION_LABELS,
+        withdrawn=services.withdrawn_submissions(current_user, g.edition),
     )
 
 
@@ -422,7 +423,10 @@ def edit_mail_template(key: str):
 )
 @require("review.manage")
 def place(submission_id: int):
+    """Placement form. "Check for clashes" shows the clashes and that day in that room
+    without saving; saving over clashes needs the "place despite the clashes" box."""
     from conference.programme.models import Room, SessionType
+    from conference.programme.services import room_day
 
     item = _submission(submission_id)
     if not can(current_user, "review.decide", item):
@@ -444,62 +448,80 @@ def place(submission_id: int):
         SelectChoice(t.id, t.name) for t in types
     ]
     status = 200
-    if request.method == "GET":
-        matching = services.matching_session_type(item)
-        form.type_id.data = matching.id if matching else 0
-        form.duration_minutes.data = item.type.duration_minutes if item.type else 30
-        form.day.data = edition.start_date
-    elif form.validate_on_submit():
-        starts = dt.datetime.combine(form.day.data, form.start.data, tzinfo=edition.tz)
-        if starts.astimezone(dt.UTC).astimezone(edition.tz).replace(tzinfo=None) != (
-            starts.replace(tzinfo=None)
-        ):
-            form.start.errors = [
-                *form.start.errors,
-                f"This time does not exist in {edition.timezone} (clock change).",
-            ]
-            return render_template(
-                "review/place.html",
-                form=form,
-                item=item,
-                speakers=services.speakers(item),
-                existing=services.session_for(item),
-            ), 400
-        try:
-            session = services.place_in_programme(
-                current_user,
-                item,
-                starts_at=starts,
-                duration_minutes=form.duration_minutes.data,
-                room_id=form.room_id.data or None,
-                type_id=form.type_id.data or None,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash(f"“{session.title}” is now in the programme.", "success")
-            from conference.accreditation.services import speaker_category
+    clashes = None
+    day_sessions = []
 
-            if speaker_category(edition) is None:
-                flash(
-                    "The edition has no speaker accreditation category, so none was offered.",
-                    "warning",
-                )
-            return redirect(url_for("review.chair_submission", submission_id=item.id))
-    else:
-        status = 400
-    return (
-        render_template(
+    def page(code):
+        return render_template(
             "review/place.html",
             form=form,
             item=item,
             speakers=services.speakers(item),
             existing=services.session_for(item),
-        ),
-        status,
-    )
+            clashes=clashes,
+            day_sessions=day_sessions,
+            room=next((r for r in rooms if r.id == form.room_id.data), None),
+        ), code
+
+    if request.method == "GET":
+        matching = services.matching_session_type(item)
+        form.type_id.data = matching.id if matching else 0
+        form.duration_minutes.data = item.type.duration_minutes if item.type else 30
+        form.day.data = edition.start_date
+        return page(200)
+    if not form.validate_on_submit():
+        return page(400)
+    starts = dt.datetime.combine(form.day.data, form.start.data, tzinfo=edition.tz)
+    if starts.astimezone(dt.UTC).astimezone(edition.tz).replace(tzinfo=None) != (
+        starts.replace(tzinfo=None)
+    ):
+        form.start.errors = [
+            *form.start.errors,
+            f"This time does not exist in {edition.timezone} (clock change).",
+        ]
+        return page(400)
+    room_id = form.room_id.data or None
+    day_sessions = room_day(edition, room_id, form.day.data)
+    if form.check.data:
+        clashes = services.placement_clashes(
+            item, starts_at=starts, duration_minutes=form.duration_minutes.data, room_id=room_id
+        )
+        return page(200)
+    try:
+        session = services.place_in_programme(
+            current_user,
+            item,
+            starts_at=starts,
+            duration_minutes=form.duration_minutes.data,
+            room_id=room_id,
+            type_id=form.type_id.data or None,
+            allow_clashes=bool(form.allow_clashes.data),
+        )
+    except services.PlacementClash as exc:
+        db.session.rollback()
+        clashes = exc.clashes
+        flash(
+            "This placement clashes with the programme; nothing was saved. Tick “place "
+            "despite the clashes” to save it anyway.",
+            "error",
+        )
+        status = exc.status_code
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        status = exc.status_code
+    else:
+        flash(f"“{session.title}” is now in the programme.", "success")
+        from conference.accreditation.services import speaker_category
+
+        if speaker_category(edition) is None:
+            flash(
+                "The edition has no speaker accreditation category, so none was offered; "
+                "speakers without a registration were sent the link to register.",
+                "warning",
+            )
+        return redirect(url_for("review.chair_submission", submission_id=item.id))
+    return page(status)
 
 
 @bp.get("/<int:year>/review/export.csv")

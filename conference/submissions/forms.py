@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -96,6 +97,12 @@ class SubmissionForm(FlaskForm):
             keywords=self.keywords.data or "",
             audience=self.audience.data or "",
         )
+
+
+class WithdrawForm(FlaskForm):
+    """The confirmation step of a withdrawal: without the box ticked nothing changes."""
+
+    confirm = BooleanField("Yes, withdraw this submission. I understand that this is final.")
 
 
 class CoSpeakerForm(FlaskForm):
