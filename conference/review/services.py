@@ -8,6 +8,7 @@ Chairs get the full submission. Permission questions are asked in ``conference.p
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from conference.review.models import (
     Conflict as ConflictOfInterest,
 )
 from conference.review.models import (
+    ConflictOverride,
     ConflictSource,
     Recommendation,
     Review,
@@ -342,9 +344,11 @@ def detect_conflicts(edition: Edition) -> dict[tuple[int, int], tuple[str, str]]
     A reviewer is conflicted with a submission they wrote or co-speak on (matched by account
     or e-mail), whose author or any co-speaker works at the same organisation (compared
     case-insensitively, spaces trimmed), or shares their e-mail domain (common webmail
-    domains excepted). Reasons never name the author: reviewers may read them.
+    domains and the edition's shared domains excepted). Reasons never name the author:
+    reviewers may read them.
     """
     pool = reviewers(edition)
+    shared = PUBLIC_MAIL_DOMAINS | set(shared_domains(edition))
     found: dict[tuple[int, int], tuple[str, str]] = {}
     for submission in reviewable_submissions(edition):
         people: list[tuple[int | None, str, str]] = []  # (user id, e-mail, organisation)
@@ -369,9 +373,7 @@ def detect_conflicts(edition: Edition) -> dict[tuple[int, int], tuple[str, str]]
                         key,
                         (ConflictSource.SAME_ORGANISATION, "A speaker shares your organisation."),
                     )
-                elif (
-                    domain and domain not in PUBLIC_MAIL_DOMAINS and domain == _domain(their_email)
-                ):
+                elif domain and domain not in shared and domain == _domain(their_email):
                     found.setdefault(
                         key, (ConflictSource.SAME_DOMAIN, "A speaker shares your e-mail domain.")
                     )
@@ -391,6 +393,9 @@ def refresh_automatic_conflicts(edition: Edition, actor=None) -> ConflictRefresh
     Declared conflicts are left alone. Runs before every assignment (manual or automatic).
     """
     wanted = detect_conflicts(edition)
+    for key, source in overrides(edition).items():
+        if key in wanted and wanted[key][0] == source:
+            del wanted[key]
     rows = list(
         db.session.scalars(
             sa.select(ConflictOfInterest).where(ConflictOfInterest.edition_id == edition.id)
@@ -450,6 +455,211 @@ def _drop_conflicted_assignments(edition: Edition, actor) -> list[tuple[int, int
         db.session.delete(assignment)
     db.session.flush()
     return dropped
+
+
+# --- shared domains and overrides ----------------------------------------------------------
+
+OVERRIDABLE_SOURCES = frozenset({ConflictSource.SAME_ORGANISATION, ConflictSource.SAME_DOMAIN})
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def shared_domains(edition: Edition) -> list[str]:
+    """The edition's e-mail domains that create no conflict (one per line or comma)."""
+    text = edition.conflict_free_domains or ""
+    return sorted({d for d in re.split(r"[\s,;]+", text.lower()) if d})
+
+
+def save_conflict_rules(actor, edition: Edition, domains_text: str, withdrawn_talks: str) -> None:
+    """Organisers: the shared domains and what a withdrawn talk does to the programme.
+
+    The automatic conflicts are refreshed at once (assignments they now forbid are dropped).
+    """
+    if not can(actor, "edition.edit", edition=edition):
+        raise NotAllowed("Only the edition's organisers may change these rules.")
+    if withdrawn_talks not in ("cancel", "remove"):
+        raise DomainError("Choose what happens to a withdrawn talk's session.")
+    domains = sorted({d.lstrip("@") for d in re.split(r"[\s,;]+", domains_text.lower()) if d})
+    bad = [d for d in domains if not _DOMAIN_RE.match(d)]
+    if bad:
+        raise DomainError(
+            "These are not e-mail domains (write them like ec.europa.eu): " + ", ".join(bad)
+        )
+    if len(domains) > 200:
+        raise DomainError("List at most 200 shared domains.")
+    before = (shared_domains(edition), edition.withdrawn_talks)
+    edition.conflict_free_domains = "\n".join(domains)
+    edition.withdrawn_talks = withdrawn_talks
+    if before == (domains, withdrawn_talks):
+        return
+    audit.record(
+        actor,
+        "review.conflict_rules",
+        edition,
+        edition=edition,
+        shared_domains=domains,
+        withdrawn_talks=withdrawn_talks,
+    )
+    db.session.flush()
+    if before[0] != domains:
+        refresh_automatic_conflicts(edition, actor)
+    db.session.commit()
+
+
+def overrides(edition: Edition) -> dict[tuple[int, int], str]:
+    """{(reviewer_id, submission_id): overridden source} of the edition."""
+    return {
+        (o.reviewer_id, o.submission_id): o.source
+        for o in db.session.scalars(
+            sa.select(ConflictOverride).where(ConflictOverride.edition_id == edition.id)
+        )
+    }
+
+
+def overrides_of(submission: Submission) -> list[ConflictOverride]:
+    return list(
+        db.session.scalars(
+            sa.select(ConflictOverride)
+            .where(ConflictOverride.submission_id == submission.id)
+            .order_by(ConflictOverride.id)
+        )
+    )
+
+
+def override_conflict(actor, submission: Submission, reviewer: User, reason: str) -> None:
+    """A chair lifts an automatic conflict (same organisation or e-mail domain) with a reason.
+
+    Never a declared conflict, nor being a speaker of the submission. Written to the audit
+    log; the automatic refresh skips the pair from then on (until the source changes).
+    """
+    edition = db.session.get(Edition, submission.edition_id)
+    _require(actor, "review.decide", submission)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("Give the reason for the override.")
+    if len(reason) > 400:
+        raise DomainError("The reason may have at most 400 characters.")
+    row = db.session.scalar(
+        sa.select(ConflictOfInterest).where(
+            ConflictOfInterest.reviewer_id == reviewer.id,
+            ConflictOfInterest.submission_id == submission.id,
+        )
+    )
+    if row is None:
+        raise NotFound(f"{reviewer.display_name} has no conflict with this submission.")
+    if row.source == ConflictSource.DECLARED:
+        raise Conflict(
+            f"{reviewer.display_name} declared this conflict; a declared conflict cannot be "
+            "overridden (only the reviewer can withdraw it)."
+        )
+    if row.source not in OVERRIDABLE_SOURCES:
+        raise Conflict(f"{reviewer.display_name} is a speaker of this submission.")
+    existing = db.session.scalar(
+        sa.select(ConflictOverride).where(
+            ConflictOverride.reviewer_id == reviewer.id,
+            ConflictOverride.submission_id == submission.id,
+        )
+    )
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+    db.session.add(
+        ConflictOverride(
+            edition_id=edition.id,
+            reviewer_id=reviewer.id,
+            submission_id=submission.id,
+            source=row.source,
+            reason=reason,
+            overridden_by_id=actor.id,
+        )
+    )
+    db.session.delete(row)
+    audit.record(
+        actor,
+        "review.conflict_overridden",
+        submission,
+        edition=edition,
+        reviewer_id=reviewer.id,
+        source=row.source,
+        reason=reason,
+    )
+    _commit("The conflicts changed at the same time elsewhere; please reload the page.")
+
+
+def restore_conflict(actor, submission: Submission, reviewer: User) -> None:
+    """Take a chair's override back: the automatic conflict applies again."""
+    edition = db.session.get(Edition, submission.edition_id)
+    _require(actor, "review.decide", submission)
+    row = db.session.scalar(
+        sa.select(ConflictOverride).where(
+            ConflictOverride.reviewer_id == reviewer.id,
+            ConflictOverride.submission_id == submission.id,
+        )
+    )
+    if row is None:
+        raise NotFound("There is no override for this reviewer and submission.")
+    db.session.delete(row)
+    audit.record(
+        actor, "review.conflict_restored", submission, edition=edition, reviewer_id=reviewer.id
+    )
+    db.session.flush()
+    refresh_automatic_conflicts(edition, actor)
+    db.session.commit()
+
+
+def shortage_reasons(edition: Edition, proposal: Proposal, n: int) -> dict[int, str]:
+    """{submission id: why it cannot get ``n`` reviewers}, for the assignment preview.
+
+    E.g. "all 5 reviewers conflicted (3 by e-mail domain ec.europa.eu, 2 by organisation)".
+    """
+    if not proposal.short:
+        return {}
+    pool = {r.id: r for r in reviewers(edition)}
+    assigned: dict[int, int] = {}
+    for reviewer_id, submission_id in existing_assignments(edition):
+        if reviewer_id in pool:
+            assigned[submission_id] = assigned.get(submission_id, 0) + 1
+    by_submission: dict[int, list[ConflictOfInterest]] = {}
+    for row in db.session.scalars(
+        sa.select(ConflictOfInterest).where(
+            ConflictOfInterest.edition_id == edition.id,
+            ConflictOfInterest.submission_id.in_(list(proposal.short)),
+        )
+    ):
+        if row.reviewer_id in pool:
+            by_submission.setdefault(row.submission_id, []).append(row)
+    out = {}
+    for submission_id in proposal.short:
+        rows = by_submission.get(submission_id, [])
+        kinds: dict[str, int] = {}
+        for row in rows:
+            if row.source == ConflictSource.SAME_DOMAIN:
+                label = f"by e-mail domain {_domain(pool[row.reviewer_id].email)}"
+            elif row.source == ConflictSource.SAME_ORGANISATION:
+                label = "by organisation"
+            elif row.source == ConflictSource.DECLARED:
+                label = "declared"
+            else:
+                label = "speakers of it"
+            kinds[label] = kinds.get(label, 0) + 1
+        details = ", ".join(
+            f"{count} {label}" for label, count in sorted(kinds.items(), key=lambda i: -i[1])
+        )
+        total = len(pool)
+        conflicted = len(rows)
+        parts = []
+        if total == 0:
+            parts.append("there are no reviewers on the committee")
+        elif conflicted and conflicted == total:
+            parts.append(f"all {total} reviewers conflicted ({details})")
+        else:
+            if conflicted:
+                parts.append(f"{conflicted} of {total} reviewers conflicted ({details})")
+            if assigned.get(submission_id):
+                parts.append(f"{assigned[submission_id]} already assigned")
+            if total < n:
+                parts.append(f"only {total} reviewers on the committee")
+        out[submission_id] = "; ".join(parts) or "not enough eligible reviewers"
+    return out
 
 
 def conflict_pairs(edition: Edition) -> set[tuple[int, int]]:

@@ -17,6 +17,8 @@ from conference.review import bp, services
 from conference.review.forms import (
     AutoAssignForm,
     ConflictForm,
+    ConflictOverrideForm,
+    ConflictRulesForm,
     DecisionForm,
     ExpertiseForm,
     MailTemplateForm,
@@ -263,7 +265,68 @@ def chair_submission(submission_id: int):
         labels=services.RECOMMENDATION_LABELS,
         session=services.session_for(item),
         score=services.review_score,
+        overridable=services.OVERRIDABLE_SOURCES,
+        override_form=ConflictOverrideForm(),
+        overrides=[(o, services.get_user(o.reviewer_id)) for o in services.overrides_of(item)],
     )
+
+
+@bp.post(
+    "/<int:year>/review/chair/submissions/<int:submission_id>/conflicts/<int:reviewer_id>/override"
+)
+@require("review.manage")
+def override_conflict(submission_id: int, reviewer_id: int):
+    """Lift an automatic conflict with a reason (audited); declared ones are refused."""
+    item = _submission(submission_id)
+    form = ConflictOverrideForm()
+    if not form.validate_on_submit():
+        abort(400, "Give the reason for the override (at most 400 characters).")
+    services.override_conflict(current_user, item, services.get_user(reviewer_id), form.reason.data)
+    flash("The automatic conflict is overridden; the reviewer can now be assigned.", "success")
+    return redirect(url_for("review.chair_submission", submission_id=item.id))
+
+
+@bp.post(
+    "/<int:year>/review/chair/submissions/<int:submission_id>/conflicts/<int:reviewer_id>/restore"
+)
+@require("review.manage")
+def restore_conflict(submission_id: int, reviewer_id: int):
+    item = _submission(submission_id)
+    services.restore_conflict(current_user, item, services.get_user(reviewer_id))
+    flash("The automatic conflict applies again.", "success")
+    return redirect(url_for("review.chair_submission", submission_id=item.id))
+
+
+@bp.route("/<int:year>/admin/conflict-rules", methods=["GET", "POST"])
+@require("edition.manage")
+def conflict_rules():
+    """Organisers: shared e-mail domains (no automatic conflict) and withdrawn talks."""
+    edition = g.edition
+    form = ConflictRulesForm()
+    status = 200
+    if request.method == "GET":
+        form.conflict_free_domains.data = "\n".join(services.shared_domains(edition))
+        form.withdrawn_talks.data = edition.withdrawn_talks
+    elif not can(current_user, "edition.edit", edition=edition):
+        abort(403, f"The {edition.year} edition is archived and read-only.")
+    elif form.validate_on_submit():
+        try:
+            services.save_conflict_rules(
+                current_user,
+                edition,
+                form.conflict_free_domains.data or "",
+                form.withdrawn_talks.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.conflict_free_domains.errors = [*form.conflict_free_domains.errors, exc.message]
+            status = exc.status_code
+        else:
+            flash("The rules are saved; the automatic conflicts are up to date.", "success")
+            return redirect(url_for("review.conflict_rules"))
+    else:
+        status = 400
+    return render_template("review/conflict_rules.html", form=form), status
 
 
 @bp.post("/<int:year>/review/chair/submissions/<int:submission_id>/assign")
@@ -350,6 +413,7 @@ def auto_assign():
     expertise = services.expertise_map(g.edition)
     return render_template(
         "review/assign_preview.html",
+        reasons=services.shortage_reasons(g.edition, proposal, n),
         proposal=proposal,
         by_submission=proposal.by_submission,
         submissions=submissions,

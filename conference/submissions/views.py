@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from conference.accreditation.services import registration_for
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, login_required, require
@@ -115,9 +116,17 @@ def _show(submission, status: int = 200, invite_form=None):
         and submission.state != SubmissionState.WITHDRAWN
         and (edition.cfp_open() or can(current_user, "call.manage", edition=edition))
     )
+    speaker_notice = None
+    if current_user in services.speakers_of(submission) and (
+        services.published_decision(submission) is not None
+        and submission.decision == Decision.ACCEPTED
+        and submission.state == SubmissionState.SUBMITTED
+    ):
+        speaker_notice = {"registration": registration_for(current_user, edition)}
     return (
         render_template(
             "submissions/show.html",
+            speaker_notice=speaker_notice,
             submission=submission,
             decision=services.published_decision(submission),
             status_label=services.status_label(submission),

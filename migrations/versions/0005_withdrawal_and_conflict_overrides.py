@@ -62,7 +62,9 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conflict_overrides")),
         sa.UniqueConstraint(
-            "reviewer_id", "submission_id", name=op.f("uq_conflict_overrides_reviewer_id_submission_id")
+            "reviewer_id",
+            "submission_id",
+            name=op.f("uq_conflict_overrides_reviewer_id_submission_id"),
         ),
     )
     with op.batch_alter_table("conflict_overrides", schema=None) as batch_op:
