@@ -722,6 +722,16 @@ def withdrawal_preview(submission: Submission) -> WithdrawalPreview:
     )
 
 
+def withdrawal_refusal(user, submission: Submission) -> DomainError | None:
+    """Why ``user`` may not withdraw ``submission`` now (for the confirmation page), or None."""
+    try:
+        withdraw_submission(user, submission, confirmed=False)
+    except DomainError as exc:
+        if exc.code != "confirmation_required":
+            return exc
+    return None
+
+
 def withdraw_submission(user, submission: Submission, *, confirmed: bool = False) -> Submission:
     """Draft or submitted → withdrawn (final), only once the person confirmed it.
 

@@ -214,6 +214,10 @@ def withdraw(submission_id: int):
         if submission.state == SubmissionState.WITHDRAWN:
             flash("This submission is already withdrawn.", "info")
             return redirect(url_for("submissions.show", submission_id=submission.id))
+        refusal = services.withdrawal_refusal(current_user, submission)
+        if refusal is not None:
+            flash(refusal.message, "error")
+            return _show(submission, status=refusal.status_code)
         return _withdraw_page(submission, form)
     confirmed = form.validate_on_submit() and bool(form.confirm.data)
     try:

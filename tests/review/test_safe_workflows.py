@@ -417,3 +417,15 @@ def test_a_declared_conflict_cannot_be_overridden(world, login):
     url = f"/2027/review/chair/submissions/{submission.id}/conflicts/{speaker_reviewer.id}/override"
     assert chair.post(url, data={"reason": "why not"}).status_code == 409
     assert _count(ConflictOverride) == 0
+
+
+def test_confirmation_page_after_the_deadline_says_no_and_offers_no_form(world, stage, login):
+    world.edition.cfp_closes_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    world.edition.cfp_opens_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
+    db.session.commit()
+    page = login(world.author).get(f"/2027/me/submissions/{world.submission.id}/withdraw")
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "closed on" in text and "Yes, withdraw this submission" not in text
+    db.session.expire_all()
+    assert db.session.get(Submission, world.submission.id).state == "submitted"
