@@ -246,6 +246,12 @@ def test_withdrawal_cancels_the_session_tells_chairs_and_stays_visible(world, st
     # Public feed and the speaker's own feed say CANCELLED.
     feed = login(world.author).get("/2027/programme.ics").get_data(as_text=True)
     assert "STATUS:CANCELLED" in feed
+    from conference.calendar.services import regenerate_token
+
+    token = regenerate_token(world.co_user)
+    db.session.commit()
+    personal = login(world.co_user).get(f"/calendar/{token}.ics").get_data(as_text=True)
+    assert "Securing open laboratories" in personal and "STATUS:CANCELLED" in personal
     # The chairs still see it, as withdrawn.
     dashboard = login(world.chair).get("/2027/review/chair").get_data(as_text=True)
     assert "Withdrawn by their speakers (1)" in dashboard
