@@ -999,21 +999,49 @@ def accreditation_category_offer(
 
 
 def _record_offer(registration, category, actor, label) -> Registration:
-    moved = False
-    if registration.state in UNDECIDED_STATES and registration.requested_category_id != category.id:
-        registration.requested_category_id = category.id
-        registration.requested_category = category
-        if not category.requires_nomination:
-            registration.endorsement = EndorsementState.NOT_NEEDED
-        moved = True
+    """Note the offer on an existing registration without changing what the person asked for.
+
+    Speaking never changes a registration's requested category or its nomination: a pending
+    Member State expert stays a Member State expert with the nomination still pending. Being
+    a speaker is shown next to the registration instead (``speaking_in``).
+    """
     _event(registration, registration.state, registration.state, actor,
-           f"Offered the {category.name} category (contribution accepted).")  # fmt: skip
+           f"Offered the {category.name} category (contribution accepted); the requested "
+           f"category {registration.requested_category.name} is unchanged.")  # fmt: skip
     audit.record(actor, "registration.offer", registration, edition=registration.edition_id,
-                 category=category.code, created=False, moved=moved)  # fmt: skip
+                 category=category.code, created=False, moved=False)  # fmt: skip
     _mail_attendee(registration, "accreditation_speaker_offer",
                    f"Your speaker registration: {label}", category=category,
                    created=False)  # fmt: skip
     return registration
+
+
+def speaking_in(edition: Edition, user_ids: Iterable[int | None]) -> dict[int, list[str]]:
+    """{user id: titles of the sessions they speak at} for the given people in ``edition``.
+
+    Cancelled sessions do not count. For the organisers' queue, the registration detail and
+    the person's own page: being a speaker is a fact shown next to the registration.
+    """
+    # The programme sits above accreditation; this read is the one way down.
+    from conference.programme.models import ProgrammeSession, SessionSpeaker, SessionState
+
+    wanted = {i for i in user_ids if i is not None}
+    if not wanted or edition is None:
+        return {}
+    rows = db.session.execute(
+        sa.select(SessionSpeaker.user_id, ProgrammeSession.title)
+        .join(ProgrammeSession, ProgrammeSession.id == SessionSpeaker.session_id)
+        .where(
+            ProgrammeSession.edition_id == edition.id,
+            ProgrammeSession.state != SessionState.CANCELLED,
+            SessionSpeaker.user_id.in_(wanted),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    )
+    out: dict[int, list[str]] = {}
+    for user_id, title in rows:
+        out.setdefault(user_id, []).append(title)
+    return out
 
 
 # --- the organisers' queue ----------------------------------------------------------------

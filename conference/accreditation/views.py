@@ -114,6 +114,7 @@ def me():
         registration=registration,
         closed=services.registration_closed_reason(edition),
         next_steps=services.next_steps(registration) if registration else "",
+        speaking=services.speaking_in(edition, [current_user.id]).get(current_user.id, []),
         cancel_form=CancelForm(),
         S=RegistrationState,
     )
@@ -269,6 +270,7 @@ def _queue_context(filters):
         state_labels=services.STATE_LABELS,
         decision_form=decision_form,
         may_decide=can(current_user, "registration.decide", edition=edition),
+        speaking=services.speaking_in(edition, [r.user_id for r in registrations]),
     )
 
 
@@ -345,6 +347,9 @@ def _detail(registration, form=None, status=200):
         previous=services.previous_registration(registration.user, g.edition)
         if registration.user
         else None,
+        speaking=services.speaking_in(g.edition, [registration.user_id]).get(
+            registration.user_id, []
+        ),
     ), status
 
 

@@ -39,6 +39,8 @@ EDITION_SETTINGS = (
     "badge_footer",
     "badge_show_country",
     "badge_show_organisation",
+    "withdrawn_talks",
+    "conflict_free_domains",
 )
 EDITION_TIMES = (
     "registration_opens_at",

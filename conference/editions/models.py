@@ -50,6 +50,12 @@ class Edition(TimestampMixin, db.Model):
     badge_footer: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     badge_show_country: so.Mapped[bool] = so.mapped_column(default=True)
     badge_show_organisation: so.Mapped[bool] = so.mapped_column(default=True)
+    # What happens to the programme session of an accepted talk its speaker withdraws:
+    # "cancel" keeps it, marked cancelled (STATUS:CANCELLED in feeds); "remove" deletes it.
+    withdrawn_talks: so.Mapped[str] = so.mapped_column(sa.String(20), default="cancel")
+    # E-mail domains shared by unrelated people (a ministry, the Commission): one per line;
+    # a shared domain creates no automatic conflict of interest.
+    conflict_free_domains: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     # Moved forward on every programme change; feeds derive their ETag from it.
     programme_changed_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     cloned_from_id: so.Mapped[int | None] = so.mapped_column(

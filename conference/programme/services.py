@@ -851,6 +851,59 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
     return warnings
 
 
+def placement_clashes(
+    edition,
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    room_id: int | None,
+    speakers: list[tuple[int | None, str]],
+    chair_id: int | None = None,
+) -> list[str]:
+    """The clash warnings a new session with these times, room and people would have.
+
+    Same rules as ``clash_warnings`` (room, speakers, chair, edition dates), checked on a
+    session that is never saved, so that a form can show them before anything changes.
+    """
+    draft = ProgrammeSession(
+        id=None,
+        edition_id=edition.id,
+        starts_at=starts_at.astimezone(dt.UTC),
+        ends_at=ends_at.astimezone(dt.UTC),
+        state=SessionState.SCHEDULED,
+        room_id=room_id,
+        chair_id=chair_id,
+    )
+    draft.room = db.session.get(Room, room_id) if room_id else None
+    draft.chair = db.session.get(User, chair_id) if chair_id else None
+    draft.speakers = [
+        SessionSpeaker(user_id=user_id, name=name, position=position)
+        for position, (user_id, name) in enumerate(speakers)
+    ]
+    with db.session.no_autoflush:
+        return clash_warnings(draft, edition)
+
+
+def room_day(edition, room_id: int | None, day: dt.date) -> list[ProgrammeSession]:
+    """The sessions already in ``room_id`` on ``day`` (edition time), cancelled ones included.
+
+    For the small view of the day shown next to a placement form.
+    """
+    if not room_id or day is None:
+        return []
+    start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=edition.tz).astimezone(dt.UTC)
+    end = start + dt.timedelta(days=1)
+    return list(
+        db.session.scalars(
+            _session_query(edition).where(
+                ProgrammeSession.room_id == room_id,
+                ProgrammeSession.starts_at < end,
+                ProgrammeSession.ends_at > start,
+            )
+        )
+    )
+
+
 def _people_of(session: ProgrammeSession) -> dict:
     """Speakers and chair keyed by account id, or by name for guests."""
     people: dict = {}
@@ -980,6 +1033,43 @@ def cancel_session(actor, session: ProgrammeSession, edition, reason: str) -> Pr
     return session
 
 
+WITHDRAWN_TALK_HANDLING = {
+    "cancel": "kept in the programme, marked cancelled",
+    "remove": "taken out of the programme",
+}
+
+
+def withdraw_talk(actor, session: ProgrammeSession, edition) -> str:
+    """The session of a talk its speaker withdrew: cancelled or removed, as the edition says.
+
+    ``edition.withdrawn_talks`` is "cancel" (the session stays, marked cancelled, so calendar
+    feeds carry STATUS:CANCELLED) or "remove" (the session is deleted and leaves every feed).
+    People holding a seat are told either way. The caller checked that ``actor`` may
+    withdraw the talk; returns "cancelled" or "removed".
+    """
+    reason = "The speaker withdrew this talk."
+    if edition.withdrawn_talks == "remove":
+        if not session.is_cancelled:
+            session.cancel_reason = reason
+            _notify_cancelled(session, edition, removed=True)
+        audit.record(
+            actor, "session.remove_withdrawn", session, edition=edition, title=session.title
+        )
+        # Bookings go with the session (also where the database does not enforce the cascade).
+        db.session.execute(sa.delete(Booking).where(Booking.session_id == session.id))
+        db.session.delete(session)
+        touch_programme(edition)
+        db.session.flush()
+        return "removed"
+    if not session.is_cancelled:
+        session.state = SessionState.CANCELLED
+        session.cancel_reason = reason
+        session.sequence += 1
+        _notify_cancelled(session, edition)
+        _changed(session, actor, "session.cancel", edition, title=session.title, reason=reason)
+    return "cancelled"
+
+
 def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSession:
     """A scheduled copy of ``session`` (same times, people and access; no bookings)."""
     _ensure_manage(actor, edition)
@@ -1016,7 +1106,7 @@ def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSes
     return copy
 
 
-def _notify_cancelled(session: ProgrammeSession, edition) -> None:
+def _notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = False) -> None:
     """Tell everyone holding a seat or waiting for one that the session is cancelled."""
     from conference import mail
 
@@ -1037,7 +1127,10 @@ def _notify_cancelled(session: ProgrammeSession, edition) -> None:
             session=session,
             when=span(session, edition),
             reason=session.cancel_reason,
-            url=_link("programme.session_detail", year=edition.year, session_id=session.id),
+            url=_link("programme.programme", year=edition.year)
+            if removed
+            else _link("programme.session_detail", year=edition.year, session_id=session.id),
+            removed=removed,
         )
 
 

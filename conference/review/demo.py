@@ -55,6 +55,9 @@ CONFIDENTIAL = [
 
 def seed(demo) -> None:
     edition = demo.editions[2027]
+    if not edition.conflict_free_domains:
+        # A large institution whose staff are not conflicted with each other for that alone.
+        edition.conflict_free_domains = "ec.europa.eu"
     reviewers = []
     for email, name, organisation in REVIEWERS:
         user = demo.user(email, name, organisation=organisation, country="BE")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     RadioField,
@@ -112,4 +113,30 @@ class PlacementForm(FlaskForm):
     )
     room_id = SelectField("Room", coerce=int)
     type_id = SelectField("Session type", coerce=int)
+    allow_clashes = BooleanField("Place despite the clashes listed above")
+    check = SubmitField("Check for clashes")
     submit = SubmitField("Create the programme session")
+
+
+class ConflictOverrideForm(FlaskForm):
+    reason = StringField(
+        "Why this automatic conflict does not apply",
+        validators=[DataRequired("Give the reason for the override."), Length(max=400)],
+    )
+
+
+class ConflictRulesForm(FlaskForm):
+    conflict_free_domains = TextAreaField(
+        "Shared e-mail domains that create no conflict",
+        validators=[Length(max=4000)],
+        description="One domain per line (or separated by commas), e.g. ec.europa.eu. People "
+        "at a large institution share its domain without a conflict of interest.",
+    )
+    withdrawn_talks = RadioField(
+        "When a speaker withdraws a talk that is in the programme",
+        choices=[
+            SelectChoice("cancel", "Keep the session, marked cancelled (feeds show it cancelled)"),
+            SelectChoice("remove", "Take the session out of the programme and the feeds"),
+        ],
+        validators=[DataRequired()],
+    )

@@ -62,6 +62,36 @@ class Conflict(db.Model):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ConflictOverride(db.Model):
+    """A chair's decision that an automatic conflict (same organisation or e-mail domain)
+    does not apply to this reviewer and submission; the automatic refresh then skips it.
+
+    Kept apart from ``conflicts`` so that a declared conflict is never touched: declaring
+    one later still shuts the reviewer out.
+    """
+
+    __tablename__ = "conflict_overrides"
+    __table_args__ = (sa.UniqueConstraint("reviewer_id", "submission_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    # The automatic source that was overridden; another source later is a new conflict.
+    source: so.Mapped[str] = so.mapped_column(sa.String(30))
+    reason: so.Mapped[str] = so.mapped_column(sa.String(400))
+    overridden_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ReviewAssignment(db.Model):
     __tablename__ = "review_assignments"
     __table_args__ = (sa.UniqueConstraint("submission_id", "reviewer_id"),)

@@ -8,6 +8,7 @@ Chairs get the full submission. Permission questions are asked in ``conference.p
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from conference.review.models import (
     Conflict as ConflictOfInterest,
 )
 from conference.review.models import (
+    ConflictOverride,
     ConflictSource,
     Recommendation,
     Review,
@@ -342,9 +344,11 @@ def detect_conflicts(edition: Edition) -> dict[tuple[int, int], tuple[str, str]]
     A reviewer is conflicted with a submission they wrote or co-speak on (matched by account
     or e-mail), whose author or any co-speaker works at the same organisation (compared
     case-insensitively, spaces trimmed), or shares their e-mail domain (common webmail
-    domains excepted). Reasons never name the author: reviewers may read them.
+    domains and the edition's shared domains excepted). Reasons never name the author:
+    reviewers may read them.
     """
     pool = reviewers(edition)
+    shared = PUBLIC_MAIL_DOMAINS | set(shared_domains(edition))
     found: dict[tuple[int, int], tuple[str, str]] = {}
     for submission in reviewable_submissions(edition):
         people: list[tuple[int | None, str, str]] = []  # (user id, e-mail, organisation)
@@ -369,9 +373,7 @@ def detect_conflicts(edition: Edition) -> dict[tuple[int, int], tuple[str, str]]
                         key,
                         (ConflictSource.SAME_ORGANISATION, "A speaker shares your organisation."),
                     )
-                elif (
-                    domain and domain not in PUBLIC_MAIL_DOMAINS and domain == _domain(their_email)
-                ):
+                elif domain and domain not in shared and domain == _domain(their_email):
                     found.setdefault(
                         key, (ConflictSource.SAME_DOMAIN, "A speaker shares your e-mail domain.")
                     )
@@ -391,6 +393,9 @@ def refresh_automatic_conflicts(edition: Edition, actor=None) -> ConflictRefresh
     Declared conflicts are left alone. Runs before every assignment (manual or automatic).
     """
     wanted = detect_conflicts(edition)
+    for key, source in overrides(edition).items():
+        if key in wanted and wanted[key][0] == source:
+            del wanted[key]
     rows = list(
         db.session.scalars(
             sa.select(ConflictOfInterest).where(ConflictOfInterest.edition_id == edition.id)
@@ -450,6 +455,211 @@ def _drop_conflicted_assignments(edition: Edition, actor) -> list[tuple[int, int
         db.session.delete(assignment)
     db.session.flush()
     return dropped
+
+
+# --- shared domains and overrides ----------------------------------------------------------
+
+OVERRIDABLE_SOURCES = frozenset({ConflictSource.SAME_ORGANISATION, ConflictSource.SAME_DOMAIN})
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def shared_domains(edition: Edition) -> list[str]:
+    """The edition's e-mail domains that create no conflict (one per line or comma)."""
+    text = edition.conflict_free_domains or ""
+    return sorted({d for d in re.split(r"[\s,;]+", text.lower()) if d})
+
+
+def save_conflict_rules(actor, edition: Edition, domains_text: str, withdrawn_talks: str) -> None:
+    """Organisers: the shared domains and what a withdrawn talk does to the programme.
+
+    The automatic conflicts are refreshed at once (assignments they now forbid are dropped).
+    """
+    if not can(actor, "edition.edit", edition=edition):
+        raise NotAllowed("Only the edition's organisers may change these rules.")
+    if withdrawn_talks not in ("cancel", "remove"):
+        raise DomainError("Choose what happens to a withdrawn talk's session.")
+    domains = sorted({d.lstrip("@") for d in re.split(r"[\s,;]+", domains_text.lower()) if d})
+    bad = [d for d in domains if not _DOMAIN_RE.match(d)]
+    if bad:
+        raise DomainError(
+            "These are not e-mail domains (write them like ec.europa.eu): " + ", ".join(bad)
+        )
+    if len(domains) > 200:
+        raise DomainError("List at most 200 shared domains.")
+    before = (shared_domains(edition), edition.withdrawn_talks)
+    edition.conflict_free_domains = "\n".join(domains)
+    edition.withdrawn_talks = withdrawn_talks
+    if before == (domains, withdrawn_talks):
+        return
+    audit.record(
+        actor,
+        "review.conflict_rules",
+        edition,
+        edition=edition,
+        shared_domains=domains,
+        withdrawn_talks=withdrawn_talks,
+    )
+    db.session.flush()
+    if before[0] != domains:
+        refresh_automatic_conflicts(edition, actor)
+    db.session.commit()
+
+
+def overrides(edition: Edition) -> dict[tuple[int, int], str]:
+    """{(reviewer_id, submission_id): overridden source} of the edition."""
+    return {
+        (o.reviewer_id, o.submission_id): o.source
+        for o in db.session.scalars(
+            sa.select(ConflictOverride).where(ConflictOverride.edition_id == edition.id)
+        )
+    }
+
+
+def overrides_of(submission: Submission) -> list[ConflictOverride]:
+    return list(
+        db.session.scalars(
+            sa.select(ConflictOverride)
+            .where(ConflictOverride.submission_id == submission.id)
+            .order_by(ConflictOverride.id)
+        )
+    )
+
+
+def override_conflict(actor, submission: Submission, reviewer: User, reason: str) -> None:
+    """A chair lifts an automatic conflict (same organisation or e-mail domain) with a reason.
+
+    Never a declared conflict, nor being a speaker of the submission. Written to the audit
+    log; the automatic refresh skips the pair from then on (until the source changes).
+    """
+    edition = db.session.get(Edition, submission.edition_id)
+    _require(actor, "review.decide", submission)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("Give the reason for the override.")
+    if len(reason) > 400:
+        raise DomainError("The reason may have at most 400 characters.")
+    row = db.session.scalar(
+        sa.select(ConflictOfInterest).where(
+            ConflictOfInterest.reviewer_id == reviewer.id,
+            ConflictOfInterest.submission_id == submission.id,
+        )
+    )
+    if row is None:
+        raise NotFound(f"{reviewer.display_name} has no conflict with this submission.")
+    if row.source == ConflictSource.DECLARED:
+        raise Conflict(
+            f"{reviewer.display_name} declared this conflict; a declared conflict cannot be "
+            "overridden (only the reviewer can withdraw it)."
+        )
+    if row.source not in OVERRIDABLE_SOURCES:
+        raise Conflict(f"{reviewer.display_name} is a speaker of this submission.")
+    existing = db.session.scalar(
+        sa.select(ConflictOverride).where(
+            ConflictOverride.reviewer_id == reviewer.id,
+            ConflictOverride.submission_id == submission.id,
+        )
+    )
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+    db.session.add(
+        ConflictOverride(
+            edition_id=edition.id,
+            reviewer_id=reviewer.id,
+            submission_id=submission.id,
+            source=row.source,
+            reason=reason,
+            overridden_by_id=actor.id,
+        )
+    )
+    db.session.delete(row)
+    audit.record(
+        actor,
+        "review.conflict_overridden",
+        submission,
+        edition=edition,
+        reviewer_id=reviewer.id,
+        source=row.source,
+        reason=reason,
+    )
+    _commit("The conflicts changed at the same time elsewhere; please reload the page.")
+
+
+def restore_conflict(actor, submission: Submission, reviewer: User) -> None:
+    """Take a chair's override back: the automatic conflict applies again."""
+    edition = db.session.get(Edition, submission.edition_id)
+    _require(actor, "review.decide", submission)
+    row = db.session.scalar(
+        sa.select(ConflictOverride).where(
+            ConflictOverride.reviewer_id == reviewer.id,
+            ConflictOverride.submission_id == submission.id,
+        )
+    )
+    if row is None:
+        raise NotFound("There is no override for this reviewer and submission.")
+    db.session.delete(row)
+    audit.record(
+        actor, "review.conflict_restored", submission, edition=edition, reviewer_id=reviewer.id
+    )
+    db.session.flush()
+    refresh_automatic_conflicts(edition, actor)
+    db.session.commit()
+
+
+def shortage_reasons(edition: Edition, proposal: Proposal, n: int) -> dict[int, str]:
+    """{submission id: why it cannot get ``n`` reviewers}, for the assignment preview.
+
+    E.g. "all 5 reviewers conflicted (3 by e-mail domain ec.europa.eu, 2 by organisation)".
+    """
+    if not proposal.short:
+        return {}
+    pool = {r.id: r for r in reviewers(edition)}
+    assigned: dict[int, int] = {}
+    for reviewer_id, submission_id in existing_assignments(edition):
+        if reviewer_id in pool:
+            assigned[submission_id] = assigned.get(submission_id, 0) + 1
+    by_submission: dict[int, list[ConflictOfInterest]] = {}
+    for row in db.session.scalars(
+        sa.select(ConflictOfInterest).where(
+            ConflictOfInterest.edition_id == edition.id,
+            ConflictOfInterest.submission_id.in_(list(proposal.short)),
+        )
+    ):
+        if row.reviewer_id in pool:
+            by_submission.setdefault(row.submission_id, []).append(row)
+    out = {}
+    for submission_id in proposal.short:
+        rows = by_submission.get(submission_id, [])
+        kinds: dict[str, int] = {}
+        for row in rows:
+            if row.source == ConflictSource.SAME_DOMAIN:
+                label = f"by e-mail domain {_domain(pool[row.reviewer_id].email)}"
+            elif row.source == ConflictSource.SAME_ORGANISATION:
+                label = "by organisation"
+            elif row.source == ConflictSource.DECLARED:
+                label = "declared"
+            else:
+                label = "speakers of it"
+            kinds[label] = kinds.get(label, 0) + 1
+        details = ", ".join(
+            f"{count} {label}" for label, count in sorted(kinds.items(), key=lambda i: -i[1])
+        )
+        total = len(pool)
+        conflicted = len(rows)
+        parts = []
+        if total == 0:
+            parts.append("there are no reviewers on the committee")
+        elif conflicted and conflicted == total:
+            parts.append(f"all {total} reviewers conflicted ({details})")
+        else:
+            if conflicted:
+                parts.append(f"{conflicted} of {total} reviewers conflicted ({details})")
+            if assigned.get(submission_id):
+                parts.append(f"{assigned[submission_id]} already assigned")
+            if total < n:
+                parts.append(f"only {total} reviewers on the committee")
+        out[submission_id] = "; ".join(parts) or "not enough eligible reviewers"
+    return out
 
 
 def conflict_pairs(edition: Edition) -> set[tuple[int, int]]:
@@ -985,6 +1195,26 @@ def dashboard(
     return rows, list(people.values()), hidden
 
 
+def withdrawn_submissions(user: User, edition: Edition) -> list[Submission]:
+    """Submissions withdrawn after they were submitted, newest first, for the chairs'
+    dashboard (a chair's own conflicts left out, as for the submissions under review)."""
+    _require(user, "review.chair", edition=edition)
+    rows = list(
+        db.session.scalars(
+            sa.select(Submission)
+            .where(
+                Submission.edition_id == edition.id,
+                Submission.state == SubmissionState.WITHDRAWN,
+                Submission.submitted_at.is_not(None),
+            )
+            .options(so.selectinload(Submission.co_speakers))
+            .order_by(Submission.withdrawn_at.desc(), Submission.id.desc())
+        )
+    )
+    conflicted = chair_conflicts(user, edition, rows)
+    return [s for s in rows if s.id not in conflicted]
+
+
 def chair_conflicts(user, edition: Edition, submissions: list[Submission]) -> set[int]:
     """Ids of the submissions ``user`` is conflicted with (in bulk, for the dashboard)."""
     email = (user.email or "").lower()
@@ -1332,6 +1562,39 @@ def matching_session_type(submission: Submission):
     return None
 
 
+class PlacementClash(Conflict):
+    """Placing would create clashes and the chair did not choose to place despite them."""
+
+    code = "clashes"
+
+    def __init__(self, clashes: list[str]):
+        super().__init__(
+            "This placement clashes with the programme; nothing was saved. Tick “place "
+            "despite the clashes” to save it anyway: " + " ".join(clashes)
+        )
+        self.clashes = clashes
+
+
+def _placement_speakers(submission: Submission) -> list[tuple[int | None, str]]:
+    return [(p["user"].id if p["user"] else None, p["name"][:200]) for p in speakers(submission)]
+
+
+def placement_clashes(
+    submission: Submission, *, starts_at: dt.datetime, duration_minutes: int, room_id: int | None
+) -> list[str]:
+    """Room, speaker and date clashes the placement would create (the programme's rules)."""
+    from conference.programme.services import placement_clashes as programme_clashes
+
+    edition = db.session.get(Edition, submission.edition_id)
+    return programme_clashes(
+        edition,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=duration_minutes),
+        room_id=room_id,
+        speakers=_placement_speakers(submission),
+    )
+
+
 def place_in_programme(
     actor,
     submission: Submission,
@@ -1340,11 +1603,15 @@ def place_in_programme(
     duration_minutes: int,
     room_id: int | None,
     type_id: int | None,
+    allow_clashes: bool = False,
 ):
     """Make an accepted submission a programme session with its speakers.
 
-    Speakers with an account are offered the edition's speaker accreditation category
-    (through the accreditation workflow).
+    Refused with the list of clashes (room, speakers, the edition's dates) unless the chair
+    chose to place it despite them (``allow_clashes``); the audit log keeps the clashes.
+    Speakers with an account and no registration are offered the edition's speaker
+    accreditation category; an existing registration keeps its requested category and
+    nomination. Speakers left without a registration get a mail with the way to register.
     """
     from conference.editions.services import touch_programme
     from conference.programme.models import ProgrammeSession, Room, SessionSpeaker, SessionType
@@ -1367,6 +1634,11 @@ def place_in_programme(
         session_type = db.session.get(SessionType, type_id)
         if session_type is None or session_type.edition_id != edition.id:
             raise DomainError("Choose a session type of this edition.")
+    clashes = placement_clashes(
+        submission, starts_at=starts_at, duration_minutes=duration_minutes, room_id=room_id
+    )
+    if clashes and not allow_clashes:
+        raise PlacementClash(clashes)
     session = ProgrammeSession(
         edition_id=edition.id,
         title=submission.title,
@@ -1378,7 +1650,8 @@ def place_in_programme(
         ends_at=(starts_at + dt.timedelta(minutes=duration_minutes)).astimezone(dt.UTC),
         submission_id=submission.id,
     )
-    for position, person in enumerate(speakers(submission)):
+    people = speakers(submission)
+    for position, person in enumerate(people):
         user = person["user"]
         session.speakers.append(
             SessionSpeaker(
@@ -1391,6 +1664,7 @@ def place_in_programme(
     db.session.add(session)
     db.session.flush()
     offered = _offer_speaker_category(actor, edition, session)
+    to_register = _invite_to_register(edition, session, people, offered)
     touch_programme(edition)
     audit.record(
         actor,
@@ -1399,6 +1673,9 @@ def place_in_programme(
         edition=edition,
         session_id=session.id,
         offered=offered,
+        invited_to_register=len(to_register),
+        clashes=clashes,
+        placed_despite_clashes=bool(clashes),
     )
     db.session.flush()
     session_changed.send(session, actor=actor)
@@ -1409,7 +1686,8 @@ def place_in_programme(
 def _offer_speaker_category(actor, edition: Edition, session) -> list[int]:
     """Offer the speaker category to each speaker with an account; returns their ids.
 
-    Without a speaker category in the edition nothing is offered (the page says so).
+    Without a speaker category in the edition nothing is offered (the page says so). The
+    offer never changes an existing registration's category or nomination.
     """
     from conference.accreditation.services import accreditation_category_offer, speaker_category
 
@@ -1424,6 +1702,34 @@ def _offer_speaker_category(actor, edition: Edition, session) -> list[int]:
         accreditation_category_offer(user, edition, category, actor)
         offered.append(user.id)
     return offered
+
+
+def _invite_to_register(edition: Edition, session, people: list[dict], offered) -> list[str]:
+    """Mail the speakers who still have no registration the way to register; returns the
+    addresses written to."""
+    from conference.accreditation.services import registration_for
+    from conference.programme.services import span
+    from conference.urls import external_url
+
+    written = []
+    for person in people:
+        user = person["user"]
+        if user is not None and (user.id in offered or registration_for(user, edition)):
+            continue
+        if not person["email"] or person["email"] in written:
+            continue
+        mail.queue(
+            person["email"],
+            "review_speaker_register",
+            f"{edition.acronym or edition.title}: your talk is in the programme – please register",
+            edition=edition,
+            name=person["name"],
+            session=session,
+            when=span(session, edition),
+            register_link=external_url("accreditation.register", year=edition.year),
+        )
+        written.append(person["email"])
+    return written
 
 
 def review_state_counts(edition: Edition) -> dict[str, int]:

@@ -17,6 +17,8 @@ from conference.review import bp, services
 from conference.review.forms import (
     AutoAssignForm,
     ConflictForm,
+    ConflictOverrideForm,
+    ConflictRulesForm,
     DecisionForm,
     ExpertiseForm,
     MailTemplateForm,
@@ -230,6 +232,7 @@ def chair():
         decisions=services.DECISION_LABELS,
         unpublished=unpublished,
         labels=services.RECOMMENDATION_LABELS,
+        withdrawn=services.withdrawn_submissions(current_user, g.edition),
     )
 
 
@@ -262,7 +265,68 @@ def chair_submission(submission_id: int):
         labels=services.RECOMMENDATION_LABELS,
         session=services.session_for(item),
         score=services.review_score,
+        overridable=services.OVERRIDABLE_SOURCES,
+        override_form=ConflictOverrideForm(),
+        overrides=[(o, services.get_user(o.reviewer_id)) for o in services.overrides_of(item)],
     )
+
+
+@bp.post(
+    "/<int:year>/review/chair/submissions/<int:submission_id>/conflicts/<int:reviewer_id>/override"
+)
+@require("review.manage")
+def override_conflict(submission_id: int, reviewer_id: int):
+    """Lift an automatic conflict with a reason (audited); declared ones are refused."""
+    item = _submission(submission_id)
+    form = ConflictOverrideForm()
+    if not form.validate_on_submit():
+        abort(400, "Give the reason for the override (at most 400 characters).")
+    services.override_conflict(current_user, item, services.get_user(reviewer_id), form.reason.data)
+    flash("The automatic conflict is overridden; the reviewer can now be assigned.", "success")
+    return redirect(url_for("review.chair_submission", submission_id=item.id))
+
+
+@bp.post(
+    "/<int:year>/review/chair/submissions/<int:submission_id>/conflicts/<int:reviewer_id>/restore"
+)
+@require("review.manage")
+def restore_conflict(submission_id: int, reviewer_id: int):
+    item = _submission(submission_id)
+    services.restore_conflict(current_user, item, services.get_user(reviewer_id))
+    flash("The automatic conflict applies again.", "success")
+    return redirect(url_for("review.chair_submission", submission_id=item.id))
+
+
+@bp.route("/<int:year>/admin/conflict-rules", methods=["GET", "POST"])
+@require("edition.manage")
+def conflict_rules():
+    """Organisers: shared e-mail domains (no automatic conflict) and withdrawn talks."""
+    edition = g.edition
+    form = ConflictRulesForm()
+    status = 200
+    if request.method == "GET":
+        form.conflict_free_domains.data = "\n".join(services.shared_domains(edition))
+        form.withdrawn_talks.data = edition.withdrawn_talks
+    elif not can(current_user, "edition.edit", edition=edition):
+        abort(403, f"The {edition.year} edition is archived and read-only.")
+    elif form.validate_on_submit():
+        try:
+            services.save_conflict_rules(
+                current_user,
+                edition,
+                form.conflict_free_domains.data or "",
+                form.withdrawn_talks.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.conflict_free_domains.errors = [*form.conflict_free_domains.errors, exc.message]
+            status = exc.status_code
+        else:
+            flash("The rules are saved; the automatic conflicts are up to date.", "success")
+            return redirect(url_for("review.conflict_rules"))
+    else:
+        status = 400
+    return render_template("review/conflict_rules.html", form=form), status
 
 
 @bp.post("/<int:year>/review/chair/submissions/<int:submission_id>/assign")
@@ -349,6 +413,7 @@ def auto_assign():
     expertise = services.expertise_map(g.edition)
     return render_template(
         "review/assign_preview.html",
+        reasons=services.shortage_reasons(g.edition, proposal, n),
         proposal=proposal,
         by_submission=proposal.by_submission,
         submissions=submissions,
@@ -422,7 +487,10 @@ def edit_mail_template(key: str):
 )
 @require("review.manage")
 def place(submission_id: int):
+    """Placement form. "Check for clashes" shows the clashes and that day in that room
+    without saving; saving over clashes needs the "place despite the clashes" box."""
     from conference.programme.models import Room, SessionType
+    from conference.programme.services import room_day
 
     item = _submission(submission_id)
     if not can(current_user, "review.decide", item):
@@ -444,62 +512,80 @@ def place(submission_id: int):
         SelectChoice(t.id, t.name) for t in types
     ]
     status = 200
-    if request.method == "GET":
-        matching = services.matching_session_type(item)
-        form.type_id.data = matching.id if matching else 0
-        form.duration_minutes.data = item.type.duration_minutes if item.type else 30
-        form.day.data = edition.start_date
-    elif form.validate_on_submit():
-        starts = dt.datetime.combine(form.day.data, form.start.data, tzinfo=edition.tz)
-        if starts.astimezone(dt.UTC).astimezone(edition.tz).replace(tzinfo=None) != (
-            starts.replace(tzinfo=None)
-        ):
-            form.start.errors = [
-                *form.start.errors,
-                f"This time does not exist in {edition.timezone} (clock change).",
-            ]
-            return render_template(
-                "review/place.html",
-                form=form,
-                item=item,
-                speakers=services.speakers(item),
-                existing=services.session_for(item),
-            ), 400
-        try:
-            session = services.place_in_programme(
-                current_user,
-                item,
-                starts_at=starts,
-                duration_minutes=form.duration_minutes.data,
-                room_id=form.room_id.data or None,
-                type_id=form.type_id.data or None,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status_code
-        else:
-            flash(f"“{session.title}” is now in the programme.", "success")
-            from conference.accreditation.services import speaker_category
+    clashes = None
+    day_sessions = []
 
-            if speaker_category(edition) is None:
-                flash(
-                    "The edition has no speaker accreditation category, so none was offered.",
-                    "warning",
-                )
-            return redirect(url_for("review.chair_submission", submission_id=item.id))
-    else:
-        status = 400
-    return (
-        render_template(
+    def page(code):
+        return render_template(
             "review/place.html",
             form=form,
             item=item,
             speakers=services.speakers(item),
             existing=services.session_for(item),
-        ),
-        status,
-    )
+            clashes=clashes,
+            day_sessions=day_sessions,
+            room=next((r for r in rooms if r.id == form.room_id.data), None),
+        ), code
+
+    if request.method == "GET":
+        matching = services.matching_session_type(item)
+        form.type_id.data = matching.id if matching else 0
+        form.duration_minutes.data = item.type.duration_minutes if item.type else 30
+        form.day.data = edition.start_date
+        return page(200)
+    if not form.validate_on_submit():
+        return page(400)
+    starts = dt.datetime.combine(form.day.data, form.start.data, tzinfo=edition.tz)
+    if starts.astimezone(dt.UTC).astimezone(edition.tz).replace(tzinfo=None) != (
+        starts.replace(tzinfo=None)
+    ):
+        form.start.errors = [
+            *form.start.errors,
+            f"This time does not exist in {edition.timezone} (clock change).",
+        ]
+        return page(400)
+    room_id = form.room_id.data or None
+    day_sessions = room_day(edition, room_id, form.day.data)
+    if form.check.data:
+        clashes = services.placement_clashes(
+            item, starts_at=starts, duration_minutes=form.duration_minutes.data, room_id=room_id
+        )
+        return page(200)
+    try:
+        session = services.place_in_programme(
+            current_user,
+            item,
+            starts_at=starts,
+            duration_minutes=form.duration_minutes.data,
+            room_id=room_id,
+            type_id=form.type_id.data or None,
+            allow_clashes=bool(form.allow_clashes.data),
+        )
+    except services.PlacementClash as exc:
+        db.session.rollback()
+        clashes = exc.clashes
+        flash(
+            "This placement clashes with the programme; nothing was saved. Tick “place "
+            "despite the clashes” to save it anyway.",
+            "error",
+        )
+        status = exc.status_code
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        status = exc.status_code
+    else:
+        flash(f"“{session.title}” is now in the programme.", "success")
+        from conference.accreditation.services import speaker_category
+
+        if speaker_category(edition) is None:
+            flash(
+                "The edition has no speaker accreditation category, so none was offered; "
+                "speakers without a registration were sent the link to register.",
+                "warning",
+            )
+        return redirect(url_for("review.chair_submission", submission_id=item.id))
+    return page(status)
 
 
 @bp.get("/<int:year>/review/export.csv")

@@ -99,6 +99,12 @@ class SubmissionForm(FlaskForm):
         )
 
 
+class WithdrawForm(FlaskForm):
+    """The confirmation step of a withdrawal: without the box ticked nothing changes."""
+
+    confirm = BooleanField("Yes, withdraw this submission. I understand that this is final.")
+
+
 class CoSpeakerForm(FlaskForm):
     email = EmailField("Co-speaker's e-mail address", validators=[DataRequired(), Length(max=254)])
     name = StringField("Co-speaker's name", validators=[Length(max=200)])

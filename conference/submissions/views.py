@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from conference.accreditation.services import registration_for
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, login_required, require
@@ -15,6 +16,7 @@ from conference.submissions.forms import (
     DeclineInvitationForm,
     SubmissionForm,
     SubmissionTypeForm,
+    WithdrawForm,
 )
 from conference.submissions.models import Decision, SubmissionState
 from conference.text import csv_response
@@ -115,9 +117,17 @@ def _show(submission, status: int = 200, invite_form=None):
         and submission.state != SubmissionState.WITHDRAWN
         and (edition.cfp_open() or can(current_user, "call.manage", edition=edition))
     )
+    speaker_notice = None
+    if current_user in services.speakers_of(submission) and (
+        services.published_decision(submission) is not None
+        and submission.decision == Decision.ACCEPTED
+        and submission.state == SubmissionState.SUBMITTED
+    ):
+        speaker_notice = {"registration": registration_for(current_user, edition)}
     return (
         render_template(
             "submissions/show.html",
+            speaker_notice=speaker_notice,
             submission=submission,
             decision=services.published_decision(submission),
             status_label=services.status_label(submission),
@@ -181,14 +191,48 @@ def submit(submission_id: int):
     )
 
 
-@bp.post("/<int:year>/me/submissions/<int:submission_id>/withdraw")
+def _withdraw_page(submission, form, status: int = 200):
+    return (
+        render_template(
+            "submissions/withdraw.html",
+            submission=submission,
+            form=form,
+            preview=services.withdrawal_preview(submission),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:year>/me/submissions/<int:submission_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(submission_id: int):
-    return _act(
-        submission_id,
-        lambda s: services.withdraw_submission(current_user, s),
-        "The submission is withdrawn.",
-    )
+    """GET: the confirmation page (what will happen, who is told). POST: withdraw, only with
+    the confirmation box ticked; without it the page comes back with a 400 and nothing
+    changes."""
+    submission = services.editable_submission(current_user, g.edition, submission_id)
+    form = WithdrawForm()
+    if request.method == "GET":
+        if submission.state == SubmissionState.WITHDRAWN:
+            flash("This submission is already withdrawn.", "info")
+            return redirect(url_for("submissions.show", submission_id=submission.id))
+        refusal = services.withdrawal_refusal(current_user, submission)
+        if refusal is not None:
+            flash(refusal.message, "error")
+            return _show(submission, status=refusal.status_code)
+        return _withdraw_page(submission, form)
+    confirmed = form.validate_on_submit() and bool(form.confirm.data)
+    try:
+        services.withdraw_submission(current_user, submission, confirmed=confirmed)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.code == "confirmation_required":
+            form.confirm.errors = [*form.confirm.errors, "Tick this box to withdraw."]
+            flash(exc.message, "error")
+            return _withdraw_page(submission, form, status=exc.status_code)
+        flash(exc.message, "error")
+        return _show(submission, status=exc.status_code)
+    flash("The submission is withdrawn.", "success")
+    return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
 @bp.post("/<int:year>/me/submissions/<int:submission_id>/co-speakers")

@@ -46,16 +46,19 @@ def test_speaker_offer_creates_a_submitted_registration(app, edition, category):
     assert "Offered the Speaker category" in again.events[-1].reason
 
 
-def test_speaker_offer_moves_an_undecided_registration(app, edition, category):
+def test_speaker_offer_never_changes_an_existing_registration(app, edition, category):
     speaker_cat = make_category(edition, "SPK", "Speaker", is_speaker_category=True)
     registration = make_registration(category=category, state="waitlisted")
+    before = (registration.requested_category_id, registration.endorsement)
     with app.test_request_context():
         services.accreditation_category_offer(registration.user, edition, speaker_cat, None)
         db.session.commit()
     db.session.expire_all()
     registration = db.session.get(Registration, registration.id)
-    assert registration.requested_category_id == speaker_cat.id
+    assert (registration.requested_category_id, registration.endorsement) == before
+    assert registration.requested_category_id != speaker_cat.id
     assert registration.state == "waitlisted"
+    assert "is unchanged" in registration.events[-1].reason
 
 
 def test_speaker_offer_without_speaker_category_is_a_clear_error(app, edition, category):

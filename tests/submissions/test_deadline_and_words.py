@@ -96,7 +96,8 @@ def test_organiser_may_still_edit_and_withdraw_and_it_is_logged(
         f"/2027/me/submissions/{submission.id}/edit", data=_form(tracks, types, title="Fixed typo")
     )
     assert response.status_code == 302
-    assert client.post(f"/2027/me/submissions/{submission.id}/withdraw").status_code == 302
+    withdraw = f"/2027/me/submissions/{submission.id}/withdraw"
+    assert client.post(withdraw, data={"confirm": "y"}).status_code == 302
     db.session.expire_all()
     assert submission.title == "Fixed typo" and submission.state == "withdrawn"
     entries = audit_actions("submission.")

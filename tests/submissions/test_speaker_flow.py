@@ -75,7 +75,8 @@ def test_save_draft_then_submit_then_edit_then_withdraw(login, author, tracks, t
     assert submission.title == "A better title" and submission.track_id == tracks[1].id
     assert submission.state == "submitted"
 
-    assert client.post(f"/2027/me/submissions/{submission.id}/withdraw").status_code == 302
+    url = f"/2027/me/submissions/{submission.id}/withdraw"
+    assert client.post(url, data={"confirm": "y"}).status_code == 302
     db.session.expire_all()
     assert submission.state == "withdrawn" and submission.withdrawn_at is not None
 
