@@ -95,18 +95,19 @@ def _refuse(status: int, message: str, code: str):
 
 
 def register(app: Flask) -> None:
-    @app.before_request
     def enforce_token_scope():
         """Bearer callers: 401 for a bad token, 403 where the token's scope does not reach."""
         if not is_bearer_request():
             return None
-        if request.endpoint is None or request.endpoint == "static":
+        if request.endpoint == "static":
             return None
+        # Checked before routing errors are told: a token that could not call any view here
+        # learns 403, not which methods or paths exist.
         token = current_token()
         if token is None:
             message = g.get("api_token_error") or "The API token is not valid."
             return _refuse(401, message, "invalid_token")
-        view = app.view_functions.get(request.endpoint)
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if not token_allows(token, view, method=request.method, api=is_api_request()):
             return _refuse(
                 403,
@@ -114,3 +115,7 @@ def register(app: Flask) -> None:
                 "insufficient_scope",
             )
         return None
+
+    # First of all request hooks: the credential is settled before CSRF checks, rate limits
+    # and views (a bad token is a 401, not a complaint about a missing form token).
+    app.before_request_funcs.setdefault(None, []).insert(0, enforce_token_scope)
