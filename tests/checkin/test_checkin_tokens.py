@@ -103,3 +103,16 @@ def test_genuine_and_denied_badges_are_still_logged_one_by_one(client, db, staff
         assert scan(client, headers, code).status_code == 200
     assert rows(db, Scan) == 8
     assert rows(db, InvalidScanCount) == 0
+
+
+def test_demo_has_a_scanner_token_and_invalid_code_counts(db, login):
+    from conference.accounts.models import ApiToken
+    from conference.demo import seed_demo
+
+    seed_demo()
+    seed_demo()  # idempotent
+    [token] = db.session.scalars(sa.select(ApiToken)).all()
+    assert (token.scope, token.user.email) == ("checkin", "staff@demo.test")
+    assert rows(db, InvalidScanCount) == 1
+    page = login(token.user).get("/account/tokens").get_data(as_text=True)
+    assert "Door scanner 1 (demo)" in page and "<td>checkin (2027)</td>" in page
