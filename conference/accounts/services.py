@@ -228,6 +228,8 @@ def create_api_token(
         raise DomainError("Only check-in tokens belong to an edition.", code="bad_edition")
     now = utcnow()
     if expires is not None:
+        if expires.year > 2200:
+            raise DomainError("The expiry date is too far away (2200 at most).", code="bad_expiry")
         expires_at = expiry_from_date(expires, edition)
         if expires_at <= now:
             raise DomainError("The expiry date must be in the future.", code="bad_expiry")

@@ -195,6 +195,7 @@ def test_token_page_refuses_bad_scopes_editions_and_dates(login, db, edition):
         {"name": "x", "scope": "read", "expires": "not a date"},
         {"name": "x", "scope": "read", "expires": (today - dt.timedelta(days=1)).isoformat()},
         {"name": "x", "scope": "read", "expires": "99999-01-01"},
+        {"name": "x", "scope": "read", "expires": "9999-12-31"},
     ]:
         response = client.post("/account/tokens", data=data)
         assert response.status_code == 400, data
@@ -378,6 +379,7 @@ def test_cli_expiry_and_edition(runner, client, db, staff, edition):
         ["--scope", "checkin", "--edition", "1999"],
         ["--scope", "read", "--expires", "2001-01-01"],
         ["--scope", "read", "--expires", "tomorrow"],
+        ["--scope", "read", "--expires", "9999-12-31"],
     ):
         result = runner.invoke(args=["tokens", "create", staff.email, "--name", "x", *bad])
         assert result.exit_code != 0, bad
