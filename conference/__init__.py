@@ -85,8 +85,10 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
         app.register_blueprint(package.bp)
 
     from conference import errors_http, security, templating
+    from conference.accounts import scopes
     from conference.cli import register_cli
 
+    scopes.register(app)
     errors_http.register(app)
     security.register(app)
     templating.register(app)

@@ -150,17 +150,53 @@ tokens_cli = AppGroup("tokens", help="Personal API tokens.")
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="A name to recognise the token by.")
-def tokens_create(email, name):
-    """Create an API token for EMAIL and print it (shown once)."""
+@click.option(
+    "--scope",
+    type=click.Choice(["checkin", "read", "full"]),
+    default="read",
+    show_default=True,
+    help="checkin: a door scanner (check-in API of one edition); read: GET on the API; "
+    "full: the whole API.",
+)
+@click.option(
+    "--edition",
+    "year",
+    type=int,
+    help="Edition of a checkin token (default: the newest where EMAIL may scan badges).",
+)
+@click.option(
+    "--expires",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last day the token works (YYYY-MM-DD). Default: checkin tokens, the day after "
+    "their edition ends; others never.",
+)
+def tokens_create(email, name, scope, year, expires):
+    """Create an API token for EMAIL and print it (shown once, on the last line)."""
+    import sqlalchemy as sa
+
     from conference.accounts import services
+    from conference.editions.models import Edition
 
     try:
         user = services.get_user_by_email(email)
-        _token, plain = services.create_api_token(user, name)
+        edition = None
+        if year is not None:
+            edition = db.session.scalar(sa.select(Edition).where(Edition.year == year))
+            if edition is None:
+                raise DomainError(f"There is no edition {year}.")
+        token, plain = services.create_api_token(
+            user, name, scope, expires=expires.date() if expires else None, edition=edition
+        )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         _fail(exc)
+    details = [f"scope {token.scope}"]
+    if token.edition is not None:
+        details.append(f"edition {token.edition.year}")
+    expiry = token.expires_at.strftime("%Y-%m-%d %H:%M UTC") if token.expires_at else "never"
+    details.append(f"expires {expiry}")
+    click.echo(f"Token “{token.name}” for {user.email}: {', '.join(details)}.")
     click.echo(plain)
 
 

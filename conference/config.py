@@ -54,6 +54,11 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2027")
     BADGE_KEY_DIR = Path(os.environ.get("BADGE_KEY_DIR", INSTANCE_DIR / "badge-keys"))
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Scans per API token (or per staff member on the scanner page): a busy door scans a
+    # badge every 2-3 seconds; 600 a minute leaves room for offline queues being replayed.
+    CHECKIN_RATE_LIMIT = os.environ.get("CHECKIN_RATE_LIMIT", "600 per minute")
+    # Invalid codes logged one by one per device, checkpoint and minute; the rest are counted.
+    INVALID_SCANS_LOGGED_PER_MINUTE = 5
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

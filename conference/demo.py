@@ -31,6 +31,7 @@ DEMO_STEPS: list[str] = [
     # Badges: after the accreditation and programme steps (badges for the accredited people,
     # a door for a restricted session).
     "conference.badges.demo",
+    "conference.checkin.demo",  # after badges: scanner token, invalid-code counts
 ]
 
 DEMO_ACCOUNTS = [

@@ -80,12 +80,14 @@ def login_client(client, user: User):
     return client
 
 
-def api_token(user: User, name: str = "test") -> str:
-    _token, plain = account_services.create_api_token(user, name)
+def api_token(user: User, name: str = "test", *, scope: str = "full", **options) -> str:
+    """A new API token of ``user`` (``full`` unless ``scope`` says otherwise); ``options``
+    go to ``create_api_token`` (``expires``, ``edition``)."""
+    _token, plain = account_services.create_api_token(user, name, scope, **options)
     db.session.commit()
     return plain
 
 
-def bearer(user: User) -> dict[str, str]:
+def bearer(user: User, *, scope: str = "full", **options) -> dict[str, str]:
     """Headers authenticating as ``user`` with a new API token."""
-    return {"Authorization": f"Bearer {api_token(user)}"}
+    return {"Authorization": f"Bearer {api_token(user, scope=scope, **options)}"}

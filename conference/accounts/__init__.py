@@ -1,6 +1,6 @@
 """Accounts: sign-up, login, profile, roles and API tokens."""
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 
 from conference.extensions import db, login_manager
 
@@ -11,6 +11,8 @@ bp = Blueprint("accounts", __name__)
 def load_user(user_id: str):
     from conference.accounts.models import User
 
+    if is_bearer_request():  # a Bearer call is the token's, never the cookie's
+        return None
     raw_id, _, session_token = user_id.partition(":")
     if not raw_id.isdigit():
         return None
@@ -24,18 +26,25 @@ def load_user(user_id: str):
 
 @login_manager.request_loader
 def load_user_from_bearer(req):
-    """API callers authenticate with ``Authorization: Bearer <token>``."""
-    from conference.accounts.services import user_for_token
+    """API callers authenticate with ``Authorization: Bearer <token>``; the token that did
+    is kept in ``g.api_token`` (scopes.py checks what it may do), a refusal's reason in
+    ``g.api_token_error``."""
+    from conference.accounts.services import check_token
 
     header = req.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    if scheme.lower() != "bearer":
         return None
-    return user_for_token(value.strip())
+    token, error = check_token(value.strip())
+    g.api_token = token
+    g.api_token_error = error
+    return token.user if token is not None else None
 
 
 def is_bearer_request() -> bool:
-    return request.headers.get("Authorization", "").lower().startswith("bearer ")
+    """Does the request carry ``Authorization: Bearer …`` (valid or not)?"""
+    scheme, _, _value = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer"
 
 
 # Modules with the routes, imported by create_app once every package is importable.

@@ -1,7 +1,7 @@
 """Account forms: input shape and messages only; rules live in services."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import DateField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -82,7 +82,22 @@ class TokenForm(FlaskForm):
     name = StringField(
         "Token name", validators=[DataRequired(), Length(max=100)], description="e.g. scanner-1"
     )
+    scope = RadioField("What the token may do", default="read")
+    edition = SelectField("Edition (check-in tokens only)", validators=[Optional()])
+    expires = DateField("Last day the token works (optional)", validators=[Optional()])
     submit = SubmitField("Create token")
+
+    def __init__(self, *args, editions=(), **kwargs):
+        from conference.accounts.models import TokenScope
+        from conference.accounts.scopes import SCOPE_HELP
+
+        super().__init__(*args, **kwargs)
+        # Least power first: the scope of a token is chosen, never assumed.
+        order = (TokenScope.READ, TokenScope.CHECKIN, TokenScope.FULL)
+        self.scope.choices = [SelectChoice(s.value, SCOPE_HELP[s]) for s in order]
+        self.edition.choices = [SelectChoice("", "The newest edition where I scan badges")] + [
+            SelectChoice(str(e.year), f"{e.year} · {e.title}") for e in editions
+        ]
 
 
 class UserSearchForm(FlaskForm):

@@ -91,10 +91,25 @@ class RoleAssignment(db.Model):
     edition: so.Mapped[Edition] = so.relationship()  # noqa: F821
 
 
+class TokenScope(enum.StrEnum):
+    """What a token may do (see ``conference.accounts.scopes`` for the rule)."""
+
+    CHECKIN = "checkin"  # door scanners: the check-in API of one edition
+    READ = "read"  # GET/HEAD on the API and the public exports
+    FULL = "full"  # the whole API
+
+
 class ApiToken(db.Model):
-    """A personal token for the JSON API; only its SHA-256 hash is stored."""
+    """A personal token for the JSON API; only its SHA-256 hash is stored.
+
+    A token has one scope; a ``checkin`` token belongs to one edition (``edition_id``) and,
+    unless told otherwise, expires the day after that edition ends.
+    """
 
     __tablename__ = "api_tokens"
+    __table_args__ = (
+        sa.CheckConstraint("scope IN ('checkin', 'read', 'full')", name="scope_known"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(
@@ -106,8 +121,19 @@ class ApiToken(db.Model):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    scope: so.Mapped[str] = so.mapped_column(
+        sa.String(10), default=TokenScope.FULL, server_default=TokenScope.FULL.value
+    )
+    expires_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    edition_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
 
     user: so.Mapped[User] = so.relationship(back_populates="tokens")
+    edition: so.Mapped[Edition | None] = so.relationship()  # noqa: F821
+
+    def is_expired(self, now: dt.datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import secrets
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit
 from conference.accounts import throttle
-from conference.accounts.models import ApiToken, Role, RoleAssignment, User
+from conference.accounts.models import ApiToken, Role, RoleAssignment, TokenScope, User
 from conference.db import utcnow
 from conference.errors import Conflict, DomainError, NotFound
 from conference.extensions import db
@@ -164,18 +166,112 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; the plain value is returned once and never stored."""
+def parse_scope(value) -> TokenScope:
+    try:
+        return TokenScope(str(value or "").strip().lower())
+    except ValueError:
+        allowed = ", ".join(s.value for s in TokenScope)
+        raise DomainError(
+            f"Unknown token scope {value!r}; choose one of: {allowed}.", code="bad_scope"
+        ) from None
+
+
+def checkin_editions(user: User) -> list:
+    """Editions (newest first) in which ``user`` may scan badges: the choices of a check-in
+    token's edition."""
+    from conference.editions.models import Edition  # editions sit above accounts
+    from conference.permissions import can
+
+    editions = db.session.scalars(sa.select(Edition).order_by(Edition.year.desc())).all()
+    return [e for e in editions if can(user, "checkin.scan", edition=e)]
+
+
+def default_expiry(edition) -> dt.datetime:
+    """A check-in token's default expiry: the end of the day after the edition's last day, in
+    the edition's time zone."""
+    local = dt.datetime.combine(edition.end_date + dt.timedelta(days=2), dt.time(), edition.tz)
+    return local.astimezone(dt.UTC)
+
+
+def expiry_from_date(day: dt.date, edition=None) -> dt.datetime:
+    """A token given an expiry date works until the end of that day (edition's zone or UTC)."""
+    zone = edition.tz if edition is not None else dt.UTC
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+
+
+def create_api_token(
+    user: User,
+    name: str,
+    scope: str | TokenScope = TokenScope.FULL,
+    *,
+    expires: dt.date | None = None,
+    edition=None,
+) -> tuple[ApiToken, str]:
+    """Create a token; the plain value is returned once and never stored.
+
+    A ``checkin`` token belongs to one edition where ``user`` may scan badges (by default the
+    newest such edition) and, unless ``expires`` is given, stops working the day after that
+    edition ends. Other scopes take no edition and never expire unless ``expires`` is given.
+    """
     name = (name or "").strip()
     if not name:
-        raise DomainError("Please give the token a name.")
+        raise DomainError("Please give the token a name.", code="bad_name")
     if len(name) > 100:
-        raise DomainError("The token name is too long (at most 100 characters).")
+        raise DomainError("The token name is too long (at most 100 characters).", code="bad_name")
+    scope = parse_scope(scope)
+    if scope == TokenScope.CHECKIN:
+        allowed = checkin_editions(user)
+        if edition is None:
+            if not allowed:
+                raise DomainError(
+                    "A check-in token is for door staff: this account may not scan badges in "
+                    "any edition.",
+                    code="bad_scope",
+                )
+            edition = allowed[0]
+        elif edition not in allowed:
+            raise DomainError(
+                f"This account may not scan badges in {edition.year}.", code="bad_edition"
+            )
+    elif edition is not None:
+        raise DomainError("Only check-in tokens belong to an edition.", code="bad_edition")
+    now = utcnow()
+    if expires is not None:
+        if expires.year > 2200:
+            raise DomainError("The expiry date is too far away (2200 at most).", code="bad_expiry")
+        expires_at = expiry_from_date(expires, edition)
+        if expires_at <= now:
+            raise DomainError("The expiry date must be in the future.", code="bad_expiry")
+    elif scope == TokenScope.CHECKIN:
+        expires_at = default_expiry(edition)
+        if expires_at <= now:
+            raise DomainError(
+                f"The {edition.year} edition is over: give a later expiry date to scan anyway.",
+                code="bad_expiry",
+            )
+    else:
+        expires_at = None
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:10])
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(plain),
+        prefix=plain[:10],
+        scope=scope.value,
+        expires_at=expires_at,
+        edition_id=edition.id if edition is not None else None,
+    )
     db.session.add(token)
     db.session.flush()
-    audit.record(user, "token.create", token, name=name)
+    audit.record(
+        user,
+        "token.create",
+        token,
+        edition=edition,
+        name=name,
+        scope=scope.value,
+        expires_at=expires_at.isoformat() if expires_at else None,
+    )
     return token, plain
 
 
@@ -189,22 +285,51 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def user_for_token(plain: str) -> User | None:
+def revoke_all_tokens(user: User, *, reason: str, actor=None) -> int:
+    """Revoke every live token of ``user`` (a password reset or change); audited."""
+    now = utcnow()
+    live = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in live:
+        token.revoked_at = now
+    if live:
+        audit.record(actor or user, "token.revoke_all", user, reason=reason, count=len(live))
+    return len(live)
+
+
+class TokenCheck(NamedTuple):
+    """The result of looking up a Bearer token: the token, or why it was refused."""
+
+    token: ApiToken | None
+    error: str | None
+
+
+def check_token(plain: str) -> TokenCheck:
+    """The live token with this value, or the reason a person should read for refusing it."""
+    invalid = TokenCheck(None, "The API token is not valid or has been revoked.")
     if not plain or len(plain) > 200:
-        return None
+        return invalid
     token = db.session.scalar(
         sa.select(ApiToken).where(
             ApiToken.token_hash == hash_token(plain), ApiToken.revoked_at.is_(None)
         )
     )
     if token is None or not token.user.is_active:
-        return None
+        return invalid
     now = utcnow()
+    if token.is_expired(now):
+        return TokenCheck(None, "The API token has expired.")
     # Writing on every call would slow the scanners; a minute's precision is plenty.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
         db.session.commit()
-    return token.user
+    return TokenCheck(token, None)
+
+
+def user_for_token(plain: str) -> User | None:
+    token = check_token(plain).token
+    return token.user if token is not None else None
 
 
 # --- e-mail verification and password reset ---------------------------------------------
@@ -385,6 +510,7 @@ def reset_password(token: str, new_password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     audit.record(user, "account.password_reset", user)
+    revoke_all_tokens(user, reason="password_reset")
     return user
 
 
@@ -396,6 +522,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise DomainError("The current password is not correct.", code="wrong_password")
     set_password(user, new_password)
     audit.record(user, "account.password_change", user)
+    revoke_all_tokens(user, reason="password_change")
 
 
 PROFILE_FIELDS = ("full_name", "organisation", "organisation_type", "country", "position")

@@ -281,19 +281,34 @@ def data_links() -> list[tuple[str, str]]:
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
-    form = TokenForm()
+    """Create (scope, edition, expiry) and list one's tokens; Bearer callers never get here
+    (``accounts.scopes`` refuses them on every page outside the API)."""
+    editions = services.checkin_editions(current_user)
+    form = TokenForm(editions=editions)
     plain = None
     status = 200
     if form.validate_on_submit():
+        by_year = {str(e.year): e for e in editions}
         try:
-            _token, plain = services.create_api_token(current_user, form.name.data)
+            _token, plain = services.create_api_token(
+                current_user,
+                form.name.data,
+                form.scope.data,
+                expires=form.expires.data,
+                edition=by_year.get(form.edition.data) if form.scope.data == "checkin" else None,
+            )
         except DomainError as exc:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, exc.message]
+            target = {
+                "bad_scope": form.scope,
+                "bad_edition": form.edition,
+                "bad_expiry": form.expires,
+            }.get(exc.code, form.name)
+            target.errors = [*target.errors, exc.message]
             status = 400
         else:
             db.session.commit()
-            form = TokenForm(formdata=None)
+            form = TokenForm(formdata=None, editions=editions)
     elif form.errors:
         status = 400
     user_tokens = db.session.scalars(
@@ -302,7 +317,7 @@ def tokens():
         .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
     ).all()
     return render_template(
-        "accounts/tokens.html", form=form, tokens=user_tokens, plain=plain
+        "accounts/tokens.html", form=form, tokens=user_tokens, plain=plain, now=utcnow()
     ), status
 
 

@@ -10,16 +10,19 @@ csrf.exempt(bp)
 
 @bp.before_request
 def protect_cookie_writes():
-    """Bearer-token calls need no CSRF token; calls riding on a session cookie do.
+    """Calls authenticated by a valid Bearer token need no CSRF token; calls riding on a
+    session cookie do.
 
-    An anonymous call carries no ambient authority to abuse: it goes on to the view, which
-    answers 401 where a login is needed (not a misleading 400 about a form token).
+    Only a token that did authenticate the request lifts the check: a Bearer header with a
+    bad token has already been answered 401 (``accounts.scopes``), and the cookie is never
+    used for a Bearer call. An anonymous call carries no ambient authority to abuse: it goes
+    on to the view, which answers 401 where a login is needed.
     """
     from flask_login import current_user
 
-    from conference.accounts import is_bearer_request
+    from conference.accounts.scopes import current_token
 
-    if request.method in {"GET", "HEAD", "OPTIONS"} or is_bearer_request():
+    if request.method in {"GET", "HEAD", "OPTIONS"} or current_token() is not None:
         return
     if current_user.is_authenticated:
         csrf.protect()

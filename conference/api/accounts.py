@@ -1,7 +1,8 @@
-"""GET /api/v1/me: who the caller is; and the rule that a bad Bearer token is refused.
+"""GET /api/v1/me: who the caller is.
 
-A request that sends ``Authorization: Bearer …`` with an unknown or revoked token gets 401 at
-once, instead of being served silently as an anonymous visitor.
+A request that sends ``Authorization: Bearer …`` with an unknown, revoked or expired token
+gets 401 at once on every route (``conference.accounts.scopes``), instead of being served
+silently as an anonymous visitor.
 """
 
 from __future__ import annotations
@@ -10,23 +11,17 @@ import sqlalchemy as sa
 from flask import jsonify
 from flask_login import current_user
 
-from conference.accounts import is_bearer_request
 from conference.accounts.models import RoleAssignment
+from conference.accounts.scopes import token_scopes
 from conference.api import bp
-from conference.api.common import api_error, error_responses
+from conference.api.common import error_responses
 from conference.editions.models import Edition
 from conference.extensions import db
 from conference.permissions import login_required
 
 
-@bp.before_request
-def refuse_bad_tokens():
-    if is_bearer_request() and not current_user.is_authenticated:
-        return api_error(401, "invalid_token", "The API token is not valid or has been revoked.")
-    return None
-
-
 @bp.get("/me")
+@token_scopes("checkin", "read")
 @login_required
 def me():
     roles = db.session.execute(

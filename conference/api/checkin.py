@@ -1,19 +1,38 @@
 """POST /api/v1/editions/{year}/checkins and GET /api/v1/editions/{year}/scanner-bundle.
 
-Staff authenticate with a Bearer token, or — from the scanner page — with their session
-cookie plus the ``X-CSRFToken`` header (the API blueprint checks it for cookie writes).
+Staff authenticate with a Bearer token (scope ``checkin`` or ``full``), or — from the
+scanner page — with their session cookie plus the ``X-CSRFToken`` header (the API blueprint
+checks it for cookie writes). Scans are rate-limited per token (per staff member for the
+scanner page): ``CHECKIN_RATE_LIMIT``.
 """
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify, request
 from flask_login import current_user
 
+from conference.accounts.scopes import current_token, token_scopes
 from conference.api import bp
 from conference.api.common import error_responses, iso, json_body
 from conference.api.editions import YEAR_PARAM
 from conference.checkin import services
+from conference.extensions import limiter
 from conference.permissions import can, deny
+
+
+def scanner_device() -> str:
+    """Who is scanning, as a rate-limit key and in the invalid-code counts: the API token,
+    else the logged-in staff member, else the client address."""
+    token = current_token()
+    if token is not None:
+        return f"token:{token.id}"
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+def _checkin_limit() -> str:
+    return current_app.config["CHECKIN_RATE_LIMIT"]
 
 
 def _staff_only():
@@ -23,6 +42,8 @@ def _staff_only():
 
 
 @bp.post("/editions/<int:year>/checkins")
+@limiter.limit(_checkin_limit, key_func=lambda: "checkin:" + scanner_device())
+@token_scopes("checkin")
 def create_checkin():
     denied = _staff_only()
     if denied is not None:
@@ -41,6 +62,7 @@ def create_checkin():
         scanned_at=body.get("scanned_at"),
         offline=body.get("offline"),
         staff=current_user,
+        device=scanner_device(),
     )
     return jsonify(
         {
@@ -53,6 +75,7 @@ def create_checkin():
 
 
 @bp.get("/editions/<int:year>/scanner-bundle")
+@token_scopes("checkin")
 def scanner_bundle():
     denied = _staff_only()
     if denied is not None:
@@ -194,7 +217,7 @@ OPENAPI_PATHS = {
                         }
                     },
                 },
-                **error_responses(400, 401, 403, 404, 415),
+                **error_responses(400, 401, 403, 404, 415, 429),
             },
         }
     },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify
 from flask_login import current_user
 
+from conference.accounts.scopes import token_scopes
 from conference.api import bp
 from conference.api.common import error_responses
 from conference.editions.services import visible_editions
@@ -26,11 +27,13 @@ def edition_json(edition) -> dict:
 
 
 @bp.get("/editions")
+@token_scopes("checkin", "read")
 def list_editions():
     return jsonify({"editions": [edition_json(e) for e in visible_editions(current_user)]})
 
 
 @bp.get("/editions/<int:year>")
+@token_scopes("checkin", "read")
 def get_edition():
     return jsonify(edition_json(g.edition))
 

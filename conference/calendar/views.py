@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from conference.accounts.scopes import token_scopes
 from conference.calendar import bp, exports
 from conference.calendar import services as calendar
 from conference.calendar.services import Validators
@@ -88,6 +89,7 @@ def _conditional(
 
 
 @bp.get("/<int:year>/programme.ics")
+@token_scopes("read")
 def programme_ics():
     """The edition's programme as the caller may see it."""
     edition = g.edition
@@ -100,6 +102,7 @@ def programme_ics():
 
 
 @bp.get("/<int:year>/sessions/<int:session_id>.ics")
+@token_scopes("read")
 def session_ics(session_id: int):
     """One session ("Add to calendar")."""
     edition = g.edition
@@ -114,6 +117,7 @@ def session_ics(session_id: int):
 
 
 @bp.get("/<int:year>/schedule.json")
+@token_scopes("read")
 def schedule_json():
     """The programme in the c3voc schedule.json format, for conference apps."""
     edition = g.edition
@@ -125,6 +129,7 @@ def schedule_json():
 
 
 @bp.get("/<int:year>/schedule.xml")
+@token_scopes("read")
 def schedule_xml():
     """The programme in the Frab/Pentabarf schedule.xml format, for conference apps."""
     edition = g.edition

@@ -50,3 +50,29 @@ class Scan(db.Model):
     scanned_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     received_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     offline: so.Mapped[bool] = so.mapped_column(default=False)
+
+
+class InvalidScanCount(db.Model):
+    """Codes that are not badges of ours (damaged, forged, garbage), counted per device,
+    checkpoint and minute instead of one row each, so that a sweep cannot fill the table.
+
+    ``device`` is ``token:<id>`` for a scanner with an API token, ``user:<id>`` for the
+    scanner page; ``logged`` says how many of ``count`` also got a row in ``scans``.
+    """
+
+    __tablename__ = "invalid_scan_counts"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "device", "checkpoint", "minute"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    device: so.Mapped[str] = so.mapped_column(sa.String(40))
+    staff_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    checkpoint: so.Mapped[str] = so.mapped_column(sa.String(40))
+    minute: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    count: so.Mapped[int] = so.mapped_column(default=0)
+    logged: so.Mapped[int] = so.mapped_column(default=0)
+    last_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

@@ -20,7 +20,7 @@ from conference.accounts.models import Role, RoleAssignment
 from conference.accreditation.models import Registration, RegistrationState
 from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
-from conference.checkin.models import Scan, ScanResult
+from conference.checkin.models import InvalidScanCount, Scan, ScanResult
 from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
@@ -210,18 +210,54 @@ def first_admitted_at(edition, checkpoint_key: str, registration_id: int) -> dt.
 
 @dataclass
 class ScanOutcome:
-    scan: Scan
+    scan: Scan | None  # None: an invalid code only counted in InvalidScanCount
     registration: Registration | None
     first_admitted_at: dt.datetime | None
     replayed: bool = False  # the same scan_id was recorded before
 
     @property
     def result(self) -> str:
-        return self.scan.result
+        return self.scan.result if self.scan is not None else ScanResult.DENIED
 
     @property
     def reason(self) -> str | None:
-        return self.scan.reason
+        return self.scan.reason if self.scan is not None else "invalid_code"
+
+
+def _count_invalid(edition, device: str, checkpoint: str, staff, now: dt.datetime) -> bool:
+    """Count an invalid code for ``device`` at ``checkpoint`` in this minute (one upserted
+    row); True when it should also be logged as a scan of its own (the first few)."""
+    from flask import current_app
+
+    limit = current_app.config["INVALID_SCANS_LOGGED_PER_MINUTE"]
+    minute = now.replace(second=0, microsecond=0)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = InvalidScanCount.__table__
+    stmt = insert(table).values(
+        edition_id=edition.id,
+        device=device[:40],
+        staff_id=getattr(staff, "id", None),
+        checkpoint=checkpoint,
+        minute=minute,
+        count=1,
+        logged=0,
+        last_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["edition_id", "device", "checkpoint", "minute"],
+        set_={"count": table.c.count + 1, "last_at": now},
+    ).returning(table.c.id, table.c.count)
+    row = db.session.execute(stmt).one()
+    if row.count > limit:
+        return False
+    db.session.execute(
+        sa.update(table).where(table.c.id == row.id).values(logged=table.c.logged + 1)
+    )
+    return True
 
 
 def _outcome_of(edition, scan: Scan, replayed: bool) -> ScanOutcome:
@@ -243,8 +279,14 @@ def check_in(
     scan_id=None,
     scanned_at=None,
     offline: bool | None = None,
+    device: str | None = None,
 ) -> ScanOutcome:
-    """Decide, record the scan, and commit. The same ``scan_id`` is recorded once."""
+    """Decide, record the scan, and commit. The same ``scan_id`` is recorded once.
+
+    A code that is not a badge of ours (``invalid_code``) is counted per ``device`` (who
+    scans: ``token:<id>`` or ``user:<id>``), checkpoint and minute; only the first few of a
+    minute get a scan row each, so a sweep of garbage codes cannot fill the scan table.
+    """
     now = utcnow()
     point = resolve_checkpoint(edition, checkpoint)
     scan_id = parse_scan_id(scan_id)
@@ -264,6 +306,11 @@ def check_in(
 
     decision = decide(edition, point, code or "")
     result, reason = decision.result, decision.reason
+    if reason == "invalid_code":
+        device = device or (f"user:{staff.id}" if staff is not None else "anonymous")
+        if not _count_invalid(edition, device, point.key, staff, now):
+            db.session.commit()
+            return ScanOutcome(None, None, None)
     first = None
     if result == ScanResult.ADMITTED:
         first = first_admitted_at(edition, point.key, decision.registration.id)
@@ -462,7 +509,27 @@ def counts(edition) -> list[dict]:
         .where(Scan.edition_id == edition.id)
         .group_by(Scan.checkpoint)
     ).all()
-    by_key = {row.checkpoint: row for row in rows}
+    # Invalid codes that were counted without a scan row of their own.
+    unlogged = {
+        row.checkpoint: row
+        for row in db.session.execute(
+            sa.select(
+                InvalidScanCount.checkpoint,
+                sa.func.sum(InvalidScanCount.count - InvalidScanCount.logged).label("extra"),
+                sa.func.max(InvalidScanCount.last_at).label("last"),
+            )
+            .where(
+                InvalidScanCount.edition_id == edition.id,
+                InvalidScanCount.count > InvalidScanCount.logged,
+            )
+            .group_by(InvalidScanCount.checkpoint)
+        ).all()
+    }
+    by_key = {
+        row.checkpoint: _with_unlogged(row, unlogged.pop(row.checkpoint, None)) for row in rows
+    }
+    for key, extra in unlogged.items():
+        by_key[key] = _with_unlogged(None, extra)
     out = []
     for point in checkpoints(edition):
         row = by_key.pop(point.key, None)
@@ -490,6 +557,40 @@ def counts(edition) -> list[dict]:
             }
         )
     return out
+
+
+@dataclass
+class _CountRow:
+    people: int
+    total: int
+    denied: int
+    last: dt.datetime | None
+
+
+def _with_unlogged(row, extra) -> _CountRow:
+    """A checkpoint's counts plus the invalid codes counted without a scan row each."""
+    if row is None:
+        people, total, denied, last = 0, 0, 0, None
+    else:
+        people, total, denied, last = row.people, row.total, row.denied, row.last
+    if extra is not None and extra.extra:
+        total += int(extra.extra)
+        denied += int(extra.extra)
+        last = max(last, extra.last) if last is not None else extra.last
+    return _CountRow(people, total, denied, last)
+
+
+def invalid_code_counts(edition, *, limit: int = 50) -> list:
+    """The newest per-minute counts of invalid codes (device, checkpoint, staff e-mail)."""
+    from conference.accounts.models import User
+
+    return db.session.execute(
+        sa.select(InvalidScanCount, User.email.label("staff_email"))
+        .outerjoin(User, InvalidScanCount.staff_id == User.id)
+        .where(InvalidScanCount.edition_id == edition.id)
+        .order_by(InvalidScanCount.minute.desc(), InvalidScanCount.id.desc())
+        .limit(limit)
+    ).all()
 
 
 def scan_log_query(edition, *, checkpoint=None, result=None, since=None, until=None):

@@ -179,6 +179,7 @@ def scan_log():
         labels=dict(_checkpoint_choices(edition)),
         reasons=services.REASONS,
         words=services.RESULT_WORDS,
+        invalid_counts=services.invalid_code_counts(edition),
     )
 
 

@@ -1,7 +1,7 @@
 """withdrawn talks setting, shared e-mail domains, conflict overrides
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-29 12:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0005"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -110,7 +110,7 @@ def test_cli_tokens_create(runner, client, db):
     make_user("cli@example.org")
     result = runner.invoke(args=["tokens", "create", "CLI@example.org", "--name", "scanner"])
     assert result.exit_code == 0, result.output
-    plain = result.output.strip()
+    plain = result.output.strip().splitlines()[-1]  # the token is the last line
     assert plain.startswith("cft_")
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"})
     assert response.json["email"] == "cli@example.org"
