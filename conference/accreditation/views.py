@@ -344,7 +344,7 @@ def _bulk_confirmation(edition, ids, action, category, reason, back) -> Confirma
             [[row.registration.id, row.registration.state, row.category and row.category.id,
               row.problem] for row in rows],
         ],  # fmt: skip
-        submit_label=f"{verb.capitalize()} {len(going)}",
+        submit_label=f"{action.capitalize()} {len(going)}",
         cancel_url=back_url,
         fields=[
             ("action", action),

@@ -154,17 +154,17 @@ def _booking_confirmation(booking: Booking, own: bool, back: str) -> Confirmatio
     session = booking.session
     when = services.span(session, edition)
     waiting = services.waiting_count(session)
-    whose = "your" if own else f"{booking.user.display_name}’s ({booking.user.email})"
+    whose = "Your" if own else f"{booking.user.display_name}’s ({booking.user.email})"
     if booking.state == BookingState.WAITLISTED:
         title = f"Leave the waiting list of “{session.title}”?"
         consequences = [
-            f"{whose.capitalize()} place on the waiting list of “{session.title}” ({when}) "
+            f"{whose} place on the waiting list of “{session.title}” ({when}) "
             "is given up for good; joining again means queuing at the end."
         ]
         label = "Leave the waiting list"
     else:
         title = f"Cancel the booking for “{session.title}”?"
-        consequences = [f"{whose.capitalize()} seat in “{session.title}” ({when}) is given up."]
+        consequences = [f"{whose} seat in “{session.title}” ({when}) is given up."]
         passes_on = not session.is_cancelled and session.starts_at > services.utcnow()
         if waiting and passes_on:
             consequences.append(
