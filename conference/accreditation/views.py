@@ -341,8 +341,15 @@ def _bulk_confirmation(edition, ids, action, category, reason, back) -> Confirma
             action,
             category.id if category else None,
             reason.strip(),
-            [[row.registration.id, row.registration.state, row.category and row.category.id,
-              row.problem] for row in rows],
+            [
+                [
+                    row.registration.id,
+                    row.registration.state,
+                    row.category and row.category.id,
+                    row.problem,
+                ]
+                for row in rows
+            ],
         ],  # fmt: skip
         submit_label=f"{action.capitalize()} {len(going)}",
         cancel_url=back_url,

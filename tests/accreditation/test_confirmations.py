@@ -202,8 +202,8 @@ def test_decision_control_does_not_default_to_revoke(login, organiser, category)
 
 def test_decision_control_starts_neutral_for_a_new_registration(login, organiser, category):
     registration = make_registration(category=category)
-    html = login(organiser).get(f"/2027/admin/registrations/{registration.id}").get_data(
-        as_text=True
+    html = (
+        login(organiser).get(f"/2027/admin/registrations/{registration.id}").get_data(as_text=True)
     )
     options = re.findall(r"<option([^>]*)>([^<]*)</option>", _decision_select(html))
     assert options[0][1] == "Choose…"

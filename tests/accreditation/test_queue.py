@@ -215,7 +215,9 @@ def test_bulk_reject_with_one_reason_and_waitlist(login, organiser, category):
         assert registration.state == "rejected"
         assert registration.events[-1].reason == "Full."
     third = make_registration(category=category)
-    confirm_post(client, "/2027/admin/registrations/bulk", {"action": "waitlist", "ids": [third.id]})
+    confirm_post(
+        client, "/2027/admin/registrations/bulk", {"action": "waitlist", "ids": [third.id]}
+    )
     db.session.expire_all()
     assert db.session.get(Registration, third.id).state == "waitlisted"
 

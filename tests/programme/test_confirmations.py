@@ -94,9 +94,7 @@ def test_cancelling_a_booking_nobody_waits_for(login, workshop):
     assert _state(booking) == "booked"
 
 
-def test_a_confirmation_given_before_someone_joined_the_waiting_list_is_refused(
-    login, workshop
-):
+def test_a_confirmation_given_before_someone_joined_the_waiting_list_is_refused(login, workshop):
     from tests.confirming import confirm_token
 
     first, second = make_attendee(), make_attendee()
