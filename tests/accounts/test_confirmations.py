@@ -82,3 +82,14 @@ def test_edition_role_revocation_needs_confirmation(login, db):
     assert f'<form method="get" action="{url}"' in listing
     assert confirm_post(client, url).status_code == 302
     assert _roles(db, target) == set()
+
+
+def test_organiser_is_not_offered_to_revoke_their_own_organiser_role(login, db):
+    edition = make_edition()
+    organiser = make_user(role="organiser", edition=edition)
+    own = db.session.scalar(sa.select(RoleAssignment).where(RoleAssignment.user_id == organiser.id))
+    client = login(organiser)
+    listing = client.get("/2027/admin/roles").get_data(as_text=True)
+    assert f"/2027/admin/roles/{own.id}/revoke" not in listing
+    assert client.get(f"/2027/admin/roles/{own.id}/revoke").status_code == 403
+    assert _roles(db, organiser) == {"organiser"}
