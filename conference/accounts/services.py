@@ -131,6 +131,21 @@ def grant_role(user: User, edition, role: str | Role, *, actor=None) -> RoleAssi
     return assignment
 
 
+def has_role(user: User, edition, role: str | Role) -> bool:
+    """Does ``user`` hold ``role`` in ``edition``?"""
+    role = parse_role(str(role))
+    return (
+        db.session.scalar(
+            sa.select(RoleAssignment.id).where(
+                RoleAssignment.user_id == user.id,
+                RoleAssignment.edition_id == edition.id,
+                RoleAssignment.role == role,
+            )
+        )
+        is not None
+    )
+
+
 def revoke_role(user: User, edition, role: str | Role, *, actor=None) -> bool:
     role = parse_role(str(role))
     assignment = db.session.scalar(
@@ -149,8 +164,8 @@ def revoke_role(user: User, edition, role: str | Role, *, actor=None) -> bool:
 
 def set_admin(user: User, value: bool, *, actor=None) -> None:
     """Make or unmake a site administrator; nobody removes their own rights by mistake."""
-    if not value and actor is not None and getattr(actor, "id", None) == user.id:
-        raise DomainError("You cannot remove your own administrator rights.")
+    if not value:
+        ensure_admin_removable(user, actor)
     if user.is_admin == value:
         return
     user.is_admin = value
@@ -587,3 +602,31 @@ def search_users(query: str = "", *, limit: int = 50, offset: int = 0) -> tuple[
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     users = list(db.session.scalars(stmt.order_by(User.email).limit(limit).offset(offset)))
     return users, total
+
+
+# --- what losing a right means (for the confirmation pages) --------------------------------
+
+ROLE_LOSSES = {
+    Role.ORGANISER: "the edition's administration: registrations, categories, programme, "
+    "call, roles, badges and the audit log",
+    Role.CHAIR: "the programme committee's chair pages: assigning reviewers, taking and "
+    "publishing decisions, placing talks in the programme",
+    Role.REVIEWER: "their review assignments (reviews already submitted are kept)",
+    Role.STAFF: "scanning badges and the check-in pages at the venue",
+}
+
+
+def role_revocation_consequences(user: User, edition, role: str | Role) -> list[str]:
+    """What revoking ``role`` in ``edition`` takes away from ``user``, in words."""
+    role = parse_role(str(role))
+    return [
+        f"{user.display_name} ({user.email}) is no longer {role.value} of {edition.year}.",
+        f"They lose access to {ROLE_LOSSES[role]} at once.",
+        "Their other roles and their own registration and submissions are not touched.",
+    ]
+
+
+def ensure_admin_removable(user: User, actor) -> None:
+    """Nobody removes their own administrator rights (another administrator must)."""
+    if actor is not None and getattr(actor, "id", None) == user.id:
+        raise DomainError("You cannot remove your own administrator rights.")

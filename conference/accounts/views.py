@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from conference import confirm
 from conference.accounts import bp, services, throttle
 from conference.accounts.forms import (
     ROLE_CHOICES,
@@ -29,6 +30,7 @@ from conference.accounts.forms import (
     UserSearchForm,
 )
 from conference.accounts.models import ApiToken, RoleAssignment, User
+from conference.confirm import Confirmation
 from conference.db import utcnow
 from conference.editions.models import Edition
 from conference.errors import DomainError
@@ -381,24 +383,50 @@ def admin_user(user_id):
     )
 
 
-@bp.post("/admin/users/<int:user_id>/admin")
+@bp.route("/admin/users/<int:user_id>/admin", methods=["GET", "POST"])
 @require("site.admin")
 def admin_set_admin(user_id):
+    """Make a site administrator, or remove the rights after a confirmation."""
     user = _load_user(user_id)
-    value = request.form.get("value")
+    value = request.values.get("value")
     if value not in {"0", "1"}:
         raise DomainError("Say whether to make (1) or unmake (0) an administrator.")
     make_admin = value == "1"
+    back = url_for("accounts.admin_user", user_id=user.id)
+    if not make_admin:
+        services.ensure_admin_removable(user, current_user)
+        if not user.is_admin:
+            flash(f"{user.email} is not a site administrator.", "info")
+            return redirect(back)
+        step = confirm.check(
+            Confirmation(
+                title=f"Remove the administrator rights of {user.display_name}?",
+                consequences=[
+                    f"{user.display_name} ({user.email}) is no longer a site administrator.",
+                    "They lose at once the site administration (accounts, roles, editions) "
+                    "and the organiser's powers in every edition that came with it.",
+                    "The roles they hold in editions are kept (see the list on their page).",
+                ],
+                subject=["admin.remove", user.id],
+                submit_label="Remove administrator rights",
+                cancel_url=back,
+                fields=[("value", "0")],
+            )
+        )
+        if step is not None:
+            return step
+    elif request.method != "POST":
+        return redirect(back)
     services.set_admin(user, make_admin, actor=current_user)
     db.session.commit()
     flash(
         f"{user.email} is {'now' if make_admin else 'no longer'} a site administrator.", "success"
     )
-    return redirect(url_for("accounts.admin_user", user_id=user.id))
+    return redirect(back)
 
 
 def _edition_from_form() -> Edition:
-    year = request.form.get("edition", type=int)
+    year = request.values.get("edition", type=int)
     edition = db.session.scalar(sa.select(Edition).where(Edition.year == year)) if year else None
     if edition is None:
         raise DomainError("Please choose an edition.")
@@ -417,15 +445,30 @@ def admin_grant_role(user_id):
     return redirect(url_for("accounts.admin_user", user_id=user.id))
 
 
-@bp.post("/admin/users/<int:user_id>/roles/revoke")
+@bp.route("/admin/users/<int:user_id>/roles/revoke", methods=["GET", "POST"])
 @require("site.admin")
 def admin_revoke_role(user_id):
+    """Revoke a role in an edition, after a confirmation saying what the person loses."""
     user = _load_user(user_id)
     edition = _edition_from_form()
-    role = services.parse_role(request.form.get("role", ""))
-    if services.revoke_role(user, edition, role, actor=current_user):
-        db.session.commit()
-        flash(f"{user.email} is no longer {role.value} for {edition.year}.", "success")
-    else:
+    role = services.parse_role(request.values.get("role", ""))
+    back = url_for("accounts.admin_user", user_id=user.id)
+    if not services.has_role(user, edition, role):
         flash(f"{user.email} did not have that role in {edition.year}.", "info")
-    return redirect(url_for("accounts.admin_user", user_id=user.id))
+        return redirect(back)
+    step = confirm.check(
+        Confirmation(
+            title=f"Revoke {user.display_name}’s role {role.value} in {edition.year}?",
+            consequences=services.role_revocation_consequences(user, edition, role),
+            subject=["role.revoke", user.id, edition.id, role.value],
+            submit_label=f"Revoke {role.value}",
+            cancel_url=back,
+            fields=[("edition", edition.year), ("role", role.value)],
+        )
+    )
+    if step is not None:
+        return step
+    services.revoke_role(user, edition, role, actor=current_user)
+    db.session.commit()
+    flash(f"{user.email} is no longer {role.value} for {edition.year}.", "success")
+    return redirect(back)

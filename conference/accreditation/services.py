@@ -836,6 +836,64 @@ def bulk_decide(
     return result
 
 
+@dataclass
+class BulkPlanRow:
+    """One registration of a bulk decision as its confirmation shows it."""
+
+    registration: Registration
+    category: AccreditationCategory | None  # the category it would be accredited as
+    problem: str  # why it would fail ("" when it would go through)
+
+
+def bulk_plan(
+    edition: Edition,
+    registration_ids: Iterable[int],
+    action: str,
+    *,
+    reason: str = "",
+    category: AccreditationCategory | None = None,
+) -> list[BulkPlanRow]:
+    """What ``bulk_decide`` would do to each registration (nothing is changed).
+
+    Registrations of other editions are left out; the rows say who would be decided, as which
+    category, and who would be skipped and why (the workflow, a missing reason or note).
+    """
+    to_state = DECISIONS.get(action)
+    rows: list[BulkPlanRow] = []
+    taken: dict[int, int] = {}  # accreditations this plan adds, per category
+    capacity_left = (
+        edition.capacity - accredited_count(edition.id) if edition.capacity is not None else None
+    )
+    for registration_id in sorted(set(registration_ids)):
+        registration = db.session.get(Registration, registration_id)
+        if registration is None or registration.edition_id != edition.id:
+            continue
+        target = None
+        if to_state == S.ACCREDITED:
+            target = category or registration.category or registration.requested_category
+        problem = ""
+        if to_state not in TRANSITIONS.get(registration.state, frozenset()):
+            problem = f"skipped: it is {state_label(registration.state).lower()}"
+        elif to_state in REASON_REQUIRED and not reason.strip():
+            problem = "skipped: a reason is needed"
+        elif (
+            target is not None and needs_decision_note(registration, target) and not reason.strip()
+        ):
+            problem = "skipped: not endorsed by the nominating authority and no note given"
+        elif target is not None:
+            used = accredited_count(edition.id, target.id) + taken.get(target.id, 0)
+            if target.quota is not None and used >= target.quota:
+                problem = f"skipped: the quota of {target.name} ({target.quota}) is reached"
+            elif capacity_left is not None and capacity_left <= 0:
+                problem = f"skipped: the edition's capacity ({edition.capacity}) is reached"
+            else:
+                taken[target.id] = taken.get(target.id, 0) + 1
+                if capacity_left is not None:
+                    capacity_left -= 1
+        rows.append(BulkPlanRow(registration, target, problem))
+    return rows
+
+
 # --- nominations --------------------------------------------------------------------------
 
 

@@ -17,8 +17,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
-from conference import countries
+from conference import confirm, countries
 from conference.accreditation import bp, privacy, services
 from conference.accreditation.forms import (
     CancelForm,
@@ -29,6 +30,7 @@ from conference.accreditation.forms import (
     RegistrationForm,
 )
 from conference.accreditation.models import EndorsementState, RegistrationState
+from conference.confirm import Confirmation
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can, login_required, require
@@ -293,25 +295,112 @@ def export_csv():
     )
 
 
-@bp.post("/<int:year>/admin/registrations/bulk")
+_BULK_VERBS = {"accredit": "accredited", "reject": "rejected", "waitlist": "waitlisted"}
+
+
+def _bulk_confirmation(edition, ids, action, category, reason, back) -> Confirmation:
+    """The confirmation of a bulk decision: every person affected and their category."""
+    rows = services.bulk_plan(edition, ids, action, reason=reason, category=category)
+    going = [row for row in rows if not row.problem]
+    verb = _BULK_VERBS[action]
+    consequences = [
+        f"{len(going)} registration{'' if len(going) == 1 else 's'} will be {verb}; "
+        "each person is told by e-mail."
+    ]
+    if action == "accredit":
+        consequences.append(
+            f"They are accredited as {category.name} ({category.code})."
+            if category
+            else "Each is accredited as the category shown below (the one they asked for)."
+        )
+    if reason.strip():
+        consequences.append(f"The reason sent to each: “{reason.strip()}”")
+    skipped = len(rows) - len(going)
+    if skipped:
+        consequences.append(
+            f"{skipped} of the selected will be left as they are (the reason is shown below)."
+        )
+    people = []
+    for row in rows:
+        r = row.registration
+        detail = services.state_label(r.state)
+        if row.category is not None:
+            detail += f" → {row.category.name} ({row.category.code})"
+        elif r.category or r.requested_category:
+            current = r.category or r.requested_category
+            detail += f" · {current.name} ({current.code})"
+        if row.problem:
+            detail += f" — {row.problem}"
+        people.append((f"{r.full_name or '#' + str(r.id)} <{r.email}>", detail))
+    back_url = url_for("accreditation.queue") + (back if back.startswith("?") else "")
+    return Confirmation(
+        title=f"{verb.capitalize()}: {len(going)} registration{'' if len(going) == 1 else 's'}?",
+        consequences=consequences,
+        people=people,
+        people_heading="The selected registrations",
+        blocked=None if going else f"None of the selected registrations can be {verb}.",
+        subject=[
+            action,
+            category.id if category else None,
+            reason.strip(),
+            [
+                [
+                    row.registration.id,
+                    row.registration.state,
+                    row.category and row.category.id,
+                    row.problem,
+                ]
+                for row in rows
+            ],
+        ],  # fmt: skip
+        submit_label=f"{action.capitalize()} {len(going)}",
+        cancel_url=back_url,
+        fields=[
+            ("action", action),
+            ("category", category.id if category else None),
+            ("reason", reason),
+            ("back", back),
+            ("ids", [row.registration.id for row in rows]),
+        ],
+        danger=action != "accredit",
+    )
+
+
+@bp.route("/<int:year>/admin/registrations/bulk", methods=["GET", "POST"])
 @require("registration.decide")
 def bulk():
+    """Decide the selected registrations, after a confirmation listing every one of them."""
     edition = g.edition
-    action = request.form.get("action", "")
+    values = request.values
+    action = values.get("action", "")
+    if action not in _BULK_VERBS:
+        raise DomainError("Bulk decisions are accredit, reject or waitlist.", code="bad_action")
+    try:
+        ids = confirm.id_list(values.getlist("ids"))
+    except ValueError:
+        raise DomainError("The selection was damaged or too large (at most 1000).") from None
+    if not ids:
+        raise DomainError("Select at least one registration.", code="empty_selection")
     category = None
-    if action == "accredit" and request.form.get("category"):
-        category = services.get_category(edition, request.form.get("category"))
-    reason = request.form.get("reason", "")
+    if action == "accredit" and values.get("category"):
+        category = services.get_category(edition, values.get("category"))
+    reason = values.get("reason", "")
+    back = values.get("back", "")
+    if not (back.startswith("?") and "\n" not in back and "\r" not in back):
+        back = ""
+    step = confirm.check(_bulk_confirmation(edition, ids, action, category, reason, back))
+    if step is not None:
+        return step
     result = services.bulk_decide(
         edition,
-        request.form.getlist("ids"),
+        ids,
         action,
         current_user,
         reason=reason,
         category=category,
     )
     db.session.commit()
-    verb = {"accredit": "accredited", "reject": "rejected", "waitlist": "waitlisted"}[action]
+    verb = _BULK_VERBS[action]
     if result.done:
         flash(f"{len(result.done)} registration(s) {verb}.", "success")
     if result.failed:
@@ -319,10 +408,7 @@ def bulk():
             f"#{rid}{' ' + name if name else ''}: {why}" for rid, name, why in result.failed
         )
         flash(f"{len(result.failed)} could not be {verb}: {details}", "error")
-    back = request.form.get("back", "")
-    if back.startswith("?") and "\n" not in back and "\r" not in back:
-        return redirect(url_for("accreditation.queue") + back)
-    return redirect(url_for("accreditation.queue"))
+    return redirect(url_for("accreditation.queue") + back)
 
 
 def _detail(registration, form=None, status=200):
@@ -332,9 +418,13 @@ def _detail(registration, form=None, status=200):
     if not form.is_submitted():
         form.category.data = registration.category_id or registration.requested_category_id
     allowed = services.TRANSITIONS.get(registration.state, frozenset())
-    form.action.choices = [
-        choice for choice in form.action.choices if services.DECISIONS[choice.value] in allowed
+    allowed_choices = [
+        choice
+        for choice in form.action.choices
+        if choice.value in services.DECISIONS and services.DECISIONS[choice.value] in allowed
     ]
+    # No decision is preselected (after accrediting, "revoke" would otherwise be the default).
+    form.action.choices = [SelectChoice("", "Choose…"), *allowed_choices] if allowed_choices else []
     return render_template(
         "accreditation/detail.html",
         registration=registration,
@@ -446,11 +536,33 @@ def category_edit(category_id):
     return _category_form_page(form, category)
 
 
-@bp.post("/<int:year>/admin/categories/<int:category_id>/delete")
+@bp.route("/<int:year>/admin/categories/<int:category_id>/delete", methods=["GET", "POST"])
 @require("category.manage")
 def category_delete(category_id):
     category = services.get_category(g.edition, category_id)
     name = category.name
+    usage = services.category_usage(category)
+    in_use = usage["registrations"] or usage["sessions"]
+    step = confirm.check(
+        Confirmation(
+            title=f"Delete the category {name} ({category.code})?",
+            consequences=[
+                f"The accreditation category {name} ({category.code}) is deleted for good.",
+                "Nobody can register in it any more; no registration or session uses it now.",
+            ],
+            blocked=(
+                f"The category {name} is in use ({usage['registrations']} registrations, "
+                f"{usage['sessions']} sessions) and cannot be deleted."
+                if in_use
+                else None
+            ),
+            subject=["category", category.id],
+            submit_label=f"Delete {name}",
+            cancel_url=url_for("accreditation.categories"),
+        )
+    )
+    if step is not None:
+        return step
     services.delete_category(category, current_user)
     db.session.commit()
     flash(f"The category {name} is deleted.", "success")

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from conference import confirm
 from conference.accounts.scopes import token_scopes
 from conference.calendar import bp, exports
 from conference.calendar import services as calendar
 from conference.calendar.services import Validators
+from conference.confirm import Confirmation
 from conference.extensions import db
 from conference.permissions import login_required
 from conference.urls import safe_next
@@ -167,14 +169,52 @@ def me():
 
 
 def _back():
-    return redirect(safe_next(request.form.get("next"), url_for("calendar.me")))
+    return redirect(safe_next(request.values.get("next"), url_for("calendar.me")))
 
 
-@bp.post("/calendar/link")
+def _link_confirmation(record, *, turn_off: bool) -> Confirmation:
+    """What replacing or turning off the personal feed link does to the person's calendars."""
+    used = (
+        f"A calendar app last fetched it on {record.last_used_at:%d %B %Y at %H:%M} UTC."
+        if record.last_used_at
+        else "No calendar app has fetched it yet."
+    )
+    stops = (
+        "Your current calendar link stops working at once: every calendar app subscribed "
+        "with it (Outlook, Google Calendar, Apple Calendar, on any device) stops following "
+        "the programme and may show an error."
+    )
+    if turn_off:
+        consequences = [stops, used, "You can make a new link later; it will be a different one."]
+    else:
+        consequences = [
+            stops,
+            used,
+            "You get a new link: subscribe again with it wherever you used the old one.",
+        ]
+    return Confirmation(
+        title="Turn your calendar link off?" if turn_off else "Replace your calendar link?",
+        consequences=consequences,
+        subject=["calendar.off" if turn_off else "calendar.replace", record.id, record.token_hash],
+        submit_label="Turn my calendar link off" if turn_off else "Replace my link",
+        cancel_url=safe_next(request.values.get("next"), url_for("calendar.me")),
+        fields=[("next", request.values.get("next", ""))],
+    )
+
+
+@bp.route("/calendar/link", methods=["GET", "POST"])
 @login_required
 def regenerate_link():
     """Create the personal feed link, or replace it (the old one stops working)."""
-    had_link = calendar.calendar_token(current_user) is not None
+    record = calendar.calendar_token(current_user)
+    working = record is not None and calendar.feed_token(current_user, record) is not None
+    if working:
+        step = confirm.check(_link_confirmation(record, turn_off=False))
+        if step is not None:
+            return step
+    elif request.method != "POST":
+        return _back()
+    had_link = record is not None
     calendar.regenerate_token(current_user)
     db.session.commit()
     if had_link:
@@ -188,13 +228,18 @@ def regenerate_link():
     return _back()
 
 
-@bp.post("/calendar/link/delete")
+@bp.route("/calendar/link/delete", methods=["GET", "POST"])
 @login_required
 def delete_link():
     """Turn the personal feed off."""
-    if calendar.revoke_token(current_user):
-        db.session.commit()
-        flash("Your calendar link has been turned off.", "success")
-    else:
+    record = calendar.calendar_token(current_user)
+    if record is None:
         flash("You have no calendar link.", "info")
+        return _back()
+    step = confirm.check(_link_confirmation(record, turn_off=True))
+    if step is not None:
+        return step
+    calendar.revoke_token(current_user)
+    db.session.commit()
+    flash("Your calendar link has been turned off.", "success")
     return _back()

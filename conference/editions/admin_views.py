@@ -8,8 +8,10 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from conference import confirm
 from conference.accounts import services as accounts
 from conference.accounts.models import RoleAssignment, User
+from conference.confirm import Confirmation
 from conference.editions import bp, services
 from conference.editions.forms import (
     DATETIME_FIELDS,
@@ -129,7 +131,7 @@ def roles():
     ), status
 
 
-@bp.post("/<int:year>/admin/roles/<int:assignment_id>/revoke")
+@bp.route("/<int:year>/admin/roles/<int:assignment_id>/revoke", methods=["GET", "POST"])
 @require("roles.grant")
 def revoke_role(assignment_id):
     edition = g.edition
@@ -141,6 +143,17 @@ def revoke_role(assignment_id):
     user = assignment.user
     if user.id == current_user.id and assignment.role == "organiser" and not is_admin(current_user):
         raise NotAllowed("You cannot remove your own organiser role; ask another organiser.")
+    step = confirm.check(
+        Confirmation(
+            title=f"Revoke {user.display_name}’s role {assignment.role} in {edition.year}?",
+            consequences=accounts.role_revocation_consequences(user, edition, assignment.role),
+            subject=["role.revoke", assignment.id],
+            submit_label=f"Revoke {assignment.role}",
+            cancel_url=url_for("editions.roles"),
+        )
+    )
+    if step is not None:
+        return step
     accounts.revoke_role(user, edition, assignment.role, actor=current_user)
     db.session.commit()
     clear_role_cache()

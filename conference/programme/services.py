@@ -597,16 +597,21 @@ def save_type(actor, edition, *, name, code, is_break=False, session_type=None):
     return session_type
 
 
-def delete_setting(actor, edition, obj) -> None:
-    """Delete a room, track or session type that no session uses."""
-
-    _ensure_manage(actor, edition)
+def setting_usage(obj) -> int:
+    """How many sessions use a room, track or session type."""
     column = {
         Room: ProgrammeSession.room_id,
         Track: ProgrammeSession.track_id,
         SessionType: ProgrammeSession.type_id,
     }[type(obj)]
-    used = db.session.scalar(sa.select(sa.func.count()).where(column == obj.id))
+    return db.session.scalar(sa.select(sa.func.count()).where(column == obj.id)) or 0
+
+
+def delete_setting(actor, edition, obj) -> None:
+    """Delete a room, track or session type that no session uses."""
+
+    _ensure_manage(actor, edition)
+    used = setting_usage(obj)
     if used:
         raise Conflict(
             f"“{obj.name}” is used by {used} session{'s' if used != 1 else ''}; "
@@ -1289,6 +1294,18 @@ def cancel_booking(actor, edition, booking: Booking, *, reason: str = "") -> Boo
     if had_seat and not session.is_cancelled:
         _promote_waiting(session, edition)
     return booking
+
+
+def waiting_count(session: ProgrammeSession) -> int:
+    """How many people are on the session's waiting list."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Booking.id)).where(
+                Booking.session_id == session.id, Booking.state == BookingState.WAITLISTED
+            )
+        )
+        or 0
+    )
 
 
 def _promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:

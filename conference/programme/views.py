@@ -14,6 +14,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from conference import confirm
+from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, deny, login_required, require
@@ -146,7 +148,48 @@ def book(session_id: int):
     return redirect(target, 303)
 
 
-@bp.post("/<int:year>/bookings/<int:booking_id>/cancel")
+def _booking_confirmation(booking: Booking, own: bool, back: str) -> Confirmation:
+    """What cancelling a booking does: whose seat it is and whether it passes on."""
+    edition = g.edition
+    session = booking.session
+    when = services.span(session, edition)
+    waiting = services.waiting_count(session)
+    whose = "Your" if own else f"{booking.user.display_name}’s ({booking.user.email})"
+    if booking.state == BookingState.WAITLISTED:
+        title = f"Leave the waiting list of “{session.title}”?"
+        consequences = [
+            f"{whose} place on the waiting list of “{session.title}” ({when}) "
+            "is given up for good; joining again means queuing at the end."
+        ]
+        label = "Leave the waiting list"
+    else:
+        title = f"Cancel the booking for “{session.title}”?"
+        consequences = [f"{whose} seat in “{session.title}” ({when}) is given up."]
+        passes_on = not session.is_cancelled and session.starts_at > services.utcnow()
+        if waiting and passes_on:
+            consequences.append(
+                f"{waiting} {'person is' if waiting == 1 else 'people are'} waiting: the seat "
+                "passes on at once to the first person waiting, who is told by e-mail. "
+                + ("You cannot take it back." if own else "It cannot be taken back.")
+            )
+        else:
+            consequences.append(
+                "Nobody is waiting: the seat becomes free for anyone to book."
+                if passes_on
+                else "The seat is not passed on (the session is over or cancelled)."
+            )
+        label = "Cancel my booking" if own else "Cancel this booking"
+    return Confirmation(
+        title=title,
+        consequences=consequences,
+        subject=["booking", booking.id, booking.state, bool(waiting)],
+        submit_label=label,
+        cancel_url=back,
+        fields=[("next", request.values.get("next", ""))],
+    )
+
+
+@bp.route("/<int:year>/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_booking(booking_id: int):
     edition = g.edition
@@ -156,6 +199,19 @@ def cancel_booking(booking_id: int):
     if not can(current_user, "booking.cancel", booking, edition=edition):
         return deny()
     own = booking.user_id == current_user.id
+    default = (
+        url_for("programme.agenda")
+        if own
+        else url_for("programme.admin_bookings", session_id=booking.session_id)
+    )
+    back = safe_next(request.values.get("next", ""), default)
+    if booking.state == BookingState.CANCELLED:
+        flash("This booking is already cancelled.", "error")
+        return redirect(back, 303)
+    step = confirm.check(_booking_confirmation(booking, own, back))
+    if step is not None:
+        return step
+    own = booking.user_id == current_user.id
     try:
         services.cancel_booking(current_user, edition, booking)
         db.session.commit()
@@ -164,13 +220,7 @@ def cancel_booking(booking_id: int):
         flash(exc.message, "error")
     else:
         flash("The booking is cancelled." if own else "The booking was cancelled.", "success")
-    default = (
-        url_for("programme.agenda")
-        if own
-        else url_for("programme.admin_bookings", session_id=booking.session_id)
-    )
-    target = request.form.get("next", "")
-    return redirect(safe_next(target, default), 303)
+    return redirect(back, 303)
 
 
 @bp.get("/<int:year>/me/agenda")
@@ -399,11 +449,36 @@ def admin_setting_edit(kind: str, obj_id: int):
     return _settings_page(kind, form, obj)
 
 
-@bp.post("/<int:year>/admin/programme/<any(rooms,tracks,types):kind>/<int:obj_id>/delete")
+@bp.route(
+    "/<int:year>/admin/programme/<any(rooms,tracks,types):kind>/<int:obj_id>/delete",
+    methods=["GET", "POST"],
+)
 @require("programme.manage")
 def admin_setting_delete(kind: str, obj_id: int):
     obj = _setting_or_404(kind, obj_id)
     name = obj.name
+    label = SETTINGS[kind][2]
+    used = services.setting_usage(obj)
+    step = confirm.check(
+        Confirmation(
+            title=f"Delete the {label} “{name}”?",
+            consequences=[
+                f"The {label} “{name}” is deleted for good; no session uses it now.",
+                "It disappears from the forms where sessions are planned.",
+            ],
+            blocked=(
+                f"“{name}” is used by {used} session{'s' if used != 1 else ''}; "
+                "change those sessions first."
+                if used
+                else None
+            ),
+            subject=[kind, obj.id],
+            submit_label=f"Delete {name}",
+            cancel_url=url_for("programme.admin_settings", kind=kind),
+        )
+    )
+    if step is not None:
+        return step
     try:
         services.delete_setting(current_user, g.edition, obj)
         db.session.commit()

@@ -1495,8 +1495,19 @@ def decision_mails(submission: Submission) -> list[tuple[str, str, str]]:
     return out
 
 
-def publish_decisions(actor, edition: Edition, submission_ids=None) -> int:
-    """Mail the speakers of decided, unpublished submissions and mark them published."""
+@dataclass
+class PublicationMail:
+    """One mail that publishing a decision sends."""
+
+    submission: Submission
+    to: str
+    name: str
+    subject: str
+    body: str
+
+
+def decisions_to_publish(actor, edition: Edition, submission_ids=None) -> list[Submission]:
+    """The decided, unpublished submissions ``actor`` would publish (all, or those of the ids)."""
     _require(actor, "review.manage", edition=edition)
     stmt = sa.select(Submission).where(
         Submission.edition_id == edition.id,
@@ -1509,11 +1520,28 @@ def publish_decisions(actor, edition: Edition, submission_ids=None) -> int:
         if not ids:
             raise DomainError("Select at least one submission.")
         stmt = stmt.where(Submission.id.in_(ids))
+    return [
+        submission
+        for submission in db.session.scalars(stmt.order_by(Submission.id)).all()
+        if can(actor, "review.decide", submission)
+    ]
+
+
+def publication_mails(submissions: list[Submission]) -> list[PublicationMail]:
+    """Every mail publishing ``submissions`` would send, rendered as it will be sent."""
+    out = []
+    for submission in submissions:
+        names = {(p["email"] or "").lower(): p["name"] for p in speakers(submission)}
+        for to, subject, body in decision_mails(submission):
+            out.append(PublicationMail(submission, to, names.get(to, to), subject, body))
+    return out
+
+
+def publish_decisions(actor, edition: Edition, submission_ids=None) -> int:
+    """Mail the speakers of decided, unpublished submissions and mark them published."""
     published = 0
     now = utcnow()
-    for submission in db.session.scalars(stmt.order_by(Submission.id)).all():
-        if not can(actor, "review.decide", submission):
-            continue
+    for submission in decisions_to_publish(actor, edition, submission_ids):
         for to, subject, body in decision_mails(submission):
             mail.queue_rendered(to, subject, body, edition=edition, template="decision")
         submission.decision_published_at = now

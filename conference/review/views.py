@@ -10,6 +10,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from conference import confirm
+from conference.confirm import Confirmation, MailPreview
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, require
@@ -379,20 +381,81 @@ def decide_many():
     return redirect(url_for("review.chair"))
 
 
-@bp.post("/<int:year>/review/chair/publish")
+PREVIEWED_MAILS = 5
+
+
+def _publication_confirmation(submissions, mails, fields) -> Confirmation:
+    """The confirmation of publishing decisions: counts, every recipient, the mails."""
+    counts: dict[str, int] = {}
+    for submission in submissions:
+        label = services.DECISION_LABELS[submission.decision].lower()
+        counts[label] = counts.get(label, 0) + 1
+    summary = ", ".join(f"{n} {label}" for label, n in counts.items())
+    n = len(submissions)
+    # One preview of each decision's mail first, then the next ones in order.
+    chosen, kinds = [], set()
+    for i, mail in enumerate(mails):
+        if mail.submission.decision not in kinds:
+            kinds.add(mail.submission.decision)
+            chosen.append(i)
+    taken = set(chosen)
+    rest = [i for i in range(len(mails)) if i not in taken]
+    chosen += rest[: max(PREVIEWED_MAILS - len(chosen), 0)]
+    previews = [mails[i] for i in sorted(chosen)]
+    return Confirmation(
+        title=f"Publish {n} decision{'' if n == 1 else 's'} and mail the speakers?",
+        consequences=[
+            f"{n} decision{'' if n == 1 else 's'} ({summary}) become visible to the speakers "
+            "at once, on their submission pages.",
+            f"{len(mails)} mail{'' if len(mails) == 1 else 's'} are sent: to each author and "
+            "confirmed co-speaker listed below, with the comments meant for the authors.",
+            "Mails cannot be taken back once sent; changing a decision later needs a new "
+            "publication.",
+        ],
+        people=[
+            (
+                f"{m.name} <{m.to}>",
+                f"#{m.submission.id} {m.submission.title} — "
+                f"{services.DECISION_LABELS[m.submission.decision]}",
+            )
+            for m in mails
+        ],
+        people_heading="Recipients",
+        mails=[MailPreview(m.to, m.subject, m.body) for m in previews],
+        mails_total=len(mails),
+        blocked=None if submissions else "There are no decided, unpublished decisions here.",
+        subject=[[s.id, s.decision] for s in submissions] + sorted(m.to for m in mails),
+        submit_label=f"Publish and send {len(mails)} mail{'' if len(mails) == 1 else 's'}",
+        cancel_url=url_for("review.chair"),
+        fields=fields,
+        danger=False,
+    )
+
+
+@bp.route("/<int:year>/review/chair/publish", methods=["GET", "POST"])
 @require("review.manage")
 def publish():
+    """Publish decisions, after a confirmation previewing the mails and listing recipients."""
     # CSRF is checked for every POST by CSRFProtect.
     # "Publish the selected" sends scope=selected: an empty selection then publishes nothing
     # (never everything); the "publish all" button sends no scope.
-    ids = request.form.getlist("submission_ids")
-    if request.form.get("scope") != "selected":
+    values = request.values
+    ids = values.getlist("submission_ids")
+    fields: list = []
+    if values.get("scope") != "selected":
         ids = None
     elif not ids:
         abort(400, "Select the submissions whose decisions you want to publish.")
     elif any(not i.isdigit() or len(i) > 10 for i in ids):
         abort(400, "The selection was damaged; please try again.")
-    count = services.publish_decisions(current_user, g.edition, ids)
+    else:
+        fields = [("scope", "selected"), ("submission_ids", ids)]
+    submissions = services.decisions_to_publish(current_user, g.edition, ids)
+    mails = services.publication_mails(submissions)
+    step = confirm.check(_publication_confirmation(submissions, mails, fields))
+    if step is not None:
+        return step
+    count = services.publish_decisions(current_user, g.edition, [s.id for s in submissions])
     flash(f"Published {count} decision(s); the speakers are being notified.", "success")
     return redirect(url_for("review.chair"))
 

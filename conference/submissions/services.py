@@ -261,14 +261,22 @@ def save_type(
     return submission_type
 
 
+def type_usage(submission_type: SubmissionType) -> int:
+    """How many submissions use ``submission_type``."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Submission)
+            .where(Submission.type_id == submission_type.id)
+        )
+        or 0
+    )
+
+
 def delete_type(actor, edition: Edition, submission_type: SubmissionType) -> None:
     """Remove a type nobody has used yet (used types would leave submissions without one)."""
     _ensure_call_manageable(actor, edition)
-    used = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Submission)
-        .where(Submission.type_id == submission_type.id)
-    )
+    used = type_usage(submission_type)
     if used:
         raise Conflict(
             f"“{submission_type.name}” is used by {used} submission(s) and cannot be removed; "
@@ -959,6 +967,21 @@ def invite_co_speaker(user, submission: Submission, email: str, name: str = "") 
         by_organiser_after_deadline=override,
     )
     db.session.commit()
+    return co_speaker
+
+
+def removable_co_speaker(user, submission: Submission, co_speaker_id) -> CoSpeaker:
+    """The co-speaker ``user`` may remove from ``submission`` now (else NotAllowed/NotFound).
+
+    The same checks as :func:`remove_co_speaker`, for its confirmation step.
+    """
+    edition = submission.edition
+    if not can(user, "submission.edit", submission, edition=edition):
+        raise NotAllowed("Only the submission's author can remove co-speakers.")
+    _ensure_may_change(user, edition)
+    co_speaker = next((c for c in submission.co_speakers if c.id == co_speaker_id), None)
+    if co_speaker is None:
+        raise NotFound("There is no such co-speaker on this submission.")
     return co_speaker
 
 

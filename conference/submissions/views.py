@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from conference import confirm
 from conference.accreditation.services import registration_for
+from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, login_required, require
@@ -255,9 +257,42 @@ def invite(submission_id: int):
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
-@bp.post("/<int:year>/me/submissions/<int:submission_id>/co-speakers/<int:co_speaker_id>/remove")
+@bp.route(
+    "/<int:year>/me/submissions/<int:submission_id>/co-speakers/<int:co_speaker_id>/remove",
+    methods=["GET", "POST"],
+)
 @login_required
 def remove_co_speaker(submission_id: int, co_speaker_id: int):
+    """Remove a co-speaker (or take back the invitation), after a confirmation naming them."""
+    submission = services.editable_submission(current_user, g.edition, submission_id)
+    try:
+        co = services.removable_co_speaker(current_user, submission, co_speaker_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _show(submission, status=exc.status_code)
+    who = f"{co.name} <{co.email}>" if co.name else co.email
+    if co.confirmed_at:
+        consequences = [
+            f"{who} is no longer a speaker of “{submission.title}”.",
+            "The submission leaves their list of submissions; to add them again you must send "
+            "a new invitation, which they must accept again.",
+        ]
+    else:
+        consequences = [
+            f"The invitation to {who} for “{submission.title}” is taken back.",
+            "The link in the invitation mail stops working.",
+        ]
+    step = confirm.check(
+        Confirmation(
+            title=f"Remove {co.name or co.email} from “{submission.title}”?",
+            consequences=consequences,
+            subject=["co_speaker", co.id, co.confirmed_at is not None],
+            submit_label=f"Remove {co.name or co.email}",
+            cancel_url=url_for("submissions.show", submission_id=submission.id),
+        )
+    )
+    if step is not None:
+        return step
     return _act(
         submission_id,
         lambda s: services.remove_co_speaker(current_user, s, co_speaker_id),
@@ -465,10 +500,32 @@ def admin_edit_type(type_id: int):
     return redirect(url_for("submissions.admin_call"))
 
 
-@bp.post("/<int:year>/admin/call/types/<int:type_id>/delete")
+@bp.route("/<int:year>/admin/call/types/<int:type_id>/delete", methods=["GET", "POST"])
 @require("call.manage")
 def admin_delete_type(type_id: int):
     submission_type = services.get_type(g.edition, type_id)
+    used = services.type_usage(submission_type)
+    step = confirm.check(
+        Confirmation(
+            title=f"Remove the submission type “{submission_type.name}”?",
+            consequences=[
+                f"The type “{submission_type.name}” ({submission_type.code}) is removed from "
+                "the call for good; no submission uses it now.",
+                "Speakers can no longer choose it.",
+            ],
+            blocked=(
+                f"“{submission_type.name}” is used by {used} submission(s) and cannot be "
+                "removed; change its name or limits instead."
+                if used
+                else None
+            ),
+            subject=["submission_type", submission_type.id],
+            submit_label=f"Remove {submission_type.name}",
+            cancel_url=url_for("submissions.admin_call"),
+        )
+    )
+    if step is not None:
+        return step
     try:
         services.delete_type(current_user, g.edition, submission_type)
     except DomainError as exc:

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from conference.accounts.models import RoleAssignment, User
 from conference.audit import AuditEntry
 from tests.accounts.helpers import audit_actions
+from tests.confirming import confirm_post
 from tests.factories import make_edition, make_user
 
 
@@ -70,7 +71,8 @@ def test_make_and_unmake_admin(login, db):
     assert client.post(f"/admin/users/{target.id}/admin", data={"value": "1"}).status_code == 302
     db.session.refresh(target)
     assert target.is_admin
-    assert client.post(f"/admin/users/{target.id}/admin", data={"value": "0"}).status_code == 302
+    response = confirm_post(client, f"/admin/users/{target.id}/admin", {"value": "0"})
+    assert response.status_code == 302
     db.session.refresh(target)
     assert not target.is_admin
     assert audit_actions()[-2:] == ["admin.grant", "admin.revoke"]
@@ -109,8 +111,8 @@ def test_grant_and_revoke_roles_per_edition(login, db):
     assert {r for _e, r in _roles(db, target)} == {"organiser", "reviewer", "chair", "staff"}
     page = client.get(f"/admin/users/{target.id}").get_data(as_text=True)
     assert "chair" in page
-    response = client.post(
-        f"/admin/users/{target.id}/roles/revoke", data={"edition": "2027", "role": "chair"}
+    response = confirm_post(
+        client, f"/admin/users/{target.id}/roles/revoke", {"edition": "2027", "role": "chair"}
     )
     assert response.status_code == 302
     assert (edition.id, "chair") not in _roles(db, target)

@@ -8,6 +8,7 @@ from conference.accreditation.models import AccreditationCategory
 from conference.audit import AuditEntry
 from conference.extensions import db
 from tests.accreditation.conftest import make_category, make_registration
+from tests.confirming import confirm_post
 
 
 def category_form(**overrides):
@@ -77,15 +78,18 @@ def test_delete_unused_category_only(login, organiser, edition, category):
     unused = make_category(edition, "TMP", "Temporary")
     make_registration(category=category)
     client = login(organiser)
-    response = client.post(f"/2027/admin/categories/{category.id}/delete")
+    response = confirm_post(client, f"/2027/admin/categories/{category.id}/delete")
     assert response.status_code == 409
     assert "in use" in response.get_data(as_text=True)
-    assert client.post(f"/2027/admin/categories/{unused.id}/delete").status_code == 302
+    response = confirm_post(client, f"/2027/admin/categories/{unused.id}/delete")
+    assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(AccreditationCategory, unused.id) is None
     assert db.session.get(AccreditationCategory, category.id) is not None
-    # Deleting is POST only.
-    assert client.get(f"/2027/admin/categories/{category.id}/delete").status_code == 405
+    # GET only shows the confirmation step; deleting is POST only.
+    page = client.get(f"/2027/admin/categories/{category.id}/delete")
+    assert page.status_code == 200 and "in use" in page.get_data(as_text=True)
+    assert db.session.get(AccreditationCategory, category.id) is not None
 
 
 def test_category_of_another_edition_is_404(login, organiser):

@@ -12,6 +12,7 @@ from conference.accreditation.models import Registration, RegistrationEvent
 from conference.editions.models import EditionState
 from conference.extensions import db
 from tests.accreditation.conftest import make_category, make_registration
+from tests.confirming import confirm_post
 from tests.factories import make_edition, make_user
 
 
@@ -171,9 +172,10 @@ def test_bulk_accredit_reports_failures(login, organiser, edition):
     )
     assert response.status_code == 400  # an invalid id spoils the request: nothing happens
     assert all(s == "submitted" for _, s, _ in snapshot()[0][:3])
-    response = client.post(
+    response = confirm_post(
+        client,
         "/2027/admin/registrations/bulk",
-        data={"action": "accredit", "ids": [str(r.id) for r in [*regs, rejected]]},
+        {"action": "accredit", "ids": [str(r.id) for r in [*regs, rejected]]},
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -191,15 +193,21 @@ def test_bulk_accredit_reports_failures(login, organiser, edition):
 def test_bulk_reject_with_one_reason_and_waitlist(login, organiser, category):
     regs = [make_registration(category=category) for _ in range(2)]
     client = login(organiser)
-    response = client.post(
+    response = confirm_post(
+        client,
         "/2027/admin/registrations/bulk",
-        data={"action": "reject", "ids": [str(r.id) for r in regs]},
+        {"action": "reject", "ids": [str(r.id) for r in regs]},
         follow_redirects=True,
     )
-    assert "2 could not be rejected" in response.get_data(as_text=True)
-    client.post(
+    # Without a reason nobody can be rejected: the confirmation says so and nothing happens.
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "None of the selected registrations can be rejected" in html
+    assert "a reason is needed" in html
+    confirm_post(
+        client,
         "/2027/admin/registrations/bulk",
-        data={"action": "reject", "ids": [str(r.id) for r in regs], "reason": "Full."},
+        {"action": "reject", "ids": [str(r.id) for r in regs], "reason": "Full."},
     )
     db.session.expire_all()
     for r in regs:
@@ -207,7 +215,9 @@ def test_bulk_reject_with_one_reason_and_waitlist(login, organiser, category):
         assert registration.state == "rejected"
         assert registration.events[-1].reason == "Full."
     third = make_registration(category=category)
-    client.post("/2027/admin/registrations/bulk", data={"action": "waitlist", "ids": [third.id]})
+    confirm_post(
+        client, "/2027/admin/registrations/bulk", {"action": "waitlist", "ids": [third.id]}
+    )
     db.session.expire_all()
     assert db.session.get(Registration, third.id).state == "waitlisted"
 
@@ -224,9 +234,10 @@ def test_bulk_accredit_as_category_and_bad_requests(login, organiser, edition, c
                        data={"action": "accredit", "ids": [reg.id], "category": "999"}
                        ).status_code == 404  # fmt: skip
     foreign = make_registration(category=make_category(make_edition(2029), "X"))
-    response = client.post(
+    response = confirm_post(
+        client,
         "/2027/admin/registrations/bulk",
-        data={"action": "accredit", "ids": [reg.id, foreign.id], "category": staff_cat.id},
+        {"action": "accredit", "ids": [reg.id, foreign.id], "category": staff_cat.id},
         follow_redirects=True,
     )
     assert "not a registration of this edition" in response.get_data(as_text=True)

@@ -15,6 +15,7 @@ from conference.db import freeze, utcnow
 from conference.extensions import db
 from tests.calendar import rfc5545
 from tests.calendar.factories import accredit, book, make_session
+from tests.confirming import confirm_post
 from tests.factories import make_user
 
 
@@ -66,7 +67,7 @@ def test_regenerate_makes_the_old_url_404(login, client, edition):
     browser.post("/calendar/link")
     old = services.feed_token(user)
     assert client.get(f"/calendar/{old}.ics").status_code == 200
-    response = browser.post("/calendar/link", follow_redirects=True)
+    response = confirm_post(browser, "/calendar/link", follow_redirects=True)
     assert b"The old link no longer works" in response.data
     new = services.feed_token(user)
     assert new != old
@@ -81,7 +82,7 @@ def test_turning_the_link_off(login, client, edition):
     browser = login(user)
     browser.post("/calendar/link")
     token = services.feed_token(user)
-    browser.post("/calendar/link/delete")
+    confirm_post(browser, "/calendar/link/delete")
     assert tokens() == []
     assert client.get(f"/calendar/{token}.ics").status_code == 404
     assert audit_actions()[-1] == "calendar.link_revoked"
@@ -95,7 +96,7 @@ def test_links_are_per_person(login, client, edition):
     login(bob).post("/calendar/link")
     alice_token, bob_token = services.feed_token(alice), services.feed_token(bob)
     assert alice_token != bob_token
-    login(bob).post("/calendar/link")  # Bob regenerates: Alice's link keeps working
+    confirm_post(login(bob), "/calendar/link")  # Bob regenerates: Alice's link keeps working
     assert client.get(f"/calendar/{alice_token}.ics").status_code == 200
 
 
@@ -271,5 +272,7 @@ def test_next_parameter_cannot_redirect_elsewhere(login, edition):
 
 
 def test_feed_links_are_get_only(login, client, edition):
-    assert login(make_user()).get("/calendar/link").status_code == 405
+    # GET never makes or replaces a link (it leads to the confirmation step, or back).
+    assert login(make_user()).get("/calendar/link").status_code == 302
+    assert tokens() == []
     assert client.post("/2027/programme.ics").status_code == 405

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from conference.accounts.models import RoleAssignment
 from conference.audit import AuditEntry
 from conference.editions.models import Edition
+from tests.confirming import confirm_post
 from tests.factories import make_edition, make_user
 
 NEW = {
@@ -276,7 +277,7 @@ def test_organiser_grants_and_revokes_roles_in_their_edition(login, db):
     assert assignment.role == "reviewer" and assignment.edition_id == edition.id
     assert assignment.granted_by_id == organiser.id
     assert "reviewer@example.org" in client.get("/2027/admin/roles").get_data(as_text=True)
-    assert client.post(f"/2027/admin/roles/{assignment.id}/revoke").status_code == 302
+    assert confirm_post(client, f"/2027/admin/roles/{assignment.id}/revoke").status_code == 302
     assert db.session.get(RoleAssignment, assignment.id) is None
     actions = db.session.scalars(
         sa.select(AuditEntry.action).where(AuditEntry.edition_id == edition.id)

@@ -16,6 +16,7 @@ from conference.programme.models import (
     Track,
 )
 from conference.signals import session_changed
+from tests.confirming import confirm_post
 from tests.factories import grant, make_edition, make_user
 from tests.programme.factories import (
     make_attendee,
@@ -95,7 +96,7 @@ def test_rooms_tracks_types_crud(app, org):
     assert "Hall A" in page
     assert {"room.create", "room.update", "track.create", "session_type.create"} <= set(_actions())
     before = db.session.get(Edition, make_edition().id).programme_changed_at
-    response = org.post(f"/2027/admin/programme/rooms/{room.id}/delete")
+    response = confirm_post(org, f"/2027/admin/programme/rooms/{room.id}/delete")
     assert response.status_code == 303
     assert db.session.scalar(sa.select(Room)) is None
     assert db.session.get(Edition, make_edition().id).programme_changed_at >= before
@@ -127,7 +128,8 @@ def test_duplicate_room_name_and_used_room_deletion_refused(app, org):
     response = org.post("/2027/admin/programme/rooms", data={"name": "Hall"})
     assert response.status_code == 409
     make_session(edition, room=room)
-    response = org.post(f"/2027/admin/programme/rooms/{room.id}/delete", follow_redirects=True)
+    response = confirm_post(org, f"/2027/admin/programme/rooms/{room.id}/delete")
+    assert response.status_code == 409
     assert "is used by 1 session" in response.get_data(as_text=True)
     assert db.session.get(Room, room.id) is not None
 

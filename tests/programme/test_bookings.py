@@ -14,6 +14,7 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.mail import OutboxMessage
 from conference.programme.models import Booking, BookingState, ProgrammeSession
+from tests.confirming import confirm_post
 from tests.factories import grant, make_edition, make_user
 from tests.programme.factories import (
     accredit,
@@ -77,7 +78,7 @@ def test_full_session_waitlists_then_promotes_and_mails(app, login, workshop):
     assert "Waiting list (#1)" in page
 
     booking = _bookings(workshop.id)[0]
-    response = login(first).post(f"/2027/bookings/{booking.id}/cancel")
+    response = confirm_post(login(first), f"/2027/bookings/{booking.id}/cancel")
     assert response.status_code == 303
     db.session.expire_all()
     states = {b.user_id: b.state for b in _bookings(workshop.id)}
@@ -102,7 +103,7 @@ def test_promotion_mail_is_delivered(app, login, workshop, smtp_server):
     for person in people:
         login(person).post(f"/2027/sessions/{workshop.id}/book")
     booking = _bookings(workshop.id)[0]
-    login(people[0]).post(f"/2027/bookings/{booking.id}/cancel")
+    confirm_post(login(people[0]), f"/2027/bookings/{booking.id}/cancel")
     send_pending()
     messages = smtp_server.wait_for(1)
     assert any(m["To"] == people[2].email and "You have a seat" in m["Subject"] for m in messages)
@@ -113,7 +114,7 @@ def test_leaving_the_waiting_list_frees_nothing(app, login, workshop):
     for person in people:
         login(person).post(f"/2027/sessions/{workshop.id}/book")
     waiting = _bookings(workshop.id, BookingState.WAITLISTED)[0]
-    login(people[2]).post(f"/2027/bookings/{waiting.id}/cancel")
+    confirm_post(login(people[2]), f"/2027/bookings/{waiting.id}/cancel")
     db.session.expire_all()
     assert db.session.get(Booking, waiting.id).state == BookingState.CANCELLED
     assert _count(workshop.id) == 2
@@ -142,7 +143,7 @@ def test_overlapping_booking_refused_naming_the_clash(app, login, workshop):
     assert _bookings(overlapping.id) == [] and _count(overlapping.id) == 0
     # once the first booking is cancelled the other can be booked
     booking = _bookings(workshop.id)[0]
-    client.post(f"/2027/bookings/{booking.id}/cancel")
+    confirm_post(client, f"/2027/bookings/{booking.id}/cancel")
     client.post(f"/2027/sessions/{overlapping.id}/book")
     assert _bookings(overlapping.id)[0].state == BookingState.BOOKED
 
@@ -250,7 +251,7 @@ def test_organiser_sees_and_exports_the_booking_list(app, login, workshop):
     assert "'=HYPERLINK" in body and people[2].email in body and "waitlisted" in body
     # an organiser may cancel someone's booking; the waiting person moves up
     booking = _bookings(workshop.id)[0]
-    client.post(f"/2027/bookings/{booking.id}/cancel")
+    confirm_post(client, f"/2027/bookings/{booking.id}/cancel")
     db.session.expire_all()
     assert {b.user_id: b.state for b in _bookings(workshop.id)}[people[2].id] == "booked"
 

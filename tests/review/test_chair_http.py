@@ -12,6 +12,7 @@ from conference.extensions import db
 from conference.mail import OutboxMessage
 from conference.review.models import Review, ReviewAssignment
 from conference.submissions.models import Submission, SubmissionState
+from tests.confirming import confirm_post
 from tests.factories import make_user
 from tests.review.factories import assign, make_review, make_reviewer, make_submission
 
@@ -243,7 +244,7 @@ def test_publishing_mails_each_speaker_without_confidential_parts(world, login):
     sid = world.submission.id
     chair.post(f"/2027/review/chair/submissions/{sid}/decision", data={"decision": "accepted"})
     undecided = make_submission(world.edition, title="Undecided")
-    response = chair.post("/2027/review/chair/publish")
+    response = confirm_post(chair, "/2027/review/chair/publish")
     assert response.status_code == 302
     mails = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "decision")
@@ -265,7 +266,7 @@ def test_publishing_mails_each_speaker_without_confidential_parts(world, login):
     assert db.session.get(Submission, undecided.id).decision_published_at is None
     assert _audit("review.decision_published")
     # publishing again sends nothing new
-    chair.post("/2027/review/chair/publish")
+    assert confirm_post(chair, "/2027/review/chair/publish").status_code == 409
     assert (
         len(
             db.session.scalars(
@@ -290,8 +291,8 @@ def test_publishing_selected_decisions_only(world, login):
     # "publish the selected" with nothing selected publishes nothing
     assert chair.post("/2027/review/chair/publish", data={"scope": "selected"}).status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
-    chair.post(
-        "/2027/review/chair/publish", data={"submission_ids": [other.id], "scope": "selected"}
+    confirm_post(
+        chair, "/2027/review/chair/publish", {"submission_ids": [other.id], "scope": "selected"}
     )
     db.session.expire_all()
     assert db.session.get(Submission, other.id).decision_published_at is not None
@@ -324,7 +325,7 @@ def test_edited_template_is_used_and_sandboxed(world, login):
         f"/2027/review/chair/submissions/{world.submission.id}/decision",
         data={"decision": "rejected"},
     )
-    chair.post("/2027/review/chair/publish")
+    confirm_post(chair, "/2027/review/chair/publish")
     mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.to == world.author.email))
     assert mail.subject == "News for Zelda Quintessa-Author"
     assert mail.text_body.startswith(

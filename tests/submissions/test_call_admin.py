@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from conference.extensions import db
 from conference.programme.models import Track
 from conference.submissions.models import SubmissionType
+from tests.confirming import confirm_post
 from tests.factories import make_edition, make_user
 from tests.submissions.conftest import audit_actions, make_submission
 
@@ -143,7 +144,8 @@ def test_add_edit_and_remove_a_type(login, edition, organiser):
     assert response.status_code == 302
     db.session.expire_all()
     assert created.max_words == 150
-    assert client.post(f"/2027/admin/call/types/{created.id}/delete").status_code == 302
+    response = confirm_post(client, f"/2027/admin/call/types/{created.id}/delete")
+    assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SubmissionType)) == 0
     assert [e.action for e in audit_actions("submission_type.")] == [
         "submission_type.created",
@@ -172,7 +174,7 @@ def test_bad_types_are_refused(login, edition, organiser, types):
 
 def test_type_in_use_cannot_be_removed(login, edition, organiser, author, types):
     make_submission(edition, author, type_=types[0])
-    response = login(organiser).post(f"/2027/admin/call/types/{types[0].id}/delete")
+    response = confirm_post(login(organiser), f"/2027/admin/call/types/{types[0].id}/delete")
     assert response.status_code == 409
     assert "used by 1 submission" in response.get_data(as_text=True)
     assert db.session.get(SubmissionType, types[0].id) is not None

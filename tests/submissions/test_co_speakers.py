@@ -10,6 +10,7 @@ from conference.extensions import db
 from conference.mail import OutboxMessage
 from conference.submissions.models import CoSpeaker
 from conference.submissions.services import invitation_token
+from tests.confirming import confirm_post
 from tests.factories import make_user
 from tests.submissions.conftest import add_co_speaker, audit_actions, make_submission, snapshot
 
@@ -121,8 +122,8 @@ def test_removed_invitation_no_longer_works(login, edition, author, tracks):
     submission = make_submission(edition, author, track=tracks[0])
     co = add_co_speaker(submission, email="invited@example.org", confirmed=False)
     token = invitation_token(co)
-    response = login(author).post(
-        f"/2027/me/submissions/{submission.id}/co-speakers/{co.id}/remove"
+    response = confirm_post(
+        login(author), f"/2027/me/submissions/{submission.id}/co-speakers/{co.id}/remove"
     )
     assert response.status_code == 302
     invited = make_user("invited@example.org")
