@@ -209,6 +209,12 @@ class Clearance:
 
     Built once per request and edition with a constant number of queries, so that the
     programme page, the API, feeds and exports can check hundreds of sessions cheaply.
+
+    The rule: an open session is seen by everyone. A restricted one is seen in detail by the
+    edition's organisers, staff and site administrators, and otherwise only with an
+    *accredited* registration for the edition plus one of: the session's category, a place
+    on its invitation list, speaking at it, chairing it. Being invited, speaking or chairing
+    alone (registration pending, rejected, revoked, cancelled or none) clears nothing.
     """
 
     def __init__(self, user, edition):
@@ -248,12 +254,14 @@ class Clearance:
         """May this person see the title, description, speakers and room of ``session``?"""
         from conference.programme.models import AccessPolicy
 
-        if session.access == AccessPolicy.OPEN:
+        if session.access == AccessPolicy.OPEN or self.privileged:
             return True
-        if self.privileged or session.id in self.session_ids:
+        if not self.accredited:
+            return False
+        if session.id in self.session_ids:
             return True
         if session.access == AccessPolicy.CATEGORIES:
-            return self.accredited and self.category_id in {c.id for c in session.categories}
+            return self.category_id in {c.id for c in session.categories}
         return False  # invitation list: only the people on it (handled above)
 
     def may_attend(self, session) -> bool:
