@@ -111,6 +111,7 @@ def _assert_hidden(texts: dict[str, str], session_id: int, app) -> None:
             assert secret.casefold() not in text.casefold(), (name, secret)
     for name in ("programme", "session page", "agenda", "programme.ics", "personal feed"):
         assert "Restricted session" in texts[name], name
+    assert "once your registration for 2027 is accredited" in texts["session page"]
     import json
 
     detail = json.loads(texts["api detail"])
