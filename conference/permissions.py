@@ -209,6 +209,12 @@ class Clearance:
 
     Built once per request and edition with a constant number of queries, so that the
     programme page, the API, feeds and exports can check hundreds of sessions cheaply.
+
+    The rule: an open session is seen by everyone. A restricted one is seen in detail by the
+    edition's organisers, staff and site administrators, and otherwise only with an
+    *accredited* registration for the edition plus one of: the session's category, a place
+    on its invitation list, speaking at it, chairing it. Being invited, speaking or chairing
+    alone (registration pending, rejected, revoked, cancelled or none) clears nothing.
     """
 
     def __init__(self, user, edition):
@@ -248,12 +254,14 @@ class Clearance:
         """May this person see the title, description, speakers and room of ``session``?"""
         from conference.programme.models import AccessPolicy
 
-        if session.access == AccessPolicy.OPEN:
+        if session.access == AccessPolicy.OPEN or self.privileged:
             return True
-        if self.privileged or session.id in self.session_ids:
+        if not self.accredited:
+            return False
+        if session.id in self.session_ids:
             return True
         if session.access == AccessPolicy.CATEGORIES:
-            return self.accredited and self.category_id in {c.id for c in session.categories}
+            return self.category_id in {c.id for c in session.categories}
         return False  # invitation list: only the people on it (handled above)
 
     def may_attend(self, session) -> bool:
@@ -337,13 +345,29 @@ def _submission_create(user, edition, obj) -> bool:
 
 @rule("submission.view")
 def _submission_view(user, edition, obj) -> bool:
+    """Open a submission on the speaker side: its author and confirmed co-speakers (who see
+    what authors see), and the committee unless conflicted (``submission.view_as_committee``)."""
     if obj is None or edition is None or obj.edition_id != edition.id:
         return False
     return (
         is_submission_author(user, obj)
         or is_confirmed_co_speaker(user, obj)
-        or is_chair(user, edition)
+        or _submission_view_as_committee(user, edition, obj)
     )
+
+
+@rule("submission.view_as_committee")
+def _submission_view_as_committee(user, edition, obj) -> bool:
+    """Read a submission as the committee does (lists, filters, exports, unpublished decision):
+    chairs and organisers, unless they have a conflict of interest with it — declared,
+    automatic, or being one of its speakers (``review_state``; in bulk: ``committee_conflicts``).
+    """
+    if obj is None or edition is None or obj.edition_id != edition.id:
+        return False
+    if not is_chair(user, edition):
+        return False
+    _, conflicted, _ = review_state(user, obj)
+    return not conflicted
 
 
 @rule("submission.edit")
@@ -351,7 +375,8 @@ def _submission_edit(user, edition, obj) -> bool:
     if obj is None or edition is None or obj.edition_id != edition.id:
         return False
     return edition_writable(user, edition) and (
-        is_submission_author(user, obj) or is_organiser(user, edition)
+        is_submission_author(user, obj)
+        or (is_organiser(user, edition) and _submission_view_as_committee(user, edition, obj))
     )
 
 
@@ -411,6 +436,39 @@ def review_state(user, submission) -> tuple[bool, bool, bool]:
         )
         cache[key] = (assigned, bool(conflicted), submitted)
     return cache[key]
+
+
+def conflicted_submissions(user, edition) -> sa.Select:
+    """A query of the ids of ``edition``'s submissions ``user`` is conflicted with: declared or
+    automatic conflicts, and those they wrote or are a co-speaker of (by account or e-mail, as
+    ``review_state``). Lists use it as a subquery, so hiding costs no query per submission."""
+    from conference.review.models import Conflict
+    from conference.submissions.models import CoSpeaker, Submission
+
+    declared = sa.select(Conflict.submission_id).where(
+        Conflict.reviewer_id == user.id, Conflict.edition_id == edition.id
+    )
+    authored = sa.select(Submission.id).where(
+        Submission.edition_id == edition.id, Submission.author_id == user.id
+    )
+    speaker = CoSpeaker.user_id == user.id
+    email = (user.email or "").lower()
+    if email:
+        speaker = sa.or_(speaker, sa.func.lower(CoSpeaker.email) == email)
+    co_speaking = (
+        sa.select(CoSpeaker.submission_id)
+        .join(Submission, Submission.id == CoSpeaker.submission_id)
+        .where(Submission.edition_id == edition.id, speaker)
+    )
+    return sa.union(declared, authored, co_speaking)
+
+
+def committee_conflicts(user, edition) -> frozenset[int]:
+    """Ids of the submissions ``user`` may not read as the committee, in one query (the bulk
+    form of ``submission.view_as_committee`` / ``review.read``'s conflict test)."""
+    if not is_authenticated(user) or edition is None:
+        return frozenset()
+    return frozenset(db.session.scalars(conflicted_submissions(user, edition)))
 
 
 def _in_edition(edition, submission) -> bool:

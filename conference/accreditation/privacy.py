@@ -23,6 +23,7 @@ from conference.editions.models import Edition, EditionState
 from conference.errors import DomainError, NotAllowed
 from conference.extensions import db
 from conference.mail import OutboxMessage
+from conference.permissions import clearance
 
 ERASED = "[erased]"
 
@@ -39,6 +40,20 @@ def _row(obj, *columns: str) -> dict:
             value = value.isoformat()
         out[name] = value
     return out
+
+
+def _session_title(user: User, session) -> str | None:
+    """A session's title as ``user`` may see it: the programme's placeholder for a restricted
+    session they are not cleared for (chairing or having booked it does not clear alone)."""
+    # programme sits above accreditation in the layers: import at call time
+    from conference.programme.services import RESTRICTED_TITLE
+
+    if session is None:
+        return None
+    edition = db.session.get(Edition, session.edition_id)
+    if clearance(user, edition).sees_details(session):
+        return session.title
+    return RESTRICTED_TITLE
 
 
 def personal_data(user: User) -> dict:
@@ -190,7 +205,7 @@ def personal_data(user: User) -> dict:
         "bookings": [
             {
                 **_row(b, "session_id", "state", "created_at", "promoted_at", "cancelled_at"),
-                "session": b.session.title if b.session else None,
+                "session": _session_title(user, b.session),
             }
             for b in db.session.scalars(
                 sa.select(Booking).where(Booking.user_id == user.id).order_by(Booking.id)
@@ -203,7 +218,7 @@ def personal_data(user: User) -> dict:
             )
         ],
         "sessions_chairing": [
-            _row(s, "id", "title", "starts_at")
+            {**_row(s, "id", "starts_at"), "title": _session_title(user, s)}
             for s in db.session.scalars(
                 sa.select(ProgrammeSession).where(ProgrammeSession.chair_id == user.id)
             )

@@ -121,7 +121,9 @@ PROGRAMME_2027 = [
     (0, "17:00", "18:00", "Ministerial briefing (invitation only)", "closed-door", None,
      "Room Horta", [("Minister of Higher Education", "Presidency of the Council")],
      {"invited": ["attendee@demo.test", "lukas.gruber@bmbwf.example.at",
-                  "jonas.becker@bmbf.example.de", "claire.dubois@esr.example.fr"],
+                  "jonas.becker@bmbf.example.de", "claire.dubois@esr.example.fr",
+                  # registration still pending: sees a "Restricted session" until accredited
+                  "ivan.petrov@mon.example.bg"],
       "chatham_house": True}),
     (0, "18:00", "20:00", "Networking reception", "break", None, None, [], {}),
     (1, "08:30", "09:00", "Welcome coffee", "break", None, None, [], {}),

@@ -80,12 +80,16 @@ def seed(demo) -> None:
     submissions = services.reviewable_submissions(edition)
     if not submissions:
         return
-    # Declared conflicts: two reviewers know the people behind a few submissions.
-    for reviewer, submission in [
+    # Declared conflicts: two reviewers know the people behind a few submissions, and the chair
+    # one (so that the chair's lists show that a conflicted submission is left out).
+    declared = [
         (reviewers[1], submissions[0]),
         (reviewers[2], submissions[len(submissions) // 2]),
         (reviewers[0], submissions[-1]),
-    ]:
+    ]
+    if demo.users.get("chair@demo.test") is not None and len(submissions) > 1:
+        declared.append((demo.users["chair@demo.test"], submissions[1]))
+    for reviewer, submission in declared:
         exists = db.session.scalar(
             sa.select(Conflict.id).where(
                 Conflict.reviewer_id == reviewer.id, Conflict.submission_id == submission.id

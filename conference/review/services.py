@@ -25,7 +25,7 @@ from conference.db import utcnow
 from conference.editions.models import Edition, MailTemplate
 from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
-from conference.permissions import can, edition_writable
+from conference.permissions import can, committee_conflicts, edition_writable
 from conference.programme.models import Track
 from conference.review.assignment import Proposal, ReviewerProfile, SubmissionSlot, propose
 from conference.review.models import (
@@ -1216,15 +1216,9 @@ def withdrawn_submissions(user: User, edition: Edition) -> list[Submission]:
 
 
 def chair_conflicts(user, edition: Edition, submissions: list[Submission]) -> set[int]:
-    """Ids of the submissions ``user`` is conflicted with (in bulk, for the dashboard)."""
-    email = (user.email or "").lower()
-    ids = {s for r, s in conflict_pairs(edition) if r == user.id}
-    for submission in submissions:
-        if submission.author_id == user.id or any(
-            c.user_id == user.id or (c.email or "").lower() == email for c in submission.co_speakers
-        ):
-            ids.add(submission.id)
-    return ids
+    """Ids of the submissions ``user`` is conflicted with (in bulk, for the dashboard): the
+    same rule as every other channel, ``permissions.committee_conflicts``."""
+    return set(committee_conflicts(user, edition)) & {s.id for s in submissions}
 
 
 REVIEWER_EXPORT_HEADER = [

@@ -25,7 +25,13 @@ from conference.db import utcnow
 from conference.editions.models import Edition
 from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
-from conference.permissions import can, edition_writable, is_organiser
+from conference.permissions import (
+    can,
+    committee_conflicts,
+    conflicted_submissions,
+    edition_writable,
+    is_organiser,
+)
 from conference.programme.models import Track
 from conference.submissions.models import (
     CoSpeaker,
@@ -1056,12 +1062,23 @@ class SubmissionFilter:
     q: str = ""
 
 
-def list_submissions(edition: Edition, filters: SubmissionFilter | None = None) -> list[Submission]:
-    """All submissions of the edition, filtered (organisers' and chairs' list and export)."""
+def list_submissions(
+    viewer, edition: Edition, filters: SubmissionFilter | None = None
+) -> list[Submission]:
+    """The edition's submissions as ``viewer`` may read them as the committee, filtered
+    (organisers' and chairs' list and export).
+
+    Submissions the viewer has a conflict of interest with (``committee_conflicts``: declared,
+    automatic, or being a speaker) are left out before any filter, so neither a row nor a count
+    of a filtered list says anything about them. One query, whatever the number of conflicts.
+    """
     filters = filters or SubmissionFilter()
     stmt = (
         sa.select(Submission)
-        .where(Submission.edition_id == edition.id)
+        .where(
+            Submission.edition_id == edition.id,
+            Submission.id.not_in(conflicted_submissions(viewer, edition)),
+        )
         .outerjoin(User, User.id == Submission.author_id)
         .options(
             so.selectinload(Submission.author),
@@ -1094,6 +1111,12 @@ def list_submissions(edition: Edition, filters: SubmissionFilter | None = None) 
             )
         )
     return list(db.session.scalars(stmt))
+
+
+def hidden_by_conflicts(viewer, edition: Edition) -> int:
+    """How many submissions ``list_submissions`` leaves out for ``viewer`` (independent of any
+    filter, so that it reveals nothing about the hidden ones)."""
+    return len(committee_conflicts(viewer, edition))
 
 
 EXPORT_HEADER = [

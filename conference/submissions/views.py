@@ -560,7 +560,8 @@ def admin_list():
     filters = _filters()
     return render_template(
         "submissions/admin_list.html",
-        submissions=services.list_submissions(edition, filters),
+        submissions=services.list_submissions(current_user, edition, filters),
+        hidden=services.hidden_by_conflicts(current_user, edition),
         filters=filters,
         tracks=services.tracks(edition),
         types=services.submission_types(edition),
@@ -574,7 +575,7 @@ def admin_list():
 @require("submissions.list_all")
 def admin_export():
     edition = g.edition
-    submissions = services.list_submissions(edition, _filters())
+    submissions = services.list_submissions(current_user, edition, _filters())
     return csv_response(
         f"submissions-{edition.year}.csv",
         services.EXPORT_HEADER,

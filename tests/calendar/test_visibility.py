@@ -33,6 +33,8 @@ def world(edition):
     expert_category = make_category(edition, "EXPERT")
     other_category = make_category(edition, "PRESS")
     invitee = make_user(full_name="Ivy Invitee")
+    # Being invited clears only together with an accredited registration (in any category).
+    accredit(invitee, edition, other_category)
     make_session(edition, title="Open talk", room=make_room(edition, "Hall"), hour=9)
     experts = make_session(
         edition,
@@ -83,6 +85,8 @@ def caller(kind: str, world, login, client):
 
         grant(user, "staff", edition)
     elif kind == "speaker":
+        # Speaking clears only together with an accredited registration (in any category).
+        accredit(user, edition, world["other_category"])
         world["experts"].speakers[0].user_id = user.id
         db.session.commit()
     if kind == "bearer cleared":
@@ -209,4 +213,4 @@ def test_personal_feed_hides_a_booked_session_once_clearance_is_lost(client, wor
     body = client.get(f"/calendar/{token}.ics").data
     assert b"Experts briefing" not in body and b"Vault" not in body
     assert b"SUMMARY:Restricted session" in body
-    assert Registration.query.count() == 1
+    assert Registration.query.filter_by(user_id=expert.id).count() == 1

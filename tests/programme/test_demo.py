@@ -84,3 +84,15 @@ def test_demo_without_categories_creates_nothing_restricted_by_category(app, cap
     assert sessions and not any(s.access == "categories" for s in sessions)
     assert any(s.access == "invitation" for s in sessions)
     assert "is not created" in caplog.text
+
+
+def test_demo_invitee_with_a_pending_registration_sees_the_placeholder(app, login):
+    from conference.accounts.services import find_user
+
+    _seed()
+    ivan = find_user("ivan.petrov@mon.example.bg")  # invited, registration still pending
+    lukas = find_user("lukas.gruber@bmbwf.example.at")  # invited and accredited
+    briefing = "Ministerial briefing"
+    assert briefing not in login(ivan).get("/2027/me/agenda").get_data(as_text=True)
+    assert "Restricted session" in login(ivan).get("/2027/me/agenda").get_data(as_text=True)
+    assert briefing in login(lukas).get("/2027/me/agenda").get_data(as_text=True)

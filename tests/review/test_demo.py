@@ -47,6 +47,9 @@ def test_demo_gives_reviewer_and_chair_work_and_is_idempotent(app, login):
     assert page.status_code == 200 and "not started" in page.get_data(as_text=True)
     chair = login(demo.users["chair@demo.test"])
     assert chair.get("/2027/review/chair").status_code == 200
+    # the chair declared a conflict: that submission is left out of the organisers' list too
+    listing = chair.get("/2027/admin/submissions").get_data(as_text=True)
+    assert "1 submission is not listed" in listing and "Demo submission 1<" not in listing
 
 
 def test_demo_without_submissions_only_creates_the_committee(app):
