@@ -31,19 +31,34 @@ from conference.accreditation.forms import (
 from conference.accreditation.models import EndorsementState, RegistrationState
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
-from conference.permissions import can, login_required, require
+from conference.permissions import can, is_verified, login_required, require
 from conference.text import csv_response
 
 QUEUE_PAGE_SIZE = 100
 
 
 def _attach_error(form, exc: DomainError) -> None:
-    """Show a service's complaint next to the field it concerns (or at the top)."""
-    field = getattr(exc, "field", None)
-    if field and field in form:
-        form[field].errors = [*form[field].errors, exc.message]
-    else:
-        flash(exc.message, "error")
+    """Show a service's complaints next to the fields they concern (or at the top)."""
+    errors = getattr(exc, "errors", None) or {getattr(exc, "field", None) or "": exc.message}
+    _attach_problems(form, errors)
+
+
+def _attach_problems(form, errors: dict) -> None:
+    for field, message in errors.items():
+        if field and field in form:
+            if message not in form[field].errors:
+                form[field].errors = [*form[field].errors, message]
+        else:
+            flash(message, "error")
+
+
+def _add_rule_problems(form, edition, categories) -> None:
+    """A form that failed its own checks also shows the rules' complaints: every error at
+    once, instead of one more after each attempt."""
+    problems = services.registration_problems(
+        edition, _form_data(form), allowed_category_ids={c.id for c in categories}
+    )
+    _attach_problems(form, {k: v for k, v in problems.items() if k in form and not form[k].errors})
 
 
 def _form_data(form) -> dict:
@@ -61,6 +76,12 @@ def register():
     if existing is not None and request.method == "GET":
         flash(f"You have already registered for the {edition.year} edition.", "info")
         return redirect(url_for("accreditation.me"))
+    if not is_verified(current_user):
+        # Say so before the form, not after it has been filled in.
+        status = 403 if request.method == "POST" else 200
+        return render_template(
+            "accreditation/register.html", unconfirmed=True, closed=None, form=None
+        ), status
     closed = services.registration_closed_reason(edition)
     categories = services.requestable_categories(edition)
     if closed or not categories:
@@ -94,6 +115,7 @@ def register():
                 )
                 return redirect(url_for("accreditation.me"))
         else:
+            _add_rule_problems(form, edition, categories)
             status = 400
     return render_template(
         "accreditation/register.html",
@@ -181,6 +203,7 @@ def edit():
                 flash("Your registration is updated.", "success")
                 return redirect(url_for("accreditation.me"))
         else:
+            _add_rule_problems(form, edition, categories)
             status = 400
     return render_template(
         "accreditation/register.html",

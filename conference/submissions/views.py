@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import can, login_required, require
+from conference.permissions import can, is_verified, login_required, require
 from conference.submissions import bp, services
 from conference.submissions.forms import (
     CallForm,
@@ -87,6 +87,11 @@ def _render_form(form, submission=None, status: int = 200):
 @bp.route("/<int:year>/me/submissions/new", methods=["GET", "POST"])
 @require("submission.create")
 def new():
+    if not is_verified(current_user):
+        # Say so before the form, not after the abstract has been written.
+        return render_template(
+            "submissions/form.html", unconfirmed=True, form=None, submission=None
+        ), (403 if request.method == "POST" else 200)
     form = _submission_form()
     if request.method == "GET":
         return _render_form(form)
