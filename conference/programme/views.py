@@ -33,7 +33,7 @@ from conference.programme.models import (
     SessionType,
     Track,
 )
-from conference.text import csv_response
+from conference.text import csv_response, ngettext
 from conference.urls import safe_next
 
 MAX_QUERY = 200
@@ -451,7 +451,12 @@ def _session_form(session=None) -> SessionForm:
     form.type_id.choices = none + [SelectChoice(t.id, t.name) for t in services.types_of(edition)]
     form.track_id.choices = none + [SelectChoice(t.id, t.name) for t in services.tracks_of(edition)]
     form.room_id.choices = none + [
-        SelectChoice(r.id, f"{r.name} ({r.capacity} seats)" if r.capacity is not None else r.name)
+        SelectChoice(
+            r.id,
+            f"{r.name} ({ngettext('%(num)d seat', '%(num)d seats', r.capacity)})"
+            if r.capacity is not None
+            else r.name,
+        )
         for r in services.rooms_of(edition)
     ]
     form.category_ids.choices = [
