@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from conference import audit
 from conference.accounts import bp, services
 from conference.accounts.forms import (
     ROLE_CHOICES,
@@ -454,3 +455,21 @@ def admin_revoke_role(user_id):
     else:
         flash(f"{user.email} did not have that role in {edition.year}.", "info")
     return redirect(url_for("accounts.admin_user", user_id=user.id))
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("User")
+def _describe_users(ids: list[int]) -> dict:
+    """People by name (and address); administrators get a link to the account."""
+    admin = current_user.is_authenticated and current_user.is_admin
+    found = {}
+    for user in db.session.scalars(sa.select(User).where(User.id.in_(ids))):
+        if user.deleted_at is not None:
+            found[user.id] = ("an erased account", None)
+            continue
+        label = f"{user.full_name} ({user.email})" if user.full_name else user.email
+        url = url_for("accounts.admin_user", user_id=user.id) if admin else None
+        found[user.id] = (label, url)
+    return found

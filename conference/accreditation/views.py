@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -18,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 
-from conference import countries
+from conference import audit, countries
 from conference.accreditation import bp, privacy, services
 from conference.accreditation.forms import (
     CancelForm,
@@ -28,7 +29,7 @@ from conference.accreditation.forms import (
     NominationForm,
     RegistrationForm,
 )
-from conference.accreditation.models import EndorsementState, RegistrationState
+from conference.accreditation.models import EndorsementState, Registration, RegistrationState
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
@@ -514,3 +515,21 @@ def delete_account():
         else:
             status = 400
     return render_template("accreditation/delete_account.html", form=form), status
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("Registration")
+def _describe_registrations(ids: list[int]) -> dict:
+    edition = g.edition
+    may_open = can(current_user, "registration.view_all", edition=edition)
+    found = {}
+    for registration in db.session.scalars(
+        sa.select(Registration).where(
+            Registration.id.in_(ids), Registration.edition_id == edition.id
+        )
+    ):
+        url = url_for("accreditation.detail", registration_id=registration.id) if may_open else None
+        found[registration.id] = (f"Registration of {registration.full_name}", url)
+    return found

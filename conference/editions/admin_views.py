@@ -8,6 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from conference import audit
 from conference.accounts import services as accounts
 from conference.accounts.models import RoleAssignment, User
 from conference.editions import bp, services
@@ -169,6 +170,8 @@ def audit_log():
         "editions/admin_audit.html",
         form=form,
         entries=entries,
+        names=audit.describe_targets(entries),
+        readable_details=audit.readable_details,
         total=total,
         page=page,
         pages=pages,

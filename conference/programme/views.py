@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 
+import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from conference import audit
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, deny, login_required, require
@@ -29,6 +31,7 @@ from conference.programme.models import (
     AccessPolicy,
     Booking,
     BookingState,
+    ProgrammeSession,
     Room,
     SessionType,
     Track,
@@ -577,3 +580,20 @@ def admin_session_duplicate(session_id: int):
     db.session.commit()
     flash(f"A copy of “{session.title}” was created: change what differs.", "success")
     return redirect(url_for("programme.admin_session_edit", session_id=copy.id), 303)
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("ProgrammeSession")
+def _describe_sessions(ids: list[int]) -> dict:
+    may_open = can(current_user, "programme.admin", edition=g.edition)
+    found = {}
+    for session in db.session.scalars(
+        sa.select(ProgrammeSession).where(
+            ProgrammeSession.id.in_(ids), ProgrammeSession.edition_id == g.edition.id
+        )
+    ):
+        url = url_for("programme.admin_session", session_id=session.id) if may_open else None
+        found[session.id] = (f"Session “{session.title}”", url)
+    return found

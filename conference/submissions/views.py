@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from conference import audit
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
@@ -15,7 +17,7 @@ from conference.submissions.forms import (
     SubmissionForm,
     SubmissionTypeForm,
 )
-from conference.submissions.models import Decision, SubmissionState
+from conference.submissions.models import Decision, Submission, SubmissionState
 from conference.text import csv_response
 
 # --- public ------------------------------------------------------------------------------
@@ -452,3 +454,19 @@ def admin_export():
         services.EXPORT_HEADER,
         services.export_rows(edition, submissions),
     )
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("Submission")
+def _describe_submissions(ids: list[int]) -> dict:
+    found = {}
+    for submission in db.session.scalars(
+        sa.select(Submission).where(Submission.id.in_(ids), Submission.edition_id == g.edition.id)
+    ):
+        url = None
+        if can(current_user, "submission.view", submission, edition=g.edition):
+            url = url_for("submissions.show", submission_id=submission.id)
+        found[submission.id] = (f"Submission “{submission.title or 'untitled'}”", url)
+    return found
