@@ -1140,6 +1140,29 @@ def queue_query(edition: Edition, filters: QueueFilters):
     return stmt.order_by(order, Registration.id)
 
 
+def matching_ids(edition: Edition, filters: QueueFilters) -> list[int]:
+    """The ids of every registration the queue's filters match, in the queue's order
+    ("apply to all matching", previous/next on the registration page)."""
+    return list(
+        db.session.scalars(queue_query(edition, filters).with_only_columns(Registration.id))
+    )
+
+
+def queue_neighbours(
+    edition: Edition, filters: QueueFilters, registration_id: int
+) -> tuple[int | None, int | None, int | None, int]:
+    """(previous id, next id, 1-based position, total) of a registration in the filtered
+    queue; the position is None when the filters no longer match it."""
+    ids = matching_ids(edition, filters)
+    try:
+        index = ids.index(registration_id)
+    except ValueError:
+        return None, None, None, len(ids)
+    previous = ids[index - 1] if index > 0 else None
+    following = ids[index + 1] if index + 1 < len(ids) else None
+    return previous, following, index + 1, len(ids)
+
+
 def queue_counts(edition: Edition) -> dict:
     """Counts per state and per category (granted, or requested while undecided)."""
     per_state = dict.fromkeys(STATE_LABELS, 0)

@@ -326,7 +326,7 @@ def bulk():
     reason = request.form.get("reason", "")
     result = services.bulk_decide(
         edition,
-        request.form.getlist("ids"),
+        _bulk_ids(edition),
         action,
         current_user,
         reason=reason,
@@ -347,6 +347,20 @@ def bulk():
     return redirect(url_for("accreditation.queue"))
 
 
+def _bulk_ids(edition) -> list:
+    """The registrations a bulk decision is about: the ticked rows, every row of the page, or
+    every registration the queue's filters match (``scope``; filters sent as ``match_*``)."""
+    scope = request.form.get("scope", "selected")
+    if scope == "page":
+        return request.form.getlist("page_ids")
+    if scope == "matching":
+        args = {
+            k.removeprefix("match_"): v for k, v in request.form.items() if k.startswith("match_")
+        }
+        return services.matching_ids(edition, services.QueueFilters.from_args(args))
+    return request.form.getlist("ids")
+
+
 def _detail(registration, form=None, status=200):
     categories = services.categories(g.edition)
     form = form or DecisionForm()
@@ -357,10 +371,19 @@ def _detail(registration, form=None, status=200):
     form.action.choices = [
         choice for choice in form.action.choices if services.DECISIONS[choice.value] in allowed
     ]
+    filters = services.QueueFilters.from_args(request.args)
+    previous_id, next_id, position, matching = services.queue_neighbours(
+        g.edition, filters, registration.id
+    )
     return render_template(
         "accreditation/detail.html",
         registration=registration,
         form=form,
+        queue_args=filters.as_args(),
+        previous_id=previous_id,
+        next_id=next_id,
+        position=position,
+        matching=matching,
         may_decide=can(current_user, "registration.decide", edition=g.edition)
         and bool(form.action.choices),
         needs_note=registration.endorsement
@@ -404,7 +427,13 @@ def decide(registration_id):
         f"{registration.full_name}: {services.state_label(registration.state).lower()}.",
         "success",
     )
-    return redirect(url_for("accreditation.detail", registration_id=registration.id))
+    return redirect(
+        url_for(
+            "accreditation.detail",
+            registration_id=registration.id,
+            **services.QueueFilters.from_args(request.args).as_args(),
+        )
+    )
 
 
 # --- categories ---------------------------------------------------------------------------
