@@ -158,3 +158,14 @@ def test_category_starts_at_choose(login, category, mse):
     assert response.status_code == 400
     assert "Please choose a category." in response.get_data(as_text=True)
     assert _count() == 0
+
+
+def test_demo_has_an_unconfirmed_account_that_sees_the_notice(app, runner, login):
+    from conference.accounts.services import find_user
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    newcomer = find_user("newcomer@demo.test")
+    assert newcomer.email_verified_at is None
+    page = login(newcomer).get("/2027/register").get_data(as_text=True)
+    assert "confirm your e-mail address" in page
+    assert 'name="requested_category"' not in page
