@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in mails and feeds, and the login URL seed-demo prints, follow HOST and PORT.
+BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -60,11 +62,11 @@ migrate: install
 	$(BIN)/flask db upgrade
 
 seed: migrate
-	$(BIN)/flask seed-demo
+	BASE_URL=$(BASE_URL) $(BIN)/flask seed-demo
 
 run: assets seed
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Serving on $(BASE_URL) (Ctrl-C to stop)"
+	BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install-dev system-deps assets
 	$(BIN)/pytest -n auto -q $(PYTEST_ARGS)

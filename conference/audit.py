@@ -73,3 +73,63 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+# --- reading the log: names and links instead of "User #82" --------------------------------
+#
+# Each area says how to name its records: ``@audit.describes("Registration")`` on a function
+# that takes the ids of one page of entries and returns ``{id: (label, url or None)}``. The
+# acting area registers it (in its views), so the log page needs no import of any area.
+
+Describer = Any
+DESCRIBERS: dict[str, Describer] = {}
+
+
+def describes(target_type: str):
+    """Register the function that names records of ``target_type`` in the log."""
+
+    def register(fn):
+        DESCRIBERS[target_type] = fn
+        return fn
+
+    return register
+
+
+def describe_targets(entries) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """``{(target_type, target_id): (label, url)}`` for the records and actors of ``entries``
+    (the actors under ``("User", actor_id)``)."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.target_id and entry.target_id.isdigit():
+            wanted.setdefault(entry.target_type, set()).add(int(entry.target_id))
+        if entry.actor_id is not None:
+            wanted.setdefault("User", set()).add(entry.actor_id)
+    found: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for target_type, ids in wanted.items():
+        describer = DESCRIBERS.get(target_type)
+        if describer is None:
+            continue
+        for target_id, described in describer(sorted(ids)).items():
+            found[(target_type, str(target_id))] = described
+    return found
+
+
+def readable_details(details: dict | None) -> list[tuple[str, str]]:
+    """An entry's details as (label, text) pairs for a list: "From state: submitted"."""
+    pairs = []
+    for key, value in (details or {}).items():
+        label = str(key).replace("_", " ").capitalize()
+        pairs.append((label, _readable(value)))
+    return pairs
+
+
+def _readable(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_readable(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in value.items())
+    return str(value)

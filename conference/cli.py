@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from conference.errors import DomainError
@@ -40,7 +40,7 @@ def seed_demo_command():
     from conference.demo import DEMO_ACCOUNTS, seed_demo
 
     demo = seed_demo()
-    click.echo("Demo data ready. Log in at http://127.0.0.1:5000/login with:")
+    click.echo(f"Demo data ready. Log in at {current_app.config['BASE_URL']}/login with:")
     for email, _name, label, _role in DEMO_ACCOUNTS:
         click.echo(f"  {label:<28} {email:<24} password: {demo.password}")
 

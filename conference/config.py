@@ -39,7 +39,10 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'conference.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Links in mails and feeds; without BASE_URL, the local server on PORT (as `make run`).
+    BASE_URL = (
+        os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    ).rstrip("/")
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")

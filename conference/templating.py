@@ -8,7 +8,7 @@ from flask import Flask, g
 from flask_login import current_user
 
 from conference import countries
-from conference.text import render_markdown
+from conference.text import ngettext, render_markdown
 
 
 def to_local(moment: dt.datetime | None, edition=None) -> dt.datetime | None:
@@ -44,6 +44,8 @@ def register(app: Flask) -> None:
         current_user, edition or g.get("edition")
     )
     app.jinja_env.globals["to_local"] = to_local
+    # gettext's signature, so that templates keep working once translations arrive.
+    app.jinja_env.globals.setdefault("ngettext", ngettext)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -19,6 +19,66 @@ def render_markdown(source: str | None) -> Markup:
     return Markup(_md.render(source or ""))  # noqa: S704
 
 
+def markdown_to_text(source: str | None) -> str:
+    """User Markdown as plain text (for calendar feeds): no markup left, a link as
+    "text (url)", list items as "- item", paragraphs separated by a blank line."""
+    blocks: list[tuple[str, int]] = []  # (text, the outermost list it is in, or 0)
+    lists: list[list] = []  # [ordered?, next number] per open list
+    prefix = ""
+    group = 0
+    for token in _md.parse(source or ""):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            group += not lists
+            start = int(token.attrGet("start") or 1)
+            lists.append([token.type == "ordered_list_open", start])
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif token.type == "list_item_open":
+            ordered, number = lists[-1]
+            prefix = "  " * (len(lists) - 1) + (f"{number}. " if ordered else "- ")
+            lists[-1][1] = number + 1
+        elif token.type == "inline":
+            blocks.append((prefix + _inline_text(token.children or []), group if lists else 0))
+            prefix = ""
+        elif token.type in ("fence", "code_block"):
+            blocks.append((token.content.rstrip("\n"), group if lists else 0))
+    text = ""
+    for i, (block, in_list) in enumerate(blocks):
+        if i:
+            text += "\n" if in_list and blocks[i - 1][1] == in_list else "\n\n"
+        text += block
+    return text.strip()
+
+
+def _inline_text(children) -> str:
+    out: list[str] = []
+    hrefs: list[tuple[str, int]] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            out.append(child.content)
+        elif child.type == "softbreak":
+            out.append(" ")
+        elif child.type == "hardbreak":
+            out.append("\n")
+        elif child.type == "link_open":
+            hrefs.append((str(child.attrGet("href") or ""), len(out)))
+        elif child.type == "link_close" and hrefs:
+            href, start = hrefs.pop()
+            label = "".join(out[start:])
+            if href and href not in (label, "mailto:" + label):
+                out.append(f" ({href})")
+    return "".join(out)
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """``singular`` or ``plural`` for ``num``, formatted with ``%(num)d`` and ``variables``.
+
+    The signature and formatting of gettext's ``ngettext`` as Jinja's i18n extension calls it
+    (new-style), so that templates keep working when translations arrive."""
+    text = singular if num == 1 else plural
+    return text % {"num": num, **variables}
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 

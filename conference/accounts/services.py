@@ -396,24 +396,32 @@ def reset_token(user: User) -> str:
     return _serializer(RESET_SALT).dumps({"uid": user.id, "pw": _password_fingerprint(user)})
 
 
-def send_verification(user: User) -> None:
-    """Queue the mail with the verification link (the caller commits)."""
+def send_verification(user: User, next_url: str | None = None) -> None:
+    """Queue the mail with the verification link (the caller commits).
+
+    ``next_url`` (a same-site path, checked again when used) rides along in the link, so that
+    confirming leads the person back to what they were doing, e.g. registering.
+    """
     from flask import current_app
 
     from conference import mail
-    from conference.urls import external_url
+    from conference.urls import external_url, safe_next
 
     mail.queue(
         user.email,
         "accounts_verify",
         "Please confirm your e-mail address",
         user=user,
-        link=external_url("accounts.verify_email", token=email_token(user)),
+        link=external_url(
+            "accounts.verify_email",
+            token=email_token(user),
+            next=safe_next(next_url, default="") or None,
+        ),
         valid_hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
     )
 
 
-def sign_up(email: str, password: str, full_name: str) -> User | None:
+def sign_up(email: str, password: str, full_name: str, next_url: str | None = None) -> User | None:
     """Create an unverified account and mail the verification link.
 
     When the address already has an account, nothing is created; its owner gets a mail
@@ -444,12 +452,21 @@ def sign_up(email: str, password: str, full_name: str) -> User | None:
         return None
     user = create_user(email, password, full_name=full_name)
     audit.record(user, "account.signup", user, email=user.email)
-    send_verification(user)
+    send_verification(user, next_url)
     return user
 
 
-def verify_email(token: str) -> User:
-    """Mark the address in ``token`` as verified (idempotent)."""
+def resend_verification(email: str, next_url: str | None = None) -> None:
+    """Mail a new confirmation link when ``email`` has an account still waiting for it;
+    silent otherwise, so that the answer does not tell who has an account."""
+    user = find_user(email)
+    if user is None or not user.is_active or user.email_verified_at is not None:
+        return
+    send_verification(user, next_url)
+
+
+def user_for_email_token(token: str) -> User:
+    """The account a confirmation link belongs to, if the link is valid (changes nothing)."""
     from flask import current_app
 
     data = _load_token(
@@ -461,6 +478,13 @@ def verify_email(token: str) -> User:
     user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
     if user is None or not user.is_active or user.email != data.get("email"):
         raise DomainError("This link is not valid.", code="invalid_token")
+    return user
+
+
+def verify_email(token: str) -> User:
+    """Mark the address in ``token`` as verified (idempotent; only on an explicit POST, as
+    mail gateways open links to scan them)."""
+    user = user_for_email_token(token)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record(user, "account.verify_email", user, email=user.email)

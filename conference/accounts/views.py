@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from conference import confirm
+from conference import audit, confirm
 from conference.accounts import bp, services, throttle
 from conference.accounts.forms import (
     ROLE_CHOICES,
@@ -29,7 +29,7 @@ from conference.accounts.forms import (
     TokenForm,
     UserSearchForm,
 )
-from conference.accounts.models import ApiToken, RoleAssignment, User
+from conference.accounts.models import ApiToken, Role, RoleAssignment, User
 from conference.confirm import Confirmation
 from conference.db import utcnow
 from conference.editions.models import Edition
@@ -70,7 +70,7 @@ def _start_session(user: User) -> None:
 )
 def login():
     form = LoginForm()
-    next_url = safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"), default="")
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
@@ -84,8 +84,23 @@ def login():
                 "for an edition and submitting abstracts need a confirmed address.",
                 "warning",
             )
-        return redirect(next_url)
+        return redirect(next_url or _after_login_target(user))
     return render_template("accounts/login.html", form=form, next=next_url)
+
+
+def _after_login_target(user: User) -> str:
+    """Where a login without an explicit ``next`` leads: an organiser to the overview of the
+    latest edition they organise, everyone else to the home page."""
+    year = db.session.scalar(
+        sa.select(Edition.year)
+        .join(RoleAssignment, RoleAssignment.edition_id == Edition.id)
+        .where(RoleAssignment.user_id == user.id, RoleAssignment.role == Role.ORGANISER)
+        .order_by(Edition.year.desc())
+        .limit(1)
+    )
+    if year is not None:
+        return url_for("dashboard.overview", year=year)
+    return url_for("editions.home")
 
 
 @bp.post("/logout")
@@ -105,32 +120,49 @@ def logout():
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
 def signup():
+    next_url = safe_next(request.values.get("next"), default="")
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.profile"))
+        return redirect(next_url or url_for("accounts.profile"))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            services.sign_up(form.email.data, form.password.data, form.full_name.data)
+            services.sign_up(
+                form.email.data, form.password.data, form.full_name.data, next_url=next_url
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("accounts/signup.html", form=form), 400
+            return render_template("accounts/signup.html", form=form, next=next_url), 400
         db.session.commit()
-        return render_template(
-            "accounts/check_email.html",
-            heading="Check your e-mail",
-            message=(
-                f"We have sent a message to {services.normalise_email(form.email.data)}. "
-                "Follow the link in it to confirm your address, then log in."
-            ),
-        )
+        return _check_email_page(services.normalise_email(form.email.data), next_url)
     status = 400 if form.errors else 200
-    return render_template("accounts/signup.html", form=form), status
+    return render_template("accounts/signup.html", form=form, next=next_url), status
 
 
-@bp.get("/verify/<token>")
+def _check_email_page(email: str, next_url: str):
+    """After sign-up (or a resend): look for the link; a button sends it again."""
+    return render_template(
+        "accounts/check_email.html",
+        heading="Check your e-mail",
+        message=(
+            f"We have sent a message to {email}. "
+            "Follow the link in it to confirm your address, then log in."
+        ),
+        resend_email=email,
+        next=next_url,
+    )
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
 def verify_email(token):
+    """GET shows the confirmation button and changes nothing (mail gateways open links to
+    scan them); the POST confirms."""
+    next_url = safe_next(request.values.get("next"), default="")
     try:
+        if request.method == "GET":
+            user = services.user_for_email_token(token)
+            return render_template("accounts/verify.html", token=token, user=user, next=next_url)
         services.verify_email(token)
     except DomainError as exc:
         db.session.rollback()
@@ -139,22 +171,38 @@ def verify_email(token):
         ), 400
     db.session.commit()
     flash("Thank you: your e-mail address is confirmed.", "success")
-    return redirect(
-        url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.login")
-    )
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("accounts.profile"))
+    return redirect(url_for("accounts.login", next=next_url or None))
+
+
+@bp.post("/verify/resend")
+@limiter.limit(_reset_limit)
+def resend_verification_by_email():
+    """Send the confirmation link again to an address (no login needed; same answer whether
+    or not the address has an account waiting for confirmation)."""
+    next_url = safe_next(request.form.get("next"), default="")
+    form = EmailForm()
+    if not form.validate_on_submit():
+        flash("Please give a valid e-mail address.", "error")
+        return redirect(url_for("accounts.login", next=next_url or None))
+    services.resend_verification(form.email.data, next_url)
+    db.session.commit()
+    return _check_email_page(services.normalise_email(form.email.data), next_url)
 
 
 @bp.post("/account/verify/resend")
 @limiter.limit(_reset_limit)
 @login_required
 def resend_verification():
+    next_url = safe_next(request.form.get("next"), default="")
     if current_user.email_verified_at is not None:
         flash("Your e-mail address is already confirmed.", "info")
     else:
-        services.send_verification(current_user)
+        services.send_verification(current_user, next_url)
         db.session.commit()
         flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
-    return redirect(url_for("accounts.profile"))
+    return redirect(next_url or url_for("accounts.profile"))
 
 
 # --- password reset and change -------------------------------------------------------------
@@ -472,3 +520,19 @@ def admin_revoke_role(user_id):
     db.session.commit()
     flash(f"{user.email} is no longer {role.value} for {edition.year}.", "success")
     return redirect(back)
+
+
+# --- names in the audit log ----------------------------------------------------------------
+@audit.describes("User")
+def _describe_users(ids: list[int]) -> dict:
+    """People by name (and address); administrators get a link to the account."""
+    admin = current_user.is_authenticated and current_user.is_admin
+    found = {}
+    for user in db.session.scalars(sa.select(User).where(User.id.in_(ids))):
+        if user.deleted_at is not None:
+            found[user.id] = ("an erased account", None)
+            continue
+        label = f"{user.full_name} ({user.email})" if user.full_name else user.email
+        url = url_for("accounts.admin_user", user_id=user.id) if admin else None
+        found[user.id] = (label, url)
+    return found

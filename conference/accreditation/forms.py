@@ -19,10 +19,17 @@ from conference import countries
 from conference.accreditation.services import ORGANISATION_TYPES
 
 
+def _optional_int(value):
+    """A select's value as an int; the empty "Choose…" option is None."""
+    if value in ("", None):
+        return None
+    return int(value)
+
+
 class RegistrationForm(FlaskForm):
     requested_category = SelectField(
         "Category you are registering in",
-        coerce=int,
+        coerce=_optional_int,
         validators=[InputRequired(message="Please choose a category.")],
     )
     full_name = StringField(
@@ -66,7 +73,8 @@ class RegistrationForm(FlaskForm):
     submit = SubmitField("Register")
 
     def set_choices(self, categories) -> None:
-        self.requested_category.choices = [
+        # Nothing chosen until the person chooses: no category is silently preselected.
+        self.requested_category.choices = [SelectChoice("", "Choose…")] + [
             SelectChoice(c.id, c.name + (" (nomination)" if c.requires_nomination else ""))
             for c in categories
         ]

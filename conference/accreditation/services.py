@@ -78,9 +78,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class RegistrationError(DomainError):
     """A rule about what a person entered; ``field`` names the form field concerned."""
 
-    def __init__(self, message: str, *, field: str | None = None, **kwargs):
+    def __init__(
+        self, message: str, *, field: str | None = None, errors: dict | None = None, **kwargs
+    ):
         super().__init__(message, **kwargs)
         self.field = field
+        self.errors = errors if errors is not None else {field or "": message}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -410,6 +413,95 @@ class RegistrationInput:
 
 
 def _validate(edition: Edition, data: dict, *, allowed_category_ids=None) -> RegistrationInput:
+    """The checked values, or a RegistrationError naming every problem at once
+    (``errors``: field name → message) so that the form shows them all together."""
+    errors: dict[str, str] = {}
+
+    def check(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RegistrationError as exc:
+            errors.setdefault(exc.field or "", exc.message)
+            return None
+
+    category = check(_requested_category, edition, data, allowed_category_ids)
+    org_type = (data.get("organisation_type") or "").strip()
+    if org_type not in ORGANISATION_TYPE_LABELS:
+        errors["organisation_type"] = "Please choose the type of your organisation."
+    country = (data.get("country") or "").strip().upper()
+    if not countries.is_valid(country):
+        errors["country"] = "Please choose your country."
+    authority = check(
+        _clean, data.get("nominating_authority"), "nominating_authority", "nominating authority"
+    )
+    nominator = (
+        check(
+            _clean,
+            data.get("nominator_email"),
+            "nominator_email",
+            "nominating contact's e-mail",
+            max_len=254,
+        )
+        or ""
+    ).lower()
+    if category is not None and category.requires_nomination:
+        if not authority:
+            errors.setdefault(
+                "nominating_authority",
+                f"The category {category.name} needs a nominating authority.",
+            )
+        if not nominator:
+            errors.setdefault(
+                "nominator_email",
+                "Please give the e-mail address of your contact at the nominating authority.",
+            )
+    if nominator and not _EMAIL.match(nominator):
+        errors.setdefault(
+            "nominator_email", "The nominating contact's e-mail address is not valid."
+        )
+    dietary = check(
+        _clean, data.get("dietary_needs"), "dietary_needs", "dietary needs", max_len=1000
+    )
+    access = check(
+        _clean,
+        data.get("accessibility_needs"),
+        "accessibility_needs",
+        "accessibility needs",
+        max_len=1000,
+    )
+    special_consent = bool(data.get("special_data_consent"))
+    if (dietary or access) and not special_consent:
+        errors["special_data_consent"] = (
+            "Dietary and accessibility needs can be health-related information: we can only "
+            "keep them with your explicit consent. Tick the consent box or leave both fields "
+            "empty."
+        )
+    if not data.get("privacy_consent"):
+        errors["privacy_consent"] = "Please confirm that you have read the privacy notice."
+    full_name = check(_clean, data.get("full_name"), "full_name", "full name", required=True)
+    organisation = check(
+        _clean, data.get("organisation"), "organisation", "organisation", required=True
+    )
+    position = check(_clean, data.get("position"), "position", "position", required=True)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise RegistrationError(message, field=field or None, errors=errors)
+    return RegistrationInput(
+        category=category,
+        full_name=full_name,
+        organisation=organisation,
+        organisation_type=org_type,
+        country=country,
+        position=position,
+        nominating_authority=authority,
+        nominator_email=nominator,
+        dietary_needs=dietary,
+        accessibility_needs=access,
+        special_data_consent=special_consent,
+    )
+
+
+def _requested_category(edition: Edition, data: dict, allowed_category_ids=None):
     try:
         category = get_category(edition, data.get("requested_category"))
     except NotFound:
@@ -422,66 +514,17 @@ def _validate(edition: Edition, data: dict, *, allowed_category_ids=None) -> Reg
             "That category is given by the organisers and cannot be requested.",
             field="requested_category",
         )
-    org_type = (data.get("organisation_type") or "").strip()
-    if org_type not in ORGANISATION_TYPE_LABELS:
-        raise RegistrationError(
-            "Please choose the type of your organisation.", field="organisation_type"
-        )
-    country = (data.get("country") or "").strip().upper()
-    if not countries.is_valid(country):
-        raise RegistrationError("Please choose your country.", field="country")
-    authority = _clean(
-        data.get("nominating_authority"), "nominating_authority", "nominating authority"
-    )
-    nominator = _clean(
-        data.get("nominator_email"), "nominator_email", "nominating contact's e-mail", max_len=254
-    ).lower()
-    if category.requires_nomination:
-        if not authority:
-            raise RegistrationError(
-                f"The category {category.name} needs a nominating authority.",
-                field="nominating_authority",
-            )
-        if not nominator:
-            raise RegistrationError(
-                "Please give the e-mail address of your contact at the nominating authority.",
-                field="nominator_email",
-            )
-    if nominator and not _EMAIL.match(nominator):
-        raise RegistrationError(
-            "The nominating contact's e-mail address is not valid.", field="nominator_email"
-        )
-    dietary = _clean(data.get("dietary_needs"), "dietary_needs", "dietary needs", max_len=1000)
-    access = _clean(
-        data.get("accessibility_needs"), "accessibility_needs", "accessibility needs", max_len=1000
-    )
-    special_consent = bool(data.get("special_data_consent"))
-    if (dietary or access) and not special_consent:
-        raise RegistrationError(
-            "Dietary and accessibility needs can be health-related information: we can only "
-            "keep them with your explicit consent. Tick the consent box or leave both fields "
-            "empty.",
-            field="special_data_consent",
-        )
-    if not data.get("privacy_consent"):
-        raise RegistrationError(
-            "Please confirm that you have read the privacy notice.", field="privacy_consent"
-        )
-    return RegistrationInput(
-        category=category,
-        full_name=_clean(data.get("full_name"), "full_name", "full name", required=True),
-        organisation=_clean(
-            data.get("organisation"), "organisation", "organisation", required=True
-        ),  # fmt: skip
-        organisation_type=org_type,
-        country=country,
-        position=_clean(data.get("position"), "position", "position", required=True),
-        nominating_authority=authority,
-        nominator_email=nominator,
-        dietary_needs=dietary,
-        accessibility_needs=access,
-        special_data_consent=special_consent,
-    )
+    return category
+
+
+def registration_problems(edition: Edition, data: dict, *, allowed_category_ids=None) -> dict:
+    """Every problem with ``data`` (field name → message), for a form that also failed its own
+    checks: the person sees all of them at once."""
+    try:
+        _validate(edition, data, allowed_category_ids=allowed_category_ids)
+    except RegistrationError as exc:
+        return exc.errors
+    return {}
 
 
 def _apply(registration: Registration, user: User, values: RegistrationInput) -> None:
@@ -1181,6 +1224,29 @@ def queue_query(edition: Edition, filters: QueueFilters):
     order = Registration.created_at.asc() if filters.sort == "oldest" else (
         Registration.created_at.desc())  # fmt: skip
     return stmt.order_by(order, Registration.id)
+
+
+def matching_ids(edition: Edition, filters: QueueFilters) -> list[int]:
+    """The ids of every registration the queue's filters match, in the queue's order
+    ("apply to all matching", previous/next on the registration page)."""
+    return list(
+        db.session.scalars(queue_query(edition, filters).with_only_columns(Registration.id))
+    )
+
+
+def queue_neighbours(
+    edition: Edition, filters: QueueFilters, registration_id: int
+) -> tuple[int | None, int | None, int | None, int]:
+    """(previous id, next id, 1-based position, total) of a registration in the filtered
+    queue; the position is None when the filters no longer match it."""
+    ids = matching_ids(edition, filters)
+    try:
+        index = ids.index(registration_id)
+    except ValueError:
+        return None, None, None, len(ids)
+    previous = ids[index - 1] if index > 0 else None
+    following = ids[index + 1] if index + 1 < len(ids) else None
+    return previous, following, index + 1, len(ids)
 
 
 def queue_counts(edition: Edition) -> dict:

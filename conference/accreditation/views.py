@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -19,7 +20,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import confirm, countries
+from conference import audit, confirm, countries
 from conference.accreditation import bp, privacy, services
 from conference.accreditation.forms import (
     CancelForm,
@@ -29,23 +30,38 @@ from conference.accreditation.forms import (
     NominationForm,
     RegistrationForm,
 )
-from conference.accreditation.models import EndorsementState, RegistrationState
+from conference.accreditation.models import EndorsementState, Registration, RegistrationState
 from conference.confirm import Confirmation
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
-from conference.permissions import can, login_required, require
+from conference.permissions import can, is_verified, login_required, require
 from conference.text import csv_response
 
 QUEUE_PAGE_SIZE = 100
 
 
 def _attach_error(form, exc: DomainError) -> None:
-    """Show a service's complaint next to the field it concerns (or at the top)."""
-    field = getattr(exc, "field", None)
-    if field and field in form:
-        form[field].errors = [*form[field].errors, exc.message]
-    else:
-        flash(exc.message, "error")
+    """Show a service's complaints next to the fields they concern (or at the top)."""
+    errors = getattr(exc, "errors", None) or {getattr(exc, "field", None) or "": exc.message}
+    _attach_problems(form, errors)
+
+
+def _attach_problems(form, errors: dict) -> None:
+    for field, message in errors.items():
+        if field and field in form:
+            if message not in form[field].errors:
+                form[field].errors = [*form[field].errors, message]
+        else:
+            flash(message, "error")
+
+
+def _add_rule_problems(form, edition, categories) -> None:
+    """A form that failed its own checks also shows the rules' complaints: every error at
+    once, instead of one more after each attempt."""
+    problems = services.registration_problems(
+        edition, _form_data(form), allowed_category_ids={c.id for c in categories}
+    )
+    _attach_problems(form, {k: v for k, v in problems.items() if k in form and not form[k].errors})
 
 
 def _form_data(form) -> dict:
@@ -63,6 +79,12 @@ def register():
     if existing is not None and request.method == "GET":
         flash(f"You have already registered for the {edition.year} edition.", "info")
         return redirect(url_for("accreditation.me"))
+    if not is_verified(current_user):
+        # Say so before the form, not after it has been filled in.
+        status = 403 if request.method == "POST" else 200
+        return render_template(
+            "accreditation/register.html", unconfirmed=True, closed=None, form=None
+        ), status
     closed = services.registration_closed_reason(edition)
     categories = services.requestable_categories(edition)
     if closed or not categories:
@@ -96,6 +118,7 @@ def register():
                 )
                 return redirect(url_for("accreditation.me"))
         else:
+            _add_rule_problems(form, edition, categories)
             status = 400
     return render_template(
         "accreditation/register.html",
@@ -184,6 +207,7 @@ def edit():
                 flash("Your registration is updated.", "success")
                 return redirect(url_for("accreditation.me"))
         else:
+            _add_rule_problems(form, edition, categories)
             status = 400
     return render_template(
         "accreditation/register.html",
@@ -376,7 +400,7 @@ def bulk():
     if action not in _BULK_VERBS:
         raise DomainError("Bulk decisions are accredit, reject or waitlist.", code="bad_action")
     try:
-        ids = confirm.id_list(values.getlist("ids"))
+        ids = confirm.id_list(_bulk_ids(edition))
     except ValueError:
         raise DomainError("The selection was damaged or too large (at most 1000).") from None
     if not ids:
@@ -411,6 +435,23 @@ def bulk():
     return redirect(url_for("accreditation.queue") + back)
 
 
+def _bulk_ids(edition) -> list:
+    """The registrations a bulk decision is about: the ticked rows, every row of the page, or
+    every registration the queue's filters match (``scope``; filters sent as ``match_*``).
+
+    The confirmation step re-posts the resolved list as ``ids`` (scope "selected"), so what is
+    decided is exactly what the confirmation page listed."""
+    values = request.values
+    scope = values.get("scope", "selected")
+    if scope == "page":
+        return values.getlist("page_ids")
+    if scope == "matching":
+        args = {k.removeprefix("match_"): v for k, v in values.items() if k.startswith("match_")}
+        matching = services.matching_ids(edition, services.QueueFilters.from_args(args))
+        return [str(i) for i in matching]
+    return values.getlist("ids")
+
+
 def _detail(registration, form=None, status=200):
     categories = services.categories(g.edition)
     form = form or DecisionForm()
@@ -425,10 +466,19 @@ def _detail(registration, form=None, status=200):
     ]
     # No decision is preselected (after accrediting, "revoke" would otherwise be the default).
     form.action.choices = [SelectChoice("", "Choose…"), *allowed_choices] if allowed_choices else []
+    filters = services.QueueFilters.from_args(request.args)
+    previous_id, next_id, position, matching = services.queue_neighbours(
+        g.edition, filters, registration.id
+    )
     return render_template(
         "accreditation/detail.html",
         registration=registration,
         form=form,
+        queue_args=filters.as_args(),
+        previous_id=previous_id,
+        next_id=next_id,
+        position=position,
+        matching=matching,
         may_decide=can(current_user, "registration.decide", edition=g.edition)
         and bool(form.action.choices),
         needs_note=registration.endorsement
@@ -475,7 +525,13 @@ def decide(registration_id):
         f"{registration.full_name}: {services.state_label(registration.state).lower()}.",
         "success",
     )
-    return redirect(url_for("accreditation.detail", registration_id=registration.id))
+    return redirect(
+        url_for(
+            "accreditation.detail",
+            registration_id=registration.id,
+            **services.QueueFilters.from_args(request.args).as_args(),
+        )
+    )
 
 
 # --- categories ---------------------------------------------------------------------------
@@ -608,3 +664,21 @@ def delete_account():
         else:
             status = 400
     return render_template("accreditation/delete_account.html", form=form), status
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("Registration")
+def _describe_registrations(ids: list[int]) -> dict:
+    edition = g.edition
+    may_open = can(current_user, "registration.view_all", edition=edition)
+    found = {}
+    for registration in db.session.scalars(
+        sa.select(Registration).where(
+            Registration.id.in_(ids), Registration.edition_id == edition.id
+        )
+    ):
+        url = url_for("accreditation.detail", registration_id=registration.id) if may_open else None
+        found[registration.id] = (f"Registration of {registration.full_name}", url)
+    return found

@@ -20,6 +20,20 @@ def my_badge(edition):
     return services.badge_for_user(current_user, edition)
 
 
+@bp.app_template_global("registration_badge")
+def registration_badge(registration):
+    """The latest badge of ``registration`` (valid or not), for the organisers' registration
+    page; None when none was ever issued."""
+    from conference.badges.models import Badge
+
+    return db.session.scalar(
+        db.select(Badge)
+        .where(Badge.registration_id == registration.id)
+        .order_by(Badge.version.desc())
+        .limit(1)
+    )
+
+
 def _pdf(data: bytes, filename: str) -> Response:
     return Response(
         data,

@@ -40,10 +40,11 @@ from conference.programme.models import (
     SessionInvitation,
     SessionSpeaker,
 )
+from conference.text import markdown_to_text
 from conference.urls import external_url
 
 # Bump when the output of the feeds or exports changes, so that cached copies are refetched.
-FEED_VERSION = "2026-11-25.1"
+FEED_VERSION = "2026-11-29.1"
 REFRESH_INTERVAL = "PT1H"
 PRODUCT_ID = "-//European Research Security Conference//Programme//EN"
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -291,7 +292,8 @@ def _description(view, url: str) -> str:
         reason = view.cancel_reason.strip()
         parts.append(f"CANCELLED: {reason}" if reason else "CANCELLED")
     if view.description.strip():
-        parts.append(view.description.strip())
+        # Calendar apps show text, not Markdown: no "**", links as "text (url)".
+        parts.append(markdown_to_text(view.description))
     facts: list[str] = []
     if view.speakers:
         names = [

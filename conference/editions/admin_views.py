@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import confirm
+from conference import audit, confirm
 from conference.accounts import services as accounts
 from conference.accounts.models import RoleAssignment, User
 from conference.confirm import Confirmation
@@ -182,6 +182,8 @@ def audit_log():
         "editions/admin_audit.html",
         form=form,
         entries=entries,
+        names=audit.describe_targets(entries),
+        readable_details=audit.readable_details,
         total=total,
         page=page,
         pages=pages,

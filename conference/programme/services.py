@@ -37,6 +37,7 @@ from conference.programme.models import (
     Track,
 )
 from conference.signals import registration_changed, session_changed
+from conference.text import ngettext
 
 RESTRICTED_TITLE = "Restricted session"
 
@@ -760,8 +761,12 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
         raise DomainError("The capacity cannot be negative.", status_code=422)
     if session is not None and data.capacity is not None and data.capacity < session.booked_count:
         raise Conflict(
-            f"{session.booked_count} seats are already booked: the capacity cannot be lower. "
-            "Cancel bookings first."
+            ngettext(
+                "%(num)d seat is already booked",
+                "%(num)d seats are already booked",
+                session.booked_count,
+            )
+            + ": the capacity cannot be lower. Cancel bookings first."
         )
     session_type = _edition_object(SessionType, data.type_id, edition, "session type")
     track = _edition_object(Track, data.track_id, edition, "track")

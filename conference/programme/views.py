@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 
+import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import confirm
+from conference import audit, confirm
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -31,11 +32,12 @@ from conference.programme.models import (
     AccessPolicy,
     Booking,
     BookingState,
+    ProgrammeSession,
     Room,
     SessionType,
     Track,
 )
-from conference.text import csv_response
+from conference.text import csv_response, ngettext
 from conference.urls import safe_next
 
 MAX_QUERY = 200
@@ -526,7 +528,12 @@ def _session_form(session=None) -> SessionForm:
     form.type_id.choices = none + [SelectChoice(t.id, t.name) for t in services.types_of(edition)]
     form.track_id.choices = none + [SelectChoice(t.id, t.name) for t in services.tracks_of(edition)]
     form.room_id.choices = none + [
-        SelectChoice(r.id, f"{r.name} ({r.capacity} seats)" if r.capacity is not None else r.name)
+        SelectChoice(
+            r.id,
+            f"{r.name} ({ngettext('%(num)d seat', '%(num)d seats', r.capacity)})"
+            if r.capacity is not None
+            else r.name,
+        )
         for r in services.rooms_of(edition)
     ]
     form.category_ids.choices = [
@@ -647,3 +654,20 @@ def admin_session_duplicate(session_id: int):
     db.session.commit()
     flash(f"A copy of “{session.title}” was created: change what differs.", "success")
     return redirect(url_for("programme.admin_session_edit", session_id=copy.id), 303)
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("ProgrammeSession")
+def _describe_sessions(ids: list[int]) -> dict:
+    may_open = can(current_user, "programme.admin", edition=g.edition)
+    found = {}
+    for session in db.session.scalars(
+        sa.select(ProgrammeSession).where(
+            ProgrammeSession.id.in_(ids), ProgrammeSession.edition_id == g.edition.id
+        )
+    ):
+        url = url_for("programme.admin_session", session_id=session.id) if may_open else None
+        found[session.id] = (f"Session “{session.title}”", url)
+    return found

@@ -1075,6 +1075,36 @@ def my_assignments(user: User, edition: Edition) -> list[AssignmentRow]:
     ]
 
 
+@dataclass
+class AssignmentNeighbours:
+    """Where a reviewer can go from one assignment: the one before and after in "My reviews",
+    and the next one still waiting for their review (after this one, wrapping around)."""
+
+    previous: dict | None = None
+    next: dict | None = None
+    next_open: dict | None = None
+    position: int | None = None
+    total: int = 0
+
+
+def assignment_neighbours(user: User, edition: Edition, submission_id: int) -> AssignmentNeighbours:
+    rows = my_assignments(user, edition)
+    ids = [row.submission["id"] for row in rows]
+    if submission_id not in ids:
+        waiting = [row.submission for row in rows if row.status != "submitted"]
+        return AssignmentNeighbours(next_open=waiting[0] if waiting else None, total=len(rows))
+    index = ids.index(submission_id)
+    after = rows[index + 1 :] + rows[:index]
+    waiting = [row.submission for row in after if row.status != "submitted"]
+    return AssignmentNeighbours(
+        previous=rows[index - 1].submission if index > 0 else None,
+        next=rows[index + 1].submission if index + 1 < len(rows) else None,
+        next_open=waiting[0] if waiting else None,
+        position=index + 1,
+        total=len(rows),
+    )
+
+
 # --- chairs' dashboard ---------------------------------------------------------------------
 
 

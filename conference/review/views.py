@@ -189,6 +189,7 @@ def submission(submission_id: int):
             may_see_others=can(current_user, "review.read_others", item),
             chair=chair,
             labels=services.RECOMMENDATION_LABELS,
+            neighbours=services.assignment_neighbours(current_user, g.edition, item.id),
         ),
         status,
     )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from conference import confirm
+from conference import audit, confirm
 from conference.accreditation.services import registration_for
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import can, login_required, require
+from conference.permissions import can, is_verified, login_required, require
 from conference.submissions import bp, services
 from conference.submissions.forms import (
     CallForm,
@@ -20,7 +21,7 @@ from conference.submissions.forms import (
     SubmissionTypeForm,
     WithdrawForm,
 )
-from conference.submissions.models import Decision, SubmissionState
+from conference.submissions.models import Decision, Submission, SubmissionState
 from conference.text import csv_response
 
 # --- public ------------------------------------------------------------------------------
@@ -92,6 +93,11 @@ def _render_form(form, submission=None, status: int = 200):
 @bp.route("/<int:year>/me/submissions/new", methods=["GET", "POST"])
 @require("submission.create")
 def new():
+    if not is_verified(current_user):
+        # Say so before the form, not after the abstract has been written.
+        return render_template(
+            "submissions/form.html", unconfirmed=True, form=None, submission=None
+        ), (403 if request.method == "POST" else 200)
     form = _submission_form()
     if request.method == "GET":
         return _render_form(form)
@@ -581,3 +587,19 @@ def admin_export():
         services.EXPORT_HEADER,
         services.export_rows(edition, submissions),
     )
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("Submission")
+def _describe_submissions(ids: list[int]) -> dict:
+    found = {}
+    for submission in db.session.scalars(
+        sa.select(Submission).where(Submission.id.in_(ids), Submission.edition_id == g.edition.id)
+    ):
+        url = None
+        if can(current_user, "submission.view", submission, edition=g.edition):
+            url = url_for("submissions.show", submission_id=submission.id)
+        found[submission.id] = (f"Submission “{submission.title or 'untitled'}”", url)
+    return found

@@ -216,7 +216,7 @@
 
   Scanner.prototype.formatTime = function (iso) {
     try {
-      return new Date(iso).toLocaleTimeString([], { timeZone: this.tz, hour: "2-digit", minute: "2-digit" });
+      return new Date(iso).toLocaleTimeString([], { timeZone: this.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     } catch (e) { return iso; }
   };
 
@@ -518,7 +518,7 @@
               if (cell) { cell.textContent = row[field]; }
             });
           });
-          if (updated) { updated.textContent = "(updated " + new Date().toLocaleTimeString() + ")"; }
+          if (updated) { updated.textContent = "(updated " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }) + ")"; }
         })
         .catch(function () { /* keep the last numbers */ });
     }

@@ -41,14 +41,37 @@ def test_signup_creates_an_unverified_account_and_mails_a_link(client, db):
 def test_verification_link_confirms_the_address(client, db):
     client.post("/signup", data=GOOD)
     link = link_in(outbox(template="accounts_verify")[0])
-    response = client.get(path_of(link))
+    response = client.post(path_of(link))
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
     user = db.session.scalar(sa.select(User).where(User.email == "marie@example.org"))
     assert user.email_verified_at is not None
-    # Opening it again is harmless.
-    assert client.get(path_of(link)).status_code == 302
+    # Confirming again is harmless.
+    assert client.post(path_of(link)).status_code == 302
     assert audit_actions().count("account.verify_email") == 1
+
+
+def test_opening_the_verification_link_only_shows_a_button(client, db):
+    """Mail gateways pre-fetch links: a GET must not confirm anything."""
+    client.post("/signup", data=GOOD)
+    link = link_in(outbox(template="accounts_verify")[0])
+    response = client.get(path_of(link))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'method="post"' in page
+    assert "Confirm my e-mail address" in page
+    user = db.session.scalar(sa.select(User).where(User.email == "marie@example.org"))
+    assert user.email_verified_at is None
+    assert "account.verify_email" not in audit_actions()
+
+
+def test_confirming_needs_the_csrf_token(client, app, db):
+    client.post("/signup", data=GOOD)
+    link = link_in(outbox(template="accounts_verify")[0])
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(path_of(link)).status_code == 400
+    user = db.session.scalar(sa.select(User).where(User.email == "marie@example.org"))
+    assert user.email_verified_at is None
 
 
 def test_expired_verification_link_is_refused(client, db, app):
@@ -59,11 +82,12 @@ def test_expired_verification_link_is_refused(client, db, app):
     response = client.get(path_of(link))
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
+    assert client.post(path_of(link)).status_code == 400
     user = db.session.scalar(sa.select(User).where(User.email == "marie@example.org"))
     assert user.email_verified_at is None
     # Just within the limit it still works.
     freeze(utcnow() - dt.timedelta(seconds=120))
-    assert client.get(path_of(link)).status_code == 302
+    assert client.post(path_of(link)).status_code == 302
     db.session.refresh(user)
     assert user.email_verified_at is not None
 
@@ -74,6 +98,7 @@ def test_tampered_or_foreign_verification_links_are_refused(client, db, app):
     token = path_of(link).rsplit("/", 1)[1]
     for bad in [token[:-2] + "xx", "nonsense", "a" * 600]:
         assert client.get(f"/verify/{bad}").status_code == 400
+        assert client.post(f"/verify/{bad}").status_code == 400
     # A token signed with another key (another installation) does not work either.
     from itsdangerous import URLSafeTimedSerializer
 
@@ -83,11 +108,11 @@ def test_tampered_or_foreign_verification_links_are_refused(client, db, app):
     foreign = URLSafeTimedSerializer("another-key", salt=EMAIL_SALT).dumps(
         {"uid": user.id, "email": user.email}
     )
-    assert client.get(f"/verify/{foreign}").status_code == 400
+    assert client.post(f"/verify/{foreign}").status_code == 400
     # A reset token is not a verification token (different salt).
     from conference.accounts.services import reset_token
 
-    assert client.get(f"/verify/{reset_token(user)}").status_code == 400
+    assert client.post(f"/verify/{reset_token(user)}").status_code == 400
     db.session.refresh(user)
     assert user.email_verified_at is None
 
@@ -98,7 +123,7 @@ def test_verification_link_dies_when_the_address_changes(client, db):
     user = db.session.scalar(sa.select(User).where(User.email == "marie@example.org"))
     user.email = "other@example.org"
     db.session.commit()
-    assert client.get(path_of(link)).status_code == 400
+    assert client.post(path_of(link)).status_code == 400
     db.session.refresh(user)
     assert user.email_verified_at is None
 
@@ -152,7 +177,7 @@ def test_resend_verification(login, db):
     response = client.post("/account/verify/resend")
     assert response.status_code == 302
     [message] = outbox(to="late@example.org", template="accounts_verify")
-    assert client.get(path_of(link_in(message))).status_code == 302
+    assert client.post(path_of(link_in(message))).status_code == 302
     db.session.refresh(user)
     assert user.email_verified_at is not None
 

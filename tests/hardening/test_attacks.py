@@ -464,9 +464,9 @@ MUTATING_VERBS = (
 # Nouns that begin like a verb ("the scan log" is a list of scans, not an action).
 NOUN_PHRASES = ("scan_log", "send_log", "set_list")
 
-# Links opened from a mail: the secret token in the URL is the proof, and the action is
-# idempotent (confirming an address twice changes nothing).
-GET_ALLOWED = {"accounts.verify_email"}
+# None: even links opened from a mail (confirming an address) show a page whose button POSTs,
+# since mail gateways open links to scan them.
+GET_ALLOWED: set[str] = set()
 
 
 def test_no_mutating_endpoint_answers_get(app):

@@ -170,7 +170,7 @@ def test_chair_conflicted_with_a_submission_cannot_see_it(world, login):
     own = make_submission(world.edition, author=chair_author, title="The chair's own paper")
     chair = login(chair_author)
     text = chair.get("/2027/review/chair").get_data(as_text=True)
-    assert "The chair's own paper" not in text and "1 submission(s) are hidden" in text
+    assert "The chair's own paper" not in text and "1 submission is hidden" in text
     assert chair.get(f"/2027/review/chair/submissions/{own.id}").status_code == 403
     assert (
         chair.post(
