@@ -12,6 +12,7 @@ from conference.accreditation.models import Registration
 from conference.db import utcnow
 from conference.extensions import db
 from tests.accreditation.conftest import make_category, make_registration
+from tests.confirming import confirm_post
 from tests.factories import make_user
 
 
@@ -78,9 +79,10 @@ def test_bulk_decision_on_all_matching_registrations(login, edition, category, m
     assert f'name="match_category" value="{category.id}"' in html
     page_ids = re.findall(r'name="page_ids" value="(\d+)"', html)
     assert len(page_ids) == 2
-    response = client.post(
+    response = confirm_post(
+        client,
         "/2027/admin/registrations/bulk",
-        data={
+        {
             "action": "waitlist",
             "reason": "full",
             "scope": "matching",
@@ -96,15 +98,17 @@ def test_bulk_decision_on_all_matching_registrations(login, edition, category, m
 def test_bulk_decision_on_the_page_and_on_the_ticked_rows(login, edition, category):
     a, b, c = (make_registration(category=category) for _ in range(3))
     client = login(make_user(role="organiser", edition=edition))
-    client.post(
+    confirm_post(
+        client,
         "/2027/admin/registrations/bulk",
-        data={"action": "waitlist", "scope": "page", "page_ids": [a.id, b.id], "ids": [c.id]},
+        {"action": "waitlist", "scope": "page", "page_ids": [a.id, b.id], "ids": [c.id]},
     )
     states = _states()
     assert (states[a.id], states[b.id], states[c.id]) == ("waitlisted", "waitlisted", "submitted")
-    client.post(
+    confirm_post(
+        client,
         "/2027/admin/registrations/bulk",
-        data={"action": "waitlist", "page_ids": [a.id], "ids": [c.id]},
+        {"action": "waitlist", "page_ids": [a.id], "ids": [c.id]},
     )
     assert _states()[c.id] == "waitlisted"
 
