@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from conference.accounts import bp, services
+from conference.accounts import bp, services, twofactor
 from conference.accounts.forms import (
     ROLE_CHOICES,
     ChangePasswordForm,
@@ -49,11 +49,15 @@ def _reset_limit() -> str:
 
 
 def _start_session(user: User) -> None:
-    """A fresh session on login: nothing from before survives (no session fixation)."""
+    """A fresh session on login: nothing from before survives (no session fixation), except
+    a second factor this browser has already given for this account."""
+    second_factor_given = twofactor.is_verified_session(user)
     session.clear()
     user.last_login_at = utcnow()
     db.session.commit()
     login_user(user)
+    if second_factor_given:
+        twofactor.mark_verified(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,6 +70,8 @@ def login():
         if user is None:
             flash(NEUTRAL_LOGIN_ERROR, "error")
             return render_template("accounts/login.html", form=form, next=next_url), 200
+        if (second_step := twofactor.start_second_step(user, next_url)) is not None:
+            return second_step
         _start_session(user)
         flash("You are logged in.", "success")
         if user.email_verified_at is None:
@@ -75,6 +81,8 @@ def login():
                 "warning",
             )
         return redirect(next_url)
+    if request.method == "GET" and (second_step := twofactor.resume_second_step()):
+        return second_step
     return render_template("accounts/login.html", form=form, next=next_url)
 
 
