@@ -14,7 +14,19 @@ from conference.extensions import db
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
-__all__ = ["PASSWORD", "make_user", "make_edition", "grant", "login_client", "api_token", "bearer"]
+__all__ = [
+    "PASSWORD",
+    "TEST_TOTP_SECRET",
+    "make_user",
+    "make_edition",
+    "grant",
+    "login_client",
+    "api_token",
+    "bearer",
+    "enrol_totp",
+    "totp_code",
+    "pass_second_factor",
+]
 
 
 def make_user(
@@ -97,3 +109,41 @@ def api_token(user: User, name: str = "test") -> str:
 def bearer(user: User) -> dict[str, str]:
     """Headers authenticating as ``user`` with a new API token."""
     return {"Authorization": f"Bearer {api_token(user)}"}
+
+
+# --- two-factor authentication (for tests of real logins through /login) -------------------
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_totp(user: User, secret: str = TEST_TOTP_SECRET) -> str:
+    """Give ``user`` a confirmed authenticator app with ``secret`` (no set-up round trip)."""
+    from conference.accounts.twofactor_models import TotpSecret
+
+    db.session.add(TotpSecret(user_id=user.id, secret=secret))
+    db.session.commit()
+    return secret
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, *, steps: int = 0) -> str:
+    """The code an authenticator app with ``secret`` shows now (or ``steps`` × 30 s away),
+    by the application's clock (``conference.db.freeze`` applies)."""
+    import pyotp
+
+    return pyotp.TOTP(secret).at(utcnow().timestamp() + 30 * steps)
+
+
+def pass_second_factor(client, user: User, secret: str = TEST_TOTP_SECRET):
+    """After a correct password at ``/login``: give a TOTP code at the second step (enrolling
+    ``secret`` first when the account has no factor). Forgets the last used code first, so a
+    test may log in several times within one 30-second step."""
+    from conference.accounts.twofactor_models import TotpSecret
+
+    totp = db.session.scalar(db.select(TotpSecret).where(TotpSecret.user_id == user.id))
+    if totp is None:
+        enrol_totp(user, secret)
+    else:
+        totp.last_used_step = None
+        secret = totp.secret
+        db.session.commit()
+    return client.post("/login/second-factor", data={"code": totp_code(secret)})

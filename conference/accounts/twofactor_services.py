@@ -36,7 +36,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     AuthenticatorTransport,
@@ -75,9 +75,7 @@ def is_privileged(user: User) -> bool:
     """Site administrators and holders of any edition role must use a second factor."""
     if user.is_admin:
         return True
-    return bool(
-        db.session.scalar(sa.select(sa.exists().where(RoleAssignment.user_id == user.id)))
-    )
+    return bool(db.session.scalar(sa.select(sa.exists().where(RoleAssignment.user_id == user.id))))
 
 
 def has_second_factor(user: User) -> bool:
@@ -375,7 +373,7 @@ def register_credential(
             expected_rp_id=rp_id,
             expected_origin=origin,
         )
-    except (InvalidRegistrationResponse, ValueError, TypeError, KeyError) as exc:
+    except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         audit.record(user, "2fa.webauthn.setup_failed", user, reason=str(exc)[:200])
         raise TwoFactorError("The security key could not be registered.") from exc
     credential_id = bytes_to_base64url(verified.credential_id)
@@ -440,10 +438,8 @@ def verify_assertion(
             credential_public_key=stored.public_key,
             credential_current_sign_count=stored.sign_count,
         )
-    except (InvalidAuthenticationResponse, ValueError, TypeError, KeyError) as exc:
-        audit.record(
-            user, "2fa.verify_failed", user, method="webauthn", reason=str(exc)[:200]
-        )
+    except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
+        audit.record(user, "2fa.verify_failed", user, method="webauthn", reason=str(exc)[:200])
         raise TwoFactorError("The security key's answer was not accepted.") from exc
     stored.sign_count = verified.new_sign_count
     stored.last_used_at = utcnow()
