@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from conference.accounts.twofactor_models import WebAuthnCredential
 from conference.audit import AuditEntry
 from conference.extensions import db
-from tests.factories import PASSWORD, make_edition, make_user
+from tests.browser.conftest import assert_accessible
+from tests.factories import PASSWORD, enrol_totp, make_edition, make_user, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -91,8 +92,6 @@ def test_second_step_without_javascript_support_still_offers_codes(live_server, 
     """Without WebAuthn in the browser the key button stays hidden; the code form works."""
     make_edition()
     user = make_user(role="chair")
-    from tests.factories import enrol_totp, totp_code
-
     enrol_totp(user)
     db.session.add(
         WebAuthnCredential(user_id=user.id, credential_id="AAAA", public_key=b"x", name="Old key")
@@ -105,3 +104,21 @@ def test_second_step_without_javascript_support_still_offers_codes(live_server, 
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
     assert page.url.endswith("/2027/admin")
+
+
+@pytest.mark.parametrize("has_factor", [True, False], ids=["second-step", "grace-set-up"])
+def test_second_step_and_grace_pages_are_accessible(live_server, axe_context, has_factor):
+    make_edition()
+    user = make_user(role="chair")
+    if has_factor:
+        enrol_totp(user)
+        db.session.add(
+            WebAuthnCredential(
+                user_id=user.id, credential_id="AAAA", public_key=b"x", name="Old key"
+            )
+        )
+        db.session.commit()
+    page = axe_context.new_page()
+    password_step(page, live_server.url, user)
+    assert page.url.endswith("/login/second-factor" if has_factor else "/account/second-factor")
+    assert_accessible(page)
