@@ -17,6 +17,7 @@ Bearer tokens are not concerned: they are minted by an already verified session 
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from flask import (
@@ -85,10 +86,15 @@ def start_second_step(user: User, next_url: str | None):
     return redirect(url_for("accounts.two_factor_login"))
 
 
-def resume_second_step():
-    """A redirect to the second step when this browser is half-logged-in, else None."""
+def resume_second_step(next_url: str | None = None):
+    """A redirect to the second step when this browser is half-logged-in, else None
+    (``next_url``: where to go afterwards, if the pending login has no target yet)."""
     if pending_user() is None:
         return None
+    pending = session[PENDING_KEY]
+    if next_url and not pending.get("next"):
+        pending["next"] = next_url
+        session.modified = True
     return redirect(url_for("accounts.two_factor_login"))
 
 
@@ -154,14 +160,27 @@ def _acting_user() -> User | None:
 
 
 def _webauthn_rp() -> tuple[str, str]:
-    """(RP ID, expected origin): WEBAUTHN_RP_ID / WEBAUTHN_ORIGIN when configured (the
-    origin then defaults to BASE_URL), else the host this request came to."""
-    rp_id = current_app.config.get("WEBAUTHN_RP_ID")
-    if rp_id:
-        origin = current_app.config.get("WEBAUTHN_ORIGIN") or current_app.config["BASE_URL"]
-        return rp_id, origin.rstrip("/")
-    origin = current_app.config.get("WEBAUTHN_ORIGIN") or request.host_url
-    return urlsplit(request.host_url).hostname or "localhost", origin.rstrip("/")
+    """(RP ID, expected origin): WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN when configured, else
+    the host and origin of BASE_URL. Browsers refuse an IP address as RP ID, so when
+    BASE_URL names one (development, tests) the host this request came to is used."""
+    config = current_app.config
+    base = urlsplit(config["BASE_URL"])
+    if config.get("WEBAUTHN_RP_ID"):
+        return config["WEBAUTHN_RP_ID"], (config.get("WEBAUTHN_ORIGIN") or config["BASE_URL"])
+    if base.hostname and not _is_ip_address(base.hostname):
+        origin = config.get("WEBAUTHN_ORIGIN") or f"{base.scheme}://{base.netloc}"
+        return base.hostname, origin
+    here = urlsplit(request.host_url)
+    origin = config.get("WEBAUTHN_ORIGIN") or f"{here.scheme}://{here.netloc}"
+    return here.hostname or "localhost", origin
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _json_body() -> dict:
@@ -297,6 +316,7 @@ def two_factor():
         keys=services.credentials_of(user),
         recovery_codes=services.recovery_codes_left(user),
         required=services.is_privileged(user),
+        can_remove=services.may_remove_a_factor(user),
     )
 
 
@@ -407,7 +427,7 @@ def two_factor_key_register_verify():
             origin=origin,
             name=name,
         )
-        codes = services._first_recovery_codes(user)
+        codes = services.first_recovery_codes(user)
     except DomainError as exc:
         db.session.commit()  # keep the audit entry of the failure
         return _json_error(exc)

@@ -174,7 +174,7 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
         TotpSecret(user_id=user.id, secret=secret, last_used_step=step, last_used_at=utcnow())
     )
     audit.record(user, "2fa.totp.enabled", user)
-    return _first_recovery_codes(user)
+    return first_recovery_codes(user)
 
 
 def _use_totp(user: User, code: str) -> bool:
@@ -241,7 +241,7 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     return generate_recovery_codes(user)
 
 
-def _first_recovery_codes(user: User) -> list[str]:
+def first_recovery_codes(user: User) -> list[str]:
     if recovery_codes_left(user):
         return []
     return generate_recovery_codes(user)
@@ -270,6 +270,12 @@ def _use_recovery_code(user: User, code: str) -> bool:
 def _forget_recovery_codes_if_no_factor(user: User, *, remaining: int) -> None:
     if remaining == 0:
         db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+def may_remove_a_factor(user: User) -> bool:
+    """Privileged accounts keep at least one factor."""
+    count = len(credentials_of(user)) + (1 if totp_of(user) else 0)
+    return count > 1 or not is_privileged(user)
 
 
 def _refuse_removing_last_factor(user: User, *, remaining: int) -> None:

@@ -81,7 +81,7 @@ def login():
                 "warning",
             )
         return redirect(next_url)
-    if request.method == "GET" and (second_step := twofactor.resume_second_step()):
+    if request.method == "GET" and (second_step := twofactor.resume_second_step(next_url)):
         return second_step
     return render_template("accounts/login.html", form=form, next=next_url)
 

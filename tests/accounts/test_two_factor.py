@@ -300,9 +300,13 @@ def test_role_granted_during_a_session_requires_the_second_factor(client, db):
     password_login(client, user)
     assert is_logged_in(client)
     grant(user, "organiser")
-    assert client.get("/2027/admin").status_code == 302
-    assert client.get("/login").headers["Location"].endswith("/login/second-factor")
-    assert pass_second_factor(client, user).status_code == 302
+    denied = client.get("/2027/admin")
+    assert denied.status_code == 302
+    assert (
+        client.get(denied.headers["Location"]).headers["Location"].endswith("/login/second-factor")
+    )
+    done = pass_second_factor(client, user)
+    assert done.status_code == 302 and done.headers["Location"] == "/2027/admin"
     assert client.get("/2027/admin").status_code == 200
 
 
@@ -357,6 +361,7 @@ def test_privileged_user_cannot_remove_the_last_factor(login, db):
     user = make_user(role="organiser")
     enrol_totp(user)
     client = login(user)
+    assert b"Remove the authenticator app" not in client.get("/account/second-factor").data
     response = client.post("/account/second-factor/app/remove")
     assert response.status_code == 409
     assert b"need a second factor" in response.data
@@ -389,7 +394,7 @@ def test_recovery_codes_need_a_factor_first(login, db):
 
 
 def test_manage_page_lists_factors(login, db):
-    user = make_user(role="chair")
+    user = make_user()
     enrol_totp(user)
     page = login(user).get("/account/second-factor")
     assert page.status_code == 200
@@ -408,7 +413,7 @@ def test_key_options_and_bad_answers(login, client, db):
     options = browser.post("/account/second-factor/keys/options")
     assert options.status_code == 200
     body = options.get_json()
-    assert body["rp"]["id"] == "localhost" and body["challenge"]
+    assert body["rp"]["id"] == "conference.test" and body["challenge"]  # BASE_URL's host
     assert body["user"]["name"] == user.email
     not_json = browser.post("/account/second-factor/keys/verify", data="x")
     assert not_json.status_code == 400
@@ -438,8 +443,13 @@ def test_key_login_options_need_a_pending_login_with_a_key(client, db):
 
 
 def test_rp_id_from_configuration(app, login, db):
+    client = login(make_user())
+    app.config["BASE_URL"] = "http://127.0.0.1:5000"  # an IP: the request's host instead
+    assert client.post("/account/second-factor/keys/options").get_json()["rp"]["id"] == (
+        "localhost"
+    )
     app.config["WEBAUTHN_RP_ID"] = "conference.example"
-    body = login(make_user()).post("/account/second-factor/keys/options").get_json()
+    body = client.post("/account/second-factor/keys/options").get_json()
     assert body["rp"]["id"] == "conference.example"
 
 
@@ -508,3 +518,30 @@ def test_demo_organiser_needs_the_demo_totp_code_to_reach_admin(app, runner, cli
     # The attendee demo account has no factor; only privileged demo accounts are enrolled.
     assert totp_rows(db, find_user("attendee@demo.test")) == []
     assert len(totp_rows(db, find_user("staff@demo.test"))) == 1
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def test_who_needs_a_second_factor(db):
+    edition = make_edition()
+    attendee = make_user()
+    assert not services.requires_second_factor(attendee)
+    for role in ("organiser", "chair", "reviewer", "staff"):
+        assert services.requires_second_factor(make_user(role=role, edition=edition))
+    assert services.requires_second_factor(make_user(admin=True))
+    enrol_totp(attendee)
+    assert services.requires_second_factor(attendee)
+    assert services.may_remove_a_factor(attendee)
+    organiser = make_user(role="organiser", edition=edition)
+    enrol_totp(organiser)
+    assert not services.may_remove_a_factor(organiser)
+
+
+def test_demo_enrolment_refuses_a_secret_that_is_not_base32(db):
+    from conference.errors import DomainError
+
+    user = make_user(role="organiser")
+    with pytest.raises(DomainError):
+        services.enrol_demo_totp(user, "not base32!")
+    assert totp_rows(db, user) == []

@@ -17,6 +17,12 @@ from tests.factories import PASSWORD, enrol_totp, make_edition, make_user, totp_
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def app_config(app_config):
+    """CSRF protection on, as in production: the script sends the token with its requests."""
+    return {**app_config, "WTF_CSRF_ENABLED": True}
+
+
 def add_virtual_authenticator(context, page) -> tuple[object, str]:
     cdp = context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
