@@ -49,7 +49,8 @@ class Demo:
     """What the steps share: the editions and the demo accounts by e-mail."""
 
     password: str
-    totp_secret: str = ""
+    # The privileged demo accounts' TOTP secret (DEMO_TOTP_SECRET).
+    totp_secret: str = field(default_factory=lambda: current_app.config["DEMO_TOTP_SECRET"])
     editions: dict[int, Edition] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
 
