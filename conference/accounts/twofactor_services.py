@@ -482,7 +482,10 @@ def enrol_demo_totp(user: User, secret: str) -> bool:
     try:
         pyotp.TOTP(secret).byte_secret()
     except (ValueError, TypeError) as exc:
-        raise DomainError("DEMO_TOTP_SECRET must be base32 (letters A–Z, digits 2–7).") from exc
+        raise DomainError(
+            "DEMO_TOTP_SECRET must be base32 (letters A–Z, digits 2–7) of 112 bits or "
+            "more, e.g. 32 characters."
+        ) from exc
     totp = totp_of(user)
     if totp is not None:
         if totp.secret == secret:
