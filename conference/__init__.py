@@ -112,6 +112,7 @@ def _check_production_secret(app: Flask) -> None:
 def _import_models() -> None:
     """Import every model module so that the metadata is complete (for Alembic too)."""
     import conference.accounts.models
+    import conference.accounts.twofactor_models
     import conference.accreditation.models
     import conference.audit
     import conference.badges.models

@@ -41,8 +41,14 @@ def seed_demo_command():
 
     demo = seed_demo()
     click.echo(f"Demo data ready. Log in at {current_app.config['BASE_URL']}/login with:")
-    for email, _name, label, _role in DEMO_ACCOUNTS:
-        click.echo(f"  {label:<28} {email:<24} password: {demo.password}")
+    for email, _name, label, role in DEMO_ACCOUNTS:
+        second = "  + TOTP code" if role is not None or email == "admin@demo.test" else ""
+        click.echo(f"  {label:<28} {email:<24} password: {demo.password}{second}")
+    click.echo(
+        f"Accounts marked '+ TOTP code' give a code at the second login step: add the TOTP "
+        f"secret {demo.totp_secret} (DEMO_TOTP_SECRET) to an authenticator app, or run "
+        f"python -c \"import pyotp; print(pyotp.TOTP('{demo.totp_secret}').now())\"."
+    )
 
 
 @click.command("create-admin")

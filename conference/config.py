@@ -55,6 +55,12 @@ class Config:
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2027")
+    # Two-factor authentication: the demo accounts' TOTP secret (seed-demo only), WebAuthn's
+    # relying party (default: the host of each request) and the second step's rate limit.
+    DEMO_TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", "DEMOTOTPDEMOTOTPDEMOTOTPDEMOTOTP")
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
+    TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "5 per minute;30 per hour")
     BADGE_KEY_DIR = Path(os.environ.get("BADGE_KEY_DIR", INSTANCE_DIR / "badge-keys"))
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Scans per API token (or per staff member on the scanner page): a busy door scans a

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from conference.accounts import services as accounts
+from conference.accounts import twofactor_services
 from conference.accounts.models import Role, User
 from conference.editions.models import Edition, EditionState
 from conference.extensions import db
@@ -49,6 +50,8 @@ class Demo:
     """What the steps share: the editions and the demo accounts by e-mail."""
 
     password: str
+    # The privileged demo accounts' TOTP secret (DEMO_TOTP_SECRET).
+    totp_secret: str = field(default_factory=lambda: current_app.config["DEMO_TOTP_SECRET"])
     editions: dict[int, Edition] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
 
@@ -120,12 +123,19 @@ def seed_base(demo: Demo) -> None:
         if role is not None:
             for edition in demo.editions.values():
                 accounts.grant_role(user, edition, role)
+        # Privileged accounts need a second factor: the demo ones share a known TOTP secret
+        # (DEMO_TOTP_SECRET) so that the demo stays usable. Only these demo accounts.
+        if role is not None or user.is_admin:
+            twofactor_services.enrol_demo_totp(user, demo.totp_secret)
     db.session.commit()
 
 
 def seed_demo() -> Demo:
     """Create (or complete) the whole demo data set."""
-    demo = Demo(password=current_app.config["DEMO_PASSWORD"])
+    demo = Demo(
+        password=current_app.config["DEMO_PASSWORD"],
+        totp_secret=current_app.config["DEMO_TOTP_SECRET"],
+    )
     seed_base(demo)
     for path in DEMO_STEPS:
         importlib.import_module(path).seed(demo)

@@ -14,7 +14,19 @@ from conference.extensions import db
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
-__all__ = ["PASSWORD", "make_user", "make_edition", "grant", "login_client", "api_token", "bearer"]
+__all__ = [
+    "PASSWORD",
+    "TEST_TOTP_SECRET",
+    "make_user",
+    "make_edition",
+    "grant",
+    "login_client",
+    "api_token",
+    "bearer",
+    "enrol_totp",
+    "totp_code",
+    "pass_second_factor",
+]
 
 
 def make_user(
@@ -73,10 +85,18 @@ def grant(user: User, role: str, edition: Edition | None = None) -> User:
 
 
 def login_client(client, user: User):
-    """Log ``client`` in as ``user`` by setting the session (no form round trip)."""
+    """Log ``client`` in as ``user`` by setting the session (no form round trip).
+
+    Shortcut: the session is also marked as having passed the second factor (two-factor
+    authentication), as after a real login with a code, so that tests of privileged pages
+    need not enrol a factor. Tests of the two-factor flows log in through ``/login``.
+    """
+    from conference.accounts.twofactor import VERIFIED_KEY
+
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session[VERIFIED_KEY] = user.id
     return client
 
 
@@ -91,3 +111,41 @@ def api_token(user: User, name: str = "test", *, scope: str = "full", **options)
 def bearer(user: User, *, scope: str = "full", **options) -> dict[str, str]:
     """Headers authenticating as ``user`` with a new API token."""
     return {"Authorization": f"Bearer {api_token(user, scope=scope, **options)}"}
+
+
+# --- two-factor authentication (for tests of real logins through /login) -------------------
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_totp(user: User, secret: str = TEST_TOTP_SECRET) -> str:
+    """Give ``user`` a confirmed authenticator app with ``secret`` (no set-up round trip)."""
+    from conference.accounts.twofactor_models import TotpSecret
+
+    db.session.add(TotpSecret(user_id=user.id, secret=secret))
+    db.session.commit()
+    return secret
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, *, steps: int = 0) -> str:
+    """The code an authenticator app with ``secret`` shows now (or ``steps`` × 30 s away),
+    by the application's clock (``conference.db.freeze`` applies)."""
+    import pyotp
+
+    return pyotp.TOTP(secret).at(utcnow().timestamp() + 30 * steps)
+
+
+def pass_second_factor(client, user: User, secret: str = TEST_TOTP_SECRET):
+    """After a correct password at ``/login``: give a TOTP code at the second step (enrolling
+    ``secret`` first when the account has no factor). Forgets the last used code first, so a
+    test may log in several times within one 30-second step."""
+    from conference.accounts.twofactor_models import TotpSecret
+
+    totp = db.session.scalar(db.select(TotpSecret).where(TotpSecret.user_id == user.id))
+    if totp is None:
+        enrol_totp(user, secret)
+    else:
+        totp.last_used_step = None
+        secret = totp.secret
+        db.session.commit()
+    return client.post("/login/second-factor", data={"code": totp_code(secret)})

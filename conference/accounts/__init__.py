@@ -21,6 +21,10 @@ def load_user(user_id: str):
         return None
     if not user.is_active:  # a deleted account's sessions end at once
         return None
+    from conference.accounts.twofactor import second_factor_satisfied
+
+    if not second_factor_satisfied(user):  # half-logged-in: the second step is still due
+        return None
     return user
 
 
@@ -48,4 +52,4 @@ def is_bearer_request() -> bool:
 
 
 # Modules with the routes, imported by create_app once every package is importable.
-VIEWS = ("views",)
+VIEWS = ("views", "twofactor")

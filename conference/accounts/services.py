@@ -9,7 +9,7 @@ import secrets
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit
@@ -654,3 +654,20 @@ def ensure_admin_removable(user: User, actor) -> None:
     """Nobody removes their own administrator rights (another administrator must)."""
     if actor is not None and getattr(actor, "id", None) == user.id:
         raise DomainError("You cannot remove your own administrator rights.")
+
+
+def landing_url(user: User) -> str:
+    """Where a login without an explicit ``next`` leads: an organiser to the overview of the
+    latest edition they organise, everyone else to the home page."""
+    from conference.editions.models import Edition  # editions sit above accounts
+
+    year = db.session.scalar(
+        sa.select(Edition.year)
+        .join(RoleAssignment, RoleAssignment.edition_id == Edition.id)
+        .where(RoleAssignment.user_id == user.id, RoleAssignment.role == Role.ORGANISER)
+        .order_by(Edition.year.desc())
+        .limit(1)
+    )
+    if year is not None:
+        return url_for("dashboard.overview", year=year)
+    return url_for("editions.home")

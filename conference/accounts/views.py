@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from conference import audit, confirm
-from conference.accounts import bp, services, throttle
+from conference.accounts import bp, services, throttle, twofactor
 from conference.accounts.forms import (
     ROLE_CHOICES,
     ChangePasswordForm,
@@ -29,7 +29,7 @@ from conference.accounts.forms import (
     TokenForm,
     UserSearchForm,
 )
-from conference.accounts.models import ApiToken, Role, RoleAssignment, User
+from conference.accounts.models import ApiToken, RoleAssignment, User
 from conference.confirm import Confirmation
 from conference.db import utcnow
 from conference.editions.models import Edition
@@ -47,11 +47,15 @@ def _reset_limit() -> str:
 
 
 def _start_session(user: User) -> None:
-    """A fresh session on login: nothing from before survives (no session fixation)."""
+    """A fresh session on login: nothing from before survives (no session fixation), except
+    a second factor this browser has already given for this account."""
+    second_factor_given = twofactor.is_verified_session(user)
     session.clear()
     user.last_login_at = utcnow()
     db.session.commit()
     login_user(user)
+    if second_factor_given:
+        twofactor.mark_verified(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,6 +80,8 @@ def login():
         if user is None:
             flash(NEUTRAL_LOGIN_ERROR, "error")
             return render_template("accounts/login.html", form=form, next=next_url), 200
+        if (second_step := twofactor.start_second_step(user, next_url)) is not None:
+            return second_step
         _start_session(user)
         flash("You are logged in.", "success")
         if user.email_verified_at is None:
@@ -84,23 +90,10 @@ def login():
                 "for an edition and submitting abstracts need a confirmed address.",
                 "warning",
             )
-        return redirect(next_url or _after_login_target(user))
+        return redirect(next_url or services.landing_url(user))
+    if request.method == "GET" and (second_step := twofactor.resume_second_step(next_url)):
+        return second_step
     return render_template("accounts/login.html", form=form, next=next_url)
-
-
-def _after_login_target(user: User) -> str:
-    """Where a login without an explicit ``next`` leads: an organiser to the overview of the
-    latest edition they organise, everyone else to the home page."""
-    year = db.session.scalar(
-        sa.select(Edition.year)
-        .join(RoleAssignment, RoleAssignment.edition_id == Edition.id)
-        .where(RoleAssignment.user_id == user.id, RoleAssignment.role == Role.ORGANISER)
-        .order_by(Edition.year.desc())
-        .limit(1)
-    )
-    if year is not None:
-        return url_for("dashboard.overview", year=year)
-    return url_for("editions.home")
 
 
 @bp.post("/logout")

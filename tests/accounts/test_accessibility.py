@@ -12,6 +12,8 @@ PAGES = [
     ("privacy", "/privacy", None),
     ("change password", "/account/password", "attendee"),
     ("tokens", "/account/tokens", "attendee"),
+    ("two-factor", "/account/second-factor", "attendee"),
+    ("authenticator set-up", "/account/second-factor/app", "attendee"),
     ("admin users", "/admin/users", "admin"),
     ("admin user", "/admin/users/{attendee_id}", "admin"),
     ("new edition", "/admin/editions/new", "admin"),

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from conference.accounts.models import RoleAssignment, User
 from conference.accounts.services import find_user
 from tests.accounts.helpers import audit_actions
-from tests.factories import make_edition, make_user
+from tests.factories import make_edition, make_user, pass_second_factor
 
 
 def _roles(db, user):
@@ -39,6 +39,9 @@ def test_create_admin_creates_a_verified_account(runner, client, db):
         "/login", data={"email": "new-admin@example.org", "password": "a long admin password"}
     )
     assert response.status_code == 302
+    # A site administrator needs a second factor before any admin page.
+    assert client.get("/admin/users").status_code == 302
+    assert pass_second_factor(client, user).status_code == 302
     assert client.get("/admin/users").status_code == 200
 
 

@@ -76,7 +76,8 @@ def browser():
 def logged_in_context(browser, app, base_url, user):
     """A browser context carrying a signed session cookie for ``user``."""
     serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    # As login_client does: the session has passed the second factor too.
+    cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True, "_2fa_user": user.id})
     context = browser.new_context(base_url=base_url, service_workers="allow")
     context.add_cookies(
         [{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": base_url}]
@@ -204,7 +205,7 @@ def test_stale_csrf_token_is_renewed_transparently(app, db, live, browser, setup
     # A new session (as after the cookie expired and the staff member logged in elsewhere):
     # the token in the open page no longer matches.
     serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": staff.get_id(), "_fresh": True})
+    cookie = serializer.dumps({"_user_id": staff.get_id(), "_fresh": True, "_2fa_user": staff.id})
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live}])
     page.get_by_label("Badge code").fill(code)
     page.get_by_role("button", name="Check the badge").click()
