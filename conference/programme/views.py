@@ -33,15 +33,11 @@ from conference.programme.models import (
     SessionType,
     Track,
 )
+from conference.query_args import arg_date, arg_id, arg_str
 from conference.text import csv_response
 from conference.urls import safe_next
 
 MAX_QUERY = 200
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _days(edition, views) -> list[dt.date]:
@@ -80,10 +76,10 @@ def programme():
     edition = g.edition
     all_views = services.session_views(current_user, edition)
     filters = {
-        "track": _int_arg("track"),
-        "type": _int_arg("type"),
-        "room": _int_arg("room"),
-        "q": request.args.get("q", "")[:MAX_QUERY].strip(),
+        "track": arg_id("track"),
+        "type": arg_id("type"),
+        "room": arg_id("room"),
+        "q": arg_str("q", max_len=MAX_QUERY),
     }
     views = services.filter_views(all_views, **filters)
     return render_template(
@@ -208,11 +204,7 @@ def timetable():
     edition = g.edition
     sessions = services.programme_sessions(current_user, edition)
     days = _days(edition, sessions)
-    wanted = request.args.get("day", "")
-    try:
-        day = dt.date.fromisoformat(wanted) if wanted else days[0]
-    except ValueError:
-        day = days[0]
+    day = arg_date("day", days[0])
     if day not in days:
         day = days[0]
     rooms = services.rooms_of(edition)

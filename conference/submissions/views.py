@@ -8,6 +8,7 @@ from flask_login import current_user
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, login_required, require
+from conference.query_args import arg_choice, arg_id, arg_str
 from conference.submissions import bp, services
 from conference.submissions.forms import (
     CallForm,
@@ -405,18 +406,13 @@ def admin_delete_type(type_id: int):
 # --- organisers: all submissions ---------------------------------------------------------
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 def _filters() -> services.SubmissionFilter:
     return services.SubmissionFilter(
-        state=request.args.get("state", ""),
-        track_id=_int_arg("track"),
-        type_id=_int_arg("type"),
-        decision=request.args.get("decision", ""),
-        q=request.args.get("q", "")[:200],
+        state=arg_choice("state", [s.value for s in SubmissionState]),
+        track_id=arg_id("track"),
+        type_id=arg_id("type"),
+        decision=arg_choice("decision", [d.value for d in Decision]),
+        q=arg_str("q", max_len=200),
     )
 
 
