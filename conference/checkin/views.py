@@ -148,7 +148,7 @@ def _log_filters(edition):
         filters["checkpoint"] = checkpoint
     elif checkpoint:
         raise BadArgument("The checkpoint argument is not a checkpoint of this edition.")
-    result = arg_choice("result", [value for value, _label in form.result.choices])
+    result = arg_choice("result", ["admitted", "admitted_again", "denied"])
     if result:
         filters["result"] = result
     for name in ("since", "until"):

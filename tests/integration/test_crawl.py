@@ -197,7 +197,7 @@ def crawl(
         origin = f" (linked from {source})" if source else ""
         if status >= 500:
             problems.append(f"{url}: HTTP {status}{origin}")
-        elif source is not None and status in (403, 404, 405, 410):
+        elif source is not None and status in (400, 403, 404, 405, 410):
             problems.append(f"{url}: HTTP {status} behind a link{origin}")
         new_links: list[str] = []
         if status in (301, 302, 303, 307, 308) and response.location:

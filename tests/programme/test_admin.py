@@ -373,7 +373,9 @@ def test_timetable_by_day_with_rooms_as_columns(app, org):
     assert "Day two talk" not in text
     text = org.get("/2027/admin/programme/timetable?day=2027-06-10").get_data(as_text=True)
     assert "Day two talk" in text and "Keynote" not in text
-    assert org.get("/2027/admin/programme/timetable?day=nonsense").status_code == 200
+    assert org.get("/2027/admin/programme/timetable?day=nonsense").status_code == 400
+    # a day the edition does not have shows its first day
+    assert org.get("/2027/admin/programme/timetable?day=2030-01-01").status_code == 200
 
 
 ADMIN_GETS = [
