@@ -353,7 +353,7 @@ def admin_settings(kind: str):
         if not can(current_user, "programme.manage", edition=g.edition):
             return deny()
         if not form.validate_on_submit():
-            return _settings_page(kind, form, status=422)
+            return _settings_page(kind, form, status=400)
         try:
             obj = _save_setting(kind, form)
             db.session.commit()
@@ -378,7 +378,7 @@ def admin_setting_edit(kind: str, obj_id: int):
         if not can(current_user, "programme.manage", edition=g.edition):
             return deny()
         if not form.validate_on_submit():
-            return _settings_page(kind, form, obj, status=422)
+            return _settings_page(kind, form, obj, status=400)
         try:
             _save_setting(kind, form, obj)
             db.session.commit()
@@ -491,7 +491,7 @@ def _save_session_view(session=None):
     if request.method == "GET":
         return _render_session_form(form, session)
     if not form.validate_on_submit():
-        return _render_session_form(form, session, 422)
+        return _render_session_form(form, session, 400)
     try:
         saved, warnings = services.save_session(
             current_user, g.edition, _session_data(form), session
@@ -552,7 +552,7 @@ def admin_session_cancel(session_id: int):
                 flash(f"“{session.title}” is cancelled.", "success")
                 return redirect(url_for("programme.admin_session", session_id=session.id), 303)
         else:
-            status = 422
+            status = 400
     return render_template("programme/admin/cancel.html", session=session, form=form), status
 
 

@@ -92,7 +92,7 @@ def new():
     if request.method == "GET":
         return _render_form(form)
     if not form.validate_on_submit():
-        return _render_form(form, status=422)
+        return _render_form(form, status=400)
     try:
         submission = services.create_submission(
             current_user, g.edition, form.to_input(), submit=bool(form.submit.data)
@@ -145,7 +145,7 @@ def edit(submission_id: int):
     if request.method == "GET":
         return _render_form(form, submission)
     if not form.validate_on_submit():
-        return _render_form(form, submission, status=422)
+        return _render_form(form, submission, status=400)
     try:
         services.update_submission(
             current_user, submission, form.to_input(), submit=bool(form.submit.data)
@@ -197,7 +197,7 @@ def invite(submission_id: int):
     submission = services.editable_submission(current_user, g.edition, submission_id)
     form = CoSpeakerForm()
     if not form.validate_on_submit():
-        return _show(submission, status=422, invite_form=form)
+        return _show(submission, status=400, invite_form=form)
     try:
         services.invite_co_speaker(current_user, submission, form.email.data, form.name.data)
     except DomainError as exc:
@@ -287,7 +287,7 @@ def admin_call():
     if request.method == "GET":
         return _call_page(form)
     if not form.validate_on_submit():
-        return _call_page(form, status=422)
+        return _call_page(form, status=400)
     try:
         opens = (
             services.local_to_utc(edition, form.opens_at.data, "Call opens")
@@ -342,7 +342,7 @@ def admin_new_type():
     if request.method == "GET":
         return _type_page(form)
     if not form.validate_on_submit():
-        return _type_page(form, status=422)
+        return _type_page(form, status=400)
     try:
         services.save_type(
             current_user,
@@ -370,7 +370,7 @@ def admin_edit_type(type_id: int):
     if request.method == "GET":
         return _type_page(form, submission_type)
     if not form.validate_on_submit():
-        return _type_page(form, submission_type, status=422)
+        return _type_page(form, submission_type, status=400)
     try:
         services.save_type(
             current_user,
