@@ -243,9 +243,9 @@ class _MailSandbox(ImmutableSandboxedEnvironment):
     def wrap_str_format(self, value):
         owner = getattr(value, "__self__", None)
         name = getattr(value, "__name__", "")
-        if isinstance(owner, str) and name in ("format", "format_map"):
-            if _HUGE_FORMAT.search(owner):
-                raise SecurityError("format width too large")
+        formatting = isinstance(owner, str) and name in ("format", "format_map")
+        if formatting and _HUGE_FORMAT.search(owner):
+            raise SecurityError("format width too large")
         return super().wrap_str_format(value)
 
     def concat_checked(self, parts):

@@ -227,7 +227,11 @@ OPENAPI_PATHS = {
             "parameters": [
                 YEAR_PARAM,
                 {"name": "state", "in": "query", "schema": {"type": "string", "enum": _STATES}},
-                {"name": "category", "in": "query", "schema": {"type": "integer"}},
+                {
+                    "name": "category",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                },
                 {"name": "country", "in": "query", "schema": {"type": "string", "maxLength": 2}},
                 {"name": "organisation_type", "in": "query", "schema": {"type": "string"}},
                 {
@@ -241,7 +245,11 @@ OPENAPI_PATHS = {
                     "in": "query",
                     "schema": {"type": "string", "enum": ["newest", "oldest"]},
                 },  # fmt: skip
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                },
             ],
             "responses": {
                 "200": {

@@ -136,7 +136,7 @@ OPENAPI_PATHS = {
                         "in": "query",
                         "required": False,
                         "description": f"Only sessions of this {name} (id)",
-                        "schema": {"type": "integer", "minimum": 1},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                     }
                     for name in ("track", "type", "room")
                 ),
@@ -156,7 +156,7 @@ OPENAPI_PATHS = {
                         "application/json": {"schema": {"$ref": "#/components/schemas/SessionList"}}
                     },
                 },
-                **error_responses(404),
+                **error_responses(400, 404),
             },
         }
     },
