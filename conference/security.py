@@ -83,15 +83,16 @@ def _check_json(value, where: str, depth: int = 0) -> None:
 
 
 def refuse_control_characters() -> None:
-    """One check for every request: the query string, the path's parts, every form field
-    (file uploads excepted) and every string of a JSON body. Tab, newline and carriage
-    return pass (multi-line fields need them); forms decide what a one-line field takes."""
+    """One check for every request: a control character in the query string, a form field
+    (file uploads excepted) or a string of a JSON body is a 400; in a part of the path, a 404.
+    Tab, newline and carriage return pass (multi-line fields need them); forms decide what a
+    one-line field takes."""
     for key, value in request.args.items(multi=True):
         if FORBIDDEN_CHARACTERS.search(key) or FORBIDDEN_CHARACTERS.search(value):
             _refuse(f"The query argument “{FORBIDDEN_CHARACTERS.sub('', key)[:60]}”")
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value):
-            _refuse("The address")
+            abort(404)  # no page has such an address
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
