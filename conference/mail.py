@@ -8,7 +8,10 @@ in the outbox with a later retry time, so no mail is ever lost.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
+import functools
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -17,7 +20,8 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g, render_template
-from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -187,17 +191,181 @@ def check_throttle(to: str, requested_by) -> None:
 
 MAX_TEMPLATE_LENGTH = 50_000
 MAX_RENDERED_LENGTH = 200_000
+# The work one render may do: loop iterations plus calls (of functions, methods, macros and
+# filters). A decision mail needs a few hundred; nested loops that would run for minutes stop
+# at this count within a fraction of a second.
+MAX_OPERATIONS = 100_000
+# Characters written by all ``{{ … }}`` of a render, including into ``{% set %}`` blocks and
+# macros, whose output is not the mail itself (doubling a block is exponential).
+MAX_WORK_CHARACTERS = 5 * MAX_RENDERED_LENGTH
+# A printf or str.format width or precision of six digits or more (or “*”) builds huge strings.
+_HUGE_FORMAT = re.compile(r"%[-#0 +]*(\*|\d{6,}|\d*\.(\*|\d{6,}))|\{[^}]*:[^}]*\d{6,}")
+
+
+class _Budget:
+    """The work left to one render (see ``render_sandboxed``)."""
+
+    def __init__(self):
+        self.operations = 0
+        self.characters = 0
+
+    def spend(self, operations: int = 1, characters: int = 0) -> None:
+        self.operations += operations
+        self.characters += characters
+        if self.operations > MAX_OPERATIONS:
+            raise SecurityError(
+                f"it does too much work (more than {MAX_OPERATIONS:,} loop steps and calls)"
+            )
+        if self.characters > MAX_WORK_CHARACTERS:
+            raise SecurityError("it writes far too much text")
+
+
+_budget: contextvars.ContextVar[_Budget] = contextvars.ContextVar("mail_template_budget")
+
+
+def _spend(operations: int = 1, characters: int = 0) -> None:
+    budget = _budget.get(None)
+    if budget is None:  # rendering outside render_sandboxed: give it a budget of its own
+        budget = _Budget()
+        _budget.set(budget)
+    budget.spend(operations, characters)
+
+
+def _counted(iterable):
+    """Every ``{% for %}`` of a mail template iterates through this: one operation a step."""
+    for item in iterable:
+        _spend()
+        yield item
+
+
+def _check_size(length: int, what: str = "text") -> None:
+    if length > MAX_RENDERED_LENGTH:
+        raise SecurityError(f"{what} too large")
+
+
+def _check_arguments(args, kwargs) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool):
+            _check_size(abs(value), "a number argument")
+
+
+def _check_text_call(name: str, text: str, args, kwargs) -> list:
+    """Refuse string operations whose result would dwarf their inputs."""
+    args = list(args)
+    if name in ("format", "format_map") and _HUGE_FORMAT.search(text):
+        raise SecurityError("format width too large")
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str):
+        old, new = args[0], args[1]
+        count = len(text) + 1 if old == "" else text.count(old)
+        _check_size(len(text) + count * len(str(new)))
+    if name == "join" and args:
+        args[0] = list(_counted(args[0]))
+        _check_size(len(text) * len(args[0]) + sum(len(str(a)) for a in args[0]))
+    if name == "indent":
+        width = args[0] if args else kwargs.get("width", 4)
+        width = len(width) if isinstance(width, str) else width
+        if isinstance(width, int):
+            _check_size(len(text) + (text.count("\n") + 1) * abs(width))
+    return args
+
+
+def _checked_filter(name, function):
+    """A filter that spends one operation and refuses arguments that build huge values."""
+    skip = 0 if getattr(function, "jinja_pass_arg", None) is None else 1
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        _spend()
+        if len(args) <= skip:
+            return function(*args, **kwargs)
+        head, value, rest = args[:skip], args[skip], list(args[skip + 1 :])
+        _check_arguments(rest, kwargs)
+        if name == "join" and not isinstance(value, str):
+            value = list(_counted(value))
+            separator = str(rest[0] if rest else kwargs.get("d", ""))
+            _check_size(len(separator) * len(value) + sum(len(str(v)) for v in value))
+        elif name in ("replace", "indent") and isinstance(value, str):
+            rest = _check_text_call(name, value, rest, kwargs)
+        elif name == "format" and isinstance(value, str) and _HUGE_FORMAT.search(value):
+            raise SecurityError("format width too large")
+        return function(*head, value, *rest, **kwargs)
+
+    return wrapper
+
+
+class _BudgetedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a concatenation that refuses huge results."""
+
+    def visit_Concat(self, node, frame):
+        self.write("environment.concat_checked((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
 
 
 class _MailSandbox(ImmutableSandboxedEnvironment):
-    """The sandbox for organiser-edited mail: no internals, no huge values."""
+    """The sandbox for organiser-edited mail: no internals, no huge values, bounded work.
 
-    intercepted_binops = frozenset({"*", "**"})
+    Every loop step and every call spends from a per-render budget (``MAX_OPERATIONS``), and
+    every operation that can build a big value (``*``, ``+``, ``~``, ``%``, ``**``, format,
+    replace, join, indent, number arguments) is checked before it runs, so that neither time
+    nor memory depends on anything but these limits.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _BudgetedCodeGenerator
+
+    def __init__(self, **options):
+        options.setdefault("finalize", self._finalize)
+        super().__init__(**options)
+        self.filters = {name: _checked_filter(name, f) for name, f in self.filters.items()}
+
+    @staticmethod
+    def _finalize(value):
+        _spend(0, len(value) if isinstance(value, str) else 8)
+        return value
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            if loop.recursive:
+                raise SecurityError("recursive loops are not allowed")
+            loop.iter = nodes.Call(
+                nodes.ImportedName("conference.mail._counted"),
+                [loop.iter],
+                [],
+                None,
+                None,
+                lineno=loop.lineno,
+            )
+        return tree
+
+    def wrap_str_format(self, value):
+        owner = getattr(value, "__self__", None)
+        name = getattr(value, "__name__", "")
+        formatting = isinstance(owner, str) and name in ("format", "format_map")
+        if formatting and _HUGE_FORMAT.search(owner):
+            raise SecurityError("format width too large")
+        return super().wrap_str_format(value)
+
+    def concat_checked(self, parts):
+        parts = [str(part) for part in parts]
+        _check_size(sum(map(len, parts)))
+        return "".join(parts)
 
     def unsafe_undefined(self, obj, attribute):
         # The stock sandbox returns an Undefined that only fails when used further; refuse
         # at once so that ``{{ x.__class__ }}`` is an error, not a silent empty string.
         raise SecurityError(f"access to {attribute!r} of a {type(obj).__name__} is not allowed")
+
+    def call(__self, __context, __obj, *args, **kwargs):
+        _spend()
+        _check_arguments(args, kwargs)
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            args = _check_text_call(getattr(__obj, "__name__", ""), owner, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context, operator, left, right):
         if operator == "**" and isinstance(right, int | float) and abs(right) > 100:
@@ -207,6 +375,10 @@ class _MailSandbox(ImmutableSandboxedEnvironment):
                 sequence = isinstance(value, str | list | tuple) and isinstance(times, int)
                 if sequence and len(value) * times > MAX_RENDERED_LENGTH:
                     raise SecurityError("repetition too large")
+        if operator == "+" and isinstance(left, str | list | tuple):
+            _check_size(len(left) + (len(right) if hasattr(right, "__len__") else 0))
+        if operator == "%" and isinstance(left, str) and _HUGE_FORMAT.search(left):
+            raise SecurityError("format width too large")
         return super().call_binop(context, operator, left, right)
 
 
@@ -218,11 +390,13 @@ def render_sandboxed(source: str, **context) -> str:
     """Render an organiser-edited template with no access to objects' internals.
 
     Only plain values (strings, numbers, dicts of them) should be passed in ``context``.
-    A template that breaks the rules, does not parse or fails to render raises a
-    ``DomainError`` (a 400 with a message for the organiser), never a 500.
+    A template that breaks the rules, does not parse, fails to render or would do more work
+    than its budget (``MAX_OPERATIONS``) raises a ``DomainError`` (a 400 with a message for
+    the organiser), never a 500, and never ties up the worker.
     """
     if len(source or "") > MAX_TEMPLATE_LENGTH:
         raise DomainError(f"The template is too long (at most {MAX_TEMPLATE_LENGTH} characters).")
+    budget = _budget.set(_Budget())
     try:
         template = _sandbox.from_string(source or "")
         parts: list[str] = []
@@ -242,12 +416,18 @@ def render_sandboxed(source: str, **context) -> str:
             f"The template has an error on line {exc.lineno}: {exc.message}",
             code="template_invalid",
         ) from None
+    except RecursionError:
+        raise DomainError(
+            "The template calls itself too deeply to be rendered.", code="template_not_allowed"
+        ) from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         if isinstance(exc, DomainError):
             raise
         raise DomainError(
             f"The template could not be rendered: {exc}", code="template_invalid"
         ) from None
+    finally:
+        _budget.reset(budget)
     return "".join(parts)
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from flask import Flask, abort, g, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import IntegerConverter
+
+from conference.errors import DomainError
 
 CSP = "; ".join(
     [
@@ -42,6 +45,66 @@ class DatabaseIntConverter(IntegerConverter):
         return number
 
 
+# C0 control characters other than tab, line feed and carriage return, DEL, and UTF-16
+# surrogates (a JSON body can spell a lone one, "\ud800", which no database can store).
+# PostgreSQL refuses NUL in text outright; the others have no business in conference data.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+MAX_JSON_DEPTH = 64
+
+
+class ControlCharacterError(DomainError):
+    """Text with a control character (a NUL byte…) or a lone surrogate: refused, 400."""
+
+    status_code = 400
+    code = "control_character"
+
+
+def _refuse(where: str) -> None:
+    raise ControlCharacterError(
+        f"{where} contains a control character (such as a NUL byte) that cannot be stored. "
+        "Remove it and try again."
+    )
+
+
+def _check_json(value, where: str, depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise DomainError("The JSON body is nested too deeply.")
+    if isinstance(value, str):
+        if FORBIDDEN_CHARACTERS.search(value):
+            _refuse(where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if FORBIDDEN_CHARACTERS.search(key):
+                _refuse(f"A field name in {where}")
+            _check_json(item, f"The field “{key[:60]}”", depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, where, depth + 1)
+
+
+def refuse_control_characters() -> None:
+    """One check for every request: a control character in the query string, a form field
+    (file uploads excepted) or a string of a JSON body is a 400; in a part of the path, a 404.
+    Tab, newline and carriage return pass (multi-line fields need them); forms decide what a
+    one-line field takes."""
+    for key, value in request.args.items(multi=True):
+        if FORBIDDEN_CHARACTERS.search(key) or FORBIDDEN_CHARACTERS.search(value):
+            _refuse(f"The query argument “{FORBIDDEN_CHARACTERS.sub('', key)[:60]}”")
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value):
+            abort(404)  # no page has such an address
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in request.form.items(multi=True):
+            if FORBIDDEN_CHARACTERS.search(key) or FORBIDDEN_CHARACTERS.search(value):
+                _refuse(f"The field “{FORBIDDEN_CHARACTERS.sub('', key)[:60]}”")
+    elif request.is_json:
+        data = request.get_json(silent=True)
+        if data is not None:
+            _check_json(data, "The JSON body")
+
+
 def personal(view):
     """Mark a view's answer as personal even without a login cookie (feeds and badges reached
     by a secret token): ``Cache-Control: no-store`` whatever the view set."""
@@ -61,6 +124,8 @@ def register(app: Flask) -> None:
         limit = request.max_content_length
         if limit is not None and (request.content_length or 0) > limit:
             abort(413)
+
+    app.before_request(refuse_control_characters)
 
     @app.after_request
     def security_headers(response):

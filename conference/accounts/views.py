@@ -36,6 +36,7 @@ from conference.editions.models import Edition
 from conference.errors import DomainError
 from conference.extensions import db, limiter
 from conference.permissions import login_required, require
+from conference.query_args import arg_page, arg_str
 from conference.urls import safe_next
 
 NEUTRAL_LOGIN_ERROR = "The e-mail address or password is not correct."
@@ -380,8 +381,8 @@ def revoke_token(token_id):
 @require("site.admin")
 def admin_users():
     form = UserSearchForm(request.args)
-    query = (request.args.get("q") or "").strip()[:200]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = arg_str("q", max_len=200)
+    page = arg_page()
     users, total = services.search_users(
         query or "", limit=USERS_PER_PAGE, offset=(page - 1) * USERS_PER_PAGE
     )

@@ -32,6 +32,7 @@ from conference.editions.models import Edition, EditionState
 from conference.editions.services import ensure_writable
 from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
+from conference.query_args import BadArgument, arg_choice, arg_id, arg_str
 from conference.signals import registration_changed
 from conference.urls import external_url
 
@@ -1159,21 +1160,17 @@ class QueueFilters:
 
     @classmethod
     def from_args(cls, args) -> QueueFilters:
-        state = args.get("state", "")
-        category = args.get("category", "")
-        try:
-            category_id = int(category) if category else None
-        except ValueError:
-            category_id = None
-        country = (args.get("country") or "").upper()
-        org_type = args.get("organisation_type", "")
+        """The filters of a query string; an unusable argument is a ``BadArgument`` (400)."""
+        country = arg_str("country", max_len=2, args=args).upper()
+        if country and not countries.is_valid(country):
+            raise BadArgument("The country argument must be a two-letter country code.")
         return cls(
-            state=state if state in STATE_LABELS else "",
-            category=category_id,
-            country=country if countries.is_valid(country) else "",
-            organisation_type=org_type if org_type in ORGANISATION_TYPE_LABELS else "",
-            search=(args.get("q") or "").strip()[:200],
-            sort="oldest" if args.get("sort") == "oldest" else "newest",
+            state=arg_choice("state", STATE_LABELS, args=args),
+            category=arg_id("category", args=args),
+            country=country,
+            organisation_type=arg_choice("organisation_type", ORGANISATION_TYPE_LABELS, args=args),
+            search=arg_str("q", max_len=200, args=args),
+            sort=arg_choice("sort", ["newest", "oldest"], "newest", args=args),
         )
 
     def as_args(self) -> dict:

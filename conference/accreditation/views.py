@@ -35,6 +35,7 @@ from conference.confirm import Confirmation
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
+from conference.query_args import arg_page
 from conference.text import csv_response
 
 QUEUE_PAGE_SIZE = 100
@@ -275,7 +276,7 @@ def nomination(token):
 def _queue_context(filters):
     edition = g.edition
     query = services.queue_query(edition, filters)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_page()
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     registrations = list(
         db.session.scalars(query.limit(QUEUE_PAGE_SIZE).offset((page - 1) * QUEUE_PAGE_SIZE))

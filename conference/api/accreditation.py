@@ -17,6 +17,7 @@ from conference.api.common import error_responses, iso, json_body
 from conference.errors import DomainError, NotFound
 from conference.extensions import db
 from conference.permissions import login_required, require
+from conference.query_args import arg_page
 
 PAGE_SIZE = 100
 
@@ -79,11 +80,8 @@ def my_registration():
 @require("registration.view_all")
 def list_registrations():
     edition = g.edition
-    for name, limit in (("q", 200), ("country", 2)):
-        if len(request.args.get(name, "")) > limit:
-            raise DomainError(f"The {name} parameter has at most {limit} characters.")
     filters = services.QueueFilters.from_args(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_page()
     query = services.queue_query(edition, filters)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
@@ -229,7 +227,11 @@ OPENAPI_PATHS = {
             "parameters": [
                 YEAR_PARAM,
                 {"name": "state", "in": "query", "schema": {"type": "string", "enum": _STATES}},
-                {"name": "category", "in": "query", "schema": {"type": "integer"}},
+                {
+                    "name": "category",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                },
                 {"name": "country", "in": "query", "schema": {"type": "string", "maxLength": 2}},
                 {"name": "organisation_type", "in": "query", "schema": {"type": "string"}},
                 {
@@ -243,7 +245,11 @@ OPENAPI_PATHS = {
                     "in": "query",
                     "schema": {"type": "string", "enum": ["newest", "oldest"]},
                 },  # fmt: skip
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                },
             ],
             "responses": {
                 "200": {

@@ -6,13 +6,14 @@ is not cleared for come back as the same placeholder the HTML pages show.
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_login import current_user
 
 from conference.api import bp
 from conference.api.common import error_responses, iso
 from conference.api.editions import YEAR_PARAM
 from conference.programme import services
+from conference.query_args import arg_id, arg_str
 
 
 @bp.get("/editions/<int:year>/sessions")
@@ -20,10 +21,10 @@ def list_sessions():
     edition = g.edition
     views = services.filter_views(
         services.session_views(current_user, edition),
-        track=_int_arg("track"),
-        type=_int_arg("type"),
-        room=_int_arg("room"),
-        q=request.args.get("q", "")[:200].strip(),
+        track=arg_id("track"),
+        type=arg_id("type"),
+        room=arg_id("room"),
+        q=arg_str("q", max_len=200),
     )
     return jsonify(
         {
@@ -33,11 +34,6 @@ def list_sessions():
             "sessions": [v.as_dict(edition) for v in views],
         }
     )
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @bp.get("/editions/<int:year>/sessions/<int:session_id>")
@@ -140,7 +136,7 @@ OPENAPI_PATHS = {
                         "in": "query",
                         "required": False,
                         "description": f"Only sessions of this {name} (id)",
-                        "schema": {"type": "integer", "minimum": 1},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                     }
                     for name in ("track", "type", "room")
                 ),
@@ -160,7 +156,7 @@ OPENAPI_PATHS = {
                         "application/json": {"schema": {"$ref": "#/components/schemas/SessionList"}}
                     },
                 },
-                **error_responses(404),
+                **error_responses(400, 404),
             },
         }
     },

@@ -12,6 +12,7 @@ from conference.badges.models import PrintJobState
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, deny, login_required, require
+from conference.query_args import arg_choice, arg_id, arg_str
 
 
 @bp.app_template_global("my_badge")
@@ -71,13 +72,12 @@ def index():
     categories = services.categories(edition)
     filters = BadgeFilterForm(request.args)
     filters.category.choices = [("", "Any")] + [(str(c.id), c.name) for c in categories]
-    category_id = int(filters.category.data) if (filters.category.data or "").isdigit() else None
     badges = services.list_badges(
         edition,
-        category_id=category_id,
-        state=filters.state.data or None,
-        printed=filters.printed.data or None,
-        query=filters.q.data or None,
+        category_id=arg_id("category"),
+        state=arg_choice("state", ["valid", "revoked"], None),
+        printed=arg_choice("printed", ["yes", "no"], None),
+        query=arg_str("q", max_len=100) or None,
     )
     print_form = PrintForm()
     print_form.categories.choices = [(c.id, c.name) for c in categories]

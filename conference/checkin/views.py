@@ -20,6 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from conference.checkin import bp, services
 from conference.checkin.forms import ScanForm, ScanLogFilterForm
 from conference.permissions import require
+from conference.query_args import BadArgument, arg_choice, arg_datetime, arg_page, arg_str
 from conference.text import csv_response
 
 PAGE_SIZE = 100
@@ -52,7 +53,7 @@ def _scanner_page(form, outcome=None, status: int = 200):
 @bp.get("/<int:year>/scan")
 @require("checkin.scan")
 def scanner():
-    form = ScanForm(checkpoint=request.args.get("checkpoint", "venue"))
+    form = ScanForm(checkpoint=arg_str("checkpoint", "venue", max_len=60))
     form.checkpoint.choices = _checkpoint_choices(g.edition)
     return _scanner_page(form)
 
@@ -138,23 +139,22 @@ def counts_json():
 
 
 def _log_filters(edition):
-    import datetime as dt
-
     form = ScanLogFilterForm(request.args)
     form.checkpoint.choices = [("", "Any")] + _checkpoint_choices(edition)
     known = {key for key, _ in form.checkpoint.choices}
-    form.validate()
     filters = {}
-    if form.checkpoint.data and form.checkpoint.data in known:
-        filters["checkpoint"] = form.checkpoint.data
-    elif form.checkpoint.data and form.checkpoint.data.startswith("session:"):
-        filters["checkpoint"] = form.checkpoint.data[:40]
-    if form.result.data:
-        filters["result"] = form.result.data
+    checkpoint = arg_str("checkpoint", max_len=40)
+    if checkpoint in known or checkpoint.startswith("session:"):
+        filters["checkpoint"] = checkpoint
+    elif checkpoint:
+        raise BadArgument("The checkpoint argument is not a checkpoint of this edition.")
+    result = arg_choice("result", ["admitted", "admitted_again", "denied"])
+    if result:
+        filters["result"] = result
     for name in ("since", "until"):
-        value = getattr(form, name).data
-        if isinstance(value, dt.datetime) and not getattr(form, name).errors:
-            filters[name] = value.replace(tzinfo=edition.tz).astimezone(dt.UTC)
+        value = arg_datetime(name, edition.tz)
+        if value is not None:
+            filters[name] = value
     return form, filters
 
 
@@ -163,8 +163,7 @@ def _log_filters(edition):
 def scan_log():
     edition = g.edition
     form, filters = _log_filters(edition)
-    page = request.args.get("page", "1")
-    page = max(1, min(int(page), 100000)) if page.isdigit() else 1
+    page = arg_page()
     total = services.count_scans(edition, **filters)
     rows = services.scan_log(edition, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
     args = {k: v for k, v in request.args.items() if k != "page"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, g, render_template, request
+from flask import abort, g, render_template
 from flask_login import current_user
 
 from conference.dashboard import bp, services
@@ -11,6 +11,7 @@ from conference.dashboard.charts import figure_chart
 from conference.editions.models import Edition
 from conference.extensions import db
 from conference.permissions import can, require
+from conference.query_args import arg_int
 from conference.text import csv_response
 
 
@@ -41,12 +42,12 @@ def figure_csv(key: str):
 
 
 def _other_edition() -> Edition:
-    raw = request.args.get("with", "")
-    if not raw.isdigit():
+    year = arg_int("with", min=1, max=9999)
+    if year is None:
         abort(400, "Choose the edition to compare with (a year).")
-    other = db.session.scalar(sa.select(Edition).where(Edition.year == int(raw)))
+    other = db.session.scalar(sa.select(Edition).where(Edition.year == year))
     if other is None:
-        abort(404, f"There is no edition {raw}.")
+        abort(404, f"There is no edition {year}.")
     if not can(current_user, "edition.manage", edition=other):
         abort(403, f"You do not organise the {other.year} edition.")
     return other

@@ -23,6 +23,7 @@ from conference.editions.forms import (
 from conference.errors import DomainError, NotAllowed
 from conference.extensions import db
 from conference.permissions import can, clear_role_cache, edition_writable, is_admin, require
+from conference.query_args import arg_choice, arg_page, arg_str
 
 AUDIT_PER_PAGE = 50
 
@@ -170,10 +171,9 @@ def audit_log():
     form = AuditFilterForm(request.args)
     actions = services.audit_actions(edition)
     form.action.choices = [SelectChoice("", "All actions")] + [SelectChoice(a) for a in actions]
-    action = request.args.get("action", "")
-    action = action if action in actions else ""
-    actor = (request.args.get("actor") or "").strip()[:254]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    action = arg_choice("action", actions)
+    actor = arg_str("actor", max_len=254)
+    page = arg_page()
     entries, total = services.audit_entries(
         edition, action=action, actor=actor, page=page, per_page=AUDIT_PER_PAGE
     )

@@ -463,12 +463,11 @@ def _clean_text(value: str | None, label: str, max_length: int, *, required: boo
 
     text = (value or "").strip()
     if required and not text:
-        raise DomainError(f"{label} is required.", code="invalid", status_code=422)
+        raise DomainError(f"{label} is required.", code="invalid")
     if len(text) > max_length:
         raise DomainError(
             f"{label} is too long (at most {max_length} characters).",
             code="invalid",
-            status_code=422,
         )
     return text
 
@@ -523,7 +522,7 @@ def save_room(actor, edition, *, name, capacity=None, directions="", position=0,
     name = _clean_text(name, "The name", 100, required=True)
     directions = _clean_text(directions, "Floor and directions", 400)
     if capacity is not None and capacity < 0:
-        raise DomainError("The capacity cannot be negative.", status_code=422)
+        raise DomainError("The capacity cannot be negative.")
     _unique_name(Room, edition, Room.name, name, room)
     created = room is None
     if created:
@@ -552,7 +551,7 @@ def save_track(actor, edition, *, name, colour="#005a9c", position=0, track=None
     name = _clean_text(name, "The name", 100, required=True)
     colour = (colour or "").strip() or "#005a9c"
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
-        raise DomainError("The colour must look like #005a9c.", status_code=422)
+        raise DomainError("The colour must look like #005a9c.")
     _unique_name(Track, edition, Track.name, name, track)
     created = track is None
     if created:
@@ -576,9 +575,7 @@ def save_type(actor, edition, *, name, code, is_break=False, session_type=None):
     name = _clean_text(name, "The name", 100, required=True)
     code = _clean_text(code, "The code", 30, required=True).lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", code):
-        raise DomainError(
-            "The code may contain only letters, digits, “-” and “_”.", status_code=422
-        )
+        raise DomainError("The code may contain only letters, digits, “-” and “_”.")
     _unique_name(SessionType, edition, SessionType.code, code, session_type, label="code")
     created = session_type is None
     if created:
@@ -693,10 +690,9 @@ def parse_speakers(text: str) -> list[SpeakerSpec]:
             "No account for the speaker e-mail "
             + ", ".join(unknown)
             + ": enter guests as “Name | Organisation”.",
-            status_code=422,
         )
     if len(specs) > MAX_SPEAKERS:
-        raise DomainError(f"At most {MAX_SPEAKERS} speakers per session.", status_code=422)
+        raise DomainError(f"At most {MAX_SPEAKERS} speakers per session.")
     return specs
 
 
@@ -714,7 +710,7 @@ def _users_by_email(emails: list[str], label: str) -> list[User]:
     if not emails:
         return []
     if len(emails) > MAX_INVITEES:
-        raise DomainError(f"At most {MAX_INVITEES} {label}.", status_code=422)
+        raise DomainError(f"At most {MAX_INVITEES} {label}.")
     found = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
     missing = [e for e in emails if e not in found]
     if missing:
@@ -723,7 +719,6 @@ def _users_by_email(emails: list[str], label: str) -> list[User]:
             + ", ".join(missing[:10])
             + (" …" if len(missing) > 10 else "")
             + ". Ask them to create an account first.",
-            status_code=422,
         )
     return [found[e] for e in emails]
 
@@ -733,7 +728,7 @@ def _edition_object(model, object_id, edition, label):
         return None
     obj = db.session.get(model, object_id)
     if obj is None or obj.edition_id != edition.id:
-        raise DomainError(f"Choose a {label} of this edition.", status_code=422)
+        raise DomainError(f"Choose a {label} of this edition.")
     return obj
 
 
@@ -743,22 +738,20 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
     description = _clean_text(data.description, "The description", 20000)
     for moment in (data.starts_at, data.ends_at):
         if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-            raise DomainError("Enter the start and end time.", status_code=422)
+            raise DomainError("Enter the start and end time.")
     if data.ends_at <= data.starts_at:
-        raise DomainError("The session must end after it starts.", status_code=422)
+        raise DomainError("The session must end after it starts.")
     if data.ends_at - data.starts_at > dt.timedelta(days=7):
-        raise DomainError("A session cannot last more than a week.", status_code=422)
+        raise DomainError("A session cannot last more than a week.")
     if data.state not in set(SessionState):
-        raise DomainError("Choose a valid state.", status_code=422)
+        raise DomainError("Choose a valid state.")
     if data.access not in set(AccessPolicy):
-        raise DomainError("Choose a valid access policy.", status_code=422)
+        raise DomainError("Choose a valid access policy.")
     cancel_reason = _clean_text(data.cancel_reason, "The reason", 2000)
     if data.state == SessionState.CANCELLED and not cancel_reason:
-        raise DomainError(
-            "Give the reason for the cancellation (attendees will see it).", status_code=422
-        )
+        raise DomainError("Give the reason for the cancellation (attendees will see it).")
     if data.capacity is not None and data.capacity < 0:
-        raise DomainError("The capacity cannot be negative.", status_code=422)
+        raise DomainError("The capacity cannot be negative.")
     if session is not None and data.capacity is not None and data.capacity < session.booked_count:
         raise Conflict(
             ngettext(
@@ -775,9 +768,7 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
     if data.access == AccessPolicy.CATEGORIES:
         ids = sorted(set(data.category_ids))
         if not ids:
-            raise DomainError(
-                "Choose at least one accreditation category that may attend.", status_code=422
-            )
+            raise DomainError("Choose at least one accreditation category that may attend.")
         categories = list(
             db.session.scalars(
                 sa.select(AccreditationCategory).where(
@@ -787,7 +778,7 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
             )
         )
         if len(categories) != len(ids):
-            raise DomainError("Choose accreditation categories of this edition.", status_code=422)
+            raise DomainError("Choose accreditation categories of this edition.")
     invitees = []
     if data.access == AccessPolicy.INVITATION:
         invitees = _users_by_email(data.invitee_emails, "invited people")
@@ -795,9 +786,7 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
     if data.chair_email.strip():
         chair = find_user(data.chair_email.strip())
         if chair is None:
-            raise DomainError(
-                f"No account for the chair {data.chair_email.strip()}.", status_code=422
-            )
+            raise DomainError(f"No account for the chair {data.chair_email.strip()}.")
     return dict(
         title=title,
         description=description,

@@ -37,15 +37,11 @@ from conference.programme.models import (
     SessionType,
     Track,
 )
+from conference.query_args import arg_date, arg_id, arg_str
 from conference.text import csv_response, ngettext
 from conference.urls import safe_next
 
 MAX_QUERY = 200
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _days(edition, views) -> list[dt.date]:
@@ -84,10 +80,10 @@ def programme():
     edition = g.edition
     all_views = services.session_views(current_user, edition)
     filters = {
-        "track": _int_arg("track"),
-        "type": _int_arg("type"),
-        "room": _int_arg("room"),
-        "q": request.args.get("q", "")[:MAX_QUERY].strip(),
+        "track": arg_id("track"),
+        "type": arg_id("type"),
+        "room": arg_id("room"),
+        "q": arg_str("q", max_len=MAX_QUERY),
     }
     views = services.filter_views(all_views, **filters)
     return render_template(
@@ -260,11 +256,7 @@ def timetable():
     edition = g.edition
     sessions = services.programme_sessions(current_user, edition)
     days = _days(edition, sessions)
-    wanted = request.args.get("day", "")
-    try:
-        day = dt.date.fromisoformat(wanted) if wanted else days[0]
-    except ValueError:
-        day = days[0]
+    day = arg_date("day", days[0])
     if day not in days:
         day = days[0]
     rooms = services.rooms_of(edition)
@@ -413,7 +405,7 @@ def admin_settings(kind: str):
         if not can(current_user, "programme.manage", edition=g.edition):
             return deny()
         if not form.validate_on_submit():
-            return _settings_page(kind, form, status=422)
+            return _settings_page(kind, form, status=400)
         try:
             obj = _save_setting(kind, form)
             db.session.commit()
@@ -438,7 +430,7 @@ def admin_setting_edit(kind: str, obj_id: int):
         if not can(current_user, "programme.manage", edition=g.edition):
             return deny()
         if not form.validate_on_submit():
-            return _settings_page(kind, form, obj, status=422)
+            return _settings_page(kind, form, obj, status=400)
         try:
             _save_setting(kind, form, obj)
             db.session.commit()
@@ -581,7 +573,7 @@ def _save_session_view(session=None):
     if request.method == "GET":
         return _render_session_form(form, session)
     if not form.validate_on_submit():
-        return _render_session_form(form, session, 422)
+        return _render_session_form(form, session, 400)
     try:
         saved, warnings = services.save_session(
             current_user, g.edition, _session_data(form), session
@@ -642,7 +634,7 @@ def admin_session_cancel(session_id: int):
                 flash(f"“{session.title}” is cancelled.", "success")
                 return redirect(url_for("programme.admin_session", session_id=session.id), 303)
         else:
-            status = 422
+            status = 400
     return render_template("programme/admin/cancel.html", session=session, form=form), status
 
 

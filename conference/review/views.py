@@ -15,6 +15,7 @@ from conference.confirm import Confirmation, MailPreview
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, require
+from conference.query_args import arg_choice, arg_float, arg_id
 from conference.review import bp, services
 from conference.review.forms import (
     AutoAssignForm,
@@ -35,20 +36,6 @@ from conference.text import csv_response
 
 def _submission(submission_id: int, **_):
     return services.get_submission(g.edition, submission_id)
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-def _float_arg(name: str) -> float | None:
-    value = request.args.get(name, "").strip()
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if 0 <= number <= 5 else None
 
 
 # --- reviewers -----------------------------------------------------------------------------
@@ -201,22 +188,16 @@ def submission(submission_id: int):
 @bp.get("/<int:year>/review/chair")
 @require("review.chair")
 def chair():
-    sort = request.args.get("sort", "id")
-    if sort not in services.SORTS:
-        sort = "id"
-    decision = request.args.get("decision") or None
-    if decision not in set(Decision):
-        decision = None
     rows, people, hidden = services.dashboard(
         current_user,
         g.edition,
-        track_id=_int_arg("track"),
-        min_mean=_float_arg("min_mean"),
-        max_mean=_float_arg("max_mean"),
-        decision=decision,
-        disagreement_only=request.args.get("disagreement") == "1",
-        sort=sort,
-        descending=request.args.get("order") == "desc",
+        track_id=arg_id("track"),
+        min_mean=arg_float("min_mean", min=0, max=5),
+        max_mean=arg_float("max_mean", min=0, max=5),
+        decision=arg_choice("decision", [d.value for d in Decision], None),
+        disagreement_only=arg_choice("disagreement", ["0", "1"]) == "1",
+        sort=arg_choice("sort", services.SORTS, "id"),
+        descending=arg_choice("order", ["asc", "desc"]) == "desc",
     )
     unpublished = sum(
         1

@@ -12,6 +12,7 @@ from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
+from conference.query_args import arg_choice, arg_id, arg_str
 from conference.submissions import bp, services
 from conference.submissions.forms import (
     CallForm,
@@ -102,7 +103,7 @@ def new():
     if request.method == "GET":
         return _render_form(form)
     if not form.validate_on_submit():
-        return _render_form(form, status=422)
+        return _render_form(form, status=400)
     try:
         submission = services.create_submission(
             current_user, g.edition, form.to_input(), submit=bool(form.submit.data)
@@ -163,7 +164,7 @@ def edit(submission_id: int):
     if request.method == "GET":
         return _render_form(form, submission)
     if not form.validate_on_submit():
-        return _render_form(form, submission, status=422)
+        return _render_form(form, submission, status=400)
     try:
         services.update_submission(
             current_user, submission, form.to_input(), submit=bool(form.submit.data)
@@ -249,7 +250,7 @@ def invite(submission_id: int):
     submission = services.editable_submission(current_user, g.edition, submission_id)
     form = CoSpeakerForm()
     if not form.validate_on_submit():
-        return _show(submission, status=422, invite_form=form)
+        return _show(submission, status=400, invite_form=form)
     try:
         services.invite_co_speaker(current_user, submission, form.email.data, form.name.data)
     except DomainError as exc:
@@ -403,7 +404,7 @@ def admin_call():
     if request.method == "GET":
         return _call_page(form)
     if not form.validate_on_submit():
-        return _call_page(form, status=422)
+        return _call_page(form, status=400)
     try:
         opens = (
             services.local_to_utc(edition, form.opens_at.data, "Call opens")
@@ -458,7 +459,7 @@ def admin_new_type():
     if request.method == "GET":
         return _type_page(form)
     if not form.validate_on_submit():
-        return _type_page(form, status=422)
+        return _type_page(form, status=400)
     try:
         services.save_type(
             current_user,
@@ -486,7 +487,7 @@ def admin_edit_type(type_id: int):
     if request.method == "GET":
         return _type_page(form, submission_type)
     if not form.validate_on_submit():
-        return _type_page(form, submission_type, status=422)
+        return _type_page(form, submission_type, status=400)
     try:
         services.save_type(
             current_user,
@@ -544,18 +545,13 @@ def admin_delete_type(type_id: int):
 # --- organisers: all submissions ---------------------------------------------------------
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 def _filters() -> services.SubmissionFilter:
     return services.SubmissionFilter(
-        state=request.args.get("state", ""),
-        track_id=_int_arg("track"),
-        type_id=_int_arg("type"),
-        decision=request.args.get("decision", ""),
-        q=request.args.get("q", "")[:200],
+        state=arg_choice("state", [s.value for s in SubmissionState]),
+        track_id=arg_id("track"),
+        type_id=arg_id("type"),
+        decision=arg_choice("decision", [d.value for d in Decision]),
+        q=arg_str("q", max_len=200),
     )
 
 

@@ -123,7 +123,7 @@ def test_code_signed_with_a_foreign_key_is_denied(client, staff_headers, attende
         "EF2.ABCDEFGH",
         "https://example.org/?q=1",
         "EF1." + "A" * 5000,
-        "\u0000\ud7ff☃",
+        "\ud7ff☃",  # a NUL byte is refused before the scan (tests/hardening/test_bad_input.py)
         "EF1.MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPI",
     ],
 )

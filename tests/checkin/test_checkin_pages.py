@@ -197,8 +197,10 @@ def test_scan_log_filters_and_csv(client, login, db, edition, staff_headers, att
     local = (utcnow() - dt.timedelta(hours=1)).astimezone(edition.tz).strftime("%Y-%m-%dT%H:%M")
     recent = client_o.get(f"/2027/organise/checkin/scans?since={local}")
     assert "2 scans" in recent.get_data(as_text=True)
-    junk = client_o.get("/2027/organise/checkin/scans?since=yesterday&result=nope&page=abc")
-    assert junk.status_code == 200
+    for junk in ("since=yesterday", "result=nope", "page=abc", "since=0001-01-01T00:00"):
+        response = client_o.get(f"/2027/organise/checkin/scans?{junk}")
+        assert response.status_code == 400, junk
+        assert junk.split("=")[0] in response.get_data(as_text=True)
 
     export = client_o.get("/2027/organise/checkin/scans.csv?result=admitted_again")
     assert export.status_code == 200

@@ -181,23 +181,34 @@ def _links(base: str, text: str, internal_hosts: set[str]) -> list[str]:
 
 
 def crawl(
-    client, internal_hosts: set[str], adapter, archived: tuple[str, ...] = ()
+    client,
+    internal_hosts: set[str],
+    adapter,
+    archived: tuple[str, ...] = (),
+    *,
+    max_pages: int = MAX_PAGES,
+    max_per_pattern: int = MAX_PER_PATTERN,
+    on_page=None,
 ) -> tuple[list[str], list[str]]:
-    """Visit the start pages and every internal link; return (visited, problems)."""
+    """Visit the start pages and every internal link; return (visited, problems).
+
+    ``on_page(url, response)``, if given, sees every answer (the fuzz tests collect forms)."""
     queue: deque[tuple[str, str | None]] = deque((url, None) for url in START_PAGES)
     seen = set(START_PAGES)
     per_pattern: Counter[str] = Counter()
     visited: list[str] = []
     problems: list[str] = []
-    while queue and len(visited) < MAX_PAGES:
+    while queue and len(visited) < max_pages:
         url, source = queue.popleft()
         response = client.get(url)
         visited.append(url)
+        if on_page is not None:
+            on_page(url, response)
         status = response.status_code
         origin = f" (linked from {source})" if source else ""
         if status >= 500:
             problems.append(f"{url}: HTTP {status}{origin}")
-        elif source is not None and status in (403, 404, 405, 410):
+        elif source is not None and status in (400, 403, 404, 405, 410):
             problems.append(f"{url}: HTTP {status} behind a link{origin}")
         new_links: list[str] = []
         if status in (301, 302, 303, 307, 308) and response.location:
@@ -215,7 +226,10 @@ def crawl(
             seen.add(link)
             path, _, query = link.partition("?")
             shape = _pattern(path, query)
-            limit = MAX_PER_DOWNLOAD_PATTERN if _is_download(path) else MAX_PER_PATTERN
+            limit = min(
+                MAX_PER_DOWNLOAD_PATTERN if _is_download(path) else max_per_pattern,
+                max_per_pattern,
+            )
             if per_pattern[shape] >= limit:
                 continue
             per_pattern[shape] += 1

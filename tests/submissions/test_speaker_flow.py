@@ -173,11 +173,11 @@ def test_track_and_type_of_another_edition_are_refused(login, author, tracks, ty
 def test_bad_input_gives_clear_4xx(login, author, tracks, types):
     client = login(author)
     for data, status in [
-        (_form(tracks, types, title="", save="1"), 422),
-        (_form(tracks, types, title="x" * 301, save="1"), 422),
-        (_form(tracks, types, abstract="word " * 5000, save="1"), 422),  # > 20 000 characters
-        (_form(tracks, types, keywords="k" * 401, save="1"), 422),
-        (_form(tracks, types, audience="a" * 10_000, save="1"), 422),
+        (_form(tracks, types, title="", save="1"), 400),
+        (_form(tracks, types, title="x" * 301, save="1"), 400),
+        (_form(tracks, types, abstract="word " * 5000, save="1"), 400),  # > 20 000 characters
+        (_form(tracks, types, keywords="k" * 401, save="1"), 400),
+        (_form(tracks, types, audience="a" * 10_000, save="1"), 400),
         (_form(tracks, types, title="bad \x00 byte", save="1"), 400),
     ]:
         response = client.post("/2027/me/submissions/new", data=data)
