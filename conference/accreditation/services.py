@@ -1118,20 +1118,25 @@ def _record_offer(registration, category, actor, label) -> Registration:
     return registration
 
 
-def speaking_in(edition: Edition, user_ids: Iterable[int | None]) -> dict[int, list[str]]:
+def speaking_in(
+    edition: Edition, user_ids: Iterable[int | None], viewer=None
+) -> dict[int, list[str]]:
     """{user id: titles of the sessions they speak at} for the given people in ``edition``.
 
     Cancelled sessions do not count. For the organisers' queue, the registration detail and
-    the person's own page: being a speaker is a fact shown next to the registration.
+    the person's own page: being a speaker is a fact shown next to the registration. A
+    restricted session that ``viewer`` may not see in detail is named "a restricted session"
+    (a speaker whose registration is not accredited is not cleared by speaking alone).
     """
     # The programme sits above accreditation; this read is the one way down.
+    from conference.permissions import can
     from conference.programme.models import ProgrammeSession, SessionSpeaker, SessionState
 
     wanted = {i for i in user_ids if i is not None}
     if not wanted or edition is None:
         return {}
     rows = db.session.execute(
-        sa.select(SessionSpeaker.user_id, ProgrammeSession.title)
+        sa.select(SessionSpeaker.user_id, ProgrammeSession)
         .join(ProgrammeSession, ProgrammeSession.id == SessionSpeaker.session_id)
         .where(
             ProgrammeSession.edition_id == edition.id,
@@ -1141,8 +1146,9 @@ def speaking_in(edition: Edition, user_ids: Iterable[int | None]) -> dict[int, l
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
     )
     out: dict[int, list[str]] = {}
-    for user_id, title in rows:
-        out.setdefault(user_id, []).append(title)
+    for user_id, session in rows:
+        visible = viewer is None or can(viewer, "session.view_details", session, edition=edition)
+        out.setdefault(user_id, []).append(session.title if visible else "a restricted session")
     return out
 
 

@@ -140,7 +140,9 @@ def me():
         registration=registration,
         closed=services.registration_closed_reason(edition),
         next_steps=services.next_steps(registration) if registration else "",
-        speaking=services.speaking_in(edition, [current_user.id]).get(current_user.id, []),
+        speaking=services.speaking_in(edition, [current_user.id], viewer=current_user).get(
+            current_user.id, []
+        ),
         cancel_form=CancelForm(),
         S=RegistrationState,
     )

@@ -13,6 +13,7 @@ from conference.db import freeze, utcnow
 from conference.extensions import db
 from conference.mail import OutboxMessage
 from conference.submissions.models import CoSpeaker, InvitationBlock
+from tests.confirming import confirm_post
 from tests.factories import make_user
 from tests.submissions.conftest import add_co_speaker, audit_actions, make_submission, snapshot
 
@@ -36,7 +37,8 @@ def _remove_all(client, submission):
     for co in db.session.scalars(
         sa.select(CoSpeaker).where(CoSpeaker.submission_id == submission.id)
     ):
-        client.post(f"/2027/me/submissions/{submission.id}/co-speakers/{co.id}/remove")
+        url = f"/2027/me/submissions/{submission.id}/co-speakers/{co.id}/remove"
+        assert confirm_post(client, url).status_code == 302
 
 
 def _mails(to=None, template="submissions_co_speaker_invitation") -> list[OutboxMessage]:
