@@ -74,6 +74,11 @@ def roles_in(user, edition) -> frozenset[str]:
     return cache[key]
 
 
+def remember_roles(user, edition, roles: frozenset[str]) -> None:
+    """Fill the request's role cache with roles loaded together with the credential."""
+    g.setdefault("_role_cache", {})[(user.id, edition.id)] = frozenset(roles)
+
+
 def clear_role_cache() -> None:
     g.pop("_role_cache", None)
     g.pop("_clearance_cache", None)

@@ -63,12 +63,13 @@ def create_checkin():
         offline=body.get("offline"),
         staff=current_user,
         device=scanner_device(),
+        direction=body.get("direction"),
     )
     return jsonify(
         {
             "result": outcome.result,
             "reason": outcome.reason,
-            "attendee": services.attendee_json(outcome.registration),
+            "attendee": outcome.attendee,
             "first_admitted_at": iso(outcome.first_admitted_at, edition),
         }
     )

@@ -14,13 +14,14 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
 from conference.accounts.models import Role, RoleAssignment
 from conference.accreditation.models import Registration, RegistrationState
 from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
-from conference.checkin.models import InvalidScanCount, Scan, ScanResult
+from conference.checkin.models import InvalidScanCount, Scan, ScanDirection, ScanResult
 from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db
@@ -157,13 +158,49 @@ class Decision:
     reason: str | None
     badge: Badge | None = None
     registration: Registration | None = None
+    first_admitted_at: dt.datetime | None = None  # the holder's first admission here
+    replay: Scan | None = None  # the scan recorded before under the same scan_id
 
 
 def _deny(reason: str, badge=None, registration=None) -> Decision:
     return Decision(ScanResult.DENIED, reason, badge, registration)
 
 
-def decide(edition, checkpoint: Checkpoint, code) -> Decision:
+def _first_admission_subquery(edition_id: int, checkpoint_key: str):
+    return (
+        sa.select(sa.func.min(Scan.scanned_at))
+        .where(
+            Scan.edition_id == edition_id,
+            Scan.checkpoint == checkpoint_key,
+            Scan.registration_id == Badge.registration_id,
+            Scan.direction == ScanDirection.IN,
+            Scan.result.in_([ScanResult.ADMITTED, ScanResult.ADMITTED_AGAIN]),
+        )
+        .correlate(Badge)
+        .scalar_subquery()
+    )
+
+
+def _load_badge(edition, checkpoint_key: str, badge_id: int, scan_id: str | None):
+    """The badge with its registration and categories, the holder's first admission at the
+    checkpoint and an earlier scan with the same ``scan_id``: one statement for the door."""
+    replay = (
+        sa.select(Scan.id).where(Scan.edition_id == edition.id, Scan.scan_id == scan_id)
+        if scan_id is not None
+        else sa.select(sa.null())
+    ).scalar_subquery()
+    stmt = (
+        sa.select(Badge, _first_admission_subquery(edition.id, checkpoint_key), replay)
+        .where(Badge.id == badge_id)
+        .options(
+            so.joinedload(Badge.registration).joinedload(Registration.category),
+            so.joinedload(Badge.registration).joinedload(Registration.requested_category),
+        )
+    )
+    return db.session.execute(stmt).first()
+
+
+def decide(edition, checkpoint: Checkpoint, code, scan_id: str | None = None) -> Decision:
     """Does ``code`` admit its holder at ``checkpoint``? (Before duplicate detection.)"""
     parsed = signing.parse_code(code)
     if parsed is None:
@@ -177,7 +214,12 @@ def decide(edition, checkpoint: Checkpoint, code) -> Decision:
     keys = [k for k, _ in signing.public_keys(edition.year)]
     if not keys or not signing.verify(parsed, keys):
         return _deny("invalid_code")
-    badge = db.session.scalar(sa.select(Badge).where(Badge.id == claims.badge_id).with_for_update())
+    row = _load_badge(edition, checkpoint.key, claims.badge_id, scan_id)
+    if row is not None and row[2] is not None:
+        decision = _deny("replay")
+        decision.replay = db.session.get(Scan, row[2])
+        return decision
+    badge, first = (row[0], row[1]) if row is not None else (None, None)
     if (
         badge is None
         or badge.edition_id != edition.id
@@ -186,9 +228,15 @@ def decide(edition, checkpoint: Checkpoint, code) -> Decision:
     ):
         return _deny("invalid_code")
     registration = badge.registration
+    decision = _decide_holder(edition, checkpoint, badge, registration)
+    decision.first_admitted_at = first
+    return decision
+
+
+def _decide_holder(edition, checkpoint, badge, registration) -> Decision:
     if badge.state != BadgeState.VALID:
         return _deny("revoked", badge, registration)
-    if registration.state != RegistrationState.ACCREDITED or registration.user is None:
+    if registration.state != RegistrationState.ACCREDITED or registration.user_id is None:
         return _deny("not_accredited", badge, registration)
     if checkpoint.session is not None:
         holder = Clearance(registration.user, edition)
@@ -203,6 +251,7 @@ def first_admitted_at(edition, checkpoint_key: str, registration_id: int) -> dt.
             Scan.edition_id == edition.id,
             Scan.checkpoint == checkpoint_key,
             Scan.registration_id == registration_id,
+            Scan.direction == ScanDirection.IN,
             Scan.result.in_([ScanResult.ADMITTED, ScanResult.ADMITTED_AGAIN]),
         )
     )
@@ -210,18 +259,16 @@ def first_admitted_at(edition, checkpoint_key: str, registration_id: int) -> dt.
 
 @dataclass
 class ScanOutcome:
-    scan: Scan | None  # None: an invalid code only counted in InvalidScanCount
-    registration: Registration | None
+    """The door's answer, built before the commit so that nothing is reloaded after it."""
+
+    result: str
+    reason: str | None
+    attendee: dict | None
     first_admitted_at: dt.datetime | None
     replayed: bool = False  # the same scan_id was recorded before
-
-    @property
-    def result(self) -> str:
-        return self.scan.result if self.scan is not None else ScanResult.DENIED
-
-    @property
-    def reason(self) -> str | None:
-        return self.scan.reason if self.scan is not None else "invalid_code"
+    direction: str = ScanDirection.IN
+    manual_reason: str | None = None
+    scan_id: int | None = None  # None: an invalid code only counted in InvalidScanCount
 
 
 def _count_invalid(edition, device: str, checkpoint: str, staff, now: dt.datetime) -> bool:
@@ -267,7 +314,76 @@ def _outcome_of(edition, scan: Scan, replayed: bool) -> ScanOutcome:
     first = None
     if registration is not None and scan.result != ScanResult.DENIED:
         first = first_admitted_at(edition, scan.checkpoint, registration.id)
-    return ScanOutcome(scan, registration, first, replayed)
+    return ScanOutcome(
+        scan.result,
+        scan.reason,
+        attendee_json(registration),
+        first,
+        replayed,
+        scan.direction,
+        scan.manual_reason,
+        scan.id,
+    )
+
+
+def _existing_scan(edition, scan_id: str | None) -> Scan | None:
+    if scan_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Scan).where(Scan.edition_id == edition.id, Scan.scan_id == scan_id)
+    )
+
+
+def parse_direction(value) -> str:
+    if value is None:
+        return ScanDirection.IN
+    if value not in (ScanDirection.IN, ScanDirection.OUT):
+        raise BadRequest('direction must be "in" or "out".', code="bad_direction")
+    return ScanDirection(value)
+
+
+def _commit_keeping_objects() -> None:
+    """Commit without expiring the loaded objects: the answer is built from them, and
+    reloading them only to say what we already know cost five statements per scan."""
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous
+
+
+def _record(edition, scan: Scan, decision: Decision) -> Scan | ScanOutcome:
+    """Insert ``scan``. The database decides a race: a second first admission of the same
+    person at the same checkpoint (partial unique index) becomes "admitted again", a second
+    scan with the same scan_id is the replay of the first. No savepoint: on a conflict the
+    transaction is rolled back and the scan re-decided."""
+    db.session.add(scan)
+    try:
+        db.session.flush()
+        return scan
+    except IntegrityError as exc:
+        db.session.rollback()
+        conflict = exc
+    existing = _existing_scan(edition, scan.scan_id)
+    if existing is not None:
+        return _outcome_of(edition, existing, True)
+    if scan.result != ScanResult.ADMITTED or scan.direction != ScanDirection.IN:
+        raise conflict
+    first = first_admitted_at(edition, scan.checkpoint, scan.registration_id)
+    again = Scan(
+        **{
+            c.key: getattr(scan, c.key)
+            for c in Scan.__table__.columns
+            if c.key != "id" and getattr(scan, c.key) is not None
+        }
+    )
+    again.result = ScanResult.ADMITTED_AGAIN
+    decision.first_admitted_at = min(first, again.scanned_at) if first else again.scanned_at
+    db.session.add(again)
+    db.session.flush()
+    return again
 
 
 def check_in(
@@ -280,46 +396,49 @@ def check_in(
     scanned_at=None,
     offline: bool | None = None,
     device: str | None = None,
+    direction=None,
 ) -> ScanOutcome:
     """Decide, record the scan, and commit. The same ``scan_id`` is recorded once.
 
     A code that is not a badge of ours (``invalid_code``) is counted per ``device`` (who
     scans: ``token:<id>`` or ``user:<id>``), checkpoint and minute; only the first few of a
     minute get a scan row each, so a sweep of garbage codes cannot fill the scan table.
+
+    A genuine scan at the venue costs two statements here (the badge with its registration,
+    categories, first admission and scan_id replay in one select; the insert).
     """
     now = utcnow()
     point = resolve_checkpoint(edition, checkpoint)
     scan_id = parse_scan_id(scan_id)
     moment = parse_scanned_at(scanned_at, now)
+    direction = parse_direction(direction)
     if offline is not None and not isinstance(offline, bool):
         raise BadRequest("offline must be true or false.", code="bad_offline")
     if code is not None and not isinstance(code, str):
         raise BadRequest("code must be a string (the text of the QR code).", code="bad_code")
-    if scan_id is not None:
-        existing = db.session.scalar(
-            sa.select(Scan).where(Scan.edition_id == edition.id, Scan.scan_id == scan_id)
-        )
-        if existing is not None:
-            return _outcome_of(edition, existing, True)
     scanned = moment or now
     is_offline = bool(offline) or (moment is not None and now - moment > OFFLINE_THRESHOLD)
 
-    decision = decide(edition, point, code or "")
+    decision = decide(edition, point, code or "", scan_id)
+    if decision.replay is not None:
+        return _outcome_of(edition, decision.replay, True)
     result, reason = decision.result, decision.reason
     if reason == "invalid_code":
+        existing = _existing_scan(edition, scan_id)
+        if existing is not None:
+            return _outcome_of(edition, existing, True)
         device = device or (f"user:{staff.id}" if staff is not None else "anonymous")
         if not _count_invalid(edition, device, point.key, staff, now):
             db.session.commit()
-            return ScanOutcome(None, None, None)
-    first = None
-    if result == ScanResult.ADMITTED:
-        first = first_admitted_at(edition, point.key, decision.registration.id)
+            return ScanOutcome(ScanResult.DENIED, "invalid_code", None, None, direction=direction)
+    if result == ScanResult.ADMITTED and direction == ScanDirection.IN:
+        first = decision.first_admitted_at
         if first is not None:
             result = ScanResult.ADMITTED_AGAIN
             if scanned < first:  # an offline scan arriving late was in fact the first
-                first = scanned
+                decision.first_admitted_at = scanned
         else:
-            first = scanned
+            decision.first_admitted_at = scanned
     scan = Scan(
         edition_id=edition.id,
         scan_id=scan_id,
@@ -333,21 +452,21 @@ def check_in(
         scanned_at=scanned,
         received_at=now,
         offline=is_offline,
+        direction=direction,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(scan)
-    except IntegrityError:
-        # The same scan_id arrived twice at once (an offline retry): keep the first.
-        db.session.rollback()
-        existing = db.session.scalar(
-            sa.select(Scan).where(Scan.edition_id == edition.id, Scan.scan_id == scan_id)
-        )
-        if existing is None:
-            raise
-        return _outcome_of(edition, existing, True)
-    db.session.commit()
-    return ScanOutcome(scan, decision.registration, first)
+    recorded = _record(edition, scan, decision)
+    if isinstance(recorded, ScanOutcome):
+        return recorded
+    outcome = ScanOutcome(
+        recorded.result,
+        recorded.reason,
+        attendee_json(decision.registration),
+        decision.first_admitted_at if recorded.result != ScanResult.DENIED else None,
+        direction=direction,
+        scan_id=recorded.id,
+    )
+    _commit_keeping_objects()
+    return outcome
 
 
 def attendee_json(registration: Registration | None) -> dict | None:

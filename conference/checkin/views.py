@@ -38,7 +38,7 @@ def _scanner_page(form, outcome=None, status: int = 200):
             outcome=outcome,
             reasons=services.REASONS,
             words=services.RESULT_WORDS,
-            attendee=services.attendee_json(outcome.registration) if outcome else None,
+            attendee=outcome.attendee if outcome else None,
             csrf=generate_csrf(),
             bundle_url=url_for("api.scanner_bundle", year=edition.year),
             checkin_url=url_for("api.create_checkin", year=edition.year),

@@ -1,0 +1,113 @@
+"""The door on the event day: one first admission per person and checkpoint decided by the
+database, a scan in at most four statements, exit scans, lookup and manual admissions."""
+
+import threading
+
+import sqlalchemy as sa
+
+from conference.checkin import services
+from conference.checkin.models import Scan
+from conference.editions.models import Edition
+
+URL = "/api/v1/editions/2027/checkins"
+
+
+def scans(db):
+    return db.session.scalars(db.select(Scan).order_by(Scan.id)).all()
+
+
+def scan(client, headers, code, checkpoint="venue", **extra):
+    return client.post(URL, json={"code": code, "checkpoint": checkpoint, **extra}, headers=headers)
+
+
+# --- correctness under load --------------------------------------------------------------
+
+
+def test_parallel_scans_of_one_badge_record_exactly_one_first_admission(app, db, attendee):
+    """Eight scans at once (each in its own app context and connection): the partial unique
+    index lets one be the first admission; the others are "admitted again" (both DBs)."""
+    _registration, _badge, code = attendee
+    barrier = threading.Barrier(8)
+    results, errors = [], []
+
+    def send():
+        with app.app_context():
+            from conference.extensions import db as _db
+
+            try:
+                edition = _db.session.scalar(sa.select(Edition).where(Edition.year == 2027))
+                barrier.wait(timeout=20)
+                outcome = services.check_in(edition, code=code, checkpoint="venue")
+                results.append((outcome.result, outcome.first_admitted_at))
+            except Exception as exc:  # reported below
+                errors.append(exc)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(r for r, _ in results) == ["admitted"] + ["admitted_again"] * 7
+    assert all(first is not None for _, first in results)
+    db.session.expire_all()
+    assert sorted(s.result for s in scans(db)) == ["admitted"] + ["admitted_again"] * 7
+
+
+def test_the_database_refuses_a_second_first_admission(app, db, attendee):
+    registration, badge, _code = attendee
+    edition = db.session.get(Edition, registration.edition_id)
+    row = {
+        "edition_id": edition.id,
+        "checkpoint": "venue",
+        "registration_id": registration.id,
+        "badge_id": badge.id,
+        "result": "admitted",
+    }
+    db.session.add(Scan(**row))
+    db.session.commit()
+    db.session.add(Scan(**row))
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+    else:  # pragma: no cover - the failure this test is about
+        raise AssertionError("a second first admission was stored")
+    db.session.add(Scan(**{**row, "direction": "out"}))  # exits are not first admissions
+    db.session.add(Scan(**{**row, "result": "admitted_again"}))
+    db.session.commit()
+    assert len(scans(db)) == 3
+
+
+# --- scan cost ---------------------------------------------------------------------------
+
+
+def _statements_of(db, send):
+    seen = []
+
+    def before(conn, cursor, statement, params, context, executemany):
+        seen.append(statement)
+
+    db.session.remove()
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        response = send()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    return response, seen
+
+
+def test_a_scan_costs_at_most_four_statements(client, db, staff_headers, attendee):
+    """Edition, token with user and roles, badge with registration and categories and first
+    admission, the insert. Nothing is reloaded after the commit to build the answer."""
+    _registration, _badge, code = attendee
+    client.get("/api/v1/me", headers=staff_headers)  # the token's last-used minute is written
+    response, seen = _statements_of(db, lambda: scan(client, staff_headers, code))
+    assert response.json["result"] == "admitted"
+    assert len(seen) <= 4, seen
+    response, seen = _statements_of(db, lambda: scan(client, staff_headers, code))
+    assert response.json["result"] == "admitted_again"
+    assert response.json["attendee"]["name"] == "Ana Atanasova"
+    assert len(seen) <= 4, seen
