@@ -75,6 +75,16 @@ def create_checkin():
     )
 
 
+@bp.get("/editions/<int:year>/attendees")
+@token_scopes("checkin")
+def find_attendees():
+    """Door staff look someone up whose code cannot be read (name, organisation, number)."""
+    denied = _staff_only()
+    if denied is not None:
+        return denied
+    return jsonify({"attendees": services.find_attendees(g.edition, request.args.get("q", ""))})
+
+
 @bp.get("/editions/<int:year>/scanner-bundle")
 @token_scopes("checkin")
 def scanner_bundle():
@@ -106,6 +116,38 @@ CHECKIN_REQUEST = {
             "description": "When the scan happened (offline scans), with a time zone.",
         },
         "offline": {"type": "boolean", "description": "The scanner decided offline."},
+        "direction": {
+            "type": "string",
+            "enum": ["in", "out"],
+            "default": "in",
+            "description": "Entry (default) or exit scan; exits are counted for who is inside.",
+        },
+    },
+}
+
+ATTENDEE_LOOKUP = {
+    "type": "object",
+    "required": ["attendees"],
+    "properties": {
+        "attendees": {
+            "type": "array",
+            "maxItems": 20,
+            "items": {
+                "type": "object",
+                "required": ["name", "organisation", "category", "state", "badge_number"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "organisation": {"type": "string"},
+                    "category": {"type": "string", "nullable": True},
+                    "state": {"type": "string", "description": "The registration's state"},
+                    "badge_number": {
+                        "type": "integer",
+                        "nullable": True,
+                        "description": "The number printed on the valid badge",
+                    },
+                },
+            },
+        }
     },
 }
 
@@ -194,6 +236,7 @@ OPENAPI_SCHEMAS = {
     "CheckinRequest": CHECKIN_REQUEST,
     "CheckinResult": CHECKIN_RESULT,
     "ScannerBundle": SCANNER_BUNDLE,
+    "AttendeeLookup": ATTENDEE_LOOKUP,
 }
 OPENAPI_PATHS = {
     "/editions/{year}/checkins": {
@@ -219,6 +262,37 @@ OPENAPI_PATHS = {
                     },
                 },
                 **error_responses(400, 401, 403, 404, 415, 429),
+            },
+        }
+    },
+    "/editions/{year}/attendees": {
+        "get": {
+            "summary": "Find an attendee at the door by name, organisation or badge number "
+            "(staff; checkin tokens)",
+            "tags": ["check-in"],
+            "security": [{"bearer": []}],
+            "parameters": [
+                YEAR_PARAM,
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "description": "Part of the name or organisation (two letters at least), "
+                    "or the printed badge number",
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Up to 20 registrations of this edition, only what the door "
+                    "needs",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/AttendeeLookup"}
+                        }
+                    },
+                },
+                **error_responses(400, 401, 403, 404),
             },
         }
     },

@@ -741,3 +741,56 @@ def count_scans(edition, **filters) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(scan_log_query(edition, **filters).subquery())
     )
+
+
+# --- when the code cannot be read: lookup ------------------------------------------------
+
+LOOKUP_LIMIT = 20
+
+
+def find_attendees(edition, query: str, *, limit: int = LOOKUP_LIMIT) -> list[dict]:
+    """Registrations of ``edition`` whose name, organisation or printed badge number matches
+    ``query``: only what the door needs (no e-mail, no photo, nothing of other editions)."""
+    from conference.accreditation.models import AccreditationCategory
+
+    text = (query or "").strip()
+    if len(text) > 100:
+        raise BadRequest("The search text is too long (at most 100 characters).", code="bad_q")
+    if not text or (len(text) < 2 and not text.isdigit()):
+        raise BadRequest(
+            "Give at least two letters of the name or organisation, or the badge number.",
+            code="bad_q",
+        )
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = [
+        sa.func.lower(Registration.full_name).like(pattern, escape="\\"),
+        sa.func.lower(Registration.organisation).like(pattern, escape="\\"),
+    ]
+    if text.isdigit() and len(text) <= 9:
+        matches.append(Badge.number == int(text))
+    category = so.aliased(AccreditationCategory)
+    rows = db.session.execute(
+        sa.select(Registration, Badge.number, category.name)
+        .outerjoin(
+            Badge,
+            sa.and_(Badge.registration_id == Registration.id, Badge.state == BadgeState.VALID),
+        )
+        .outerjoin(
+            category,
+            category.id
+            == sa.func.coalesce(Registration.category_id, Registration.requested_category_id),
+        )
+        .where(Registration.edition_id == edition.id, sa.or_(*matches))
+        .order_by(Registration.full_name, Registration.id)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "name": registration.full_name,
+            "organisation": registration.organisation,
+            "category": category_name,
+            "state": registration.state,
+            "badge_number": number,
+        }
+        for registration, number, category_name in rows
+    ]

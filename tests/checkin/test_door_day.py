@@ -111,3 +111,96 @@ def test_a_scan_costs_at_most_four_statements(client, db, staff_headers, attende
     assert response.json["result"] == "admitted_again"
     assert response.json["attendee"]["name"] == "Ana Atanasova"
     assert len(seen) <= 4, seen
+
+
+# --- lookup ------------------------------------------------------------------------------
+
+LOOKUP = "/api/v1/editions/2027/attendees"
+
+
+def test_badges_get_sequential_numbers_per_edition_kept_by_a_reissue(db, edition, attendee):
+    from conference.badges import services as badge_services
+    from tests.badges.factories import accredited, make_category
+    from tests.factories import make_user
+
+    registration, badge, _code = attendee
+    other = accredited(make_user(), edition, make_category(edition, "SPK", "Speaker"))
+    second = badge_services.valid_badge(other)
+    assert (badge.number, second.number) == (1, 2)
+    reissued = badge_services.reissue_badge(registration, reason="lost")
+    db.session.commit()
+    assert reissued.version == 2 and reissued.number == 1
+
+
+def test_door_staff_find_an_attendee_by_name_organisation_or_badge_number(
+    client, staff_headers, attendee
+):
+    registration, badge, _code = attendee
+    expected = {
+        "attendees": [
+            {
+                "name": "Ana Atanasova",
+                "organisation": "Sofia University",
+                "category": "Attendee",
+                "state": "accredited",
+                "badge_number": badge.number,
+            }
+        ]
+    }
+    for q in ("atanas", "SOFIA", str(badge.number)):
+        response = client.get(LOOKUP, query_string={"q": q}, headers=staff_headers)
+        assert response.status_code == 200
+        assert response.json == expected
+    assert client.get(LOOKUP, query_string={"q": "nobody"}, headers=staff_headers).json == {
+        "attendees": []
+    }
+
+
+def test_lookup_stays_inside_the_edition(client, db, staff_headers, attendee):
+    from tests.badges.factories import accredited, keys_for, make_category
+    from tests.factories import make_edition, make_user
+
+    other_edition = make_edition(year=2028)
+    keys_for(2028)
+    accredited(
+        make_user(full_name="Ana Elsewhere"), other_edition, make_category(other_edition, "A", "A")
+    )
+    names = [
+        a["name"]
+        for a in client.get(LOOKUP, query_string={"q": "ana"}, headers=staff_headers).json[
+            "attendees"
+        ]
+    ]
+    assert names == ["Ana Atanasova"]
+
+
+def test_lookup_with_a_checkin_token_works(client, edition, staff, attendee):
+    from tests.factories import bearer
+
+    headers = bearer(staff, scope="checkin", edition=edition)
+    response = client.get(LOOKUP, query_string={"q": "ana"}, headers=headers)
+    assert response.status_code == 200
+    assert response.json["attendees"][0]["name"] == "Ana Atanasova"
+
+
+def test_attendees_and_anonymous_callers_cannot_look_anyone_up(client, edition, attendee):
+    from tests.factories import bearer, make_user
+
+    response = client.get(LOOKUP, query_string={"q": "ana"}, headers=bearer(make_user()))
+    assert response.status_code == 403
+    assert "attendees" not in response.json
+    assert client.get(LOOKUP, query_string={"q": "ana"}).status_code in (401, 403)
+
+
+def test_lookup_needs_a_useful_query(client, staff_headers, attendee):
+    for q in ("", "a", "x" * 101):
+        response = client.get(LOOKUP, query_string={"q": q}, headers=staff_headers)
+        assert response.status_code == 400
+        assert response.json["error"]["code"] == "bad_q"
+
+
+def test_openapi_documents_lookup_and_direction(client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert "/editions/{year}/attendees" in doc["paths"]
+    direction = doc["components"]["schemas"]["CheckinRequest"]["properties"]["direction"]
+    assert direction["enum"] == ["in", "out"]
