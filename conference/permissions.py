@@ -557,6 +557,12 @@ def _checkin_scan(user, edition, obj) -> bool:
     return is_staff(user, edition) and edition_writable(user, edition)
 
 
+@rule("checkin.override")
+def _checkin_override(user, edition, obj) -> bool:
+    """Admit at a door someone the door denies (never door staff alone)."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
 @rule("checkin.monitor")
 def _checkin_monitor(user, edition, obj) -> bool:
     """Live counts and the scan log with its export."""

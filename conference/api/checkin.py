@@ -49,6 +49,8 @@ def create_checkin():
     if denied is not None:
         return denied
     body = json_body()
+    if "manual_reason" in body:
+        return _manual_admission(body)
     if "code" not in body:
         raise services.BadRequest("Give the code (the text of the QR code).", code="bad_code")
     if "checkpoint" not in body:
@@ -75,6 +77,30 @@ def create_checkin():
     )
 
 
+def _manual_admission(body):
+    """No readable code: the badge number and a reason, audited with the staff member."""
+    if "checkpoint" not in body:
+        raise services.BadRequest('Give the checkpoint: "venue" or a session id.')
+    edition = g.edition
+    outcome = services.admit_manually(
+        edition,
+        badge_number=body.get("badge_number"),
+        checkpoint=body.get("checkpoint"),
+        reason=body.get("manual_reason"),
+        staff=current_user,
+        may_override=can(current_user, "checkin.override", edition=edition),
+    )
+    return jsonify(
+        {
+            "result": outcome.result,
+            "reason": outcome.reason,
+            "attendee": outcome.attendee,
+            "first_admitted_at": iso(outcome.first_admitted_at, edition),
+            "manual_reason": outcome.manual_reason,
+        }
+    )
+
+
 @bp.get("/editions/<int:year>/attendees")
 @token_scopes("checkin")
 def find_attendees():
@@ -96,7 +122,9 @@ def scanner_bundle():
 
 CHECKIN_REQUEST = {
     "type": "object",
-    "required": ["code", "checkpoint"],
+    "required": ["checkpoint"],
+    "description": "A scan: code and checkpoint; or a manual admission: badge_number, "
+    "manual_reason and checkpoint.",
     "properties": {
         "code": {"type": "string", "description": "The text of the badge's QR code."},
         "checkpoint": {
@@ -116,6 +144,18 @@ CHECKIN_REQUEST = {
             "description": "When the scan happened (offline scans), with a time zone.",
         },
         "offline": {"type": "boolean", "description": "The scanner decided offline."},
+        "badge_number": {
+            "type": "integer",
+            "description": "Manual admission (no readable code): the number printed on the "
+            "badge, instead of code.",
+        },
+        "manual_reason": {
+            "type": "string",
+            "enum": ["forgotten_badge", "unreadable_print", "organiser_override"],
+            "description": "Manual admission: why the code was not scanned. Audited with the "
+            "staff member; organiser_override (organisers only) admits someone the door "
+            "denies.",
+        },
         "direction": {
             "type": "string",
             "enum": ["in", "out"],

@@ -17,13 +17,20 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.exc import IntegrityError
 
+from conference import audit
 from conference.accounts.models import Role, RoleAssignment
 from conference.accreditation.models import Registration, RegistrationState
 from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
-from conference.checkin.models import InvalidScanCount, Scan, ScanDirection, ScanResult
+from conference.checkin.models import (
+    InvalidScanCount,
+    ManualReason,
+    Scan,
+    ScanDirection,
+    ScanResult,
+)
 from conference.db import utcnow
-from conference.errors import DomainError
+from conference.errors import DomainError, NotAllowed
 from conference.extensions import db
 from conference.permissions import Clearance
 
@@ -794,3 +801,170 @@ def find_attendees(edition, query: str, *, limit: int = LOOKUP_LIMIT) -> list[di
         }
         for registration, number, category_name in rows
     ]
+
+
+# --- when the code cannot be read: manual admission --------------------------------------
+
+MANUAL_REASONS = {
+    ManualReason.FORGOTTEN_BADGE: "Forgotten badge",
+    ManualReason.UNREADABLE_PRINT: "Unreadable print",
+    ManualReason.ORGANISER_OVERRIDE: "Organiser override",
+}
+
+
+def admit_manually(
+    edition, *, badge_number, checkpoint, reason, staff, may_override: bool = False
+) -> ScanOutcome:
+    """Admit (or refuse) the holder of the badge with the printed ``badge_number`` without
+    reading its code, for ``reason`` (a ManualReason). The door's usual decision applies;
+    only ``organiser_override`` turns a denial into an admission, and only when
+    ``may_override`` (an organiser). Recorded as a scan with ``manual_reason`` and audited
+    with the staff member."""
+    if reason not in MANUAL_REASONS:
+        raise BadRequest(
+            "Give the reason: forgotten_badge, unreadable_print or organiser_override.",
+            code="bad_manual_reason",
+        )
+    reason = ManualReason(reason)
+    if reason == ManualReason.ORGANISER_OVERRIDE and not may_override:
+        raise NotAllowed("Only an organiser can admit someone the door denies.")
+    if isinstance(badge_number, bool) or not isinstance(badge_number, int | str):
+        raise BadRequest("Give the badge number printed on the badge.", code="bad_badge_number")
+    text = str(badge_number).strip()
+    if not text.isdigit() or len(text) > 9:
+        raise BadRequest("The badge number is a whole number.", code="bad_badge_number")
+    point = resolve_checkpoint(edition, checkpoint)
+    badge = db.session.scalar(
+        sa.select(Badge)
+        .where(
+            Badge.edition_id == edition.id,
+            Badge.number == int(text),
+            Badge.state == BadgeState.VALID,
+        )
+        .options(so.joinedload(Badge.registration))
+    )
+    if badge is None:
+        raise BadRequest(
+            "There is no valid badge with this number in this edition.", code="unknown_badge"
+        )
+    registration = badge.registration
+    decision = _decide_holder(edition, point, badge, registration)
+    overridden = decision.reason
+    if decision.result == ScanResult.DENIED and reason == ManualReason.ORGANISER_OVERRIDE:
+        decision = Decision(ScanResult.ADMITTED, None, badge, registration)
+    result = decision.result
+    now = utcnow()
+    first = None
+    if result == ScanResult.ADMITTED:
+        first = first_admitted_at(edition, point.key, registration.id)
+        if first is not None:
+            result = ScanResult.ADMITTED_AGAIN
+        else:
+            first = now
+    decision.first_admitted_at = first
+    scan = Scan(
+        edition_id=edition.id,
+        checkpoint=point.key,
+        session_id=point.session.id if point.session is not None else None,
+        badge_id=badge.id,
+        registration_id=registration.id,
+        result=result,
+        reason=decision.reason,
+        staff_id=staff.id,
+        scanned_at=now,
+        received_at=now,
+        direction=ScanDirection.IN,
+        manual_reason=reason,
+    )
+    recorded = _record(edition, scan, decision)
+    if isinstance(recorded, ScanOutcome):  # pragma: no cover - manual scans have no scan_id
+        return recorded
+    audit.record(
+        staff,
+        "checkin.manual",
+        recorded,
+        edition=edition.id,
+        registration=registration.id,
+        checkpoint=point.key,
+        reason=reason,
+        result=recorded.result,
+        overrides=overridden if reason == ManualReason.ORGANISER_OVERRIDE else None,
+    )
+    outcome = ScanOutcome(
+        recorded.result,
+        recorded.reason,
+        attendee_json(registration),
+        decision.first_admitted_at if recorded.result != ScanResult.DENIED else None,
+        manual_reason=reason,
+        scan_id=recorded.id,
+    )
+    _commit_keeping_objects()
+    return outcome
+
+
+# --- who is inside -----------------------------------------------------------------------
+
+
+@dataclass
+class Presence:
+    checkpoint: str
+    admitted_today: int  # people let in today (edition's time zone)
+    inside: int  # people whose last accepted scan here was an entry
+    capacity: int | None  # a session room's capacity, when known
+    quarters: list[tuple[str, int]]  # entries per quarter hour today: ("09:15", n)
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.inside >= self.capacity
+
+
+def presence(edition, checkpoint_key: str = "venue", *, now: dt.datetime | None = None) -> Presence:
+    """Admitted today, inside now and entries per quarter hour at one checkpoint.
+
+    "Inside" counts people whose latest accepted scan (admitted or admitted again, in or out)
+    is an entry; without exit scans at a door it is everyone admitted there."""
+    now = now or utcnow()
+    local = now.astimezone(edition.tz)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+    accepted = [ScanResult.ADMITTED, ScanResult.ADMITTED_AGAIN]
+    rows = db.session.execute(
+        sa.select(Scan.registration_id, Scan.direction, Scan.scanned_at)
+        .where(
+            Scan.edition_id == edition.id,
+            Scan.checkpoint == checkpoint_key,
+            Scan.result.in_(accepted),
+            Scan.registration_id.is_not(None),
+        )
+        .order_by(Scan.scanned_at, Scan.id)
+    ).all()
+    last: dict[int, str] = {}
+    today: set[int] = set()
+    quarters: dict[str, int] = {}
+    for registration_id, direction, scanned_at in rows:
+        last[registration_id] = direction
+        if direction == ScanDirection.IN and scanned_at >= day_start:
+            today.add(registration_id)
+            at = scanned_at.astimezone(edition.tz)
+            key = f"{at.hour:02d}:{at.minute // 15 * 15:02d}"
+            quarters[key] = quarters.get(key, 0) + 1
+    capacity = None
+    if checkpoint_key.startswith("session:"):
+        point = resolve_checkpoint(edition, checkpoint_key)
+        capacity = _room_capacity(point.session)
+    return Presence(
+        checkpoint_key,
+        len(today),
+        sum(1 for direction in last.values() if direction == ScanDirection.IN),
+        capacity,
+        sorted(quarters.items()),
+    )
+
+
+def _room_capacity(session) -> int | None:
+    for name in ("capacity", "seats"):
+        value = getattr(session, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    room = getattr(session, "room", None)
+    value = getattr(room, "capacity", None) if room is not None else None
+    return value if isinstance(value, int) and value > 0 else None

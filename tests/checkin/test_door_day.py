@@ -204,3 +204,127 @@ def test_openapi_documents_lookup_and_direction(client):
     assert "/editions/{year}/attendees" in doc["paths"]
     direction = doc["components"]["schemas"]["CheckinRequest"]["properties"]["direction"]
     assert direction["enum"] == ["in", "out"]
+
+
+# --- manual admission --------------------------------------------------------------------
+
+
+def _audit(db, action):
+    from conference.audit import AuditEntry
+
+    return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def test_door_staff_admit_a_forgotten_badge_by_number_audited(
+    client, db, staff, staff_headers, attendee
+):
+    registration, badge, _code = attendee
+    body = {"badge_number": badge.number, "checkpoint": "venue", "manual_reason": "forgotten_badge"}
+    response = client.post(URL, json=body, headers=staff_headers)
+    assert response.status_code == 200
+    assert response.json["result"] == "admitted"
+    assert response.json["manual_reason"] == "forgotten_badge"
+    assert response.json["attendee"]["name"] == "Ana Atanasova"
+    [logged] = scans(db)
+    assert (logged.manual_reason, logged.staff_id, logged.registration_id) == (
+        "forgotten_badge",
+        staff.id,
+        registration.id,
+    )
+    [entry] = _audit(db, "checkin.manual")
+    assert entry.actor_id == staff.id
+    assert entry.details["reason"] == "forgotten_badge"
+
+
+def test_door_staff_cannot_admit_someone_the_door_denies(client, db, staff_headers, attendee):
+    registration, badge, _code = attendee
+    registration.state = "cancelled"  # a valid badge whose holder is no longer accredited
+    db.session.commit()
+    body = {"badge_number": badge.number, "checkpoint": "venue", "manual_reason": "forgotten_badge"}
+    response = client.post(URL, json=body, headers=staff_headers)
+    assert response.json["result"] == "denied"
+    assert response.json["reason"] == "not_accredited"
+    override = {**body, "manual_reason": "organiser_override"}
+    response = client.post(URL, json=override, headers=staff_headers)
+    assert response.status_code == 403
+    assert [s.result for s in scans(db)] == ["denied"]
+
+
+def test_an_organiser_override_admits_a_denied_person_and_is_audited(client, db, edition, attendee):
+    from tests.factories import bearer, make_user
+
+    registration, badge, _code = attendee
+    registration.state = "cancelled"
+    db.session.commit()
+    organiser = make_user(role="organiser", edition=edition)
+    body = {
+        "badge_number": badge.number,
+        "checkpoint": "venue",
+        "manual_reason": "organiser_override",
+    }
+    response = client.post(URL, json=body, headers=bearer(organiser))
+    assert response.status_code == 200
+    assert response.json["result"] == "admitted"
+    [logged] = scans(db)
+    assert logged.manual_reason == "organiser_override" and logged.staff_id == organiser.id
+    [entry] = _audit(db, "checkin.manual")
+    assert entry.details["overrides"] == "not_accredited"
+
+
+def test_manual_admission_rejects_bad_input(client, db, staff_headers, attendee):
+    for body, code in [
+        (
+            {"badge_number": 1, "checkpoint": "venue", "manual_reason": "because"},
+            "bad_manual_reason",
+        ),
+        (
+            {"badge_number": "x", "checkpoint": "venue", "manual_reason": "forgotten_badge"},
+            "bad_badge_number",
+        ),
+        (
+            {"badge_number": 999, "checkpoint": "venue", "manual_reason": "forgotten_badge"},
+            "unknown_badge",
+        ),
+    ]:
+        response = client.post(URL, json=body, headers=staff_headers)
+        assert response.status_code == 400, body
+        assert response.json["error"]["code"] == code
+    assert scans(db) == []
+
+
+def test_attendees_cannot_admit_manually(client, db, attendee):
+    from tests.factories import bearer, make_user
+
+    _registration, badge, _code = attendee
+    body = {"badge_number": badge.number, "checkpoint": "venue", "manual_reason": "forgotten_badge"}
+    assert client.post(URL, json=body, headers=bearer(make_user())).status_code == 403
+    assert scans(db) == []
+
+
+# --- exit scans and who is inside ---------------------------------------------------------
+
+
+def test_exit_scans_are_recorded_and_counted_for_who_is_inside(
+    client, db, edition, staff_headers, attendee
+):
+    _registration, _badge, code = attendee
+    assert scan(client, staff_headers, code).json["result"] == "admitted"
+    assert services.presence(edition).inside == 1
+    out = scan(client, staff_headers, code, direction="out")
+    assert out.status_code == 200 and out.json["result"] == "admitted"
+    assert [s.direction for s in scans(db)] == ["in", "out"]
+    now = services.presence(edition)
+    assert (now.admitted_today, now.inside) == (1, 0)
+    back = scan(client, staff_headers, code).json
+    assert back["result"] == "admitted_again"  # re-entry is not a second first admission
+    now = services.presence(edition)
+    assert (now.admitted_today, now.inside) == (1, 1)
+    assert sum(n for _quarter, n in now.quarters) == 2
+
+
+def test_direction_must_be_in_or_out(client, db, staff_headers, attendee):
+    _registration, _badge, code = attendee
+    response = scan(client, staff_headers, code, direction="sideways")
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_direction"
+    assert scans(db) == []
