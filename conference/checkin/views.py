@@ -111,7 +111,10 @@ def service_worker():
 @bp.get("/<int:year>/organise/checkin")
 @require("checkin.monitor")
 def monitor():
-    return render_template("checkin/monitor.html", counts=services.counts(g.edition))
+    edition = g.edition
+    rows = services.counts(edition)
+    presence = [(row, services.presence(edition, row["checkpoint"])) for row in rows]
+    return render_template("checkin/monitor.html", counts=rows, presence=presence)
 
 
 @bp.get("/<int:year>/organise/checkin/counts.json")
@@ -179,6 +182,7 @@ def scan_log():
         labels=dict(_checkpoint_choices(edition)),
         reasons=services.REASONS,
         words=services.RESULT_WORDS,
+        manual_reasons=services.MANUAL_REASONS,
         invalid_counts=services.invalid_code_counts(edition),
     )
 
@@ -205,6 +209,8 @@ def scan_log_csv():
                 "yes" if scan.offline else "no",
                 staff_email or "",
                 scan.scan_id or "",
+                scan.direction,
+                scan.manual_reason or "",
             ]
 
     return csv_response(
@@ -221,6 +227,8 @@ def scan_log_csv():
             "offline",
             "staff",
             "scan_id",
+            "direction",
+            "manual_reason",
         ],
         lines(),
     )

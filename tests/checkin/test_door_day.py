@@ -328,3 +328,29 @@ def test_direction_must_be_in_or_out(client, db, staff_headers, attendee):
     assert response.status_code == 400
     assert response.json["error"]["code"] == "bad_direction"
     assert scans(db) == []
+
+
+def test_monitor_shows_inside_now_and_quarter_hours_and_log_says_in_out_and_manual(
+    client, db, edition, staff_headers, attendee, login
+):
+    from tests.factories import make_user
+
+    _registration, badge, code = attendee
+    scan(client, staff_headers, code)
+    scan(client, staff_headers, code, direction="out")
+    manual = {
+        "badge_number": badge.number,
+        "checkpoint": "venue",
+        "manual_reason": "unreadable_print",
+    }
+    client.post(URL, json=manual, headers=staff_headers)
+    client = login(make_user(role="organiser", edition=edition))
+    page = client.get("/2027/organise/checkin").get_data(as_text=True)
+    assert "Who is inside" in page and "Entries per quarter hour" in page
+    log = client.get("/2027/organise/checkin/scans").get_data(as_text=True)
+    assert "Exit" in log and "Manual: Unreadable print" in log
+    csv = client.get("/2027/organise/checkin/scans.csv").get_data(as_text=True)
+    header, *lines = csv.strip().splitlines()
+    assert header.endswith("direction,manual_reason")
+    assert sorted(line.split(",")[-2] for line in lines) == ["in", "in", "out"]
+    assert any(line.endswith(",unreadable_print") for line in lines)
