@@ -11,6 +11,11 @@ class ScanForm(FlaskForm):
     """Manual entry (or a keyboard-wedge barcode reader typing into the field)."""
 
     checkpoint = SelectField("Checkpoint", validators=[DataRequired()])
+    direction = SelectField(
+        "Direction",
+        choices=[SelectChoice("in", "Entry"), SelectChoice("out", "Exit")],
+        default="in",
+    )
     code = StringField(
         "Badge code",
         validators=[DataRequired(message="Type or scan the badge code."), Length(max=2000)],

@@ -44,6 +44,8 @@ def _scanner_page(form, outcome=None, status: int = 200):
             checkin_url=url_for("api.create_checkin", year=edition.year),
             sw_url=url_for("checkin.service_worker"),
             scope=url_for("checkin.scanner"),
+            door=request.args.get("door") == "1",
+            repeat_seconds=current_app.config["CHECKIN_REPEAT_SECONDS"],
         ),
         status,
     )
@@ -66,7 +68,11 @@ def scan_manual():
     if not form.validate_on_submit():
         return _scanner_page(form, status=400)
     outcome = services.check_in(
-        g.edition, code=form.code.data, checkpoint=form.checkpoint.data, staff=current_user
+        g.edition,
+        code=form.code.data,
+        checkpoint=form.checkpoint.data,
+        staff=current_user,
+        direction=form.direction.data,
     )
     form.code.data = ""
     return _scanner_page(form, outcome)

@@ -127,7 +127,58 @@
     this.queue = load("scanqueue:" + this.year, []);
     this.admitted = load("scanadmitted:" + this.year, {});
     this.flushing = false;
+    this.door = root.dataset.door === "1";
+    this.repeatMs = (parseInt(root.dataset.repeatSeconds, 10) || 0) * 1000;
+    this.lastScan = { key: "", at: 0 };
+    this.cameraOn = false;
+    this.next = document.getElementById("scan-next");
+    this.direction = this.form.querySelector("[name=direction]");
   }
+
+  // A badge held in front of the camera (or a reader that fires twice) is read again and
+  // again: the same code at the same checkpoint is ignored for a few seconds.
+  Scanner.prototype.isRepeat = function (code) {
+    var key = this.checkpoint.value + "|" + (this.direction ? this.direction.value : "in") + "|" + code.toUpperCase();
+    var now = Date.now();
+    var repeat = key === this.lastScan.key && now - this.lastScan.at < this.repeatMs;
+    if (!repeat) { this.lastScan = { key: key, at: now }; }
+    return repeat;
+  };
+
+  // Focus goes to the code field only when no camera runs (on a phone it raises the
+  // keyboard and scrolls the verdict away); a keyboard-wedge reader types into it.
+  Scanner.prototype.focusCode = function () {
+    if (this.cameraOn) { return; }
+    try { this.code.focus({ preventScroll: true }); } catch (e) { this.code.focus(); }
+  };
+
+  Scanner.prototype.setupDoor = function () {
+    var self = this;
+    if (this.next) {
+      this.next.hidden = false;
+      this.next.addEventListener("click", function () {
+        self.result.className = "scan-result scan-idle";
+        self.result.textContent = "";
+        var p = document.createElement("p");
+        p.className = "scan-verdict";
+        p.textContent = "Ready";
+        self.result.appendChild(p);
+        self.focusCode();
+      });
+    }
+    if (!this.door) { return; }
+    this.checkpoint.addEventListener("mousedown", function (e) { e.preventDefault(); });
+    this.checkpoint.addEventListener("keydown", function (e) { if (e.key !== "Tab") { e.preventDefault(); } });
+    var locked = this.checkpoint.value;
+    this.checkpoint.addEventListener("change", function () { self.checkpoint.value = locked; });
+    document.addEventListener("click", function once() {
+      document.removeEventListener("click", once);
+      var el = document.documentElement;
+      if (el.requestFullscreen && !document.fullscreenElement) {
+        el.requestFullscreen().catch(function () { /* the browser said no */ });
+      }
+    });
+  };
 
   Scanner.prototype.start = function () {
     var self = this;
@@ -156,6 +207,7 @@
     setInterval(function () { self.refreshBundle(); self.flush(); }, 60000);
     setInterval(function () { self.flush(); }, 10000);
     this.setupCamera();
+    this.setupDoor();
     if ("serviceWorker" in navigator && this.root.dataset.swUrl) {
       navigator.serviceWorker.register(this.root.dataset.swUrl, { scope: this.root.dataset.scope })
         .catch(function () { /* offline reloads need it; scanning itself does not */ });
@@ -222,14 +274,16 @@
 
   Scanner.prototype.scan = function (code) {
     var self = this;
+    this.code.value = "";
+    if (this.isRepeat(code)) { return Promise.resolve(); }
     var item = {
       code: code,
       checkpoint: this.apiCheckpoint(),
       checkpointKey: this.checkpoint.value,
       scan_id: uuid(),
-      scanned_at: new Date().toISOString()
+      scanned_at: new Date().toISOString(),
+      direction: this.direction ? this.direction.value : "in"
     };
-    this.code.value = "";
     if (!navigator.onLine) { return this.decideOffline(item); }
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, 5000) : null;
@@ -252,7 +306,7 @@
   };
 
   Scanner.prototype.send = function (item, offline, controller) {
-    var body = { code: item.code, checkpoint: item.checkpoint, scan_id: item.scan_id, scanned_at: item.scanned_at };
+    var body = { code: item.code, checkpoint: item.checkpoint, scan_id: item.scan_id, scanned_at: item.scanned_at, direction: item.direction || "in" };
     if (offline) { body.offline = true; }
     return fetch(this.checkinUrl, {
       method: "POST",
@@ -421,7 +475,8 @@
     }
     if (body.offline) { add("scan-offline", "Decided offline on this device; the scan will be sent when the connection returns."); }
     beep(body.result);
-    this.code.focus();
+    if (navigator.vibrate) { navigator.vibrate(body.result === "denied" ? [200, 100, 200, 100, 200] : body.result === "admitted" ? 120 : [120, 80, 120]); }
+    this.focusCode();
   };
 
   Scanner.prototype.showError = function (status, message) {
@@ -437,7 +492,7 @@
     q.textContent = message || "The server could not check this badge.";
     box.appendChild(q);
     beep("denied");
-    this.code.focus();
+    this.focusCode();
   };
 
   // --- camera ----------------------------------------------------------------------------
@@ -458,6 +513,7 @@
       if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
       stream = null;
       video.hidden = true;
+      self.cameraOn = false;
       button.textContent = "Start the camera";
     }
 
@@ -472,7 +528,7 @@
         var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
         var found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
         var now = Date.now();
-        if (found && found.data && (found.data !== last || now - lastAt > 4000)) {
+        if (found && found.data && (found.data !== last || now - lastAt > Math.max(self.repeatMs, 1000))) {
           last = found.data;
           lastAt = now;
           self.scan(found.data);
@@ -486,6 +542,8 @@
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
         .then(function (s) {
           stream = s;
+          self.cameraOn = true;
+          if (document.activeElement && document.activeElement.blur) { document.activeElement.blur(); }
           video.srcObject = s;
           video.hidden = false;
           button.textContent = "Stop the camera";

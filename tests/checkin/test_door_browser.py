@@ -1,0 +1,81 @@
+# ruff: noqa: F811 - the shared browser fixtures are imported by name
+"""Headless Chromium at a phone's size (390×844): the verdict stays on screen, a repeated
+code is ignored for a few seconds, door mode hides the site and locks the checkpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.checkin.test_scanner_browser import (  # noqa: F401 - fixtures
+    browser,
+    live,
+    logged_in_context,
+    pytestmark,
+    recorded_scans,
+    setup,
+)
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config["WTF_CSRF_ENABLED"] = True
+    app_config["CHECKIN_REPEAT_SECONDS"] = 5
+    return app_config
+
+
+def _in_viewport(page, selector: str) -> bool:
+    return page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }""",
+        selector,
+    )
+
+
+def test_verdict_stays_on_a_phone_screen_and_a_repeat_is_ignored(app, db, live, browser, setup):
+    staff, code = setup
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/2027/scan")
+    page.get_by_label("Badge code").fill(code)
+    page.get_by_label("Badge code").press("Enter")  # a keyboard-wedge reader ends with Enter
+    result = page.locator("#scan-result")
+    result.locator(".scan-verdict", has_text="Admitted").wait_for()
+    assert _in_viewport(page, "#scan-result")
+    page.mouse.wheel(0, 600)  # even scrolled down to the form, the verdict stays at the top
+    page.wait_for_timeout(200)
+    assert _in_viewport(page, "#scan-result")
+
+    page.get_by_label("Badge code").fill(code)
+    page.get_by_label("Badge code").press("Enter")
+    page.wait_for_timeout(500)
+    assert [s.result for s in recorded_scans(db)] == ["admitted"]  # the repeat was ignored
+    context.close()
+
+
+def test_door_mode_hides_the_site_locks_the_checkpoint_and_offers_next(
+    app, db, live, browser, setup
+):
+    staff, code = setup
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/2027/scan?door=1&checkpoint=venue")
+    assert not page.locator(".site-header").is_visible()
+    assert page.locator("#scan-next").is_visible()
+    page.get_by_label("Badge code").fill(code)
+    page.get_by_label("Badge code").press("Enter")
+    page.locator("#scan-result .scan-verdict", has_text="Admitted").wait_for()
+    assert _in_viewport(page, "#scan-result")
+    page.locator("#scan-next").click()
+    page.locator("#scan-result .scan-verdict", has_text="Ready").wait_for()
+    page.evaluate(
+        "() => { const s = document.querySelector('[name=checkpoint]');"
+        " s.value = s.options[s.options.length - 1].value;"
+        " s.dispatchEvent(new Event('change')); }"
+    )
+    assert page.locator("[name=checkpoint]").input_value() == "venue"
+    page.locator("#scan-result .scan-verdict", has_text="Ready").wait_for()
+    context.close()
