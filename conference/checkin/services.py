@@ -96,6 +96,25 @@ def checkpoints(edition) -> list[Checkpoint]:
     return out
 
 
+def door_checkpoints(edition) -> dict[str, list[Checkpoint]]:
+    """The scanner's checkpoint list: the venue, then per day the sessions that need a door
+    (restricted or capacity-limited), then the other sessions; never breaks."""
+    groups: dict[str, list[Checkpoint]] = {"Venue": [Checkpoint("venue", "Venue entrance")]}
+    others: list[Checkpoint] = []
+    for point in checkpoints(edition)[1:]:
+        session = point.session
+        if session.type is not None and session.type.is_break:
+            continue
+        if session.is_restricted or _room_capacity(session):
+            day = session.starts_at.astimezone(edition.tz).strftime("%A %d %B")
+            groups.setdefault(f"{day} · doors", []).append(point)
+        else:
+            others.append(point)
+    if others:
+        groups["Other sessions"] = others
+    return groups
+
+
 def resolve_checkpoint(edition, value) -> Checkpoint:
     """``"venue"``, a session id (number or digits) or ``"session:<id>"`` → Checkpoint."""
     from conference.programme.models import ProgrammeSession, SessionState

@@ -25,6 +25,14 @@ from conference.text import csv_response
 PAGE_SIZE = 100
 
 
+def _door_choices(edition) -> dict[str, list[tuple[str, str]]]:
+    """The scanner's checkpoints grouped by day (rendered as option groups)."""
+    return {
+        group: [(p.key, p.label) for p in points]
+        for group, points in services.door_checkpoints(edition).items()
+    }
+
+
 def _checkpoint_choices(edition) -> list[tuple[str, str]]:
     return [(p.key, p.label) for p in services.checkpoints(edition)]
 
@@ -55,7 +63,7 @@ def _scanner_page(form, outcome=None, status: int = 200):
 @require("checkin.scan")
 def scanner():
     form = ScanForm(checkpoint=request.args.get("checkpoint", "venue"))
-    form.checkpoint.choices = _checkpoint_choices(g.edition)
+    form.checkpoint.choices = _door_choices(g.edition)
     return _scanner_page(form)
 
 
@@ -64,7 +72,7 @@ def scanner():
 def scan_manual():
     """Manual entry without JavaScript: the same service as the API."""
     form = ScanForm()
-    form.checkpoint.choices = _checkpoint_choices(g.edition)
+    form.checkpoint.choices = _door_choices(g.edition)
     if not form.validate_on_submit():
         return _scanner_page(form, status=400)
     outcome = services.check_in(

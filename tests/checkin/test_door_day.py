@@ -354,3 +354,24 @@ def test_monitor_shows_inside_now_and_quarter_hours_and_log_says_in_out_and_manu
     assert header.endswith("direction,manual_reason")
     assert sorted(line.split(",")[-2] for line in lines) == ["in", "in", "out"]
     assert any(line.endswith(",unreadable_print") for line in lines)
+
+
+def test_scanner_offers_the_venue_and_door_sessions_grouped_by_day_without_breaks(
+    client, db, edition, staff, login
+):
+    from conference.programme.models import AccessPolicy, SessionType
+    from tests.badges.factories import make_session
+
+    restricted = make_session(edition, title="Closed briefing", access=AccessPolicy.INVITATION)
+    coffee_type = SessionType(edition_id=edition.id, name="Break", code="break", is_break=True)
+    db.session.add(coffee_type)
+    db.session.flush()
+    coffee = make_session(edition, title="Coffee break")
+    coffee.type_id = coffee_type.id
+    db.session.commit()
+    page = login(staff).get("/2027/scan").get_data(as_text=True)
+    assert '<optgroup label="Venue">' in page
+    assert "· doors" in page and "Closed briefing" in page
+    assert page.index("Closed briefing") > page.index("· doors")
+    assert "Coffee break" not in page
+    assert restricted.id
