@@ -109,6 +109,74 @@
 
   // --- the scanner -----------------------------------------------------------------------
 
+  // The offline queue lives in IndexedDB, one record per scan: a scan appends one record and
+  // a sent scan deletes one, instead of re-serialising the whole queue into localStorage
+  // (4.5 ms per scan after 2,000). Without IndexedDB it falls back to localStorage.
+  function ScanStore(year) {
+    this.legacyKey = "scanqueue:" + year;
+    this.name = "scanner-" + year;
+    this.db = null;
+  }
+
+  ScanStore.prototype.open = function () {
+    var self = this;
+    return new Promise(function (resolve) {
+      if (!window.indexedDB) { resolve(null); return; }
+      var request;
+      try { request = indexedDB.open(self.name, 1); } catch (e) { resolve(null); return; }
+      request.onupgradeneeded = function () {
+        request.result.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
+      };
+      request.onsuccess = function () { self.db = request.result; resolve(self.db); };
+      request.onerror = function () { resolve(null); };
+    });
+  };
+
+  ScanStore.prototype.tx = function (mode) {
+    return this.db.transaction("queue", mode).objectStore("queue");
+  };
+
+  // Everything queued, oldest first; a queue left in localStorage by an older page is moved in.
+  ScanStore.prototype.load = function () {
+    var self = this;
+    return this.open().then(function (db) {
+      var legacy = load(self.legacyKey, []);
+      if (!db) { return legacy; }
+      return new Promise(function (resolve) {
+        var request = self.tx("readonly").getAll();
+        request.onsuccess = function () { resolve(request.result || []); };
+        request.onerror = function () { resolve([]); };
+      }).then(function (stored) {
+        if (!legacy.length) { return stored; }
+        return Promise.all(legacy.map(function (item) { return self.add(item); })).then(function () {
+          try { localStorage.removeItem(self.legacyKey); } catch (e) { /* ignore */ }
+          return stored.concat(legacy);
+        });
+      });
+    });
+  };
+
+  ScanStore.prototype.add = function (item, queue) {
+    var self = this;
+    if (!this.db) { save(this.legacyKey, queue || [item]); return Promise.resolve(item); }
+    return new Promise(function (resolve) {
+      var request = self.tx("readwrite").add(item);
+      request.onsuccess = function () { item.seq = request.result; resolve(item); };
+      request.onerror = function () { resolve(item); };
+    });
+  };
+
+  ScanStore.prototype.remove = function (item, queue) {
+    var self = this;
+    if (!this.db) { save(this.legacyKey, queue); return Promise.resolve(); }
+    if (item.seq === undefined) { return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      var request = self.tx("readwrite").delete(item.seq);
+      request.onsuccess = function () { resolve(); };
+      request.onerror = function () { resolve(); };
+    });
+  };
+
   function Scanner(root) {
     this.root = root;
     this.year = root.dataset.year;
@@ -124,7 +192,12 @@
     this.queueStatus = document.getElementById("queue-status");
     this.keys = [];
     this.bundle = load("scanbundle:" + this.year, null);
-    this.queue = load("scanqueue:" + this.year, []);
+    this.queue = [];
+    this.store = new ScanStore(this.year);
+    var self = this;
+    this.ready = this.store.load().then(function (items) {
+      self.queue = items.concat(self.queue);
+    });
     this.admitted = load("scanadmitted:" + this.year, {});
     this.flushing = false;
     this.door = root.dataset.door === "1";
@@ -370,14 +443,12 @@
     var finish = function (result, reason, extra) {
       var body = { result: result, reason: reason, attendee: null, offline: true };
       if (extra) { Object.keys(extra).forEach(function (k) { body[k] = extra[k]; }); }
-      self.queue.push(item);
-      save("scanqueue:" + self.year, self.queue);
+      self.enqueue(item);
       self.show(body);
       self.paintStatus();
     };
     if (!this.bundle || !this.keys.length) {
-      this.queue.push(item);
-      save("scanqueue:" + this.year, this.queue);
+      this.enqueue(item);
       this.showError(0, "No connection and no offline rules on this device: the scan is kept and will be checked when the connection returns.");
       this.paintStatus();
       return Promise.resolve();
@@ -418,8 +489,16 @@
     });
   };
 
+  Scanner.prototype.enqueue = function (item) {
+    this.queue.push(item);
+    this.saving = this.store.add(item, this.queue);
+  };
+
   Scanner.prototype.flush = function () {
     var self = this;
+    if (!this.loaded) {
+      return this.ready.then(function () { self.loaded = true; self.paintStatus(); return self.flush(); });
+    }
     if (this.flushing || !this.queue.length || !navigator.onLine) { return Promise.resolve(); }
     this.flushing = true;
     var sendNext = function () {
@@ -434,9 +513,12 @@
           if (stale) { throw new Error("session ended"); }  // keep the queue until logged in
           // 200 (recorded, or recorded before) and other 4xx (never valid) leave the queue.
           self.queue.shift();
-          save("scanqueue:" + self.year, self.queue);
-          self.paintStatus();
-          return sendNext();
+          return (self.saving || Promise.resolve()).then(function () {
+            return self.store.remove(item, self.queue);
+          }).then(function () {
+            self.paintStatus();
+            return sendNext();
+          });
         });
       });
     };

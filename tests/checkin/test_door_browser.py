@@ -79,3 +79,41 @@ def test_door_mode_hides_the_site_locks_the_checkpoint_and_offers_next(
     assert page.locator("[name=checkpoint]").input_value() == "venue"
     page.locator("#scan-result .scan-verdict", has_text="Ready").wait_for()
     context.close()
+
+
+IDB_COUNT = """() => new Promise((resolve) => {
+  const open = indexedDB.open('scanner-2027', 1);
+  open.onsuccess = () => {
+    const req = open.result.transaction('queue').objectStore('queue').count();
+    req.onsuccess = () => { const n = req.result; open.result.close(); resolve(n); };
+  };
+})"""
+
+
+def test_offline_queue_is_appended_to_indexeddb_and_emptied_when_sent(
+    app, db, live, browser, setup
+):
+    staff, code = setup
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/2027/scan")
+    page.wait_for_function("() => localStorage.getItem('scanbundle:2027') !== null")
+    page.locator("#scanner-status", has_text="are ready").wait_for()
+    context.set_offline(True)
+    page.evaluate("() => window.dispatchEvent(new Event('offline'))")
+    page.get_by_label("Badge code").fill(code)
+    page.get_by_label("Badge code").press("Enter")
+    page.locator("#scan-result", has_text="Decided offline").wait_for()
+    assert _in_viewport(page, "#scan-result")
+    page.get_by_label("Badge code").fill("garbage")
+    page.get_by_label("Badge code").press("Enter")
+    page.locator("#queue-status", has_text="2 scans are waiting").wait_for()
+    assert page.evaluate(IDB_COUNT) == 2
+    assert page.evaluate("() => localStorage.getItem('scanqueue:2027')") is None
+    context.set_offline(False)
+    page.locator("#queue-status", has_text="waiting").wait_for(state="detached")
+    page.wait_for_timeout(300)
+    assert page.evaluate(IDB_COUNT) == 0
+    assert len(recorded_scans(db)) == 2
+    context.close()
