@@ -18,8 +18,13 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from conference.checkin import bp, services
-from conference.checkin.forms import ScanForm, ScanLogFilterForm
-from conference.permissions import require
+from conference.checkin.forms import (
+    LookupForm,
+    ManualAdmissionForm,
+    ScanForm,
+    ScanLogFilterForm,
+)
+from conference.permissions import can, require
 from conference.text import csv_response
 
 PAGE_SIZE = 100
@@ -37,7 +42,7 @@ def _checkpoint_choices(edition) -> list[tuple[str, str]]:
     return [(p.key, p.label) for p in services.checkpoints(edition)]
 
 
-def _scanner_page(form, outcome=None, status: int = 200):
+def _scanner_page(form, outcome=None, status: int = 200, lookup=None, lookup_form=None):
     edition = g.edition
     return (
         render_template(
@@ -52,7 +57,10 @@ def _scanner_page(form, outcome=None, status: int = 200):
             checkin_url=url_for("api.create_checkin", year=edition.year),
             sw_url=url_for("checkin.service_worker"),
             scope=url_for("checkin.scanner"),
-            door=request.args.get("door") == "1",
+            door=request.values.get("door") == "1",
+            lookup=lookup,
+            lookup_form=lookup_form or LookupForm(formdata=None),
+            may_override=can(current_user, "checkin.override", edition=edition),
             repeat_seconds=current_app.config["CHECKIN_REPEAT_SECONDS"],
         ),
         status,
@@ -83,6 +91,43 @@ def scan_manual():
         direction=form.direction.data,
     )
     form.code.data = ""
+    return _scanner_page(form, outcome)
+
+
+@bp.get("/<int:year>/scan/find")
+@require("checkin.scan")
+def find():
+    """Lookup when the code cannot be read: the same service as the API, without JavaScript."""
+    form = ScanForm(checkpoint=request.args.get("checkpoint", "venue"), formdata=None)
+    form.checkpoint.choices = _door_choices(g.edition)
+    lookup_form = LookupForm(request.args)
+    if not lookup_form.validate():
+        return _scanner_page(form, status=400, lookup_form=lookup_form)
+    try:
+        results = services.find_attendees(g.edition, lookup_form.q.data)
+    except services.BadRequest as exc:
+        lookup_form.q.errors = [str(exc)]
+        return _scanner_page(form, status=400, lookup_form=lookup_form)
+    return _scanner_page(form, lookup=results, lookup_form=lookup_form)
+
+
+@bp.post("/<int:year>/scan/admit")
+@require("checkin.scan")
+def admit():
+    """Manual admission by badge number with a reason (audited; overrides for organisers)."""
+    admission = ManualAdmissionForm()
+    form = ScanForm(checkpoint=admission.checkpoint.data or "venue", formdata=None)
+    form.checkpoint.choices = _door_choices(g.edition)
+    if not admission.validate_on_submit():
+        return _scanner_page(form, status=400)
+    outcome = services.admit_manually(
+        g.edition,
+        badge_number=admission.badge_number.data,
+        checkpoint=admission.checkpoint.data,
+        reason=admission.manual_reason.data,
+        staff=current_user,
+        may_override=can(current_user, "checkin.override", edition=g.edition),
+    )
     return _scanner_page(form, outcome)
 
 

@@ -375,3 +375,55 @@ def test_scanner_offers_the_venue_and_door_sessions_grouped_by_day_without_break
     assert page.index("Closed briefing") > page.index("· doors")
     assert "Coffee break" not in page
     assert restricted.id
+
+
+def test_scanner_page_finds_and_admits_manually_without_javascript(
+    client, db, staff, attendee, login
+):
+    _registration, badge, _code = attendee
+    client = login(staff)
+    page = client.get("/2027/scan/find", query_string={"q": "atanas", "checkpoint": "venue"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Ana Atanasova" in text and f"badge No. {badge.number}" in text
+    assert "organiser_override" not in text  # door staff are not offered the override
+    response = client.post(
+        "/2027/scan/admit",
+        data={
+            "checkpoint": "venue",
+            "badge_number": badge.number,
+            "manual_reason": "forgotten_badge",
+        },
+    )
+    assert response.status_code == 200
+    assert "Manual admission: forgotten badge" in response.get_data(as_text=True)
+    [logged] = scans(db)
+    assert (logged.result, logged.manual_reason, logged.staff_id) == (
+        "admitted",
+        "forgotten_badge",
+        staff.id,
+    )
+    refused = client.post(
+        "/2027/scan/admit",
+        data={
+            "checkpoint": "venue",
+            "badge_number": badge.number,
+            "manual_reason": "organiser_override",
+        },
+    )
+    assert refused.status_code == 403
+    assert len(scans(db)) == 1
+    assert client.get("/2027/scan/find", query_string={"q": "a"}).status_code == 400
+
+
+def test_attendees_cannot_use_the_scanner_lookup(client, db, attendee, login):
+    from tests.factories import make_user
+
+    client = login(make_user())
+    assert client.get("/2027/scan/find", query_string={"q": "atanas"}).status_code == 403
+    response = client.post(
+        "/2027/scan/admit",
+        data={"checkpoint": "venue", "badge_number": 1, "manual_reason": "forgotten_badge"},
+    )
+    assert response.status_code in (400, 403)
+    assert scans(db) == []
