@@ -4,6 +4,8 @@ code is ignored for a few seconds, door mode hides the site and locks the checkp
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.checkin.test_scanner_browser import (  # noqa: F401 - fixtures
@@ -116,4 +118,63 @@ def test_offline_queue_is_appended_to_indexeddb_and_emptied_when_sent(
     page.wait_for_timeout(300)
     assert page.evaluate(IDB_COUNT) == 0
     assert len(recorded_scans(db)) == 2
+    context.close()
+
+
+def _zbar(path) -> str:
+    import subprocess
+
+    out = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(path)], capture_output=True, text=True, timeout=30
+    )
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg"), reason="needs zbar-tools")
+def test_attendee_badge_on_screen_decodes_with_zbar(app, db, live, browser, tmp_path):
+    from conference.badges import services as badge_services
+    from tests.badges.factories import accredited, keys_for, make_category
+    from tests.factories import make_edition, make_user
+
+    edition = make_edition()
+    keys_for(2027)
+    person = make_user(full_name="Zoë Screen")
+    registration = accredited(person, edition, make_category(edition, "ATT", "Attendee"))
+    badge = badge_services.valid_badge(registration)
+    code = badge_services.badge_code(badge)
+    context = logged_in_context(browser, app, live, person)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/2027/me/badge")
+    assert "Zoë Screen" in page.inner_text("body")
+    assert f"Badge No. {badge.number}" in page.inner_text("body")
+    shot = tmp_path / "badge.png"
+    page.locator(".badge-screen-qr").screenshot(path=str(shot))
+    assert _zbar(shot).upper() == code.upper()
+    context.close()
+
+
+@pytest.mark.skipif(not shutil.which("pdfinfo"), reason="needs poppler-utils")
+def test_door_print_page_renders_one_a6_badge(app, db, live, browser, tmp_path, setup):
+    import re
+    import subprocess
+
+    from conference.badges.models import Badge
+    from conference.editions.models import Edition
+    from tests.factories import make_user
+
+    badge = db.session.scalars(db.select(Badge)).first()
+    edition = db.session.get(Edition, badge.edition_id)
+    organiser = make_user(role="organiser", edition=edition)
+    context = logged_in_context(browser, app, live, organiser)
+    page = context.new_page()
+    page.goto(f"/2027/organise/badges/{badge.id}/print")
+    assert "Łucja Ørsted" in page.inner_text(".badge-a6")
+    pdf = tmp_path / "badge.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    mm = 72 / 25.4
+    assert abs(width - 105 * mm) < 2 and abs(height - 148 * mm) < 2, info
     context.close()

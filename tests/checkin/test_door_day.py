@@ -427,3 +427,38 @@ def test_attendees_cannot_use_the_scanner_lookup(client, db, attendee, login):
     )
     assert response.status_code in (400, 403)
     assert scans(db) == []
+
+
+# --- badges at the door ------------------------------------------------------------------
+
+
+def test_attendee_sees_their_badge_qr_on_screen(client, db, attendee, login):
+    registration, badge, _code = attendee
+    response = login(registration.user).get("/2027/me/badge")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "<svg" in text and f"Badge No. {badge.number}" in text and "Ana Atanasova" in text
+    assert "private" in response.headers["Cache-Control"]
+    from tests.factories import make_user
+
+    assert login(make_user()).get("/2027/me/badge").status_code == 404
+
+
+def test_door_print_page_is_for_badge_managers_and_valid_badges(
+    client, db, edition, staff, attendee, login
+):
+    from conference.audit import AuditEntry
+    from conference.badges import services as badge_services
+    from tests.factories import make_user
+
+    registration, badge, _code = attendee
+    url = f"/2027/organise/badges/{badge.id}/print"
+    assert login(staff).get(url).status_code == 403
+    organiser = login(make_user(role="organiser", edition=edition))
+    response = organiser.get(url)
+    assert response.status_code == 200
+    assert "badge-a6" in response.get_data(as_text=True)
+    assert db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "badge.print")).all()
+    badge_services.reissue_badge(registration, reason="lost at the door")
+    db.session.commit()
+    assert organiser.get(url).status_code == 409
