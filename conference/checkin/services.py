@@ -787,10 +787,18 @@ def find_attendees(edition, query: str, *, limit: int = LOOKUP_LIMIT) -> list[di
             "Give at least two letters of the name or organisation, or the badge number.",
             code="bad_q",
         )
-    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def like(value: str) -> str:
+        return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    # lower() on both sides (Unicode-aware on PostgreSQL), and the text as typed (SQLite's
+    # lower() and LIKE fold ASCII only, so "Ørsted" still finds "Ørsted").
     matches = [
-        sa.func.lower(Registration.full_name).like(pattern, escape="\\"),
-        sa.func.lower(Registration.organisation).like(pattern, escape="\\"),
+        sa.func.lower(column).like(like(text.lower()), escape="\\")
+        for column in (Registration.full_name, Registration.organisation)
+    ] + [
+        column.like(like(text), escape="\\")
+        for column in (Registration.full_name, Registration.organisation)
     ]
     if text.isdigit() and len(text) <= 9:
         matches.append(Badge.number == int(text))

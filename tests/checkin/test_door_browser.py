@@ -178,3 +178,23 @@ def test_door_print_page_renders_one_a6_badge(app, db, live, browser, tmp_path, 
     mm = 72 / 25.4
     assert abs(width - 105 * mm) < 2 and abs(height - 148 * mm) < 2, info
     context.close()
+
+
+def test_lookup_and_manual_admission_on_a_phone(app, db, live, browser, setup):
+    staff, _code = setup
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/2027/scan?door=1&checkpoint=venue")
+    page.get_by_label("Name, organisation or badge number").fill("Ørsted")
+    page.get_by_role("button", name="Find").click()
+    page.locator(".lookup-result", has_text="Łucja Ørsted").wait_for()
+    page.get_by_label("Reason").select_option("forgotten_badge")
+    page.get_by_role("button", name="Admit manually").click()
+    page.locator("#scan-result .scan-verdict", has_text="Admitted").wait_for()
+    assert "Manual admission" in page.inner_text("#scan-result")
+    assert _in_viewport(page, "#scan-result")
+    assert not page.locator(".site-header").is_visible()  # still in door mode
+    [scan] = recorded_scans(db)
+    assert (scan.manual_reason, scan.staff_id) == ("forgotten_badge", staff.id)
+    context.close()

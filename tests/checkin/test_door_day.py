@@ -462,3 +462,9 @@ def test_door_print_page_is_for_badge_managers_and_valid_badges(
     badge_services.reissue_badge(registration, reason="lost at the door")
     db.session.commit()
     assert organiser.get(url).status_code == 409
+
+
+def test_lookup_wildcards_are_literal(client, staff_headers, attendee):
+    for q in ("%%", "__", "a%"):
+        response = client.get(LOOKUP, query_string={"q": q}, headers=staff_headers)
+        assert response.json == {"attendees": []}, q
