@@ -198,3 +198,60 @@ def test_lookup_and_manual_admission_on_a_phone(app, db, live, browser, setup):
     [scan] = recorded_scans(db)
     assert (scan.manual_reason, scan.staff_id) == ("forgotten_badge", staff.id)
     context.close()
+
+
+def _y4m_of_qr(text: str, path, *, width: int = 640, height: int = 480, frames: int = 20):
+    """A Y4M video (Chromium's fake camera) showing ``text`` as a QR code, black on white."""
+    import qrcode
+
+    qr = qrcode.QRCode(border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    count = len(matrix)
+    module = min(width, height) // count
+    left, top = (width - module * count) // 2, (height - module * count) // 2
+    luma = bytearray(b"\xff" * (width * height))
+    for row, cells in enumerate(matrix):
+        for col, dark in enumerate(cells):
+            if dark:
+                for y in range(top + row * module, top + (row + 1) * module):
+                    start = y * width + left + col * module
+                    luma[start : start + module] = b"\x00" * module
+    chroma = b"\x80" * (width * height // 4)
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
+
+
+def test_camera_scan_of_a_real_badge_keeps_the_verdict_on_screen(app, db, live, setup, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.checkin.test_scanner_browser import ARGS, CHROMIUM
+
+    staff, code = setup
+    video = tmp_path / "badge.y4m"
+    _y4m_of_qr(code, video)
+    args = ARGS + [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            context = logged_in_context(chromium, app, live, staff)
+            context.grant_permissions(["camera"], origin=live)
+            page = context.new_page()
+            page.set_viewport_size(PHONE)
+            page.goto("/2027/scan")
+            page.get_by_role("button", name="Start the camera").click()
+            page.locator("#scan-result .scan-verdict", has_text="Admitted").wait_for(timeout=20000)
+            assert _in_viewport(page, "#scan-result")
+            assert page.evaluate("() => document.activeElement.name") != "code"
+            page.wait_for_timeout(1500)  # the badge stays in front of the camera
+            assert [s.result for s in recorded_scans(db)] == ["admitted"]
+            context.close()
+        finally:
+            chromium.close()
