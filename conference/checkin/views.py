@@ -42,6 +42,17 @@ def _checkpoint_choices(edition) -> list[tuple[str, str]]:
     return [(p.key, p.label) for p in services.checkpoints(edition)]
 
 
+def _room_presence(edition, key):
+    """At a session door with a capacity: who is inside, to warn when the room is full."""
+    if not isinstance(key, str) or not key.startswith("session:"):
+        return None
+    try:
+        here = services.presence(edition, key)
+    except services.BadRequest:
+        return None
+    return here if here.capacity else None
+
+
 def _scanner_page(form, outcome=None, status: int = 200, lookup=None, lookup_form=None):
     edition = g.edition
     return (
@@ -59,6 +70,7 @@ def _scanner_page(form, outcome=None, status: int = 200, lookup=None, lookup_for
             scope=url_for("checkin.scanner"),
             door=request.values.get("door") == "1",
             lookup=lookup,
+            room=_room_presence(edition, form.checkpoint.data),
             lookup_form=lookup_form or LookupForm(formdata=None),
             may_override=can(current_user, "checkin.override", edition=edition),
             repeat_seconds=current_app.config["CHECKIN_REPEAT_SECONDS"],

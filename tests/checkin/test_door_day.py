@@ -468,3 +468,22 @@ def test_lookup_wildcards_are_literal(client, staff_headers, attendee):
     for q in ("%%", "__", "a%"):
         response = client.get(LOOKUP, query_string={"q": q}, headers=staff_headers)
         assert response.json == {"attendees": []}, q
+
+
+def test_restricted_room_door_shows_capacity_and_warns_when_full(
+    client, db, edition, staff, staff_headers, attendee, login
+):
+    from conference.programme.models import AccessPolicy
+    from tests.badges.factories import make_session
+
+    room = make_session(edition, title="Small room", access=AccessPolicy.CATEGORIES)
+    room.capacity = 1
+    room.categories = list(attendee[0].category and [attendee[0].category] or [])
+    db.session.commit()
+    page = login(staff).get(f"/2027/scan?checkpoint=session:{room.id}").get_data(as_text=True)
+    assert "Inside now: 0 of 1 seats" in page and "the room is full" not in page
+    response = scan(client, staff_headers, attendee[2], checkpoint=room.id)
+    assert response.json["result"] == "admitted"
+    page = login(staff).get(f"/2027/scan?checkpoint=session:{room.id}").get_data(as_text=True)
+    assert "Inside now: 1 of 1 seats" in page and "the room is full" in page
+    assert services.presence(edition, f"session:{room.id}").full
