@@ -218,6 +218,10 @@ CHECKIN_RESULT = {
             },
         },
         "first_admitted_at": {"type": "string", "format": "date-time", "nullable": True},
+        "manual_reason": {
+            "type": "string",
+            "description": "Only in the answer to a manual admission: its reason.",
+        },
     },
 }
 
