@@ -74,11 +74,11 @@ def test_door_mode_hides_the_site_locks_the_checkpoint_and_offers_next(
     page.locator("#scan-next").click()
     page.locator("#scan-result .scan-verdict", has_text="Ready").wait_for()
     page.evaluate(
-        "() => { const s = document.querySelector('[name=checkpoint]');"
+        "() => { const s = document.querySelector('select[name=checkpoint]');"
         " s.value = s.options[s.options.length - 1].value;"
         " s.dispatchEvent(new Event('change')); }"
     )
-    assert page.locator("[name=checkpoint]").input_value() == "venue"
+    assert page.locator("select[name=checkpoint]").input_value() == "venue"
     page.locator("#scan-result .scan-verdict", has_text="Ready").wait_for()
     context.close()
 
