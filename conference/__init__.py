@@ -138,9 +138,12 @@ def _register_edition_urls(app: Flask) -> None:
         if not 1900 <= year <= 9999:  # no edition there; and the database cannot hold 10**30
             raise NotFound(f"There is no edition {year}.")
         edition = db.session.scalar(sa.select(Edition).where(Edition.year == year))
-        if edition is None or not can(current_user, "edition.view", edition, edition=edition):
-            raise NotFound(f"There is no edition {year}.")
+        # Known before the user is loaded, so that a Bearer token's roles in this edition
+        # come with the token in one statement.
         g.edition = edition
+        if edition is None or not can(current_user, "edition.view", edition, edition=edition):
+            g.pop("edition", None)
+            raise NotFound(f"There is no edition {year}.")
 
     @app.url_defaults
     def add_year(endpoint, values):

@@ -66,6 +66,8 @@ class Config:
     # Scans per API token (or per staff member on the scanner page): a busy door scans a
     # badge every 2-3 seconds; 600 a minute leaves room for offline queues being replayed.
     CHECKIN_RATE_LIMIT = os.environ.get("CHECKIN_RATE_LIMIT", "600 per minute")
+    # The scanner page ignores the same code at the same checkpoint for this many seconds.
+    CHECKIN_REPEAT_SECONDS = int(os.environ.get("CHECKIN_REPEAT_SECONDS", "5"))
     # Invalid codes logged one by one per device, checkpoint and minute; the rest are counted.
     INVALID_SCANS_LOGGED_PER_MINUTE = 5
 

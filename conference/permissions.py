@@ -74,6 +74,11 @@ def roles_in(user, edition) -> frozenset[str]:
     return cache[key]
 
 
+def remember_roles(user, edition, roles: frozenset[str]) -> None:
+    """Fill the request's role cache with roles loaded together with the credential."""
+    g.setdefault("_role_cache", {})[(user.id, edition.id)] = frozenset(roles)
+
+
 def clear_role_cache() -> None:
     g.pop("_role_cache", None)
     g.pop("_clearance_cache", None)
@@ -550,6 +555,12 @@ def _badges_download(user, edition, obj) -> bool:
 def _checkin_scan(user, edition, obj) -> bool:
     """Scan badges at the doors (staff, organisers, administrators of the edition)."""
     return is_staff(user, edition) and edition_writable(user, edition)
+
+
+@rule("checkin.override")
+def _checkin_override(user, edition, obj) -> bool:
+    """Admit at a door someone the door denies (never door staff alone)."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
 
 
 @rule("checkin.monitor")

@@ -39,9 +39,15 @@ def load_user_from_bearer(req):
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
-    token, error = check_token(value.strip())
+    edition = g.get("edition")
+    check = check_token(value.strip(), edition.id if edition is not None else None)
+    token, error = check.token, check.error
     g.api_token = token
     g.api_token_error = error
+    if token is not None and check.roles is not None:
+        from conference.permissions import remember_roles  # permissions imports accounts
+
+        remember_roles(token.user, edition, check.roles)
     return token.user if token is not None else None
 
 

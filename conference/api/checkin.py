@@ -18,6 +18,7 @@ from conference.api.editions import YEAR_PARAM
 from conference.checkin import services
 from conference.extensions import limiter
 from conference.permissions import can, deny
+from conference.query_args import arg_str
 
 
 def scanner_device() -> str:
@@ -49,6 +50,8 @@ def create_checkin():
     if denied is not None:
         return denied
     body = json_body()
+    if "manual_reason" in body:
+        return _manual_admission(body)
     if "code" not in body:
         raise services.BadRequest("Give the code (the text of the QR code).", code="bad_code")
     if "checkpoint" not in body:
@@ -63,15 +66,50 @@ def create_checkin():
         offline=body.get("offline"),
         staff=current_user,
         device=scanner_device(),
+        direction=body.get("direction"),
     )
     return jsonify(
         {
             "result": outcome.result,
             "reason": outcome.reason,
-            "attendee": services.attendee_json(outcome.registration),
+            "attendee": outcome.attendee,
             "first_admitted_at": iso(outcome.first_admitted_at, edition),
         }
     )
+
+
+def _manual_admission(body):
+    """No readable code: the badge number and a reason, audited with the staff member."""
+    if "checkpoint" not in body:
+        raise services.BadRequest('Give the checkpoint: "venue" or a session id.')
+    edition = g.edition
+    outcome = services.admit_manually(
+        edition,
+        badge_number=body.get("badge_number"),
+        checkpoint=body.get("checkpoint"),
+        reason=body.get("manual_reason"),
+        staff=current_user,
+        may_override=can(current_user, "checkin.override", edition=edition),
+    )
+    return jsonify(
+        {
+            "result": outcome.result,
+            "reason": outcome.reason,
+            "attendee": outcome.attendee,
+            "first_admitted_at": iso(outcome.first_admitted_at, edition),
+            "manual_reason": outcome.manual_reason,
+        }
+    )
+
+
+@bp.get("/editions/<int:year>/attendees")
+@token_scopes("checkin")
+def find_attendees():
+    """Door staff look someone up whose code cannot be read (name, organisation, number)."""
+    denied = _staff_only()
+    if denied is not None:
+        return denied
+    return jsonify({"attendees": services.find_attendees(g.edition, arg_str("q", "", max_len=200))})
 
 
 @bp.get("/editions/<int:year>/scanner-bundle")
@@ -85,7 +123,9 @@ def scanner_bundle():
 
 CHECKIN_REQUEST = {
     "type": "object",
-    "required": ["code", "checkpoint"],
+    "required": ["checkpoint"],
+    "description": "A scan: code and checkpoint; or a manual admission: badge_number, "
+    "manual_reason and checkpoint.",
     "properties": {
         "code": {"type": "string", "description": "The text of the badge's QR code."},
         "checkpoint": {
@@ -105,6 +145,50 @@ CHECKIN_REQUEST = {
             "description": "When the scan happened (offline scans), with a time zone.",
         },
         "offline": {"type": "boolean", "description": "The scanner decided offline."},
+        "badge_number": {
+            "type": "integer",
+            "description": "Manual admission (no readable code): the number printed on the "
+            "badge, instead of code.",
+        },
+        "manual_reason": {
+            "type": "string",
+            "enum": ["forgotten_badge", "unreadable_print", "organiser_override"],
+            "description": "Manual admission: why the code was not scanned. Audited with the "
+            "staff member; organiser_override (organisers only) admits someone the door "
+            "denies.",
+        },
+        "direction": {
+            "type": "string",
+            "enum": ["in", "out"],
+            "default": "in",
+            "description": "Entry (default) or exit scan; exits are counted for who is inside.",
+        },
+    },
+}
+
+ATTENDEE_LOOKUP = {
+    "type": "object",
+    "required": ["attendees"],
+    "properties": {
+        "attendees": {
+            "type": "array",
+            "maxItems": 20,
+            "items": {
+                "type": "object",
+                "required": ["name", "organisation", "category", "state", "badge_number"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "organisation": {"type": "string"},
+                    "category": {"type": "string", "nullable": True},
+                    "state": {"type": "string", "description": "The registration's state"},
+                    "badge_number": {
+                        "type": "integer",
+                        "nullable": True,
+                        "description": "The number printed on the valid badge",
+                    },
+                },
+            },
+        }
     },
 }
 
@@ -135,6 +219,10 @@ CHECKIN_RESULT = {
             },
         },
         "first_admitted_at": {"type": "string", "format": "date-time", "nullable": True},
+        "manual_reason": {
+            "type": "string",
+            "description": "Only in the answer to a manual admission: its reason.",
+        },
     },
 }
 
@@ -193,6 +281,7 @@ OPENAPI_SCHEMAS = {
     "CheckinRequest": CHECKIN_REQUEST,
     "CheckinResult": CHECKIN_RESULT,
     "ScannerBundle": SCANNER_BUNDLE,
+    "AttendeeLookup": ATTENDEE_LOOKUP,
 }
 OPENAPI_PATHS = {
     "/editions/{year}/checkins": {
@@ -218,6 +307,37 @@ OPENAPI_PATHS = {
                     },
                 },
                 **error_responses(400, 401, 403, 404, 415, 429),
+            },
+        }
+    },
+    "/editions/{year}/attendees": {
+        "get": {
+            "summary": "Find an attendee at the door by name, organisation or badge number "
+            "(staff; checkin tokens)",
+            "tags": ["check-in"],
+            "security": [{"bearer": []}],
+            "parameters": [
+                YEAR_PARAM,
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "description": "Part of the name or organisation (two letters at least), "
+                    "or the printed badge number",
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Up to 20 registrations of this edition, only what the door "
+                    "needs",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/AttendeeLookup"}
+                        }
+                    },
+                },
+                **error_responses(400, 401, 403, 404),
             },
         }
     },

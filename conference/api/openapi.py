@@ -33,17 +33,18 @@ def build_spec() -> dict:
         "info": {
             "title": "European Flagship Conference on Research Security API",
             "version": "1.0.0",
-            "description": "Authenticate with `Authorization: Bearer <token>` (create tokens on "
-            "your account page or with `flask tokens create EMAIL --name NAME --scope SCOPE`). "
-            "A token never has more than its owner's permissions, and its scope limits it "
-            "further: `checkin` (door scanners) reaches only the check-in endpoint and the "
-            "scanner bundle of its edition, plus `GET /me` and `GET /editions…`; `read` "
-            "reaches every GET; `full` the whole API. A request outside the token's scope is "
-            "a 403 with the code `insufficient_scope`; an unknown, revoked or expired token is "
-            "a 401 with the code `invalid_token` (never answered as the session cookie's "
-            "user). Tokens may expire (check-in tokens by default the day after their "
-            "edition ends); changing or resetting the password revokes all of them. "
-            "Check-ins are rate-limited per token (429). Errors are "
+            "description": "Authenticate with `Authorization: Bearer <token>` (create tokens "
+            "on your account page or with `flask tokens create EMAIL --name NAME --scope "
+            "SCOPE`). A token "
+            "never has more than its owner's permissions, and its scope limits it further: "
+            "`checkin` (door scanners) reaches only the check-in endpoint, the attendee "
+            "lookup and the scanner bundle of its edition, plus `GET /me` and `GET "
+            "/editions…`; `read` reaches every GET; `full` the whole API. A request outside "
+            "the token's scope is a 403 with the code `insufficient_scope`; an unknown, "
+            "revoked or expired token is a 401 with the code `invalid_token` (never answered "
+            "as the session cookie's user). Tokens may expire (check-in tokens by default the"
+            " day after their edition ends); changing or resetting the password revokes all "
+            "of them. Check-ins are rate-limited per token (429). Errors are "
             '`{"error": {"code": …, "message": …}}`.',
         },
         "servers": [{"url": current_app.config["BASE_URL"] + "/api/v1"}],

@@ -36,6 +36,15 @@ class Badge(db.Model):
             postgresql_where=sa.text("state = 'valid'"),
         ),
         sa.UniqueConstraint("registration_id", "version"),
+        # The number printed on the badge: sequential per edition, kept by a reissue.
+        sa.Index(
+            "uq_badges_edition_number",
+            "edition_id",
+            "number",
+            unique=True,
+            sqlite_where=sa.text("state = 'valid'"),
+            postgresql_where=sa.text("state = 'valid'"),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -52,6 +61,7 @@ class Badge(db.Model):
     revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     revoke_reason: so.Mapped[str] = so.mapped_column(sa.String(400), default="")
     printed_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    number: so.Mapped[int | None] = so.mapped_column()
 
     registration: so.Mapped[Registration] = so.relationship()  # noqa: F821
 

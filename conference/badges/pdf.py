@@ -186,7 +186,7 @@ def draw_badge(canvas: Canvas, badge: Badge, code: str) -> None:
     draw_qr(canvas, code, (WIDTH - QR_SIZE) / 2, qr_y, QR_SIZE)
     canvas.setFillColor(HexColor("#4a4a4a"))
     canvas.setFont(FONT, 6.5)
-    footer = f"Badge {badge.id}·{badge.version}"
+    footer = f"No. {badge.number} · Badge {badge.id}·{badge.version}"
     if edition.badge_footer:
         footer = f"{edition.badge_footer} · {footer}"
     footer_lines, footer_size = fit_text(footer, FONT, inner, [(1, 6.5, 5)])

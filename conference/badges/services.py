@@ -46,6 +46,23 @@ def _category_code(registration: Registration) -> str:
     return category.code if category is not None else ""
 
 
+def _badge_number(registration: Registration) -> int:
+    """The number printed on the badge: the registration's earlier number (a reissue keeps
+    it), else the next one of the edition. A partial unique index guards both."""
+    earlier = db.session.scalar(
+        sa.select(Badge.number)
+        .where(Badge.registration_id == registration.id, Badge.number.is_not(None))
+        .order_by(Badge.version.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        return earlier
+    highest = db.session.scalar(
+        sa.select(sa.func.max(Badge.number)).where(Badge.edition_id == registration.edition_id)
+    )
+    return (highest or 0) + 1
+
+
 def issue_badge(registration: Registration, *, actor=None) -> Badge:
     """The registration's valid badge, issued now if it has none. Needs accreditation."""
     if registration.state != RegistrationState.ACCREDITED:
@@ -64,6 +81,7 @@ def issue_badge(registration: Registration, *, actor=None) -> Badge:
     badge = Badge(
         edition_id=registration.edition_id,
         registration_id=registration.id,
+        number=_badge_number(registration),
         version=version,
         category_code=_category_code(registration),
         state=BadgeState.VALID,

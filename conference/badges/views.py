@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from conference import audit
@@ -54,6 +64,39 @@ def my_badge_pdf():
         abort(404, "You have no valid badge for this edition (yet).")
     data = _render(badge)
     return _pdf(data, f"badge-{g.edition.year}.pdf")
+
+
+@bp.get("/<int:year>/me/badge")
+@login_required
+def my_badge_screen():
+    """The badge's QR code on screen, large, with the name and badge number: a phone can
+    stand in for the paper badge. Kept for offline use by the browser (private cache)."""
+    from conference.badges.qr_svg import qr_svg
+
+    badge = services.badge_for_user(current_user, g.edition)
+    if badge is None:
+        abort(404, "You have no valid badge for this edition (yet).")
+    response = current_app.make_response(
+        render_template("badges/screen.html", badge=badge, qr=qr_svg(services.badge_code(badge)))
+    )
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.get("/<int:year>/organise/badges/<int:badge_id>/print")
+@require("badges.manage")
+def print_page(badge_id: int):
+    """One A6 badge as a print-ready page (no margins) for the browser's print dialog: a
+    badge printed at the door. A lost badge is reissued first (the old one stops working)."""
+    from conference.badges.qr_svg import qr_svg
+
+    badge = services.get_badge(g.edition, badge_id)
+    if badge.state != "valid":
+        abort(409, "This badge is revoked: print the registration's valid badge.")
+    services.mark_printed([badge])
+    audit.record(current_user, "badge.print", badge, version=badge.version, where="door")
+    db.session.commit()
+    return render_template("badges/print.html", badge=badge, qr=qr_svg(services.badge_code(badge)))
 
 
 def _render(badge) -> bytes:

@@ -18,12 +18,40 @@ class ScanResult(enum.StrEnum):
     DENIED = "denied"
 
 
+class ScanDirection(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class ManualReason(enum.StrEnum):
+    """Why door staff admitted someone without reading their badge."""
+
+    FORGOTTEN_BADGE = "forgotten_badge"
+    UNREADABLE_PRINT = "unreadable_print"
+    ORGANISER_OVERRIDE = "organiser_override"
+
+
+FIRST_ADMISSION = "result = 'admitted' AND direction = 'in'"
+
+
 class Scan(db.Model):
     __tablename__ = "scans"
     __table_args__ = (
         # Offline scanners retry; the same scan_id is recorded once.
         sa.UniqueConstraint("edition_id", "scan_id"),
         sa.Index("ix_scans_checkpoint", "edition_id", "checkpoint", "scanned_at"),
+        # One first admission per person and checkpoint, decided by the database itself so
+        # that parallel scans agree on SQLite (no row locks) as on PostgreSQL.
+        sa.Index(
+            "uq_scans_first_admission",
+            "edition_id",
+            "checkpoint",
+            "registration_id",
+            unique=True,
+            sqlite_where=sa.text(FIRST_ADMISSION),
+            postgresql_where=sa.text(FIRST_ADMISSION),
+        ),
+        sa.CheckConstraint("direction IN ('in', 'out')", name="direction_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -50,6 +78,11 @@ class Scan(db.Model):
     scanned_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     received_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     offline: so.Mapped[bool] = so.mapped_column(default=False)
+    direction: so.Mapped[str] = so.mapped_column(
+        sa.String(3), default=ScanDirection.IN, server_default="in"
+    )
+    # Set for an admission without a readable badge (ManualReason); staff_id says who.
+    manual_reason: so.Mapped[str | None] = so.mapped_column(sa.String(30))
 
 
 class InvalidScanCount(db.Model):

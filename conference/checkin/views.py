@@ -18,19 +18,43 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from conference.checkin import bp, services
-from conference.checkin.forms import ScanForm, ScanLogFilterForm
-from conference.permissions import require
+from conference.checkin.forms import (
+    LookupForm,
+    ManualAdmissionForm,
+    ScanForm,
+    ScanLogFilterForm,
+)
+from conference.permissions import can, require
 from conference.query_args import BadArgument, arg_choice, arg_datetime, arg_page, arg_str
 from conference.text import csv_response
 
 PAGE_SIZE = 100
 
 
+def _door_choices(edition) -> dict[str, list[tuple[str, str]]]:
+    """The scanner's checkpoints grouped by day (rendered as option groups)."""
+    return {
+        group: [(p.key, p.label) for p in points]
+        for group, points in services.door_checkpoints(edition).items()
+    }
+
+
 def _checkpoint_choices(edition) -> list[tuple[str, str]]:
     return [(p.key, p.label) for p in services.checkpoints(edition)]
 
 
-def _scanner_page(form, outcome=None, status: int = 200):
+def _room_presence(edition, key):
+    """At a session door with a capacity: who is inside, to warn when the room is full."""
+    if not isinstance(key, str) or not key.startswith("session:"):
+        return None
+    try:
+        here = services.presence(edition, key)
+    except services.BadRequest:
+        return None
+    return here if here.capacity else None
+
+
+def _scanner_page(form, outcome=None, status: int = 200, lookup=None, lookup_form=None):
     edition = g.edition
     return (
         render_template(
@@ -39,12 +63,18 @@ def _scanner_page(form, outcome=None, status: int = 200):
             outcome=outcome,
             reasons=services.REASONS,
             words=services.RESULT_WORDS,
-            attendee=services.attendee_json(outcome.registration) if outcome else None,
+            attendee=outcome.attendee if outcome else None,
             csrf=generate_csrf(),
             bundle_url=url_for("api.scanner_bundle", year=edition.year),
             checkin_url=url_for("api.create_checkin", year=edition.year),
             sw_url=url_for("checkin.service_worker"),
             scope=url_for("checkin.scanner"),
+            door=request.values.get("door") == "1",
+            lookup=lookup,
+            room=_room_presence(edition, form.checkpoint.data),
+            lookup_form=lookup_form or LookupForm(formdata=None),
+            may_override=can(current_user, "checkin.override", edition=edition),
+            repeat_seconds=current_app.config["CHECKIN_REPEAT_SECONDS"],
         ),
         status,
     )
@@ -54,7 +84,7 @@ def _scanner_page(form, outcome=None, status: int = 200):
 @require("checkin.scan")
 def scanner():
     form = ScanForm(checkpoint=arg_str("checkpoint", "venue", max_len=60))
-    form.checkpoint.choices = _checkpoint_choices(g.edition)
+    form.checkpoint.choices = _door_choices(g.edition)
     return _scanner_page(form)
 
 
@@ -63,13 +93,54 @@ def scanner():
 def scan_manual():
     """Manual entry without JavaScript: the same service as the API."""
     form = ScanForm()
-    form.checkpoint.choices = _checkpoint_choices(g.edition)
+    form.checkpoint.choices = _door_choices(g.edition)
     if not form.validate_on_submit():
         return _scanner_page(form, status=400)
     outcome = services.check_in(
-        g.edition, code=form.code.data, checkpoint=form.checkpoint.data, staff=current_user
+        g.edition,
+        code=form.code.data,
+        checkpoint=form.checkpoint.data,
+        staff=current_user,
+        direction=form.direction.data,
     )
     form.code.data = ""
+    return _scanner_page(form, outcome)
+
+
+@bp.get("/<int:year>/scan/find")
+@require("checkin.scan")
+def find():
+    """Lookup when the code cannot be read: the same service as the API, without JavaScript."""
+    form = ScanForm(checkpoint=arg_str("checkpoint", "venue", max_len=60), formdata=None)
+    form.checkpoint.choices = _door_choices(g.edition)
+    lookup_form = LookupForm(request.args)
+    if not lookup_form.validate():
+        return _scanner_page(form, status=400, lookup_form=lookup_form)
+    try:
+        results = services.find_attendees(g.edition, lookup_form.q.data)
+    except services.BadRequest as exc:
+        lookup_form.q.errors = [str(exc)]
+        return _scanner_page(form, status=400, lookup_form=lookup_form)
+    return _scanner_page(form, lookup=results, lookup_form=lookup_form)
+
+
+@bp.post("/<int:year>/scan/admit")
+@require("checkin.scan")
+def admit():
+    """Manual admission by badge number with a reason (audited; overrides for organisers)."""
+    admission = ManualAdmissionForm()
+    form = ScanForm(checkpoint=admission.checkpoint.data or "venue", formdata=None)
+    form.checkpoint.choices = _door_choices(g.edition)
+    if not admission.validate_on_submit():
+        return _scanner_page(form, status=400)
+    outcome = services.admit_manually(
+        g.edition,
+        badge_number=admission.badge_number.data,
+        checkpoint=admission.checkpoint.data,
+        reason=admission.manual_reason.data,
+        staff=current_user,
+        may_override=can(current_user, "checkin.override", edition=g.edition),
+    )
     return _scanner_page(form, outcome)
 
 
@@ -112,7 +183,10 @@ def service_worker():
 @bp.get("/<int:year>/organise/checkin")
 @require("checkin.monitor")
 def monitor():
-    return render_template("checkin/monitor.html", counts=services.counts(g.edition))
+    edition = g.edition
+    rows = services.counts(edition)
+    presence = [(row, services.presence(edition, row["checkpoint"])) for row in rows]
+    return render_template("checkin/monitor.html", counts=rows, presence=presence)
 
 
 @bp.get("/<int:year>/organise/checkin/counts.json")
@@ -178,6 +252,7 @@ def scan_log():
         labels=dict(_checkpoint_choices(edition)),
         reasons=services.REASONS,
         words=services.RESULT_WORDS,
+        manual_reasons=services.MANUAL_REASONS,
         invalid_counts=services.invalid_code_counts(edition),
     )
 
@@ -204,6 +279,8 @@ def scan_log_csv():
                 "yes" if scan.offline else "no",
                 staff_email or "",
                 scan.scan_id or "",
+                scan.direction,
+                scan.manual_reason or "",
             ]
 
     return csv_response(
@@ -220,6 +297,8 @@ def scan_log_csv():
             "offline",
             "staff",
             "scan_id",
+            "direction",
+            "manual_reason",
         ],
         lines(),
     )
