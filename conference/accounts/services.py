@@ -442,7 +442,13 @@ def sign_up(email: str, password: str, full_name: str) -> User | None:
             reset_link=external_url("accounts.forgot_password"),
         )
         return None
-    user = create_user(email, password, full_name=full_name)
+    try:
+        with db.session.begin_nested():
+            user = create_user(email, password, full_name=full_name)
+    except (Conflict, sa.exc.IntegrityError):
+        # A second request for the same address (a double click) got here first: that one
+        # sends the verification mail; this one answers the same neutral page.
+        return None
     audit.record(user, "account.signup", user, email=user.email)
     send_verification(user)
     return user

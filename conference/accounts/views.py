@@ -111,11 +111,13 @@ def signup():
     if form.validate_on_submit():
         try:
             services.sign_up(form.email.data, form.password.data, form.full_name.data)
+            db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return render_template("accounts/signup.html", form=form), 400
-        db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # the same address signed up at the same moment: same page
         return render_template(
             "accounts/check_email.html",
             heading="Check your e-mail",
