@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference.config import INSECURE_DEFAULT_KEY, ROOT, config_for
 from conference.extensions import csrf, db, limiter, login_manager, migrate
+from conference.safe_json import SafeJSONProvider
 
 BLUEPRINTS = [
     "conference.accounts",
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     if config:
         app.config.update(config)
     _check_production_secret(app)
+    app.json = SafeJSONProvider(app)
     app.instance_path = str(app.config["INSTANCE_DIR"])
     app.config["INSTANCE_DIR"] = Path(app.config["INSTANCE_DIR"])
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
