@@ -94,13 +94,14 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
             importlib.import_module(f"{package.__name__}.{name}")
         app.register_blueprint(package.bp)
 
-    from conference import errors_http, security, templating
+    from conference import errors_http, health, security, templating
     from conference.accounts import scopes
     from conference.cli import register_cli
 
     scopes.register(app)
     errors_http.register(app)
     security.register(app)
+    health.register(app)
     templating.register(app)
     register_cli(app)
     _register_edition_urls(app)

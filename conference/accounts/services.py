@@ -18,6 +18,7 @@ from conference.accounts.models import ApiToken, Role, RoleAssignment, TokenScop
 from conference.db import utcnow
 from conference.errors import Conflict, DomainError, NotFound
 from conference.extensions import db
+from conference.health import write_refused
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -338,7 +339,14 @@ def check_token(plain: str) -> TokenCheck:
     # Writing on every call would slow the scanners; a minute's precision is plenty.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.DBAPIError as exc:
+            # Bookkeeping only: a database refusing writes must not refuse the token (the
+            # request's own write then answers 503).
+            db.session.rollback()
+            if not write_refused(exc):
+                raise
     return TokenCheck(token, None)
 
 
