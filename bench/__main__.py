@@ -16,7 +16,7 @@ import traceback
 
 from bench.common import Skip, note
 
-PARTS = ["checkin", "pages", "calendar", "badges", "review", "registration_rush"]
+PARTS = ["checkin", "pages", "calendar", "badges", "review", "registration_rush", "health"]
 
 
 def _machine() -> str:

@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference.config import INSECURE_DEFAULT_KEY, ROOT, config_for
 from conference.extensions import csrf, db, limiter, login_manager, migrate
+from conference.safe_json import SafeJSONProvider
 
 BLUEPRINTS = [
     "conference.accounts",
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     if config:
         app.config.update(config)
     _check_production_secret(app)
+    app.json = SafeJSONProvider(app)
     app.instance_path = str(app.config["INSTANCE_DIR"])
     app.config["INSTANCE_DIR"] = Path(app.config["INSTANCE_DIR"])
     app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,15 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     if config and "REDIS_URL" in config and "RATELIMIT_STORAGE_URI" not in config:
         app.config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        timeout = app.config["REDIS_TIMEOUT"]
+        options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            **options,
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
     limiter.init_app(app)
+    limiter._storage_dead = False  # one limiter object: a new app starts trusting its storage
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see this page."
@@ -84,13 +94,14 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
             importlib.import_module(f"{package.__name__}.{name}")
         app.register_blueprint(package.bp)
 
-    from conference import errors_http, security, templating
+    from conference import errors_http, health, security, templating
     from conference.accounts import scopes
     from conference.cli import register_cli
 
     scopes.register(app)
     errors_http.register(app)
     security.register(app)
+    health.register(app)
     templating.register(app)
     register_cli(app)
     _register_edition_urls(app)
@@ -154,28 +165,19 @@ def _register_edition_urls(app: Flask) -> None:
 
 
 def _register_mail_after_request(app: Flask) -> None:
-    """Send mail queued by a request once the response has gone (or hand it to a worker)."""
+    """Hand mail queued by a request to a worker (RQ) or this process's background thread.
+
+    Never sent in the worker serving requests: a slow or hung mail server must not make any
+    request wait. The outbox keeps the mail until it is sent.
+    """
 
     @app.after_request
     def send_queued_mail(response):
         if not g.get("mail_queued") or not app.config["MAIL_SEND_AFTER_REQUEST"]:
             return response
-        from conference.jobs import enqueue
+        from conference.jobs import in_background
 
-        if app.config.get("REDIS_URL"):
-            enqueue("conference.mail.send_pending")
-        else:
-
-            def send_after_close():
-                with app.app_context():
-                    from conference.mail import send_pending
-
-                    try:
-                        send_pending()
-                    except Exception:  # the outbox keeps the mail; a retry will send it
-                        app.logger.exception("sending mail after the request failed")
-
-            response.call_on_close(send_after_close)
+        in_background("conference.mail.send_pending")
         return response
 
 

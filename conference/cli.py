@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from conference import backup
 from conference.errors import DomainError
 from conference.extensions import db
 
@@ -30,6 +31,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(backup_cli)
     for path in AREA_CLIS:
         app.cli.add_command(importlib.import_module(path).cli)
 
@@ -243,3 +245,38 @@ def jobs_worker(burst, fork):
         jobs.work(burst=burst, fork=fork)
     except RuntimeError as exc:
         _fail(exc)
+
+
+@click.group("backup", cls=AppGroup, invoke_without_command=True)
+@click.pass_context
+def backup_cli(ctx):
+    """Back up (or restore) the SQLite database and the badge keys.
+
+    ``flask backup`` alone is ``flask backup create``."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(backup_create)
+
+
+@backup_cli.command("create")
+@click.option("--dir", "root", type=click.Path(file_okay=False), help="Default: BACKUP_DIR.")
+def backup_create(root=None):
+    """Write a timestamped backup directory (database, badge keys, manifest)."""
+    try:
+        target = backup.create_backup(root)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Backup written to {target}")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(source, yes):
+    """Replace the database and badge keys with the backup in SOURCE."""
+    if not yes:
+        click.confirm("This replaces the current database and badge keys. Continue?", abort=True)
+    try:
+        counts = backup.restore_backup(source)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {source}")

@@ -44,6 +44,9 @@ class Config:
         os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     ).rstrip("/")
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Seconds any Redis call may take (connect and answer): a down or hung Redis costs a
+    # request at most this long, then rate limits fall back to memory and jobs to a thread.
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -53,6 +56,11 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "conference@localhost")
     MAIL_SEND_AFTER_REQUEST = _bool("MAIL_SEND_AFTER_REQUEST", True)
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+
+    # /readyz: a pending mail older than this many seconds is reported as a warning.
+    READY_MAIL_MAX_AGE = int(os.environ.get("READY_MAIL_MAX_AGE", "900"))
+    # Where `flask backup` writes (default: <INSTANCE_DIR>/backups).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR") or None
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2027")
     # Two-factor authentication: the demo accounts' TOTP secret (seed-demo only), WebAuthn's
@@ -74,6 +82,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # Redis down: count in this process's memory (a warning is logged) rather than refuse.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from conference.errors import DomainError
+from conference.health import STORAGE_MESSAGE, write_refused
 
 MESSAGES = {
     400: "The request could not be understood. Please check what you entered and try again.",
@@ -20,6 +21,7 @@ MESSAGES = {
     422: "Some of what you sent is not valid.",
     429: "Too many requests. Please wait a moment and try again.",
     500: "Something went wrong on our side. The problem has been logged.",
+    503: "The service is unavailable right now. Please try again later.",
 }
 
 CODES = {
@@ -34,6 +36,7 @@ CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -85,6 +88,17 @@ def register(app: Flask) -> None:
     def unexpected_error(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if write_refused(exc):
+            # Read-only or full database: the node cannot take writes; say so (503, retry).
+            app.logger.error("database refuses writes: %s", exc)
+            from conference.extensions import db
+
+            db.session.rollback()
+            response = app.make_response(
+                error_response(503, STORAGE_MESSAGE, "storage_unavailable")
+            )
+            response.headers["Retry-After"] = "60"
+            return response
         app.logger.exception("unhandled error", exc_info=exc)
         from conference.extensions import db
 

@@ -5,12 +5,18 @@ run inside an application context, the same code path either way: in a worker st
 ``flask jobs worker`` (or ``make worker``) the job runs in that worker's app context; a plain
 ``rq worker`` builds the app from the environment. If Redis does not answer, the job runs inline
 rather than being lost.
+
+``in_background`` is for work a request must not wait for (sending mail): on the queue with
+Redis, otherwise (or when Redis does not answer within ``REDIS_TIMEOUT``) on one daemon thread
+per process, never in the worker that serves the request.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import queue as queue_module
+import threading
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -58,14 +64,21 @@ def queue_name() -> str:
     return current_app.config.get("JOBS_QUEUE") or QUEUE_NAME
 
 
-def redis_connection():
-    """A Redis connection for REDIS_URL, or None when Redis is not configured."""
+def redis_connection(*, worker: bool = False):
+    """A Redis connection for REDIS_URL, or None when Redis is not configured.
+
+    Requests use short timeouts (``REDIS_TIMEOUT``), so that a down or hung Redis costs them
+    at most that long; a worker waits on the queue with blocking reads and gets no read timeout.
+    """
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
     from redis import Redis
 
-    return Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+    timeout = current_app.config.get("REDIS_TIMEOUT", 0.5)
+    if worker:
+        return Redis.from_url(url, socket_connect_timeout=max(timeout, 3))
+    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
 
 
 def job_queue(connection=None):
@@ -89,6 +102,14 @@ def enqueue(path: str, *args: Any, **kwargs: Any) -> str:
     if queue is None:
         run_job(path, *args, **kwargs)
         return "inline"
+    if _put_on_queue(queue, path, args, kwargs):
+        return "queued"
+    run_job(path, *args, **kwargs)
+    return "inline"
+
+
+def _put_on_queue(queue, path: str, args, kwargs) -> bool:
+    """Queue the job; False (and a warning) when Redis does not answer."""
     from redis.exceptions import RedisError
     from rq import Retry
 
@@ -100,11 +121,87 @@ def enqueue(path: str, *args: Any, **kwargs: Any) -> str:
             retry=Retry(max=3, interval=[10, 60, 300]),
             description=path,
         )
-    except RedisError as exc:
-        current_app.logger.warning("Redis unavailable (%s); running %s inline", exc, path)
-        run_job(path, *args, **kwargs)
-        return "inline"
-    return "queued"
+    except (RedisError, OSError) as exc:
+        current_app.logger.warning("Redis unavailable (%s); %s runs in this process", exc, path)
+        return False
+    return True
+
+
+def in_background(path: str, *args: Any, **kwargs: Any) -> str:
+    """Run ``path`` without making the current request wait for it.
+
+    Returns "queued" (RQ, with Redis) or "thread" (this process's background thread, without
+    Redis or when it does not answer). Identical jobs waiting for the thread are merged: one
+    ``send_pending`` sends every mail queued meanwhile.
+    """
+    _resolve(path)
+    queue = job_queue()
+    if queue is not None and _put_on_queue(queue, path, args, kwargs):
+        return "queued"
+    _background_runner(current_app._get_current_object()).submit(path, args, kwargs)
+    return "thread"
+
+
+class _BackgroundRunner:
+    """One daemon thread per app running jobs one after the other in its own app context."""
+
+    def __init__(self, app):
+        self.app = app
+        self.jobs: queue_module.Queue = queue_module.Queue()
+        self.waiting: set = set()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._loop, name="conference-jobs", daemon=True)
+        self.thread.start()
+
+    def submit(self, path: str, args, kwargs) -> None:
+        key = (path, repr(args), repr(sorted(kwargs.items())))
+        with self.lock:
+            if key in self.waiting:
+                return
+            self.waiting.add(key)
+        self.jobs.put((key, path, args, kwargs))
+
+    def _loop(self) -> None:
+        while True:
+            key, path, args, kwargs = self.jobs.get()
+            with self.lock:
+                self.waiting.discard(key)
+            try:
+                with self.app.app_context():
+                    _call(path, args, kwargs)
+            except Exception:  # the job's own data (the outbox) keeps what must be retried
+                self.app.logger.exception("background job %s failed", path)
+            finally:
+                self.jobs.task_done()
+
+    def join(self, timeout: float) -> bool:
+        """Wait until every submitted job has run (for tests and the CLI); False on timeout."""
+        done = threading.Event()
+
+        def wait():
+            self.jobs.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
+
+
+_runners: dict[int, _BackgroundRunner] = {}
+_runners_lock = threading.Lock()
+
+
+def _background_runner(app) -> _BackgroundRunner:
+    with _runners_lock:
+        runner = _runners.get(id(app))
+        if runner is None or runner.app is not app or not runner.thread.is_alive():
+            runner = _runners[id(app)] = _BackgroundRunner(app)
+        return runner
+
+
+def wait_for_background(timeout: float = 10.0) -> bool:
+    """Wait for this app's background thread to finish its jobs; False on timeout."""
+    runner = _runners.get(id(current_app._get_current_object()))
+    return True if runner is None else runner.join(timeout)
 
 
 def reset_connections_after_fork() -> None:
@@ -120,7 +217,7 @@ def work(burst: bool = False, fork: bool = True) -> bool:
     """Process the queue in the current app context (what ``flask jobs worker`` runs)."""
     from rq import SimpleWorker, Worker
 
-    queue = job_queue()
+    queue = job_queue(redis_connection(worker=True))
     if queue is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed.")
     global _fork_hook_registered

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import io
 import re
 
 from flask import Flask, abort, g, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import IntegerConverter
+from werkzeug.wsgi import get_content_length
 
 from conference.errors import DomainError
 
@@ -105,6 +107,44 @@ def refuse_control_characters() -> None:
             _check_json(data, "The JSON body")
 
 
+class StreamedBodyLimit:
+    """WSGI middleware: a body sent without Content-Length (``Transfer-Encoding: chunked``)
+    is read here, at most ``MAX_CONTENT_LENGTH`` + 1 bytes, and handed on with its length.
+    werkzeug otherwise cuts such a body silently at the limit, so the form or JSON parsed
+    later was truncated (a 400, or a 401 from a CSRF check) instead of a 413. Over the limit,
+    the request goes on with a Content-Length above it and an empty body: the usual checks
+    answer 413 before anything reads it.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, wsgi_app, flask_app: Flask):
+        self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
+
+    def __call__(self, environ, start_response):
+        limit = self.flask_app.config.get("MAX_CONTENT_LENGTH")
+        if (
+            limit is not None
+            and environ.get("wsgi.input_terminated")
+            and get_content_length(environ) is None
+        ):
+            stream = environ["wsgi.input"]
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = stream.read(min(self.CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
+                chunks = []
+            environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+            environ["CONTENT_LENGTH"] = str(size)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)  # the body is now plain, of known length
+        return self.wsgi_app(environ, start_response)
+
+
 def personal(view):
     """Mark a view's answer as personal even without a login cookie (feeds and badges reached
     by a secret token): ``Cache-Control: no-store`` whatever the view set."""
@@ -118,6 +158,8 @@ def personal(view):
 
 
 def register(app: Flask) -> None:
+    app.wsgi_app = StreamedBodyLimit(app.wsgi_app, app)
+
     @app.before_request
     def limit_request_size():
         """Refuse an oversized body before anything reads it, on every route and method."""

@@ -19,6 +19,7 @@ from conference.accounts.models import ApiToken, Role, RoleAssignment, TokenScop
 from conference.db import utcnow
 from conference.errors import Conflict, DomainError, NotFound
 from conference.extensions import db
+from conference.health import write_refused
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -358,7 +359,14 @@ def check_token(plain: str, edition_id: int | None = None) -> TokenCheck:
     # Writing on every call would slow the scanners; a minute's precision is plenty.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.DBAPIError as exc:
+            # Bookkeeping only: a database refusing writes must not refuse the token (the
+            # request's own write then answers 503).
+            db.session.rollback()
+            if not write_refused(exc):
+                raise
     return TokenCheck(token, None, roles)
 
 
@@ -470,7 +478,13 @@ def sign_up(email: str, password: str, full_name: str, next_url: str | None = No
             reset_link=external_url("accounts.forgot_password"),
         )
         return None
-    user = create_user(email, password, full_name=full_name)
+    try:
+        with db.session.begin_nested():
+            user = create_user(email, password, full_name=full_name)
+    except (Conflict, sa.exc.IntegrityError):
+        # A second request for the same address (a double click) got here first: that one
+        # sends the verification mail; this one answers the same neutral page.
+        return None
     audit.record(user, "account.signup", user, email=user.email)
     send_verification(user, next_url)
     return user

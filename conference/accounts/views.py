@@ -123,11 +123,13 @@ def signup():
             services.sign_up(
                 form.email.data, form.password.data, form.full_name.data, next_url=next_url
             )
+            db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return render_template("accounts/signup.html", form=form, next=next_url), 400
-        db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # the same address signed up at the same moment: same page
         return _check_email_page(services.normalise_email(form.email.data), next_url)
     status = 400 if form.errors else 200
     return render_template("accounts/signup.html", form=form, next=next_url), status

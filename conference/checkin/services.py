@@ -131,7 +131,7 @@ def resolve_checkpoint(edition, value) -> Checkpoint:
                 'The checkpoint must be "venue" or a session id.', code="bad_checkpoint"
             )
         value = int(text)
-    if not isinstance(value, int) or value <= 0 or value > 2**31:
+    if not isinstance(value, int) or value <= 0 or value >= 2**31:
         raise BadRequest('The checkpoint must be "venue" or a session id.', code="bad_checkpoint")
     session = db.session.get(ProgrammeSession, value)
     if (

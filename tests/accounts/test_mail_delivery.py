@@ -92,6 +92,9 @@ def test_failed_after_request_sending_keeps_the_mail(app, client, db):
     response = client.post("/forgot-password", data={"email": "kept@example.org"})
     assert response.status_code == 200
     response.close()
+    from conference.jobs import wait_for_background
+
+    assert wait_for_background(10)  # sent by the background thread, not the request
     db.session.expire_all()
     [message] = outbox()
     assert message.status == "pending"
