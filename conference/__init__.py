@@ -16,7 +16,15 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference.config import INSECURE_DEFAULT_KEY, ROOT, config_for
-from conference.extensions import csrf, db, limiter, login_manager, migrate
+from conference.extensions import (
+    COMPRESS_DEFAULTS,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 BLUEPRINTS = [
     "conference.accounts",
@@ -66,6 +74,10 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
         app.config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+    if app.config.get("COMPRESS_ENABLED", True):
+        for name, value in COMPRESS_DEFAULTS.items():
+            app.config.setdefault(name, value)
+        compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see this page."
