@@ -109,11 +109,26 @@ def _text_colour(colour: HexColor):
 QR_MASK_PATTERN = 2
 
 
+_QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+_qr_versions: dict[int, int] = {}  # length of an alphanumeric text -> smallest QR version
+
+
 def qr_matrix(text: str) -> list[list[bool]]:
-    """The module matrix of ``text`` (error correction M, 4-module quiet zone, fixed mask)."""
+    """The module matrix of ``text`` (error correction M, 4-module quiet zone, fixed mask).
+
+    Badge codes are alphanumeric, and for those the smallest version depends on the length
+    only: it is found once per length instead of once per badge.
+    """
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK_PATTERN)
     qr.add_data(text)
-    qr.make(fit=True)
+    known = _qr_versions.get(len(text)) if _QR_ALPHANUMERIC.issuperset(text) else None
+    if known is not None:
+        qr.version = known
+        qr.make(fit=False)
+    else:
+        qr.make(fit=True)
+        if _QR_ALPHANUMERIC.issuperset(text):
+            _qr_versions[len(text)] = qr.version
     return qr.get_matrix()
 
 
