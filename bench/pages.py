@@ -46,6 +46,9 @@ def run() -> None:
                         raise RuntimeError(f"{path} answered {response.status}")
                 note(f"{path}: {size} bytes")
                 results[name] = load(base, path, connections=16)
+        # The floor on this machine at this moment: a bare Flask endpoint, same gunicorn.
+        with gunicorn("bench.bare_app:app", server_env(url, workdir)) as base:
+            bare = load(base, "/", connections=16)
     for name, result in results.items():
         baseline = BASELINES.get(name) if SESSIONS == 300 else None
         unit = "req/s"
@@ -57,3 +60,6 @@ def run() -> None:
         figure(f"{name}_p99_latency", result["p99_ms"], "ms")
         if result["errors"]:
             figure(f"{name}_errors", result["errors"])
+    figure("bare_flask_per_second", bare["rps"], "req/s (same set-up, for scale)")
+    for name, result in results.items():
+        figure(f"{name}_share_of_bare", result["rps"] / bare["rps"])
