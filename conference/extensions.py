@@ -30,7 +30,8 @@ limiter = Limiter(key_func=_client_address, default_limits=[])
 compress = Compress()
 COMPRESS_DEFAULTS = {
     "COMPRESS_ALGORITHM": ["br", "gzip"],
-    "COMPRESS_ALGORITHM_STREAMING": ["br"],  # static files (gzip cannot be streamed here)
+    # Streamed responses (static files) are left alone: Flask-Compress would not close the file.
+    "COMPRESS_STREAMS": False,
     "COMPRESS_MIN_SIZE": 1024,
     "COMPRESS_BR_LEVEL": 4,
     "COMPRESS_LEVEL": 6,
