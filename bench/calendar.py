@@ -132,6 +132,7 @@ def run() -> None:
             generate(2027, 300)
             generate(2028, 3000)
             client = app.test_client()
+            app.config["PAGE_CACHE_ENABLED"] = False  # these figures time building the body
             cpu_results: dict[tuple[str, int], float] = {}
             for year, count, runs in ((2027, 300, 15), (2028, 3000, 5)):
                 for name in URLS:
@@ -147,9 +148,29 @@ def run() -> None:
             for name in URLS:  # on CPU time: wall-clock ratios are noise on a busy machine
                 ratio = cpu_results[(name, 3000)] / cpu_results[(name, 300)]
                 print(f"calendar {name} growth 300->3000 sessions: {ratio:.1f}x cpu (linear: 10x)")
+            _cached_figures(app, client)
             from conference.extensions import db
 
             db.engine.dispose()
+
+
+def _cached_figures(app, client) -> None:
+    """Issue 22: an unchanged programme served from the page cache, against building it
+    (target: at least 10x the throughput; CPU time per request, anonymous caller)."""
+    for year, count in ((2027, 300), (2028, 3000)):
+        for name in (*URLS, "programme"):
+            url = f"/{year}/{name}"
+            app.config["PAGE_CACHE_ENABLED"] = False
+            _built_wall, built = _median_ms(client, url, 5)
+            app.config["PAGE_CACHE_ENABLED"] = True
+            _cached_wall, cached = _median_ms(client, url, 30)
+            ratio = built / max(cached, 0.001)
+            verdict = "met" if ratio >= 10 else "NOT met"
+            print(
+                f"cached {name} {count} sessions: {cached:.2f} ms cpu"
+                f" (built: {built:.1f} ms; {ratio:.0f}x, target >= 10x: {verdict})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

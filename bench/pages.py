@@ -20,6 +20,8 @@ from bench.common import (
 )
 
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "300"))
+# req/s for 300 sessions before issue 22 (every request built the body), same set-up.
+BASELINES = {"programme_page": 28.4, "programme_ics": 44.5}
 
 
 def run() -> None:
@@ -44,9 +46,20 @@ def run() -> None:
                         raise RuntimeError(f"{path} answered {response.status}")
                 note(f"{path}: {size} bytes")
                 results[name] = load(base, path, connections=16)
+        # The floor on this machine at this moment: a bare Flask endpoint, same gunicorn.
+        with gunicorn("bench.bare_app:app", server_env(url, workdir)) as base:
+            bare = load(base, "/", connections=16)
     for name, result in results.items():
-        figure(f"{name}_per_second", result["rps"], "req/s")
+        baseline = BASELINES.get(name) if SESSIONS == 300 else None
+        unit = "req/s"
+        if baseline:
+            ratio = result["rps"] / baseline
+            unit += f" (before the page cache: {baseline} req/s; {ratio:.0f}x, target >= 10x)"
+        figure(f"{name}_per_second", result["rps"], unit)
         figure(f"{name}_p50_latency", result["p50_ms"], "ms")
         figure(f"{name}_p99_latency", result["p99_ms"], "ms")
         if result["errors"]:
             figure(f"{name}_errors", result["errors"])
+    figure("bare_flask_per_second", bare["rps"], "req/s (same set-up, for scale)")
+    for name, result in results.items():
+        figure(f"{name}_share_of_bare", result["rps"] / bare["rps"])

@@ -16,7 +16,15 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference.config import INSECURE_DEFAULT_KEY, ROOT, config_for
-from conference.extensions import csrf, db, limiter, login_manager, migrate
+from conference.extensions import (
+    COMPRESS_DEFAULTS,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 from conference.safe_json import SafeJSONProvider
 
 BLUEPRINTS = [
@@ -76,6 +84,10 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
         }
     limiter.init_app(app)
     limiter._storage_dead = False  # one limiter object: a new app starts trusting its storage
+    if app.config.get("COMPRESS_ENABLED", True):
+        for name, value in COMPRESS_DEFAULTS.items():
+            app.config.setdefault(name, value)
+        compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see this page."

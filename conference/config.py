@@ -79,6 +79,11 @@ class Config:
     # Invalid codes logged one by one per device, checkpoint and minute; the rest are counted.
     INVALID_SCANS_LOGGED_PER_MINUTE = 5
 
+    # Issue 22: public pages and exports cached per programme version (conference/pagecache.py);
+    # responses over 1 KB compressed (gzip, brotli when asked) unless a proxy does it.
+    PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
+    COMPRESS_ENABLED = _bool("COMPRESS_ENABLED", True)
+
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

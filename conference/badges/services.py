@@ -8,6 +8,7 @@ winner's badge back.
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
@@ -185,8 +186,13 @@ registration_changed.connect(on_registration_changed)
 # --- codes -------------------------------------------------------------------------------
 
 
-def badge_code(badge: Badge) -> str:
-    """The signed QR text of ``badge``."""
+def signing_key(edition):
+    """The edition's private signing key (raises KeyMissing); load once for a bulk print."""
+    return require_private_key(edition.year)
+
+
+def badge_code(badge: Badge, *, key=None) -> str:
+    """The signed QR text of ``badge`` (``key``: the edition's key, when already loaded)."""
     edition = badge.registration.edition
     claims = BadgeClaims(
         year=edition.year,
@@ -194,7 +200,7 @@ def badge_code(badge: Badge) -> str:
         version=badge.version,
         category_code=badge.category_code,
     )
-    return make_code(claims, require_private_key(edition.year))
+    return make_code(claims, key if key is not None else require_private_key(edition.year))
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -258,6 +264,14 @@ def printable_badges(edition, *, category_ids=(), only_unprinted=False) -> list[
             Registration.state == RegistrationState.ACCREDITED,
         )
         .order_by(Registration.full_name, Badge.id)
+        # Everything a badge draws, loaded in a few queries instead of one per badge.
+        .options(
+            so.contains_eager(Badge.registration).options(
+                so.joinedload(Registration.edition),
+                so.joinedload(Registration.category),
+                so.joinedload(Registration.requested_category),
+            )
+        )
     )
     if category_ids:
         stmt = stmt.where(Registration.category_id.in_(list(category_ids)))
@@ -311,9 +325,11 @@ def start_print_job(edition, *, actor, category_ids=(), only_unprinted=False) ->
     return db.session.get(BadgePrintJob, job.id)
 
 
+PROGRESS_STEP = 40  # badges between two progress updates of a print job
+
+
 def run_print_job(job_id: int) -> None:
     """The background job: render the sheets, reporting progress as it goes."""
-    from conference.badges.pdf import render_sheets
     from conference.editions.models import Edition
 
     job = db.session.get(BadgePrintJob, job_id)
@@ -323,6 +339,19 @@ def run_print_job(job_id: int) -> None:
     job.state = PrintJobState.RUNNING
     job.error = ""
     db.session.commit()
+    # Progress commits must not expire the loaded badges (each would then reload one by one).
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        _render_print_job(job, edition)
+    finally:
+        session.expire_on_commit = expire
+
+
+def _render_print_job(job: BadgePrintJob, edition) -> None:
+    from conference.badges.pdf import render_sheets  # pdf imports this module (badge_code)
+
+    job_id = job.id
     try:
         badges = printable_badges(
             edition,
@@ -334,8 +363,9 @@ def run_print_job(job_id: int) -> None:
         db.session.commit()
 
         def progress(done: int) -> None:
-            job.done = done
-            db.session.commit()
+            if done - job.done >= PROGRESS_STEP or done == job.total:
+                job.done = done
+                db.session.commit()
 
         pdf = render_sheets(edition, badges, progress=progress)
         job.pdf = pdf

@@ -44,7 +44,7 @@ from conference.text import markdown_to_text
 from conference.urls import external_url
 
 # Bump when the output of the feeds or exports changes, so that cached copies are refetched.
-FEED_VERSION = "2026-11-29.1"
+FEED_VERSION = "2026-11-29.2"  # plain-text (issue 13) and bounded (issue 22) descriptions
 REFRESH_INTERVAL = "PT1H"
 PRODUCT_ID = "-//European Research Security Conference//Programme//EN"
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -286,14 +286,30 @@ def uid_domain() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
 
+FEED_DESCRIPTION_LIMIT = 300  # characters of a session's description in a feed
+
+
+def bounded_description(text: str, limit: int = FEED_DESCRIPTION_LIMIT) -> str:
+    """The start of a description for a feed: at most ``limit`` characters, cut at a word
+    and ended with "…" when longer (the session page, linked below it, has the full text)."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-\n") + "… (full description on the session page)"
+
+
 def _description(view, url: str) -> str:
     parts: list[str] = []
     if view.is_cancelled:
         reason = view.cancel_reason.strip()
         parts.append(f"CANCELLED: {reason}" if reason else "CANCELLED")
     if view.description.strip():
-        # Calendar apps show text, not Markdown: no "**", links as "text (url)".
-        parts.append(markdown_to_text(view.description))
+        # Calendar apps show text, not Markdown: no "**", links as "text (url)"; bounded.
+        parts.append(bounded_description(markdown_to_text(view.description)))
     facts: list[str] = []
     if view.speakers:
         names = [

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from conference import confirm
+from conference import confirm, pagecache
 from conference.accounts.scopes import token_scopes
 from conference.calendar import bp, exports
 from conference.calendar import services as calendar
@@ -71,12 +71,20 @@ def _conditional(
     personal: bool = False,
     filename: str | None = None,
 ):
-    """A 304 when the caller's copy is current, else the body ``build()`` makes."""
+    """A 304 when the caller's copy is current, else the body ``build()`` makes.
+
+    The anonymous variant of an edition-wide export is kept per ETag (which is computed from
+    the database: a programme change makes a new one), so an unchanged programme is built
+    once, not on every request; personal and logged-in variants are always built.
+    """
     if _is_fresh(validators):
         response = make_response("", 304)
     else:
         with _collector_paused():
-            body = build()
+            if not personal and pagecache.enabled() and pagecache.public_request():
+                body = pagecache.cached(pagecache.make_key("feed", validators.etag), build)
+            else:
+                body = build()
         response = make_response(body)
         response.headers["Content-Type"] = mimetype
         if filename:

@@ -15,12 +15,13 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import audit, confirm
+from conference import audit, confirm, pagecache
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, deny, login_required, require
 from conference.programme import bp, services
+from conference.programme import cache as programme_cache
 from conference.programme.forms import (
     CancelSessionForm,
     RoomForm,
@@ -75,9 +76,51 @@ def _options(views, attribute: str) -> list:
 # --- the public programme ----------------------------------------------------------------
 
 
+def _chosen_day(edition, days_with_sessions: list[dt.date], filtered: bool):
+    """The day the page shows: ``?day=YYYY-MM-DD``, ``?day=all`` (None), or by default today
+    during the event, else the first day with sessions (a search shows every day)."""
+    value = request.args.get("day", "").strip()
+    if value == "all" or (not value and (filtered or not days_with_sessions)):
+        return None
+    if not value:
+        today = services.utcnow().astimezone(edition.tz).date()
+        return today if today in days_with_sessions else days_with_sessions[0]
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        abort(400, "The day must be a date such as 2027-06-09, or 'all'.")
+
+
+def _cacheable_programme(edition) -> bool:
+    """Anonymous, unfiltered, and a day of the edition or every day: a bounded set of pages
+    per programme version (searches and odd URLs are built, not stored)."""
+    if not (pagecache.enabled() and pagecache.public_request()):
+        return False
+    if set(request.args) - {"day"}:
+        return False
+    day = request.args.get("day", "")
+    if day in ("", "all"):
+        return True
+    return day in {d.isoformat() for d in _days(edition, [])}
+
+
 @bp.get("/<int:year>/programme")
 def programme():
+    """The programme, one day at a time (``?day=all``: every day). The anonymous page is kept
+    per programme version (``conference/pagecache.py``); logged-in visitors' pages are built."""
     edition = g.edition
+    if not _cacheable_programme(edition):
+        return _render_programme(edition)
+    key = pagecache.make_key(
+        "programme.html",
+        programme_cache.programme_version(edition),
+        request.args.get("day", ""),
+        services.utcnow().astimezone(edition.tz).date(),  # the default day follows the clock
+    )
+    return pagecache.cached(key, lambda: _render_programme(edition)).decode("utf-8")
+
+
+def _render_programme(edition) -> str:
     all_views = services.session_views(current_user, edition)
     filters = {
         "track": arg_id("track"),
@@ -85,18 +128,29 @@ def programme():
         "room": arg_id("room"),
         "q": arg_str("q", max_len=MAX_QUERY),
     }
+    filtered = any(v for v in filters.values())
     views = services.filter_views(all_views, **filters)
+    days = _group_by_day(edition, views)
+    day = _chosen_day(edition, list(days), filtered)
+    shown = days if day is None else OrderedDict((d, v) for d, v in days.items() if d == day)
+    link_args = {k: v for k, v in filters.items() if v}
     return render_template(
         "programme/programme.html",
-        days=_group_by_day(edition, views),
-        all_days=_days(edition, all_views),
+        days=shown,
+        day=day,
+        day_links=[
+            (d, url_for("programme.programme", year=edition.year, day=d.isoformat(), **link_args))
+            for d in _days(edition, all_views)
+        ],
+        all_days_url=url_for("programme.programme", year=edition.year, day="all", **link_args),
         filters=filters,
-        filtered=any(v for v in filters.values()),
+        filtered=filtered,
         tracks=_options(all_views, "track"),
         types=_options(all_views, "type"),
         rooms=_options(all_views, "room"),
         bookings=services.user_bookings(current_user, edition),
-        count=len(views),
+        count=sum(len(v) for v in shown.values()),
+        total=len(views),
     )
 
 

@@ -143,7 +143,9 @@ def test_search(app, login, world, viewer):
                     if secret not in (CATEGORY_SECRETS if sees[0] else []) + (
                         INVITE_SECRETS if sees[1] else []
                     ):
-                        page = text.replace(f'value="{word}"', "").casefold()
+                        # the search words themselves are echoed in the box and day links
+                        page = text.replace(f'value="{word}"', "").replace(f"q={word}", "")
+                        page = page.casefold()
                         assert secret.casefold() not in page, secret
     # the placeholder itself can be found by what it shows
     text = client.get("/2027/programme", query_string={"q": "restricted"}).get_data(as_text=True)

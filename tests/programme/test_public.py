@@ -29,7 +29,7 @@ def test_programme_by_day_in_edition_time_zone(app, client):
         state="cancelled",
         cancel_reason="Merged with the opening",
     )
-    text = client.get("/2027/programme").get_data(as_text=True)
+    text = client.get("/2027/programme?day=all").get_data(as_text=True)
     assert "Wednesday 09 June 2027" in text and "Thursday 10 June 2027" in text
     assert text.index("Opening") < text.index("Closing")
     assert ">09:00</time>–<time" in text and ">16:30</time>" in text  # Brussels, not UTC
