@@ -36,7 +36,7 @@ from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
 from conference.query_args import arg_page
-from conference.text import csv_response
+from conference.text import csv_response, ngettext
 
 QUEUE_PAGE_SIZE = 100
 
@@ -429,7 +429,15 @@ def bulk():
     db.session.commit()
     verb = _BULK_VERBS[action]
     if result.done:
-        flash(f"{len(result.done)} registration(s) {verb}.", "success")
+        flash(
+            ngettext(
+                "%(num)d registration %(verb)s.",
+                "%(num)d registrations %(verb)s.",
+                len(result.done),
+                verb=verb,
+            ),
+            "success",
+        )
     if result.failed:
         details = "; ".join(
             f"#{rid}{' ' + name if name else ''}: {why}" for rid, name, why in result.failed

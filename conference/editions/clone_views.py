@@ -16,6 +16,7 @@ from conference.editions.models import Edition
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import require
+from conference.text import ngettext
 
 
 class CloneForm(FlaskForm):
@@ -71,6 +72,14 @@ def role_offers_page():
     if request.method == "POST":
         keys = set(request.form.getlist("offer"))
         granted = confirm_roles(edition, keys, actor=current_user)
-        flash(f"Granted {len(granted)} role(s) in {edition.year}.", "success")
+        flash(
+            ngettext(
+                "Granted %(num)d role in %(year)s.",
+                "Granted %(num)d roles in %(year)s.",
+                len(granted),
+                year=edition.year,
+            ),
+            "success",
+        )
         return redirect(url_for("editions.role_offers_page"))
     return render_template("editions/role_offers.html", offers=offers)

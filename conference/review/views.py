@@ -31,7 +31,7 @@ from conference.review.forms import (
 )
 from conference.review.models import ConflictSource
 from conference.submissions.models import Decision
-from conference.text import csv_response
+from conference.text import csv_response, ngettext
 
 
 def _submission(submission_id: int, **_):
@@ -359,7 +359,14 @@ def decide_many():
     if any(not i.isdigit() or len(i) > 10 for i in ids):
         abort(400, "The selection was damaged; please try again.")
     changed = services.decide_many(current_user, g.edition, ids, form.decision.data)
-    flash(f"Decision recorded for {changed} submission(s).", "success")
+    flash(
+        ngettext(
+            "Decision recorded for %(num)d submission.",
+            "Decision recorded for %(num)d submissions.",
+            changed,
+        ),
+        "success",
+    )
     return redirect(url_for("review.chair"))
 
 
@@ -438,7 +445,14 @@ def publish():
     if step is not None:
         return step
     count = services.publish_decisions(current_user, g.edition, [s.id for s in submissions])
-    flash(f"Published {count} decision(s); the speakers are being notified.", "success")
+    flash(
+        ngettext(
+            "Published %(num)d decision; the speaker is being notified.",
+            "Published %(num)d decisions; the speakers are being notified.",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("review.chair"))
 
 
@@ -477,7 +491,14 @@ def save_assignments():
         flash("The proposal was empty; nothing was saved.", "info")
         return redirect(url_for("review.chair"))
     count = services.save_assignments(current_user, g.edition, pairs)
-    flash(f"Saved {count} new assignment(s); the reviewers are being notified.", "success")
+    flash(
+        ngettext(
+            "Saved %(num)d new assignment; the reviewer is being notified.",
+            "Saved %(num)d new assignments; the reviewers are being notified.",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("review.chair"))
 
 

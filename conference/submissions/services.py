@@ -285,7 +285,8 @@ def delete_type(actor, edition: Edition, submission_type: SubmissionType) -> Non
     used = type_usage(submission_type)
     if used:
         raise Conflict(
-            f"“{submission_type.name}” is used by {used} submission(s) and cannot be removed; "
+            f"“{submission_type.name}” is used by {used} "
+            f"submission{'' if used == 1 else 's'} and cannot be removed; "
             "change its name or limits instead."
         )
     audit.record(

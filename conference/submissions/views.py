@@ -23,7 +23,7 @@ from conference.submissions.forms import (
     WithdrawForm,
 )
 from conference.submissions.models import Decision, Submission, SubmissionState
-from conference.text import csv_response
+from conference.text import csv_response, ngettext
 
 # --- public ------------------------------------------------------------------------------
 
@@ -436,7 +436,12 @@ def admin_call():
 @require("call.manage")
 def admin_standard_types():
     added = services.add_standard_types(current_user, g.edition)
-    flash(f"{added} standard type(s) added." if added else "All standard types exist.", "success")
+    flash(
+        ngettext("%(num)d standard type added.", "%(num)d standard types added.", added)
+        if added
+        else "All standard types exist.",
+        "success",
+    )
     return redirect(url_for("submissions.admin_call"))
 
 
@@ -521,7 +526,8 @@ def admin_delete_type(type_id: int):
                 "Speakers can no longer choose it.",
             ],
             blocked=(
-                f"“{submission_type.name}” is used by {used} submission(s) and cannot be "
+                f"“{submission_type.name}” is used by {used} "
+                f"submission{'' if used == 1 else 's'} and cannot be "
                 "removed; change its name or limits instead."
                 if used
                 else None

@@ -182,7 +182,7 @@ def test_bulk_accredit_reports_failures(login, organiser, edition):
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "2 registration(s) accredited" in html
+    assert "2 registrations accredited" in html
     assert "2 could not be accredited" in html
     assert "quota" in html and "rejected cannot be accredited" in html
     db.session.expire_all()

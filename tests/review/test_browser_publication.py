@@ -86,7 +86,7 @@ def test_publication_preview_in_a_dialog_then_mails_queued(app, live_server, pag
     dialog = page.get_by_role("dialog")
     with page.expect_navigation():
         dialog.get_by_role("button", name="Publish and send 3 mails").click()
-    assert "Published 2 decision(s)" in page.content()
+    assert "Published 2 decisions" in page.content()
     mails = _decision_mails()
     assert sorted(m.to for m in mails) == ["ada@example.org", "ben@example.org", "cora@example.org"]
     assert _published(accepted, rejected) == [True, True]
@@ -119,7 +119,7 @@ def test_publication_confirmation_works_without_javascript(
         assert "Publish 1 decision and mail the speakers?" in page.content()
         with page.expect_navigation():
             page.get_by_role("button", name="Publish and send 1 mail").click()
-        assert "Published 1 decision(s)" in page.content()
+        assert "Published 1 decision;" in page.content()
         assert [m.to for m in _decision_mails()] == ["ben@example.org"]
         assert _published(accepted, rejected) == [False, True]
     finally:
