@@ -119,6 +119,8 @@ def test_hung_redis_costs_a_request_at_most_its_short_timeout(
     assert seconds < 2.5
     [received] = smtp_server.wait_for(1, timeout=10)
     assert received["To"] == "person3@example.org"
+    with served.app_context():
+        assert jobs.wait_for_background(10)  # its database connection is back in the pool
 
 
 def test_enqueue_to_a_hung_redis_falls_back_to_the_thread(app, db, silent_server, smtp_server):
@@ -131,6 +133,7 @@ def test_enqueue_to_a_hung_redis_falls_back_to_the_thread(app, db, silent_server
     assert outcome == "thread"
     assert seconds < 2
     assert len(smtp_server.wait_for(1, timeout=10)) == 1
+    assert jobs.wait_for_background(10)
 
 
 def test_hung_mail_server_never_holds_a_request(app, db, client, silent_server, smtp_server):
