@@ -26,6 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from conference import countries
 from conference.badges.models import Badge
+from conference.badges.qr_svg import row_runs
 from conference.errors import DomainError
 
 DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
@@ -145,18 +146,7 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     canvas.setFillColor(white)
     canvas.rect(x, y, size, size, stroke=0, fill=1)
     canvas.setFillColor(HexColor("#000000"))
-    runs = []
-    for row, cells in enumerate(matrix):
-        top = count - row - 1
-        col = 0
-        while col < count:
-            if cells[col]:
-                start = col
-                while col < count and cells[col]:
-                    col += 1
-                runs.append(f"{start} {top} {col - start} 1 re")
-            else:
-                col += 1
+    runs = [f"{col} {count - row - 1} {length} 1 re" for row, col, length in row_runs(matrix)]
     canvas.saveState()
     canvas.transform(module, 0, 0, module, x, y)
     canvas.addLiteral("\n".join(runs) + "\nf")

@@ -8,6 +8,24 @@ from markupsafe import Markup
 from qrcode.constants import ERROR_CORRECT_M
 
 
+def row_runs(matrix) -> list[tuple[int, int, int]]:
+    """(row, first column, length) of every horizontal run of dark modules, top row first:
+    a QR symbol drawn as a few hundred runs instead of one square per module."""
+    runs = []
+    for row, cells in enumerate(matrix):
+        count = len(cells)
+        col = 0
+        while col < count:
+            if cells[col]:
+                start = col
+                while col < count and cells[col]:
+                    col += 1
+                runs.append((row, start, col - start))
+            else:
+                col += 1
+    return runs
+
+
 def qr_svg(text: str, *, label: str = "Badge QR code") -> Markup:
     """An SVG square (4-module quiet zone) drawing ``text`` as a QR code: one path of runs."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
@@ -15,17 +33,7 @@ def qr_svg(text: str, *, label: str = "Badge QR code") -> Markup:
     qr.make(fit=True)
     matrix = qr.get_matrix()
     count = len(matrix)
-    runs = []
-    for row, cells in enumerate(matrix):
-        col = 0
-        while col < count:
-            if cells[col]:
-                start = col
-                while col < count and cells[col]:
-                    col += 1
-                runs.append(f"M{start} {row}h{col - start}v1h-{col - start}z")
-            else:
-                col += 1
+    runs = [f"M{col} {row}h{length}v1h-{length}z" for row, col, length in row_runs(matrix)]
     safe_label = Markup.escape(label)
     # Numbers and path commands we built, and the escaped label: nothing else goes in.
     return Markup(  # noqa: S704
