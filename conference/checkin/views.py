@@ -114,6 +114,8 @@ def find():
     form = ScanForm(checkpoint=arg_str("checkpoint", "venue", max_len=60), formdata=None)
     form.checkpoint.choices = _door_choices(g.edition)
     lookup_form = LookupForm(request.args)
+    if not (lookup_form.q.data or "").strip():  # the search form sent empty: nothing to find
+        return _scanner_page(form, lookup_form=lookup_form)
     if not lookup_form.validate():
         return _scanner_page(form, status=400, lookup_form=lookup_form)
     try:

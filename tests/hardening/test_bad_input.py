@@ -180,7 +180,11 @@ def test_json_with_control_characters_or_lone_surrogates_is_a_json_400(client, b
     headers = {**bearer(staff), "Content-Type": "application/json"}
     response = client.post("/api/v1/editions/2027/checkins", data=body, headers=headers)
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "control_character"
+    error = response.get_json()["error"]
+    if "\\ud800" in body:  # refused by the JSON parser itself (conference/safe_json.py)
+        assert "not valid Unicode" in error["message"]
+    else:
+        assert error["code"] == "control_character"
     assert _scans() == 0
 
 
