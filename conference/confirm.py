@@ -152,6 +152,8 @@ def id_list(values: Iterable[str], *, limit: int = 1000) -> list[int]:
         if not raw.isdigit() or len(raw) > 10:
             raise ValueError(raw)
         value = int(raw)
+        if value > 2**31 - 1:  # no database row has such an id
+            raise ValueError(raw)
         if value not in ids:
             ids.append(value)
     if len(ids) > limit:

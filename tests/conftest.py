@@ -127,6 +127,11 @@ def app(app_config):
     try:
         yield app
     finally:
+        # A mail job still running on this app's background thread would open a connection
+        # after the engines are disposed (and leak it): let it finish first.
+        from conference.jobs import wait_for_background
+
+        wait_for_background(10)
         _db.session.remove()
         for engine in _db.engines.values():
             engine.dispose()

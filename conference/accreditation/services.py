@@ -32,7 +32,7 @@ from conference.editions.models import Edition, EditionState
 from conference.editions.services import ensure_writable
 from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
-from conference.query_args import BadArgument, arg_choice, arg_id, arg_str
+from conference.query_args import DB_INT_MAX, BadArgument, arg_choice, arg_id, arg_str
 from conference.signals import registration_changed
 from conference.urls import external_url
 
@@ -148,6 +148,8 @@ def get_category(edition: Edition, category_id) -> AccreditationCategory:
         category_id = int(category_id)
     except (TypeError, ValueError):
         raise NotFound("There is no such category.") from None
+    if not 0 < category_id <= DB_INT_MAX:  # the database cannot even look it up
+        raise NotFound("There is no such category in this edition.")
     category = db.session.get(AccreditationCategory, category_id)
     if category is None or category.edition_id != edition.id:
         raise NotFound("There is no such category in this edition.")
@@ -333,6 +335,8 @@ def get_registration(edition: Edition, registration_id) -> Registration:
         registration_id = int(registration_id)
     except (TypeError, ValueError):
         raise NotFound("There is no such registration.") from None
+    if not 0 < registration_id <= DB_INT_MAX:
+        raise NotFound("There is no such registration in this edition.")
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.edition_id != edition.id:
         raise NotFound("There is no such registration in this edition.")
@@ -846,6 +850,8 @@ def bulk_decide(
             value = int(raw)
         except (TypeError, ValueError):
             raise DomainError("The selection contains an invalid registration.") from None
+        if not 0 < value <= DB_INT_MAX:
+            raise DomainError("The selection contains an invalid registration.")
         if value not in ids:
             ids.append(value)
     if not ids:
