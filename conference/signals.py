@@ -1,10 +1,30 @@
 """Signals between areas, so that one area reacts to another without importing it.
 
-- ``registration_changed``: sent by accreditation after every state change, with the
-  registration as the sender and ``from_state``, ``to_state`` and ``actor`` as keywords
-  (badges are issued or revoked, bookings release their seats…).
-- ``session_changed``: sent by the programme after a session is created, edited or
-  cancelled, with the session as the sender and ``actor`` as a keyword.
+The acting area sends; every area that cares connects its own handler in a ``reactions``
+module imported by its package ``__init__``. Handlers run synchronously inside the acting
+request's transaction: whatever they add or change is committed (or rolled back) with the
+action that caused it, and a handler that raises aborts the action.
+
+- ``registration_changed``: sent by accreditation after every state change (accredit,
+  reject, waitlist, cancel, revoke, re-accredit), with the registration as the sender and
+  ``from_state``, ``to_state`` and ``actor`` as keywords. Badges are issued or revoked,
+  bookings release their seats.
+- ``session_changed``: sent by the programme (and by review when an accepted talk is placed)
+  after a session is created, edited, moved or cancelled, with the session as the sender and
+  ``actor`` as a keyword. Feeds and cached pages follow.
+- ``submission_decided``: sent by review after a chair's decision is recorded, with the
+  submission as the sender and ``decision`` (the new state) and ``actor`` as keywords.
+- ``personal_data_requested``: sent by accreditation's privacy module when a person asks for
+  their data, with the user as the sender; each handler returns ``(section, data)`` (a
+  JSON-ready value) and the export gathers every section.
+- ``account_deleting``: sent by accreditation's privacy module before a person's account is
+  deleted and anonymised, with the user as the sender; each area removes or anonymises what it
+  keeps about that person (tokens, bookings, speaker links…).
+- ``edition_cloned``: sent by editions after a new edition's own rows are copied from an
+  earlier one, with the new edition as the sender and ``source`` (the earlier edition),
+  ``parts`` (the set of parts the organiser chose to copy), ``mapping`` (a dict the handlers
+  share, e.g. ``mapping["tracks"] = {old_id: new_track}``) and ``actor`` as keywords. Handlers
+  run in the order the areas are registered (programme before submissions and review).
 """
 
 from blinker import Namespace
@@ -13,3 +33,7 @@ _signals = Namespace()
 
 registration_changed = _signals.signal("registration-changed")
 session_changed = _signals.signal("session-changed")
+submission_decided = _signals.signal("submission-decided")
+personal_data_requested = _signals.signal("personal-data-requested")
+account_deleting = _signals.signal("account-deleting")
+edition_cloned = _signals.signal("edition-cloned")
