@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from conference.config import INSECURE_DEFAULT_KEY, ROOT, config_for
 from conference.extensions import (
     COMPRESS_DEFAULTS,
+    babel,
     compress,
     csrf,
     db,
@@ -71,6 +72,7 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    babel.init_app(app)
     # Rate-limit counters live in Redis when there is one (shared by every worker process).
     if config and "REDIS_URL" in config and "RATELIMIT_STORAGE_URI" not in config:
         app.config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"

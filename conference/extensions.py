@@ -1,6 +1,7 @@
 """Flask extensions, created once here and bound to the app in ``create_app``."""
 
 from flask import request
+from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -14,6 +15,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Translations (gettext catalogues under conference/translations); the locale selector is set
+# in create_app.
+babel = Babel()
 
 
 def _client_address() -> str:
