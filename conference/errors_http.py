@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from conference.errors import DomainError
+from conference.extensions import db
 from conference.health import STORAGE_MESSAGE, write_refused
 
 MESSAGES = {
@@ -40,10 +41,15 @@ CODES = {
 }
 
 
+def wants_json() -> bool:
+    """Whether the caller expects JSON: the API, or a client that prefers it to HTML."""
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    )
+
+
 def error_response(status: int, message: str | None = None, code: str | None = None):
     """An error answer in the format the caller expects (JSON for the API)."""
-    from conference.permissions import wants_json
-
     message = message or MESSAGES.get(status, "Error")
     code = code or CODES.get(status, "error")
     if wants_json():
@@ -91,8 +97,6 @@ def register(app: Flask) -> None:
         if write_refused(exc):
             # Read-only or full database: the node cannot take writes; say so (503, retry).
             app.logger.error("database refuses writes: %s", exc)
-            from conference.extensions import db
-
             db.session.rollback()
             response = app.make_response(
                 error_response(503, STORAGE_MESSAGE, "storage_unavailable")
@@ -100,8 +104,6 @@ def register(app: Flask) -> None:
             response.headers["Retry-After"] = "60"
             return response
         app.logger.exception("unhandled error", exc_info=exc)
-        from conference.extensions import db
-
         db.session.rollback()
         return error_response(500, MESSAGES[500])
 

@@ -4,23 +4,28 @@ Liveness is cheap: one query for the schema version, compared with the migration
 once per process. Readiness answers "may a load balancer send traffic here?": the database
 answers and takes writes (a rolled-back update), the schema is current, Redis answers when
 configured, the signing keys of current editions are present; it also reports the outbox
-backlog. ``write_refused`` recognises the errors of a read-only or full database, which
-requests answer with a 503 instead of a generic 500.
+backlog. Areas add their own readiness checks with ``readiness_check`` (badges: the signing
+keys), so that this shared module imports no area. ``write_refused`` recognises the errors of
+a read-only or full database, which requests answer with a 503 instead of a generic 500.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, jsonify
+from redis.exceptions import RedisError
 
 from conference.config import ROOT
 from conference.db import utcnow
 from conference.extensions import db
+from conference.jobs import redis_connection
+from conference.mail import OutboxMessage
 
 # SQLite's messages, and PostgreSQL's SQLSTATEs: read-only transaction (25006), disk full
 # (53100), out of memory / too many connections are not storage faults and stay 500.
@@ -107,13 +112,9 @@ def _check_database() -> tuple[dict, dict]:
 
 
 def _check_redis() -> dict:
-    from conference.jobs import redis_connection
-
     connection = redis_connection()
     if connection is None:
         return {"ok": True, "configured": False}
-    from redis.exceptions import RedisError
-
     try:
         connection.ping()
     except (RedisError, OSError) as exc:
@@ -124,8 +125,6 @@ def _check_redis() -> dict:
 
 
 def _check_outbox() -> dict:
-    from conference.mail import OutboxMessage
-
     pending, oldest = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(
             OutboxMessage.status == "pending"
@@ -143,31 +142,18 @@ def _check_outbox() -> dict:
     return entry
 
 
-def _check_badge_keys() -> dict:
-    # Readiness looks at every area's prerequisites; imported here, when asked, so that this
-    # shared module stays below the areas.
-    from conference.badges import signing
-    from conference.editions.models import Edition, EditionState
+# The areas' checks, by name, run after the outbox's when the schema is current.
+_area_checks: dict[str, Callable[[], dict]] = {}
 
-    today = utcnow().date()
-    years = db.session.scalars(
-        sa.select(Edition.year)
-        .where(Edition.state.in_([EditionState.OPEN, EditionState.CLOSED]))
-        .where(Edition.end_date >= today)
-        .order_by(Edition.year)
-    ).all()
-    missing = []
-    for year in years:
-        try:
-            key = signing.private_key(year)
-        except signing.KeyMissing:
-            key = None
-        if key is None:
-            missing.append(year)
-    entry: dict = {"ok": not missing, "editions": list(years)}
-    if missing:
-        entry["missing"] = missing
-    return entry
+
+def readiness_check(name: str):
+    """Register an area's readiness check: a function returning a dict with an "ok" entry."""
+
+    def decorator(check: Callable[[], dict]) -> Callable[[], dict]:
+        _area_checks[name] = check
+        return check
+
+    return decorator
 
 
 def readiness() -> tuple[bool, dict]:
@@ -177,7 +163,8 @@ def readiness() -> tuple[bool, dict]:
     if database.get("reachable") and migrations["ok"]:
         try:
             checks["outbox"] = _check_outbox()
-            checks["badge_keys"] = _check_badge_keys()
+            for name, check in _area_checks.items():
+                checks[name] = check()
         finally:
             db.session.rollback()
     ready = all(entry["ok"] for entry in checks.values())

@@ -20,6 +20,11 @@ import threading
 from typing import Any
 
 from flask import current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry, SimpleWorker, Worker
+
+from conference.extensions import db
 
 QUEUE_NAME = "conference"
 # A bulk badge PDF for a large edition can take minutes; nothing we run should take longer.
@@ -37,8 +42,6 @@ def _resolve(path: str):
 
 
 def _call(path: str, args, kwargs) -> Any:
-    from conference.extensions import db
-
     try:
         return _resolve(path)(*args, **kwargs)
     finally:
@@ -53,9 +56,9 @@ def run_job(path: str, *args: Any, **kwargs: Any) -> Any:
         return _resolve(path)(*args, **kwargs)
     global _worker_app
     if _worker_app is None:
-        from conference import create_app
-
-        _worker_app = create_app()
+        # The worker builds the app by name, as a WSGI server does: the application (the
+        # top layer) imports this module, never the other way round.
+        _worker_app = importlib.import_module("conference").create_app()
     with _worker_app.app_context():
         return _call(path, args, kwargs)
 
@@ -73,8 +76,6 @@ def redis_connection(*, worker: bool = False):
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
-    from redis import Redis
-
     timeout = current_app.config.get("REDIS_TIMEOUT", 0.5)
     if worker:
         return Redis.from_url(url, socket_connect_timeout=max(timeout, 3))
@@ -86,8 +87,6 @@ def job_queue(connection=None):
     connection = connection or redis_connection()
     if connection is None:
         return None
-    from rq import Queue
-
     return Queue(queue_name(), connection=connection, default_timeout=JOB_TIMEOUT)
 
 
@@ -110,9 +109,6 @@ def enqueue(path: str, *args: Any, **kwargs: Any) -> str:
 
 def _put_on_queue(queue, path: str, args, kwargs) -> bool:
     """Queue the job; False (and a warning) when Redis does not answer."""
-    from redis.exceptions import RedisError
-    from rq import Retry
-
     try:
         queue.enqueue_call(
             run_job,
@@ -206,8 +202,6 @@ def wait_for_background(timeout: float = 10.0) -> bool:
 
 def reset_connections_after_fork() -> None:
     """In a forked RQ work horse, never reuse the parent's database connections."""
-    from conference.extensions import db
-
     if has_app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
@@ -215,8 +209,6 @@ def reset_connections_after_fork() -> None:
 
 def work(burst: bool = False, fork: bool = True) -> bool:
     """Process the queue in the current app context (what ``flask jobs worker`` runs)."""
-    from rq import SimpleWorker, Worker
-
     queue = job_queue(redis_connection(worker=True))
     if queue is None:
         raise RuntimeError("REDIS_URL is not set: jobs run inline, no worker is needed.")

@@ -24,6 +24,7 @@ from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from limits import parse_many
 
 from conference.db import UTCDateTime, utcnow
 from conference.errors import DomainError
@@ -139,8 +140,6 @@ def _wait_phrase(seconds: int) -> str:
 def _over_limit(condition, limits: str) -> int | None:
     """Seconds until the outbox rows matching ``condition`` are back under every limit in
     ``limits`` ("10 per hour;30 per day", as Flask-Limiter writes them), or None if under."""
-    from limits import parse_many
-
     now = utcnow()
     wait = None
     for item in parse_many(limits or ""):

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from flask import current_app, request, session
 from flask_login import current_user
+from redis import Redis
 
 PREFIX = "pagecache:v1:"
 DEFAULT_MAX_ENTRIES = 128
@@ -96,8 +97,6 @@ def _redis(app):
         return None
     state = _state(app)
     if state["redis"] is None or state["redis_url"] != url:
-        from redis import Redis
-
         state["redis"] = Redis.from_url(
             url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
         )

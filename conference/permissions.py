@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from conference.accounts.models import Role, RoleAssignment
 from conference.editions.models import EditionState
+from conference.errors_http import wants_json
 from conference.extensions import db
 
 Rule = Callable[[Any, Any, Any], bool]
@@ -575,12 +576,6 @@ def _checkin_monitor(user, edition, obj) -> bool:
 
 
 # --- decorators --------------------------------------------------------------------------
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
-    )
 
 
 def deny():

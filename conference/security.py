@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wsgi import get_content_length
 
 from conference.errors import DomainError
+from conference.health import check
 
 CSP = "; ".join(
     [
@@ -192,8 +193,6 @@ def register(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         """For load balancers: the database answers and the schema is at the latest migration."""
-        from conference.health import check
-
         ok, details = check()
         response = jsonify({"status": "ok" if ok else "unavailable", **details})
         response.status_code = 200 if ok else 503

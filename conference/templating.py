@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Flask, g
 from flask_login import current_user
 
-from conference import countries
+from conference import countries, navigation, permissions
 from conference.text import ngettext, render_markdown
 
 
@@ -27,8 +27,6 @@ def format_local(moment, fmt: str = "%a %d %b %Y, %H:%M", edition=None) -> str:
 
 
 def register(app: Flask) -> None:
-    from conference import navigation, permissions
-
     navigation.register(app)
 
     app.jinja_env.filters["localtime"] = format_local

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from flask import Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -104,8 +105,6 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]):
     """A Flask response downloading a formula-safe CSV file."""
-    from flask import Response
-
     safe_name = "".join(c for c in filename if c.isalnum() or c in "-_.") or "export.csv"
     return Response(
         "\ufeff" + csv_text(header, rows),

@@ -4,9 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("badges", __name__)
 
-# Modules with the routes (and signal handlers), imported by create_app once every
-# package is importable.
-VIEWS = (
-    "services",
-    "views",
-)
+# Modules with the routes, imported by create_app once every package is importable.
+VIEWS = ("views",)
+
+from conference.badges import reactions  # noqa: E402, F401  (connects the signal handlers)

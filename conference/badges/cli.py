@@ -5,16 +5,12 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from conference.badges import services, signing
+from conference.editions.services import get_edition
 from conference.errors import DomainError
 from conference.extensions import db
 
 cli = AppGroup("badges", help="Badge signing keys and badges.")
-
-
-def _edition(year: int):
-    from conference.editions.services import get_edition
-
-    return get_edition(year)
 
 
 @cli.command("keygen")
@@ -27,8 +23,6 @@ def _edition(year: int):
 )
 def keygen(year, rotate, compromised):
     """Create the Ed25519 key that signs the badges of an edition."""
-    from conference.badges import signing
-
     if compromised and not rotate:
         raise click.UsageError("--compromised only makes sense with --rotate.")
     if not 2000 <= year <= 2200:
@@ -49,8 +43,6 @@ def keygen(year, rotate, compromised):
 @click.option("--edition", "year", type=int, required=True, help="Edition year.")
 def show_key(year):
     """Print the public keys that verify an edition's badges."""
-    from conference.badges import signing
-
     try:
         keys = signing.public_keys(year)
     except DomainError as exc:
@@ -66,10 +58,8 @@ def show_key(year):
 @click.option("--edition", "year", type=int, required=True, help="Edition year.")
 def issue_missing(year):
     """Issue a badge to every accredited registration that has none."""
-    from conference.badges import services
-
     try:
-        count = services.issue_missing(_edition(year))
+        count = services.issue_missing(get_edition(year))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

@@ -20,6 +20,7 @@ from conference.accreditation.models import (
 from conference.badges import services, signing
 from conference.badges.models import Badge, BadgeState
 from conference.extensions import db
+from conference.programme.models import AccessPolicy, ProgrammeSession
 
 RESTRICTED_TITLE = "Closed-door meeting of national research security contact points"
 
@@ -53,8 +54,6 @@ def seed(demo) -> None:
 
 def _restricted_session(edition) -> None:
     """A session restricted to Member State experts, unless the programme has one already."""
-    from conference.programme.models import AccessPolicy, ProgrammeSession
-
     restricted = db.session.scalar(
         sa.select(ProgrammeSession.id).where(
             ProgrammeSession.edition_id == edition.id,

@@ -232,12 +232,9 @@ def _new_canvas(buffer, pagesize, title: str) -> Canvas:
     return canvas
 
 
-def render_badge(badge: Badge) -> bytes:
-    """One A6 portrait page for ``badge``."""
-    from conference.badges.services import badge_code
-
+def render_badge(badge: Badge, code: str) -> bytes:
+    """One A6 portrait page for ``badge``, whose signed QR text is ``code``."""
     register_fonts()
-    code = badge_code(badge)
     buffer = io.BytesIO()
     canvas = _new_canvas(buffer, A6, f"Badge — {badge.registration.full_name}")
     draw_badge(canvas, badge, code)
@@ -247,13 +244,16 @@ def render_badge(badge: Badge) -> bytes:
 
 
 def render_sheets(
-    edition, badges: list[Badge], progress: Callable[[int], None] | None = None
+    edition,
+    badges: list[Badge],
+    code_for: Callable[[Badge], str],
+    progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    """A4 portrait sheets with four A6 badges each (2 × 2), with light cutting guides."""
-    from conference.badges.services import badge_code, signing_key
+    """A4 portrait sheets with four A6 badges each (2 × 2), with light cutting guides.
 
+    ``code_for(badge)`` gives each badge's signed QR text (the services sign; this draws).
+    """
     register_fonts()
-    key = signing_key(edition) if badges else None  # read and parsed once, not per badge
     buffer = io.BytesIO()
     canvas = _new_canvas(buffer, A4, f"Badges {edition.year}")
     page_w, page_h = A4
@@ -269,7 +269,7 @@ def render_sheets(
         col, row = slots[slot]
         canvas.saveState()
         canvas.translate(off_x + col * WIDTH, off_y + row * HEIGHT)
-        draw_badge(canvas, badge, badge_code(badge, key=key))
+        draw_badge(canvas, badge, code_for(badge))
         canvas.restoreState()
         if slot == 3 or index == len(badges) - 1:
             canvas.setStrokeColor(HexColor("#bbbbbb"))

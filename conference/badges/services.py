@@ -12,18 +12,26 @@ import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from conference import audit
+from conference import audit, health
 from conference.accreditation.models import (
     AccreditationCategory,
     Registration,
     RegistrationState,
 )
 from conference.badges.models import Badge, BadgePrintJob, BadgeState, PrintJobState
-from conference.badges.signing import BadgeClaims, make_code, require_private_key
+from conference.badges.pdf import render_badge, render_sheets
+from conference.badges.signing import (
+    BadgeClaims,
+    KeyMissing,
+    make_code,
+    private_key,
+    require_private_key,
+)
 from conference.db import utcnow
+from conference.editions.models import Edition, EditionState
 from conference.errors import Conflict, DomainError, NotFound
 from conference.extensions import db
-from conference.signals import registration_changed
+from conference.jobs import enqueue
 
 REVOKING_STATES = {
     RegistrationState.REVOKED,
@@ -165,9 +173,9 @@ def issue_missing(edition, *, actor=None) -> int:
     return len(registrations)
 
 
-def on_registration_changed(registration, *, from_state=None, to_state=None, actor=None, **_):
-    """Accreditation issues a badge; revocation, cancellation (any other state) revokes it."""
-    to_state = to_state or registration.state
+def follow_registration(registration, to_state, *, actor=None) -> None:
+    """Accreditation issues a badge (a new one when the category changed); revocation,
+    cancellation or any other state revokes it."""
     if to_state == RegistrationState.ACCREDITED:
         badge = valid_badge(registration)
         if badge is not None and badge.category_code != _category_code(registration):
@@ -178,9 +186,6 @@ def on_registration_changed(registration, *, from_state=None, to_state=None, act
         badge = valid_badge(registration)
         if badge is not None:
             revoke_badge(badge, actor=actor, reason=f"registration {to_state}")
-
-
-registration_changed.connect(on_registration_changed)
 
 
 # --- codes -------------------------------------------------------------------------------
@@ -203,6 +208,43 @@ def badge_code(badge: Badge, *, key=None) -> str:
     return make_code(claims, key if key is not None else require_private_key(edition.year))
 
 
+def has_signing_key(edition) -> bool:
+    """Whether the edition's signing key is present and readable (badges can be printed)."""
+    try:
+        return private_key(edition.year) is not None
+    except DomainError:
+        return False
+
+
+def badge_pdf(badge: Badge) -> bytes:
+    """The badge as one A6 PDF page."""
+    return render_badge(badge, badge_code(badge))
+
+
+@health.readiness_check("badge_keys")
+def check_signing_keys() -> dict:
+    """Readiness: every open or closed edition that has not ended has its signing key."""
+    today = utcnow().date()
+    years = db.session.scalars(
+        sa.select(Edition.year)
+        .where(Edition.state.in_([EditionState.OPEN, EditionState.CLOSED]))
+        .where(Edition.end_date >= today)
+        .order_by(Edition.year)
+    ).all()
+    missing = []
+    for year in years:
+        try:
+            key = private_key(year)
+        except KeyMissing:
+            key = None
+        if key is None:
+            missing.append(year)
+    entry: dict = {"ok": not missing, "editions": list(years)}
+    if missing:
+        entry["missing"] = missing
+    return entry
+
+
 # --- queries -----------------------------------------------------------------------------
 
 
@@ -211,6 +253,41 @@ def get_badge(edition, badge_id: int) -> Badge:
     if badge is None or badge.edition_id != edition.id:
         raise NotFound("There is no such badge.")
     return badge
+
+
+def latest_badge(registration) -> Badge | None:
+    """The latest badge of ``registration``, valid or not; None when none was ever issued."""
+    return db.session.scalar(
+        sa.select(Badge)
+        .where(Badge.registration_id == registration.id)
+        .order_by(Badge.version.desc())
+        .limit(1)
+    )
+
+
+def badge_history(badge: Badge) -> list[Badge]:
+    """Every badge of ``badge``'s registration, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Badge)
+            .where(Badge.registration_id == badge.registration_id)
+            .order_by(Badge.version.desc())
+        )
+    )
+
+
+def missing_count(edition) -> int:
+    """How many accredited registrations have no valid badge."""
+    has_valid = sa.select(Badge.id).where(
+        Badge.registration_id == Registration.id, Badge.state == BadgeState.VALID
+    )
+    return db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.edition_id == edition.id,
+            Registration.state == RegistrationState.ACCREDITED,
+            ~has_valid.exists(),
+        )
+    )
 
 
 def badge_for_user(user, edition) -> Badge | None:
@@ -301,8 +378,6 @@ def mark_printed(badges: list[Badge]) -> None:
 
 def start_print_job(edition, *, actor, category_ids=(), only_unprinted=False) -> BadgePrintJob:
     """Queue a bulk print of badges on A4 sheets (runs in the background)."""
-    from conference.jobs import enqueue
-
     require_private_key(edition.year)
     valid_ids = {c.id for c in categories(edition)}
     category_ids = sorted({int(c) for c in category_ids})
@@ -330,8 +405,6 @@ PROGRESS_STEP = 40  # badges between two progress updates of a print job
 
 def run_print_job(job_id: int) -> None:
     """The background job: render the sheets, reporting progress as it goes."""
-    from conference.editions.models import Edition
-
     job = db.session.get(BadgePrintJob, job_id)
     if job is None or job.state not in (PrintJobState.PENDING, PrintJobState.FAILED):
         return
@@ -349,8 +422,6 @@ def run_print_job(job_id: int) -> None:
 
 
 def _render_print_job(job: BadgePrintJob, edition) -> None:
-    from conference.badges.pdf import render_sheets  # pdf imports this module (badge_code)
-
     job_id = job.id
     try:
         badges = printable_badges(
@@ -367,7 +438,10 @@ def _render_print_job(job: BadgePrintJob, edition) -> None:
                 job.done = done
                 db.session.commit()
 
-        pdf = render_sheets(edition, badges, progress=progress)
+        key = signing_key(edition) if badges else None  # read and parsed once, not per badge
+        pdf = render_sheets(
+            edition, badges, lambda badge: badge_code(badge, key=key), progress=progress
+        )
         job.pdf = pdf
         job.done = len(badges)
         job.state = PrintJobState.DONE

@@ -19,7 +19,7 @@ from conference import audit
 from conference.badges import bp, services
 from conference.badges.forms import BadgeFilterForm, PrintForm, ReasonForm
 from conference.badges.models import PrintJobState
-from conference.errors import DomainError
+from conference.badges.qr_svg import qr_svg
 from conference.extensions import db
 from conference.permissions import can, deny, login_required, require
 from conference.query_args import arg_choice, arg_id, arg_str
@@ -35,14 +35,7 @@ def my_badge(edition):
 def registration_badge(registration):
     """The latest badge of ``registration`` (valid or not), for the organisers' registration
     page; None when none was ever issued."""
-    from conference.badges.models import Badge
-
-    return db.session.scalar(
-        db.select(Badge)
-        .where(Badge.registration_id == registration.id)
-        .order_by(Badge.version.desc())
-        .limit(1)
-    )
+    return services.latest_badge(registration)
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -62,8 +55,7 @@ def my_badge_pdf():
     badge = services.badge_for_user(current_user, g.edition)
     if badge is None:
         abort(404, "You have no valid badge for this edition (yet).")
-    data = _render(badge)
-    return _pdf(data, f"badge-{g.edition.year}.pdf")
+    return _pdf(services.badge_pdf(badge), f"badge-{g.edition.year}.pdf")
 
 
 @bp.get("/<int:year>/me/badge")
@@ -71,8 +63,6 @@ def my_badge_pdf():
 def my_badge_screen():
     """The badge's QR code on screen, large, with the name and badge number: a phone can
     stand in for the paper badge. Kept for offline use by the browser (private cache)."""
-    from conference.badges.qr_svg import qr_svg
-
     badge = services.badge_for_user(current_user, g.edition)
     if badge is None:
         abort(404, "You have no valid badge for this edition (yet).")
@@ -88,8 +78,6 @@ def my_badge_screen():
 def print_page(badge_id: int):
     """One A6 badge as a print-ready page (no margins) for the browser's print dialog: a
     badge printed at the door. A lost badge is reissued first (the old one stops working)."""
-    from conference.badges.qr_svg import qr_svg
-
     badge = services.get_badge(g.edition, badge_id)
     if badge.state != "valid":
         abort(409, "This badge is revoked: print the registration's valid badge.")
@@ -97,12 +85,6 @@ def print_page(badge_id: int):
     audit.record(current_user, "badge.print", badge, version=badge.version, where="door")
     db.session.commit()
     return render_template("badges/print.html", badge=badge, qr=qr_svg(services.badge_code(badge)))
-
-
-def _render(badge) -> bytes:
-    from conference.badges.pdf import render_badge
-
-    return render_badge(badge)
 
 
 # --- organisers --------------------------------------------------------------------------
@@ -130,35 +112,8 @@ def index():
         filters=filters,
         print_form=print_form,
         jobs=services.recent_print_jobs(edition),
-        missing=_missing_count(edition),
-        has_key=_has_key(edition),
-    )
-
-
-def _has_key(edition) -> bool:
-    from conference.badges.signing import private_key
-
-    try:
-        return private_key(edition.year) is not None
-    except DomainError:
-        return False
-
-
-def _missing_count(edition) -> int:
-    import sqlalchemy as sa
-
-    from conference.accreditation.models import Registration, RegistrationState
-    from conference.badges.models import Badge, BadgeState
-
-    has_valid = sa.select(Badge.id).where(
-        Badge.registration_id == Registration.id, Badge.state == BadgeState.VALID
-    )
-    return db.session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.edition_id == edition.id,
-            Registration.state == RegistrationState.ACCREDITED,
-            ~has_valid.exists(),
-        )
+        missing=services.missing_count(edition),
+        has_key=services.has_signing_key(edition),
     )
 
 
@@ -175,17 +130,10 @@ def issue_missing():
 @require("badges.manage")
 def detail(badge_id: int):
     badge = services.get_badge(g.edition, badge_id)
-    from conference.badges.models import Badge
-
-    history = db.session.scalars(
-        db.select(Badge)
-        .where(Badge.registration_id == badge.registration_id)
-        .order_by(Badge.version.desc())
-    ).all()
     return render_template(
         "badges/detail.html",
         badge=badge,
-        history=history,
+        history=services.badge_history(badge),
         revoke_form=ReasonForm(prefix="revoke"),
         reissue_form=ReasonForm(prefix="reissue"),
     )
@@ -227,7 +175,7 @@ def badge_pdf(badge_id: int):
     badge = services.get_badge(g.edition, badge_id)
     if not can(current_user, "badges.download", badge):
         return deny()
-    data = _render(badge)
+    data = services.badge_pdf(badge)
     if badge.state == "valid":
         services.mark_printed([badge])
         audit.record(current_user, "badge.print", badge, version=badge.version)
