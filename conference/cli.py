@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from conference import backup
+from conference import backup, jobs
+from conference.accounts import services
+from conference.accounts.models import RoleAssignment, User
+from conference.accreditation.cli import cli as accreditation_cli
+from conference.badges.cli import cli as badges_cli
+from conference.demo import DEMO_ACCOUNTS, seed_demo
+from conference.editions.cli import cli as editions_cli
+from conference.editions.models import Edition
+from conference.editions.services import get_edition
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.mail import send_pending
 
-# Areas' own command groups (each module exposes ``cli``, an AppGroup).
-AREA_CLIS: list[str] = [
-    "conference.editions.cli",
-    "conference.accreditation.cli",
-    "conference.badges.cli",
-]
+# Areas' own command groups.
+AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli]
 
 
 def _fail(exc: Exception):
@@ -32,15 +36,13 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(backup_cli)
-    for path in AREA_CLIS:
-        app.cli.add_command(importlib.import_module(path).cli)
+    for group in AREA_CLIS:
+        app.cli.add_command(group)
 
 
 @click.command("seed-demo")
 def seed_demo_command():
     """Create the demo editions, accounts and data (idempotent) and print the logins."""
-    from conference.demo import DEMO_ACCOUNTS, seed_demo
-
     demo = seed_demo()
     click.echo(f"Demo data ready. Log in at {current_app.config['BASE_URL']}/login with:")
     for email, _name, label, role in DEMO_ACCOUNTS:
@@ -58,8 +60,6 @@ def seed_demo_command():
 @click.option("--password", help="Password for a new account (asked for when omitted).")
 def create_admin_command(email, password):
     """Make EMAIL a site administrator (creating the account if needed)."""
-    from conference.accounts import services
-
     user = services.find_user(email)
     try:
         if user is None:
@@ -83,9 +83,6 @@ roles_cli = AppGroup("roles", help="Grant, revoke and list roles.")
 @click.option("--edition", "year", type=int, help="Edition year (not for 'admin').")
 def roles_grant(email, role, year):
     """Grant ROLE (organiser, reviewer, chair, staff, admin) to EMAIL."""
-    from conference.accounts import services
-    from conference.editions.services import get_edition
-
     try:
         user = services.get_user_by_email(email)
         if role.strip().lower() == "admin":
@@ -107,9 +104,6 @@ def roles_grant(email, role, year):
 @click.option("--edition", "year", type=int, help="Edition year (not for 'admin').")
 def roles_revoke(email, role, year):
     """Revoke ROLE from EMAIL."""
-    from conference.accounts import services
-    from conference.editions.services import get_edition
-
     try:
         user = services.get_user_by_email(email)
         revoked = True
@@ -133,11 +127,6 @@ def roles_revoke(email, role, year):
 @click.option("--edition", "year", type=int, help="Only this edition.")
 def roles_list(year):
     """List role assignments."""
-    import sqlalchemy as sa
-
-    from conference.accounts.models import RoleAssignment, User
-    from conference.editions.models import Edition
-
     stmt = (
         sa.select(User.email, Edition.year, RoleAssignment.role)
         .join(RoleAssignment.user)
@@ -180,11 +169,6 @@ tokens_cli = AppGroup("tokens", help="Personal API tokens.")
 )
 def tokens_create(email, name, scope, year, expires):
     """Create an API token for EMAIL and print it (shown once, on the last line)."""
-    import sqlalchemy as sa
-
-    from conference.accounts import services
-    from conference.editions.models import Edition
-
     try:
         user = services.get_user_by_email(email)
         edition = None
@@ -215,8 +199,6 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 @click.option("--include-failed", is_flag=True, help="Also retry messages marked failed.")
 def mail_send_pending(include_failed):
     """Send the mail waiting in the outbox."""
-    from conference.mail import send_pending
-
     total_sent = total_failed = 0
     while True:
         sent, failed = send_pending(include_failed=include_failed)
@@ -239,8 +221,6 @@ jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
 )
 def jobs_worker(burst, fork):
     """Run a worker for the background queue (needs REDIS_URL)."""
-    from conference import jobs
-
     try:
         jobs.work(burst=burst, fork=fork)
     except RuntimeError as exc:

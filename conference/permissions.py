@@ -16,9 +16,18 @@ from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from conference.accounts.models import Role, RoleAssignment
+from conference.accreditation.models import Registration, RegistrationState
 from conference.editions.models import EditionState
 from conference.errors_http import wants_json
 from conference.extensions import db
+from conference.programme.models import (
+    AccessPolicy,
+    ProgrammeSession,
+    SessionInvitation,
+    SessionSpeaker,
+)
+from conference.review.models import Conflict, Review, ReviewAssignment
+from conference.submissions.models import CoSpeaker, Submission
 
 Rule = Callable[[Any, Any, Any], bool]
 RULES: dict[str, Rule] = {}
@@ -191,8 +200,6 @@ def _registration_change_own(user, edition, obj) -> bool:
 @rule("registration.offered")
 def _registration_offered(user, edition, obj) -> bool:
     """Show the "Register" button: the window is open and the person has no registration."""
-    from conference.accreditation.models import Registration
-
     if edition is None or not edition.registration_open():
         return False
     if not is_authenticated(user):
@@ -224,13 +231,6 @@ class Clearance:
     """
 
     def __init__(self, user, edition):
-        from conference.accreditation.models import Registration, RegistrationState
-        from conference.programme.models import (
-            ProgrammeSession,
-            SessionInvitation,
-            SessionSpeaker,
-        )
-
         self.user = user
         self.edition = edition
         self.privileged = is_admin(user) or has_role(user, edition, Role.ORGANISER, Role.STAFF)
@@ -258,8 +258,6 @@ class Clearance:
 
     def sees_details(self, session) -> bool:
         """May this person see the title, description, speakers and room of ``session``?"""
-        from conference.programme.models import AccessPolicy
-
         if session.access == AccessPolicy.OPEN or self.privileged:
             return True
         if not self.accredited:
@@ -400,8 +398,6 @@ def review_state(user, submission) -> tuple[bool, bool, bool]:
 
     Cached for the request; the review services answer the same question in bulk for lists.
     """
-    from conference.review.models import Conflict, Review, ReviewAssignment
-
     if not is_authenticated(user) or submission is None:
         return False, True, False
     cache = g.setdefault("_review_state_cache", {})
@@ -448,9 +444,6 @@ def conflicted_submissions(user, edition) -> sa.Select:
     """A query of the ids of ``edition``'s submissions ``user`` is conflicted with: declared or
     automatic conflicts, and those they wrote or are a co-speaker of (by account or e-mail, as
     ``review_state``). Lists use it as a subquery, so hiding costs no query per submission."""
-    from conference.review.models import Conflict
-    from conference.submissions.models import CoSpeaker, Submission
-
     declared = sa.select(Conflict.submission_id).where(
         Conflict.reviewer_id == user.id, Conflict.edition_id == edition.id
     )

@@ -1,7 +1,9 @@
 """The JSON API under /api/v1, described by the OpenAPI document at /api/v1/openapi.json."""
 
 from flask import Blueprint, request
+from flask_login import current_user
 
+from conference.accounts.scopes import current_token
 from conference.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,10 +20,6 @@ def protect_cookie_writes():
     used for a Bearer call. An anonymous call carries no ambient authority to abuse: it goes
     on to the view, which answers 401 where a login is needed.
     """
-    from flask_login import current_user
-
-    from conference.accounts.scopes import current_token
-
     if request.method in {"GET", "HEAD", "OPTIONS"} or current_token() is not None:
         return
     if current_user.is_authenticated:

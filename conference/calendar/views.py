@@ -29,6 +29,34 @@ JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
 
 
+@bp.app_template_global()
+def my_calendar():
+    """The logged-in person's feed link for templates (``calendar/_me.html``), or None.
+
+    A dict with ``url`` (https), ``webcal`` (for one-click subscription), ``created_at`` and
+    ``last_used_at``; ``broken`` is True when the link must be regenerated (the secret key
+    changed since it was made).
+    """
+    record = calendar.calendar_token(current_user)
+    if record is None:
+        return None
+    token = calendar.feed_token(current_user, record)
+    return {
+        "url": calendar.personal_feed_url(token) if token else None,
+        "webcal": calendar.personal_feed_url(token, webcal=True) if token else None,
+        "created_at": record.created_at,
+        "last_used_at": record.last_used_at,
+        "broken": token is None,
+    }
+
+
+@bp.app_template_global()
+def my_calendar_url() -> str | None:
+    """The logged-in person's personal feed URL, or None when they have none."""
+    info = my_calendar()
+    return info["url"] if info else None
+
+
 def _is_fresh(validators: Validators) -> bool:
     """Does the caller already hold this version? (If-None-Match wins over If-Modified-Since.)"""
     if request.if_none_match:
