@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import audit, confirm, countries
+from conference import audit, confirm, countries, crud
 from conference.accreditation import bp, privacy, services
 from conference.accreditation.forms import (
     CancelForm,
@@ -566,41 +566,39 @@ def _category_form_page(form, category=None, status=200):
     return render_template("accreditation/category_form.html", form=form, category=category), status
 
 
-def _save_category(form, category=None):
-    if not form.validate():
-        return _category_form_page(form, category, 400)
-    try:
-        saved = services.save_category(g.edition, current_user, _form_data(form), category)
-        db.session.commit()
-    except services.RegistrationError as exc:
-        db.session.rollback()
-        _attach_error(form, exc)
-        return _category_form_page(form, category, 400)
-    except Conflict as exc:
-        db.session.rollback()
-        form.code.errors = [*form.code.errors, exc.message]
-        return _category_form_page(form, category, 409)
-    flash(f"The category {saved.name} is saved.", "success")
-    return redirect(url_for("accreditation.categories"))
+def _category_form(form, category=None):
+    """New or edited category: the service's complaints are shown next to their fields."""
+
+    def refused(exc: DomainError) -> int:
+        if isinstance(exc, services.RegistrationError):
+            _attach_error(form, exc)
+            return 400
+        if isinstance(exc, Conflict):
+            form.code.errors = [*form.code.errors, exc.message]
+            return 409
+        raise exc
+
+    return crud.save_form(
+        form,
+        page=lambda status=200: _category_form_page(form, category, status),
+        save=lambda: services.save_category(g.edition, current_user, _form_data(form), category),
+        message=lambda saved: f"The category {saved.name} is saved.",
+        done=url_for("accreditation.categories"),
+        refused=refused,
+    )
 
 
 @bp.route("/<int:year>/admin/categories/new", methods=["GET", "POST"])
 @require("category.manage")
 def category_new():
-    form = CategoryForm()
-    if request.method == "POST":
-        return _save_category(form)
-    return _category_form_page(form)
+    return _category_form(CategoryForm())
 
 
 @bp.route("/<int:year>/admin/categories/<int:category_id>", methods=["GET", "POST"])
 @require("category.manage")
 def category_edit(category_id):
     category = services.get_category(g.edition, category_id)
-    form = CategoryForm(obj=category)
-    if request.method == "POST":
-        return _save_category(form, category)
-    return _category_form_page(form, category)
+    return _category_form(CategoryForm(obj=category), category)
 
 
 @bp.route("/<int:year>/admin/categories/<int:category_id>/delete", methods=["GET", "POST"])
@@ -610,7 +608,7 @@ def category_delete(category_id):
     name = category.name
     usage = services.category_usage(category)
     in_use = usage["registrations"] or usage["sessions"]
-    step = confirm.check(
+    return crud.confirm_delete(
         Confirmation(
             title=f"Delete the category {name} ({category.code})?",
             consequences=[
@@ -626,14 +624,11 @@ def category_delete(category_id):
             subject=["category", category.id],
             submit_label=f"Delete {name}",
             cancel_url=url_for("accreditation.categories"),
-        )
+        ),
+        delete=lambda: services.delete_category(category, current_user),
+        message=f"The category {name} is deleted.",
+        done=url_for("accreditation.categories"),
     )
-    if step is not None:
-        return step
-    services.delete_category(category, current_user)
-    db.session.commit()
-    flash(f"The category {name} is deleted.", "success")
-    return redirect(url_for("accreditation.categories"))
 
 
 # --- personal data ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import audit, confirm, pagecache
+from conference import audit, confirm, crud, pagecache
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -451,25 +451,24 @@ def _settings_page(kind: str, form, obj=None, status: int = 200):
     )
 
 
+def _setting_form(kind: str, form, obj=None):
+    """The list page with its form (new, or editing ``obj``): save on POST when writable."""
+    if request.method == "POST" and not can(current_user, "programme.manage", edition=g.edition):
+        return deny()
+    return crud.save_form(
+        form,
+        page=lambda status=200: _settings_page(kind, form, obj, status=status),
+        save=lambda: _save_setting(kind, form, obj),
+        message=lambda saved: f"“{saved.name}” is saved.",
+        done=url_for("programme.admin_settings", kind=kind),
+        code=303,
+    )
+
+
 @bp.route("/<int:year>/admin/programme/<any(rooms,tracks,types):kind>", methods=["GET", "POST"])
 @require("programme.admin")
 def admin_settings(kind: str):
-    form = SETTINGS[kind][1]()
-    if request.method == "POST":
-        if not can(current_user, "programme.manage", edition=g.edition):
-            return deny()
-        if not form.validate_on_submit():
-            return _settings_page(kind, form, status=400)
-        try:
-            obj = _save_setting(kind, form)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return _settings_page(kind, form, status=exc.status_code)
-        flash(f"“{obj.name}” is saved.", "success")
-        return redirect(url_for("programme.admin_settings", kind=kind), 303)
-    return _settings_page(kind, form)
+    return _setting_form(kind, SETTINGS[kind][1]())
 
 
 @bp.route(
@@ -479,22 +478,7 @@ def admin_settings(kind: str):
 @require("programme.admin")
 def admin_setting_edit(kind: str, obj_id: int):
     obj = _setting_or_404(kind, obj_id)
-    form = SETTINGS[kind][1](obj=obj)
-    if request.method == "POST":
-        if not can(current_user, "programme.manage", edition=g.edition):
-            return deny()
-        if not form.validate_on_submit():
-            return _settings_page(kind, form, obj, status=400)
-        try:
-            _save_setting(kind, form, obj)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return _settings_page(kind, form, obj, status=exc.status_code)
-        flash(f"“{obj.name}” is saved.", "success")
-        return redirect(url_for("programme.admin_settings", kind=kind), 303)
-    return _settings_page(kind, form, obj)
+    return _setting_form(kind, SETTINGS[kind][1](obj=obj), obj)
 
 
 @bp.route(
@@ -507,7 +491,13 @@ def admin_setting_delete(kind: str, obj_id: int):
     name = obj.name
     label = SETTINGS[kind][2]
     used = services.setting_usage(obj)
-    step = confirm.check(
+    back = url_for("programme.admin_settings", kind=kind)
+
+    def refused(exc: DomainError):
+        flash(exc.message, "error")
+        return redirect(back, 303)
+
+    return crud.confirm_delete(
         Confirmation(
             title=f"Delete the {label} “{name}”?",
             consequences=[
@@ -522,20 +512,14 @@ def admin_setting_delete(kind: str, obj_id: int):
             ),
             subject=[kind, obj.id],
             submit_label=f"Delete {name}",
-            cancel_url=url_for("programme.admin_settings", kind=kind),
-        )
+            cancel_url=back,
+        ),
+        delete=lambda: services.delete_setting(current_user, g.edition, obj),
+        message=f"“{name}” is deleted.",
+        done=back,
+        code=303,
+        refused=refused,
     )
-    if step is not None:
-        return step
-    try:
-        services.delete_setting(current_user, g.edition, obj)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("programme.admin_settings", kind=kind), 303)
-    flash(f"“{name}” is deleted.", "success")
-    return redirect(url_for("programme.admin_settings", kind=kind), 303)
 
 
 # --- organisers: sessions ----------------------------------------------------------------

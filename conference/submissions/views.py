@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from conference import audit, confirm
+from conference import audit, confirm, crud
 from conference.accreditation.services import registration_for
 from conference.confirm import Confirmation
 from conference.errors import DomainError
@@ -457,44 +457,12 @@ def _type_page(form, submission_type=None, status: int = 200):
     )
 
 
-@bp.route("/<int:year>/admin/call/types/new", methods=["GET", "POST"])
-@require("call.manage")
-def admin_new_type():
-    form = SubmissionTypeForm()
-    if request.method == "GET":
-        return _type_page(form)
-    if not form.validate_on_submit():
-        return _type_page(form, status=400)
-    try:
-        services.save_type(
-            current_user,
-            g.edition,
-            None,
-            name=form.name.data,
-            code=form.code.data,
-            max_words=form.max_words.data,
-            duration_minutes=form.duration_minutes.data,
-            description=form.description.data or "",
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _type_page(form, status=exc.status_code)
-    flash("The submission type is added.", "success")
-    return redirect(url_for("submissions.admin_call"))
-
-
-@bp.route("/<int:year>/admin/call/types/<int:type_id>", methods=["GET", "POST"])
-@require("call.manage")
-def admin_edit_type(type_id: int):
-    submission_type = services.get_type(g.edition, type_id)
-    form = SubmissionTypeForm(obj=submission_type)
-    if request.method == "GET":
-        return _type_page(form, submission_type)
-    if not form.validate_on_submit():
-        return _type_page(form, submission_type, status=400)
-    try:
-        services.save_type(
+def _type_form(form, submission_type=None, *, message: str):
+    """New or edited submission type."""
+    return crud.save_form(
+        form,
+        page=lambda status=200: _type_page(form, submission_type, status),
+        save=lambda: services.save_type(
             current_user,
             g.edition,
             submission_type,
@@ -503,13 +471,27 @@ def admin_edit_type(type_id: int):
             max_words=form.max_words.data,
             duration_minutes=form.duration_minutes.data,
             description=form.description.data or "",
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _type_page(form, services.get_type(g.edition, type_id), status=exc.status_code)
-    flash("The submission type is saved.", "success")
-    return redirect(url_for("submissions.admin_call"))
+        ),
+        message=lambda saved: message,
+        done=url_for("submissions.admin_call"),
+    )
+
+
+@bp.route("/<int:year>/admin/call/types/new", methods=["GET", "POST"])
+@require("call.manage")
+def admin_new_type():
+    return _type_form(SubmissionTypeForm(), message="The submission type is added.")
+
+
+@bp.route("/<int:year>/admin/call/types/<int:type_id>", methods=["GET", "POST"])
+@require("call.manage")
+def admin_edit_type(type_id: int):
+    submission_type = services.get_type(g.edition, type_id)
+    return _type_form(
+        SubmissionTypeForm(obj=submission_type),
+        submission_type,
+        message="The submission type is saved.",
+    )
 
 
 @bp.route("/<int:year>/admin/call/types/<int:type_id>/delete", methods=["GET", "POST"])
@@ -517,7 +499,12 @@ def admin_edit_type(type_id: int):
 def admin_delete_type(type_id: int):
     submission_type = services.get_type(g.edition, type_id)
     used = services.type_usage(submission_type)
-    step = confirm.check(
+
+    def refused(exc: DomainError):
+        flash(exc.message, "error")
+        return _call_page(_call_form(from_request=False), status=exc.status_code)
+
+    return crud.confirm_delete(
         Confirmation(
             title=f"Remove the submission type “{submission_type.name}”?",
             consequences=[
@@ -535,17 +522,12 @@ def admin_delete_type(type_id: int):
             subject=["submission_type", submission_type.id],
             submit_label=f"Remove {submission_type.name}",
             cancel_url=url_for("submissions.admin_call"),
-        )
+        ),
+        delete=lambda: services.delete_type(current_user, g.edition, submission_type),
+        message="The submission type is removed.",
+        done=url_for("submissions.admin_call"),
+        refused=refused,
     )
-    if step is not None:
-        return step
-    try:
-        services.delete_type(current_user, g.edition, submission_type)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return _call_page(_call_form(from_request=False), status=exc.status_code)
-    flash("The submission type is removed.", "success")
-    return redirect(url_for("submissions.admin_call"))
 
 
 # --- organisers: all submissions ---------------------------------------------------------
