@@ -71,9 +71,11 @@ run: assets seed
 test: install-dev system-deps assets
 	$(BIN)/pytest -n auto -q $(PYTEST_ARGS)
 
+# Style, and the import contracts of pyproject.toml (layers between areas; ARCHITECTURE.md).
 lint: install-dev
 	$(BIN)/ruff check conference tests bench wsgi.py
 	$(BIN)/ruff format --check conference tests bench wsgi.py
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff format conference tests bench wsgi.py
