@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from conference import confirm
+from conference.accreditation.services import speaker_category
 from conference.confirm import Confirmation, MailPreview
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, require
+from conference.programme.services import room_day
 from conference.query_args import arg_choice, arg_float, arg_id
 from conference.review import bp, services
 from conference.review.forms import (
@@ -231,11 +232,7 @@ def chair_submission(submission_id: int):
         SelectChoice(r.id, r.display_name) for r in services.eligible_reviewers(item)
     ]
     decision_form = DecisionForm(decision=item.decision)
-    conflicts = db.session.scalars(
-        sa.select(services.ConflictOfInterest)
-        .where(services.ConflictOfInterest.submission_id == item.id)
-        .order_by(services.ConflictOfInterest.id)
-    ).all()
+    conflicts = services.conflicts_on(item)
     return render_template(
         "review/chair_submission.html",
         item=item,
@@ -555,22 +552,13 @@ def edit_mail_template(key: str):
 def place(submission_id: int):
     """Placement form. "Check for clashes" shows the clashes and that day in that room
     without saving; saving over clashes needs the "place despite the clashes" box."""
-    from conference.programme.models import Room, SessionType
-    from conference.programme.services import room_day
-
     item = _submission(submission_id)
     if not can(current_user, "review.decide", item):
         abort(403)
     edition = g.edition
     form = PlacementForm()
-    rooms = db.session.scalars(
-        sa.select(Room).where(Room.edition_id == edition.id).order_by(Room.position, Room.name)
-    ).all()
-    types = db.session.scalars(
-        sa.select(SessionType)
-        .where(SessionType.edition_id == edition.id)
-        .order_by(SessionType.name)
-    ).all()
+    rooms = services.placement_rooms(edition)
+    types = services.placement_types(edition)
     form.room_id.choices = [SelectChoice(0, "— no room yet —")] + [
         SelectChoice(r.id, r.name) for r in rooms
     ]
@@ -642,8 +630,6 @@ def place(submission_id: int):
         status = exc.status_code
     else:
         flash(f"“{session.title}” is now in the programme.", "success")
-        from conference.accreditation.services import speaker_category
-
         if speaker_category(edition) is None:
             flash(
                 "The edition has no speaker accreditation category, so none was offered; "

@@ -11,6 +11,7 @@ from conference.audit import AuditEntry
 from conference.extensions import db
 from conference.mail import OutboxMessage
 from conference.review.models import Review, ReviewAssignment
+from conference.signals import submission_decided
 from conference.submissions.models import Submission, SubmissionState
 from tests.confirming import confirm_post
 from tests.factories import make_user
@@ -188,6 +189,32 @@ def _decided_world(world):
         comments_to_authors="Please shorten the introduction.",
         confidential_comments="TOP SECRET committee remark",
     )
+
+
+def test_a_recorded_decision_sends_submission_decided(world, login):
+    other = make_submission(world.edition, title="Second")
+    chair = login(world.chair)
+    sid = world.submission.id
+    seen = []
+
+    def receiver(sender, **extra):
+        seen.append((sender.id, extra["decision"], extra["actor"].id))
+
+    submission_decided.connect(receiver)
+    try:
+        url = f"/2027/review/chair/submissions/{sid}/decision"
+        assert chair.post(url, data={"decision": "accepted"}).status_code == 302
+        assert chair.post(url, data={"decision": "accepted"}).status_code == 302  # unchanged
+        bulk = {"decision": "rejected", "submission_ids": [sid, other.id]}
+        assert chair.post("/2027/review/chair/decisions", data=bulk).status_code == 302
+    finally:
+        submission_decided.disconnect(receiver)
+    chair_id = world.chair.id
+    assert seen == [
+        (sid, "accepted", chair_id),
+        (sid, "rejected", chair_id),
+        (other.id, "rejected", chair_id),
+    ]
 
 
 def test_decisions_one_by_one_and_in_bulk_are_audited(world, login):

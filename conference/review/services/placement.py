@@ -1,0 +1,233 @@
+"""Accepted submissions into the programme: the session with its speakers, the programme's
+clash rules, the speaker accreditation category offered, and a mail to speakers who still
+have to register. Sends ``session_changed`` for the new session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from conference import audit, mail
+from conference.accounts.models import User
+from conference.accreditation.services import (
+    accreditation_category_offer,
+    registration_for,
+    speaker_category,
+)
+from conference.editions.models import Edition
+from conference.editions.services import touch_programme
+from conference.errors import Conflict, DomainError
+from conference.extensions import db
+from conference.programme.models import ProgrammeSession, Room, SessionSpeaker, SessionType
+from conference.programme.services import placement_clashes as programme_clashes
+from conference.programme.services import span
+from conference.review.services.lookups import _require, speakers
+from conference.signals import session_changed
+from conference.submissions.models import Decision, Submission, SubmissionState
+from conference.urls import external_url
+
+
+def placement_rooms(edition: Edition) -> list[Room]:
+    """The rooms a submission can be placed in, in the programme's order."""
+    return list(
+        db.session.scalars(
+            sa.select(Room).where(Room.edition_id == edition.id).order_by(Room.position, Room.name)
+        )
+    )
+
+
+def placement_types(edition: Edition) -> list[SessionType]:
+    """The session types a placed submission can have, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(SessionType)
+            .where(SessionType.edition_id == edition.id)
+            .order_by(SessionType.name)
+        )
+    )
+
+
+def session_for(submission: Submission):
+    return db.session.scalar(
+        sa.select(ProgrammeSession).where(ProgrammeSession.submission_id == submission.id)
+    )
+
+
+def matching_session_type(submission: Submission):
+    """The programme session type matching the submission type (by code, then by name)."""
+    if submission.type is None:
+        return None
+    candidates = list(
+        db.session.scalars(
+            sa.select(SessionType).where(SessionType.edition_id == submission.edition_id)
+        )
+    )
+    code = submission.type.code.casefold()
+    name = submission.type.name.casefold()
+    for candidate in candidates:
+        if candidate.code.casefold() == code:
+            return candidate
+    for candidate in candidates:
+        if candidate.name.casefold() == name:
+            return candidate
+    return None
+
+
+class PlacementClash(Conflict):
+    """Placing would create clashes and the chair did not choose to place despite them."""
+
+    code = "clashes"
+
+    def __init__(self, clashes: list[str]):
+        super().__init__(
+            "This placement clashes with the programme; nothing was saved. Tick “place "
+            "despite the clashes” to save it anyway: " + " ".join(clashes)
+        )
+        self.clashes = clashes
+
+
+def _placement_speakers(submission: Submission) -> list[tuple[int | None, str]]:
+    return [(p["user"].id if p["user"] else None, p["name"][:200]) for p in speakers(submission)]
+
+
+def placement_clashes(
+    submission: Submission, *, starts_at: dt.datetime, duration_minutes: int, room_id: int | None
+) -> list[str]:
+    """Room, speaker and date clashes the placement would create (the programme's rules)."""
+    edition = db.session.get(Edition, submission.edition_id)
+    return programme_clashes(
+        edition,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=duration_minutes),
+        room_id=room_id,
+        speakers=_placement_speakers(submission),
+    )
+
+
+def place_in_programme(
+    actor,
+    submission: Submission,
+    *,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    room_id: int | None,
+    type_id: int | None,
+    allow_clashes: bool = False,
+):
+    """Make an accepted submission a programme session with its speakers.
+
+    Refused with the list of clashes (room, speakers, the edition's dates) unless the chair
+    chose to place it despite them (``allow_clashes``); the audit log keeps the clashes.
+    Speakers with an account and no registration are offered the edition's speaker
+    accreditation category; an existing registration keeps its requested category and
+    nomination. Speakers left without a registration get a mail with the way to register.
+    """
+    edition = db.session.get(Edition, submission.edition_id)
+    _require(actor, "review.decide", submission)
+    if submission.state != SubmissionState.SUBMITTED or submission.decision != Decision.ACCEPTED:
+        raise Conflict("Only accepted submissions can be placed in the programme.")
+    if session_for(submission) is not None:
+        raise Conflict("This submission is already in the programme.")
+    if starts_at.tzinfo is None:
+        raise DomainError("The start time needs a time zone.")
+    if not 5 <= duration_minutes <= 24 * 60:
+        raise DomainError("The duration must be between 5 minutes and 24 hours.")
+    if room_id is not None:
+        room = db.session.get(Room, room_id)
+        if room is None or room.edition_id != edition.id:
+            raise DomainError("Choose a room of this edition.")
+    if type_id is not None:
+        session_type = db.session.get(SessionType, type_id)
+        if session_type is None or session_type.edition_id != edition.id:
+            raise DomainError("Choose a session type of this edition.")
+    clashes = placement_clashes(
+        submission, starts_at=starts_at, duration_minutes=duration_minutes, room_id=room_id
+    )
+    if clashes and not allow_clashes:
+        raise PlacementClash(clashes)
+    session = ProgrammeSession(
+        edition_id=edition.id,
+        title=submission.title,
+        description=submission.abstract,
+        track_id=submission.track_id,
+        type_id=type_id,
+        room_id=room_id,
+        starts_at=starts_at.astimezone(dt.UTC),
+        ends_at=(starts_at + dt.timedelta(minutes=duration_minutes)).astimezone(dt.UTC),
+        submission_id=submission.id,
+    )
+    people = speakers(submission)
+    for position, person in enumerate(people):
+        user = person["user"]
+        session.speakers.append(
+            SessionSpeaker(
+                user_id=user.id if user else None,
+                name=person["name"][:200],
+                organisation=(person["organisation"] or "")[:200],
+                position=position,
+            )
+        )
+    db.session.add(session)
+    db.session.flush()
+    offered = _offer_speaker_category(actor, edition, session)
+    to_register = _invite_to_register(edition, session, people, offered)
+    touch_programme(edition)
+    audit.record(
+        actor,
+        "review.placed_in_programme",
+        submission,
+        edition=edition,
+        session_id=session.id,
+        offered=offered,
+        invited_to_register=len(to_register),
+        clashes=clashes,
+        placed_despite_clashes=bool(clashes),
+    )
+    db.session.flush()
+    session_changed.send(session, actor=actor)
+    db.session.commit()
+    return session
+
+
+def _offer_speaker_category(actor, edition: Edition, session) -> list[int]:
+    """Offer the speaker category to each speaker with an account; returns their ids.
+
+    Without a speaker category in the edition nothing is offered (the page says so). The
+    offer never changes an existing registration's category or nomination.
+    """
+    category = speaker_category(edition)
+    if category is None:
+        return []
+    offered = []
+    for speaker in session.speakers:
+        if speaker.user_id is None:
+            continue
+        user = db.session.get(User, speaker.user_id)
+        accreditation_category_offer(user, edition, category, actor)
+        offered.append(user.id)
+    return offered
+
+
+def _invite_to_register(edition: Edition, session, people: list[dict], offered) -> list[str]:
+    """Mail the speakers who still have no registration the way to register; returns the
+    addresses written to."""
+    written = []
+    for person in people:
+        user = person["user"]
+        if user is not None and (user.id in offered or registration_for(user, edition)):
+            continue
+        if not person["email"] or person["email"] in written:
+            continue
+        mail.queue(
+            person["email"],
+            "review_speaker_register",
+            f"{edition.acronym or edition.title}: your talk is in the programme – please register",
+            edition=edition,
+            name=person["name"],
+            session=session,
+            when=span(session, edition),
+            register_link=external_url("accreditation.register", year=edition.year),
+        )
+        written.append(person["email"])
+    return written
