@@ -16,6 +16,7 @@ from conference.programme.services.common import clean_text, ensure_manage
 
 
 def rooms_of(edition) -> list:
+    """The edition's rooms, in the organisers' order."""
     return list(
         db.session.scalars(
             sa.select(Room).where(Room.edition_id == edition.id).order_by(Room.position, Room.name)
@@ -24,6 +25,7 @@ def rooms_of(edition) -> list:
 
 
 def tracks_of(edition) -> list:
+    """The edition's tracks, in the organisers' order."""
     return list(
         db.session.scalars(
             sa.select(Track)
@@ -34,6 +36,7 @@ def tracks_of(edition) -> list:
 
 
 def types_of(edition) -> list:
+    """The edition's session types, by name."""
     return list(
         db.session.scalars(
             sa.select(SessionType)
@@ -44,6 +47,7 @@ def types_of(edition) -> list:
 
 
 def _unique_name(model, edition, column, value, current=None, label="name") -> None:
+    """Conflict if another row of ``model`` in ``edition`` has this name (or code)."""
     query = sa.select(model.id).where(model.edition_id == edition.id, column == value)
     if current is not None:
         query = query.where(model.id != current.id)
