@@ -6,6 +6,8 @@ is not cleared for come back as the same placeholder the HTML pages show.
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import g, jsonify
 from flask_login import current_user
 
@@ -14,6 +16,32 @@ from conference.api.common import error_responses, iso
 from conference.api.editions import YEAR_PARAM
 from conference.programme import services
 from conference.query_args import arg_id, arg_str
+
+
+def session_json(view: services.SessionView, edition=None) -> dict:
+    """A ``SessionView`` as JSON (times ISO 8601 with offset, in the edition's zone if given)."""
+    return {
+        "id": view.id,
+        "uid": view.uid,
+        "restricted": view.restricted,
+        "cleared": view.cleared,
+        "title": view.title,
+        "description": view.description,
+        "type": dataclasses.asdict(view.type) if view.type else None,
+        "track": dataclasses.asdict(view.track) if view.track else None,
+        "room": dataclasses.asdict(view.room) if view.room else None,
+        "speakers": [dataclasses.asdict(s) for s in view.speakers],
+        "chair": dataclasses.asdict(view.chair) if view.chair else None,
+        "capacity": view.capacity,
+        "booking_required": view.booking_required,
+        "chatham_house": view.chatham_house,
+        "state": view.state,
+        "cancel_reason": view.cancel_reason,
+        "starts_at": iso(view.starts_at, edition),
+        "ends_at": iso(view.ends_at, edition),
+        "sequence": view.sequence,
+        "updated_at": iso(view.updated_at, edition),
+    }
 
 
 @bp.get("/editions/<int:year>/sessions")
@@ -31,7 +59,7 @@ def list_sessions():
             "edition": edition.year,
             "timezone": edition.timezone,
             "programme_changed_at": iso(edition.programme_changed_at, edition),
-            "sessions": [v.as_dict(edition) for v in views],
+            "sessions": [session_json(v, edition) for v in views],
         }
     )
 
@@ -41,7 +69,7 @@ def get_session(session_id: int):
     edition = g.edition
     session = services.get_session(edition, session_id)
     view = services.session_view(session, services.clearance(current_user, edition))
-    return jsonify(view.as_dict(edition))
+    return jsonify(session_json(view, edition))
 
 
 _NAMED = {

@@ -1,6 +1,10 @@
 """Programme: rooms, tracks, sessions, restricted access and bookings."""
 
 from flask import Blueprint
+from flask_login import current_user
+
+from conference.programme import reactions  # noqa: F401 (connects the signal handlers)
+from conference.programme.services import agenda_entries
 
 bp = Blueprint("programme", __name__)
 
@@ -8,10 +12,6 @@ bp = Blueprint("programme", __name__)
 @bp.record_once
 def _register_template_globals(state) -> None:
     """``my_agenda(edition)`` for the attendee's page (``templates/programme/_me.html``)."""
-    from flask_login import current_user
-
-    from conference.programme.services import agenda_entries
-
     state.app.jinja_env.globals["my_agenda"] = lambda edition: agenda_entries(current_user, edition)
 
 

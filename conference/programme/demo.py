@@ -11,11 +11,12 @@ import logging
 
 import sqlalchemy as sa
 
+from conference.accounts.services import find_user
 from conference.accreditation.models import AccreditationCategory
-from conference.demo import local
 from conference.editions.services import touch_programme
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.programme import services
 from conference.programme.models import (
     AccessPolicy,
     ProgrammeSession,
@@ -212,9 +213,12 @@ def _settings(edition, rooms):
     return room_map, track_map, type_map
 
 
-def _seed_programme(demo, edition, plan, rooms) -> list[ProgrammeSession]:
-    from conference.accounts.services import find_user
+def _local(edition, date: dt.date, hour: int, minute: int) -> dt.datetime:
+    """A wall-clock time of the edition's zone (Brussels for the demo) as aware UTC."""
+    return dt.datetime.combine(date, dt.time(hour, minute), tzinfo=edition.tz).astimezone(dt.UTC)
 
+
+def _seed_programme(demo, edition, plan, rooms) -> list[ProgrammeSession]:
     room_map, track_map, type_map = _settings(edition, rooms)
     categories = {
         c.code: c
@@ -241,8 +245,8 @@ def _seed_programme(demo, edition, plan, rooms) -> list[ProgrammeSession]:
             type_id=type_map[type_code].id,
             track_id=track_map[track].id if track else None,
             room_id=room_map[room].id if room else None,
-            starts_at=local(date.year, date.month, date.day, sh, sm),
-            ends_at=local(date.year, date.month, date.day, eh, em),
+            starts_at=_local(edition, date, sh, sm),
+            ends_at=_local(edition, date, eh, em),
             booking_required=options.get("booking_required", False),
             capacity=options.get("capacity"),
             chatham_house=options.get("chatham_house", False),
@@ -287,9 +291,6 @@ def _seed_programme(demo, edition, plan, rooms) -> list[ProgrammeSession]:
 
 def _book_demo_seats(edition) -> None:
     """A few bookings so that the booking lists and the agenda are not empty."""
-    from conference.accounts.services import find_user
-    from conference.programme import services
-
     workshop = db.session.scalar(
         sa.select(ProgrammeSession).where(
             ProgrammeSession.edition_id == edition.id,

@@ -1,0 +1,125 @@
+"""Programme rules, by topic; import them from here (``from conference.programme import services``).
+
+- ``visibility``: reading the programme for a viewer (``programme_sessions``, ``session_view``,
+  the placeholder ``RESTRICTED_TITLE``, search and filters).
+- ``agenda``: a person's own agenda (bookings, talks, chairing, invitations).
+- ``settings``: rooms, tracks, session types, and the categories a session may be open to.
+- ``sessions``: creating, editing, cancelling and duplicating sessions; withdrawn talks.
+- ``clashes``: warnings about rooms and people in two places, and sessions off the dates.
+- ``bookings``: seats, the waiting list, and the mails about them.
+- ``common``: helpers the others share (``span``, times in the edition's zone, links).
+"""
+
+from conference.db import utcnow
+from conference.permissions import clearance
+from conference.programme.services.agenda import (
+    AgendaEntry,
+    agenda_entries,
+    personal_agenda,
+    user_bookings,
+)
+from conference.programme.services.bookings import (
+    book,
+    booking_clash,
+    cancel_booking,
+    release_bookings,
+    session_bookings,
+    waiting_count,
+)
+from conference.programme.services.clashes import clash_warnings, placement_clashes, room_day
+from conference.programme.services.common import format_utc_local, local_to_utc, span
+from conference.programme.services.sessions import (
+    MAX_INVITEES,
+    MAX_SPEAKERS,
+    WITHDRAWN_TALK_HANDLING,
+    SessionData,
+    SpeakerSpec,
+    cancel_session,
+    duplicate_session,
+    parse_emails,
+    parse_speakers,
+    save_session,
+    speakers_text,
+    withdraw_talk,
+)
+from conference.programme.services.settings import (
+    categories_of,
+    delete_setting,
+    rooms_of,
+    save_room,
+    save_track,
+    save_type,
+    setting_usage,
+    tracks_of,
+    types_of,
+)
+from conference.programme.services.visibility import (
+    RESTRICTED_TITLE,
+    PersonView,
+    RoomView,
+    SessionView,
+    SpeakerView,
+    TrackView,
+    TypeView,
+    filter_views,
+    get_session,
+    programme_sessions,
+    search_views,
+    session_view,
+    session_views,
+)
+
+__all__ = [
+    "MAX_INVITEES",
+    "MAX_SPEAKERS",
+    "RESTRICTED_TITLE",
+    "WITHDRAWN_TALK_HANDLING",
+    "AgendaEntry",
+    "PersonView",
+    "RoomView",
+    "SessionData",
+    "SessionView",
+    "SpeakerSpec",
+    "SpeakerView",
+    "TrackView",
+    "TypeView",
+    "agenda_entries",
+    "book",
+    "booking_clash",
+    "cancel_booking",
+    "cancel_session",
+    "categories_of",
+    "clash_warnings",
+    "clearance",
+    "delete_setting",
+    "duplicate_session",
+    "filter_views",
+    "format_utc_local",
+    "get_session",
+    "local_to_utc",
+    "parse_emails",
+    "parse_speakers",
+    "personal_agenda",
+    "placement_clashes",
+    "programme_sessions",
+    "release_bookings",
+    "room_day",
+    "rooms_of",
+    "save_room",
+    "save_session",
+    "save_track",
+    "save_type",
+    "search_views",
+    "session_bookings",
+    "session_view",
+    "session_views",
+    "setting_usage",
+    "span",
+    "speakers_text",
+    "tracks_of",
+    "types_of",
+    "user_bookings",
+    "utcnow",
+    "waiting_count",
+    "withdraw_talk",
+]

@@ -1,0 +1,124 @@
+"""A person's own agenda: what they booked, wait for, speak at, chair or are invited to."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sqlalchemy as sa
+
+from conference.extensions import db
+from conference.permissions import clearance
+from conference.programme.models import (
+    AccessPolicy,
+    Booking,
+    BookingState,
+    ProgrammeSession,
+    SessionInvitation,
+    SessionSpeaker,
+)
+from conference.programme.services.visibility import SessionView, session_query, session_view
+
+
+def personal_agenda(user, edition) -> list[ProgrammeSession]:
+    """Sessions ``user`` booked (state booked), speaks at, chairs or is invited to, by start.
+
+    Constant number of queries; show them through ``session_view`` like everything else.
+    """
+    if edition is None or not getattr(user, "is_authenticated", False):
+        return []
+    booked = sa.select(Booking.session_id).where(
+        Booking.user_id == user.id,
+        Booking.edition_id == edition.id,
+        Booking.state == BookingState.BOOKED,
+    )
+    speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
+    invited = sa.select(SessionInvitation.session_id).where(SessionInvitation.user_id == user.id)
+    ids = sa.union(booked, speaking, invited).subquery()
+    query = session_query(edition).where(
+        sa.or_(
+            ProgrammeSession.id.in_(sa.select(ids.c[0])),
+            ProgrammeSession.chair_id == user.id,
+        )
+    )
+    return list(db.session.scalars(query))
+
+
+def user_bookings(user, edition) -> dict[int, Booking]:
+    """The user's live bookings (booked or waitlisted) in ``edition`` by session id."""
+    if edition is None or not getattr(user, "is_authenticated", False):
+        return {}
+    rows = db.session.scalars(
+        sa.select(Booking).where(
+            Booking.user_id == user.id,
+            Booking.edition_id == edition.id,
+            Booking.state != BookingState.CANCELLED,
+        )
+    )
+    return {b.session_id: b for b in rows}
+
+
+@dataclasses.dataclass(frozen=True)
+class AgendaEntry:
+    """One line of a personal agenda: the session as the person sees it, and why it is there."""
+
+    view: SessionView
+    roles: tuple[str, ...]
+    booking: Booking | None
+    waitlist_position: int | None = None
+
+
+def agenda_entries(user, edition) -> list[AgendaEntry]:
+    """The personal agenda with reasons (booked, waiting list, speaker, chair, invited).
+
+    Like ``personal_agenda`` plus the sessions the person waits for; constant number of queries.
+    """
+    if edition is None or not getattr(user, "is_authenticated", False):
+        return []
+    bookings = user_bookings(user, edition)
+    speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
+    invited = sa.select(SessionInvitation.session_id).where(SessionInvitation.user_id == user.id)
+    ids = set(bookings) | set(db.session.scalars(sa.union(speaking, invited)))
+    query = session_query(edition).where(
+        sa.or_(ProgrammeSession.id.in_(ids), ProgrammeSession.chair_id == user.id)
+    )
+    sessions = list(db.session.scalars(query))
+    waiting = [b.session_id for b in bookings.values() if b.state == BookingState.WAITLISTED]
+    positions: dict[int, int] = {}
+    if waiting:
+        queue_rows = db.session.execute(
+            sa.select(Booking.session_id, Booking.user_id)
+            .where(Booking.session_id.in_(waiting), Booking.state == BookingState.WAITLISTED)
+            .order_by(Booking.session_id, Booking.created_at, Booking.id)
+        )
+        counters: dict[int, int] = {}
+        for session_id, user_id in queue_rows:
+            counters[session_id] = counters.get(session_id, 0) + 1
+            if user_id == user.id:
+                positions[session_id] = counters[session_id]
+    viewer = clearance(user, edition)
+    invited_ids = {i for i in viewer.session_ids}
+    entries = []
+    for session in sessions:
+        roles = []
+        booking = bookings.get(session.id)
+        if booking is not None:
+            roles.append("booked" if booking.state == BookingState.BOOKED else "waiting list")
+        if session.chair_id == user.id:
+            roles.append("chair")
+        if any(s.user_id == user.id for s in session.speakers):
+            roles.append("speaker")
+        if (
+            session.id in invited_ids
+            and "chair" not in roles
+            and "speaker" not in roles
+            and session.access == AccessPolicy.INVITATION
+        ):
+            roles.append("invited")
+        if not roles:
+            continue
+        entries.append(
+            AgendaEntry(
+                session_view(session, viewer), tuple(roles), booking, positions.get(session.id)
+            )
+        )
+    return entries

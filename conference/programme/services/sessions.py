@@ -1,0 +1,405 @@
+"""Managing sessions: create, edit, cancel, duplicate, and a withdrawn talk's session."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import sqlalchemy as sa
+
+from conference import audit
+from conference.accounts.models import User
+from conference.accounts.services import find_user
+from conference.accreditation.models import AccreditationCategory
+from conference.editions.services import touch_programme
+from conference.errors import Conflict, DomainError, NotFound
+from conference.extensions import db
+from conference.programme.models import (
+    AccessPolicy,
+    Booking,
+    ProgrammeSession,
+    Room,
+    SessionInvitation,
+    SessionSpeaker,
+    SessionState,
+    SessionType,
+    Track,
+)
+from conference.programme.services.bookings import notify_cancelled, promote_waiting
+from conference.programme.services.clashes import clash_warnings
+from conference.programme.services.common import clean_text, ensure_manage, record_change
+from conference.text import ngettext
+
+
+@dataclasses.dataclass
+class SpeakerSpec:
+    """One speaker line as entered: an account (by e-mail) or a named guest."""
+
+    name: str
+    organisation: str = ""
+    user: User | None = None
+
+
+@dataclasses.dataclass
+class SessionData:
+    """What an organiser enters for a session (times already converted to aware UTC)."""
+
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    description: str = ""
+    type_id: int | None = None
+    track_id: int | None = None
+    room_id: int | None = None
+    speakers: list[SpeakerSpec] = dataclasses.field(default_factory=list)
+    chair_email: str = ""
+    capacity: int | None = None
+    booking_required: bool = False
+    chatham_house: bool = False
+    state: str = SessionState.SCHEDULED
+    cancel_reason: str = ""
+    access: str = AccessPolicy.OPEN
+    category_ids: list[int] = dataclasses.field(default_factory=list)
+    invitee_emails: list[str] = dataclasses.field(default_factory=list)
+
+
+MAX_SPEAKERS = 50
+MAX_INVITEES = 500
+
+
+def parse_speakers(text: str) -> list[SpeakerSpec]:
+    """Speakers, one a line: ``e-mail`` (an account) or ``Name | Organisation`` (a guest).
+
+    An account line may also give an organisation (``e-mail | Organisation``).
+    """
+    specs: list[SpeakerSpec] = []
+    unknown: list[str] = []
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        head, _, organisation = (part.strip() for part in line.partition("|"))
+        organisation = clean_text(organisation, "A speaker's organisation", 200)
+        if "@" in head and " " not in head:
+            user = find_user(head)
+            if user is None:
+                unknown.append(head)
+                continue
+            specs.append(
+                SpeakerSpec(user.display_name[:200], organisation or user.organisation or "", user)
+            )
+        else:
+            specs.append(
+                SpeakerSpec(clean_text(head, "A speaker's name", 200, required=True), organisation)
+            )
+    if unknown:
+        raise DomainError(
+            "No account for the speaker e-mail "
+            + ", ".join(unknown)
+            + ": enter guests as “Name | Organisation”.",
+        )
+    if len(specs) > MAX_SPEAKERS:
+        raise DomainError(f"At most {MAX_SPEAKERS} speakers per session.")
+    return specs
+
+
+def parse_emails(text: str) -> list[str]:
+    """E-mail addresses separated by new lines, commas, semicolons or spaces (deduplicated)."""
+    seen: list[str] = []
+    for part in (text or "").replace(",", " ").replace(";", " ").split():
+        email = part.strip().lower()
+        if email and email not in seen:
+            seen.append(email)
+    return seen
+
+
+def _users_by_email(emails: list[str], label: str) -> list[User]:
+    if not emails:
+        return []
+    if len(emails) > MAX_INVITEES:
+        raise DomainError(f"At most {MAX_INVITEES} {label}.")
+    found = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
+    missing = [e for e in emails if e not in found]
+    if missing:
+        raise DomainError(
+            f"No account for {label} "
+            + ", ".join(missing[:10])
+            + (" …" if len(missing) > 10 else "")
+            + ". Ask them to create an account first.",
+        )
+    return [found[e] for e in emails]
+
+
+def _edition_object(model, object_id, edition, label):
+    if object_id is None:
+        return None
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.edition_id != edition.id:
+        raise DomainError(f"Choose a {label} of this edition.")
+    return obj
+
+
+def _validate(edition, data: SessionData, session: ProgrammeSession | None):
+    """Check everything the form cannot; return the resolved related objects."""
+    title = clean_text(data.title, "The title", 300, required=True)
+    description = clean_text(data.description, "The description", 20000)
+    for moment in (data.starts_at, data.ends_at):
+        if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+            raise DomainError("Enter the start and end time.")
+    if data.ends_at <= data.starts_at:
+        raise DomainError("The session must end after it starts.")
+    if data.ends_at - data.starts_at > dt.timedelta(days=7):
+        raise DomainError("A session cannot last more than a week.")
+    if data.state not in set(SessionState):
+        raise DomainError("Choose a valid state.")
+    if data.access not in set(AccessPolicy):
+        raise DomainError("Choose a valid access policy.")
+    cancel_reason = clean_text(data.cancel_reason, "The reason", 2000)
+    if data.state == SessionState.CANCELLED and not cancel_reason:
+        raise DomainError("Give the reason for the cancellation (attendees will see it).")
+    if data.capacity is not None and data.capacity < 0:
+        raise DomainError("The capacity cannot be negative.")
+    if session is not None and data.capacity is not None and data.capacity < session.booked_count:
+        raise Conflict(
+            ngettext(
+                "%(num)d seat is already booked",
+                "%(num)d seats are already booked",
+                session.booked_count,
+            )
+            + ": the capacity cannot be lower. Cancel bookings first."
+        )
+    session_type = _edition_object(SessionType, data.type_id, edition, "session type")
+    track = _edition_object(Track, data.track_id, edition, "track")
+    room = _edition_object(Room, data.room_id, edition, "room")
+    categories = []
+    if data.access == AccessPolicy.CATEGORIES:
+        ids = sorted(set(data.category_ids))
+        if not ids:
+            raise DomainError("Choose at least one accreditation category that may attend.")
+        categories = list(
+            db.session.scalars(
+                sa.select(AccreditationCategory).where(
+                    AccreditationCategory.id.in_(ids),
+                    AccreditationCategory.edition_id == edition.id,
+                )
+            )
+        )
+        if len(categories) != len(ids):
+            raise DomainError("Choose accreditation categories of this edition.")
+    invitees = []
+    if data.access == AccessPolicy.INVITATION:
+        invitees = _users_by_email(data.invitee_emails, "invited people")
+    chair = None
+    if data.chair_email.strip():
+        chair = find_user(data.chair_email.strip())
+        if chair is None:
+            raise DomainError(f"No account for the chair {data.chair_email.strip()}.")
+    return dict(
+        title=title,
+        description=description,
+        cancel_reason=cancel_reason if data.state == SessionState.CANCELLED else "",
+        type=session_type,
+        track=track,
+        room=room,
+        categories=categories,
+        invitees=invitees,
+        chair=chair,
+    )
+
+
+def save_session(actor, edition, data: SessionData, session: ProgrammeSession | None = None):
+    """Create or edit a session; return it and the clash warnings (the caller commits)."""
+    ensure_manage(actor, edition)
+    if session is not None and session.edition_id != edition.id:
+        raise NotFound("There is no such session in this edition.")
+    values = _validate(edition, data, session)
+    created = session is None
+    before = {} if created else _snapshot(session)
+    if created:
+        session = ProgrammeSession(edition_id=edition.id, sequence=0, booked_count=0)
+        db.session.add(session)
+    was_cancelled = session.is_cancelled
+    old_capacity = session.capacity
+    session.title = values["title"]
+    session.description = values["description"]
+    session.type = values["type"]
+    session.track = values["track"]
+    session.room = values["room"]
+    session.chair = values["chair"]
+    session.starts_at = data.starts_at.astimezone(dt.UTC)
+    session.ends_at = data.ends_at.astimezone(dt.UTC)
+    session.capacity = data.capacity
+    session.booking_required = bool(data.booking_required)
+    session.chatham_house = bool(data.chatham_house)
+    session.state = data.state
+    session.cancel_reason = values["cancel_reason"]
+    session.access = data.access
+    session.categories = values["categories"]
+    _set_speakers(session, data.speakers)
+    _set_invitees(session, values["invitees"])
+    db.session.flush()
+    after = _snapshot(session)
+    changed = sorted(k for k in after if before.get(k) != after[k]) if not created else []
+    if not created and {"starts_at", "ends_at", "room_id", "state"} & set(changed):
+        session.sequence += 1
+    warnings = clash_warnings(session, edition)
+    if session.is_cancelled and not was_cancelled and not created:
+        notify_cancelled(session, edition)
+    elif not session.is_cancelled and (
+        session.capacity is None or (old_capacity is not None and session.capacity > old_capacity)
+    ):
+        promote_waiting(session, edition)
+    record_change(
+        session,
+        actor,
+        "session.create" if created else "session.update",
+        edition,
+        title=session.title,
+        changed=changed,
+        warnings=warnings,
+    )
+    return session, warnings
+
+
+def _snapshot(session: ProgrammeSession) -> dict:
+    return {
+        "title": session.title,
+        "description": session.description,
+        "type_id": session.type.id if session.type else None,
+        "track_id": session.track.id if session.track else None,
+        "room_id": session.room.id if session.room else None,
+        "chair_id": session.chair.id if session.chair else None,
+        "starts_at": session.starts_at.isoformat() if session.starts_at else None,
+        "ends_at": session.ends_at.isoformat() if session.ends_at else None,
+        "capacity": session.capacity,
+        "booking_required": session.booking_required,
+        "chatham_house": session.chatham_house,
+        "state": session.state,
+        "cancel_reason": session.cancel_reason,
+        "access": session.access,
+        "categories": sorted(c.id for c in session.categories),
+        "speakers": [(s.user_id, s.name, s.organisation) for s in session.speakers],
+        "invitees": sorted(i.user_id for i in session.invitations),
+    }
+
+
+def _set_speakers(session: ProgrammeSession, specs: list[SpeakerSpec]) -> None:
+    current = [(s.user_id, s.name, s.organisation) for s in session.speakers]
+    wanted = [(s.user.id if s.user else None, s.name, s.organisation) for s in specs]
+    if current == wanted:
+        return
+    session.speakers.clear()
+    db.session.flush()
+    for position, spec in enumerate(specs):
+        session.speakers.append(
+            SessionSpeaker(
+                user=spec.user, name=spec.name, organisation=spec.organisation, position=position
+            )
+        )
+
+
+def _set_invitees(session: ProgrammeSession, users: list[User]) -> None:
+    wanted = {u.id: u for u in users}
+    for invitation in list(session.invitations):
+        if invitation.user_id not in wanted:
+            session.invitations.remove(invitation)
+    present = {i.user_id for i in session.invitations}
+    for user_id, user in wanted.items():
+        if user_id not in present:
+            session.invitations.append(SessionInvitation(user=user))
+
+
+def cancel_session(actor, session: ProgrammeSession, edition, reason: str) -> ProgrammeSession:
+    """Cancel a session with a reason that attendees see; people with a seat are told."""
+    ensure_manage(actor, edition)
+    reason = clean_text(reason, "The reason", 2000, required=True)
+    if session.is_cancelled:
+        raise Conflict("This session is already cancelled.")
+    session.state = SessionState.CANCELLED
+    session.cancel_reason = reason
+    session.sequence += 1
+    notify_cancelled(session, edition)
+    record_change(session, actor, "session.cancel", edition, title=session.title, reason=reason)
+    return session
+
+
+WITHDRAWN_TALK_HANDLING = {
+    "cancel": "kept in the programme, marked cancelled",
+    "remove": "taken out of the programme",
+}
+
+
+def withdraw_talk(actor, session: ProgrammeSession, edition) -> str:
+    """The session of a talk its speaker withdrew: cancelled or removed, as the edition says.
+
+    ``edition.withdrawn_talks`` is "cancel" (the session stays, marked cancelled, so calendar
+    feeds carry STATUS:CANCELLED) or "remove" (the session is deleted and leaves every feed).
+    People holding a seat are told either way. The caller checked that ``actor`` may
+    withdraw the talk; returns "cancelled" or "removed".
+    """
+    reason = "The speaker withdrew this talk."
+    if edition.withdrawn_talks == "remove":
+        if not session.is_cancelled:
+            session.cancel_reason = reason
+            notify_cancelled(session, edition, removed=True)
+        audit.record(
+            actor, "session.remove_withdrawn", session, edition=edition, title=session.title
+        )
+        # Bookings go with the session (also where the database does not enforce the cascade).
+        db.session.execute(sa.delete(Booking).where(Booking.session_id == session.id))
+        db.session.delete(session)
+        touch_programme(edition)
+        db.session.flush()
+        return "removed"
+    if not session.is_cancelled:
+        session.state = SessionState.CANCELLED
+        session.cancel_reason = reason
+        session.sequence += 1
+        notify_cancelled(session, edition)
+        record_change(session, actor, "session.cancel", edition, title=session.title, reason=reason)
+    return "cancelled"
+
+
+def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSession:
+    """A scheduled copy of ``session`` (same times, people and access; no bookings)."""
+    ensure_manage(actor, edition)
+    copy = ProgrammeSession(
+        edition_id=edition.id,
+        title=(f"{session.title} (copy)")[:300],
+        description=session.description,
+        type_id=session.type_id,
+        track_id=session.track_id,
+        room_id=session.room_id,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        chair_id=session.chair_id,
+        capacity=session.capacity,
+        booking_required=session.booking_required,
+        chatham_house=session.chatham_house,
+        state=SessionState.SCHEDULED,
+        cancel_reason="",
+        access=session.access,
+        sequence=0,
+        booked_count=0,
+    )
+    copy.categories = list(session.categories)
+    copy.speakers = [
+        SessionSpeaker(
+            user_id=s.user_id, name=s.name, organisation=s.organisation, position=s.position
+        )
+        for s in session.speakers
+    ]
+    copy.invitations = [SessionInvitation(user_id=i.user_id) for i in session.invitations]
+    db.session.add(copy)
+    db.session.flush()
+    record_change(copy, actor, "session.duplicate", edition, title=copy.title, source=session.id)
+    return copy
+
+
+def speakers_text(session: ProgrammeSession) -> str:
+    """The speakers as the form shows them (the reverse of ``parse_speakers``)."""
+    lines = []
+    for speaker in session.speakers:
+        head = speaker.user.email if speaker.user is not None else speaker.name
+        lines.append(f"{head} | {speaker.organisation}" if speaker.organisation else head)
+    return "\n".join(lines)

@@ -1,0 +1,260 @@
+"""Reading the programme for a viewer: the sessions, and what each viewer may see of them.
+
+Every channel (HTML pages, search, the JSON API, calendar feeds, exports, badges) reads sessions
+through ``programme_sessions`` and shows them through ``session_view``, so that a restricted
+session is hidden the same way everywhere: a viewer who is not cleared sees only that a
+"Restricted session" takes place at that time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.errors import NotFound
+from conference.extensions import db
+from conference.permissions import clearance
+from conference.programme.models import ProgrammeSession, SessionState
+
+RESTRICTED_TITLE = "Restricted session"
+
+
+def session_query(edition, *, include_cancelled: bool = True) -> sa.Select:
+    """The sessions of ``edition`` by start, with everything a view shows loaded eagerly."""
+    query = (
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.edition_id == edition.id)
+        .options(
+            so.joinedload(ProgrammeSession.room),
+            so.joinedload(ProgrammeSession.track),
+            so.joinedload(ProgrammeSession.type),
+            so.joinedload(ProgrammeSession.chair),
+            so.selectinload(ProgrammeSession.speakers),
+            so.selectinload(ProgrammeSession.categories),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.ends_at, ProgrammeSession.id)
+    )
+    if not include_cancelled:
+        query = query.where(ProgrammeSession.state != SessionState.CANCELLED)
+    return query
+
+
+def programme_sessions(user, edition, *, include_cancelled: bool = True) -> list[ProgrammeSession]:
+    """All sessions of ``edition`` ordered by start, eager-loaded in a constant number of queries.
+
+    These are the raw ORM rows (restricted ones included): show them to a person only through
+    ``session_view(session, clearance(user, edition))``. ``user`` is accepted so that callers
+    state whose programme they read; visibility is applied by the view.
+    """
+    if edition is None:
+        return []
+    return list(db.session.scalars(session_query(edition, include_cancelled=include_cancelled)))
+
+
+def get_session(edition, session_id: int) -> ProgrammeSession:
+    """One session of ``edition`` (eager-loaded), or NotFound."""
+    session = db.session.scalar(session_query(edition).where(ProgrammeSession.id == session_id))
+    if session is None:
+        raise NotFound("There is no such session in this edition.")
+    return session
+
+
+@dataclasses.dataclass(frozen=True)
+class TypeView:
+    id: int
+    name: str
+    code: str
+    is_break: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackView:
+    id: int
+    name: str
+    colour: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomView:
+    id: int
+    name: str
+    capacity: int | None
+    directions: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeakerView:
+    name: str
+    organisation: str
+    user_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonView:
+    id: int
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionView:
+    """What one viewer may know about one session.
+
+    For a restricted session the viewer is not cleared for (``restricted and not cleared``) only
+    the id, uid, times, state, sequence and updated_at are real; everything else is the
+    placeholder (title "Restricted session", nothing else).
+    """
+
+    id: int
+    uid: str
+    restricted: bool
+    cleared: bool
+    title: str
+    description: str
+    type: TypeView | None
+    track: TrackView | None
+    room: RoomView | None
+    speakers: tuple[SpeakerView, ...]
+    chair: PersonView | None
+    capacity: int | None
+    booking_required: bool
+    chatham_house: bool
+    state: str
+    cancel_reason: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    sequence: int
+    updated_at: dt.datetime
+    access: str | None
+    booked_count: int | None
+
+    @property
+    def hidden(self) -> bool:
+        """True when this is the placeholder of a session the viewer may not see."""
+        return self.restricted and not self.cleared
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == SessionState.CANCELLED
+
+    @property
+    def is_break(self) -> bool:
+        return bool(self.type and self.type.is_break)
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None or self.booked_count is None:
+            return None
+        return max(self.capacity - self.booked_count, 0)
+
+    def search_text(self) -> str:
+        """Everything a viewer may search in (placeholder text only for hidden sessions)."""
+        parts = [self.title, self.description]
+        for part in (self.type, self.track, self.room):
+            if part is not None:
+                parts.append(part.name)
+        parts.extend(f"{s.name} {s.organisation}" for s in self.speakers)
+        if self.chair is not None:
+            parts.append(self.chair.name)
+        return " ".join(parts).casefold()
+
+
+def session_view(session: ProgrammeSession, viewer_clearance) -> SessionView:
+    """The session as the holder of ``viewer_clearance`` may see it (see ``SessionView``)."""
+    restricted = session.is_restricted
+    cleared = viewer_clearance.sees_details(session)
+    if restricted and not cleared:
+        return SessionView(
+            id=session.id,
+            uid=session.uid,
+            restricted=True,
+            cleared=False,
+            title=RESTRICTED_TITLE,
+            description="",
+            type=None,
+            track=None,
+            room=None,
+            speakers=(),
+            chair=None,
+            capacity=None,
+            booking_required=False,
+            chatham_house=False,
+            state=session.state,
+            cancel_reason="",
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            sequence=session.sequence,
+            updated_at=session.updated_at,
+            access=None,
+            booked_count=None,
+        )
+    t, tr, r, c = session.type, session.track, session.room, session.chair
+    return SessionView(
+        id=session.id,
+        uid=session.uid,
+        restricted=restricted,
+        cleared=cleared,
+        title=session.title,
+        description=session.description or "",
+        type=TypeView(t.id, t.name, t.code, t.is_break) if t else None,
+        track=TrackView(tr.id, tr.name, tr.colour) if tr else None,
+        room=RoomView(r.id, r.name, r.capacity, r.directions or "") if r else None,
+        speakers=tuple(
+            SpeakerView(s.name, s.organisation or "", s.user_id) for s in session.speakers
+        ),
+        chair=PersonView(c.id, c.display_name) if c else None,
+        capacity=session.capacity,
+        booking_required=session.booking_required,
+        chatham_house=session.chatham_house,
+        state=session.state,
+        cancel_reason=session.cancel_reason or "",
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        sequence=session.sequence,
+        updated_at=session.updated_at,
+        access=session.access,
+        booked_count=session.booked_count,
+    )
+
+
+def session_views(user, edition, *, include_cancelled: bool = True) -> list[SessionView]:
+    """The whole programme as ``user`` may see it, in a constant number of queries."""
+    viewer = clearance(user, edition)
+    return [
+        session_view(s, viewer)
+        for s in programme_sessions(user, edition, include_cancelled=include_cancelled)
+    ]
+
+
+def search_views(views: list[SessionView], query: str) -> list[SessionView]:
+    """Views whose visible text contains every word of ``query`` (case-insensitive).
+
+    Matching runs on the view, never on the stored row, so that a hidden session can be found
+    only by its placeholder text ("Restricted session").
+    """
+    words = [w.casefold() for w in (query or "").split() if w][:20]
+    if not words:
+        return list(views)
+    return [v for v in views if all(w in v.search_text() for w in words)]
+
+
+def filter_views(
+    views: list[SessionView],
+    *,
+    track: int | None = None,
+    type: int | None = None,  # noqa: A002 (the conference's word)
+    room: int | None = None,
+    q: str = "",
+) -> list[SessionView]:
+    """The programme narrowed by track, type, room and search words, on what the viewer sees.
+
+    A hidden session has no track, type or room, so any of those filters leaves it out.
+    """
+    for key, wanted in (("track", track), ("type", type), ("room", room)):
+        if wanted is not None:
+            views = [
+                v for v in views if getattr(v, key) is not None and getattr(v, key).id == wanted
+            ]
+    return search_views(views, q) if q else list(views)
