@@ -10,3 +10,6 @@ VIEWS = (
     "services",
     "views",
 )
+
+# Signal handlers, connected on import (last: they import this area's modules).
+from conference.badges import reactions  # noqa: E402, F401

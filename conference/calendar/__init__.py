@@ -38,3 +38,6 @@ def my_calendar_url() -> str | None:
 
 # Modules with the routes, imported by create_app once every package is importable.
 VIEWS = ("views",)
+
+# Signal handlers, connected on import (last: they import this area's modules).
+from conference.calendar import reactions  # noqa: E402, F401

@@ -18,6 +18,7 @@ from conference.editions.services import ensure_writable
 from conference.errors import Conflict, NotFound
 from conference.extensions import db
 from conference.query_args import DB_INT_MAX
+from conference.signals import category_usage_requested
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
@@ -66,9 +67,11 @@ def speaker_category(edition: Edition) -> AccreditationCategory | None:
 
 
 def category_usage(category: AccreditationCategory) -> dict[str, int]:
-    """How many registrations and sessions refer to ``category``."""
-    from conference.programme.models import session_categories
+    """How many registrations and sessions refer to ``category``.
 
+    The other areas count their own rows (``category_usage_requested``): the programme its
+    sessions restricted to the category.
+    """
     registrations = db.session.scalar(
         sa.select(sa.func.count(Registration.id)).where(
             sa.or_(
@@ -77,10 +80,10 @@ def category_usage(category: AccreditationCategory) -> dict[str, int]:
             )
         )
     )
-    sessions = db.session.scalar(
-        sa.select(sa.func.count()).where(session_categories.c.category_id == category.id)
-    )
-    return {"registrations": registrations or 0, "sessions": sessions or 0}
+    usage = {"registrations": registrations or 0, "sessions": 0}
+    for _handler, (name, count) in category_usage_requested.send(category):
+        usage[name] = usage.get(name, 0) + count
+    return usage
 
 
 def save_category(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from conference import audit
@@ -24,7 +23,7 @@ from conference.accreditation.services.registering import (
 from conference.editions.models import Edition
 from conference.errors import DomainError, NotFound
 from conference.extensions import db
-from conference.signals import registration_changed
+from conference.signals import registration_changed, speaker_sessions_requested
 
 # --- speakers -----------------------------------------------------------------------------
 
@@ -107,27 +106,14 @@ def speaking_in(
     Cancelled sessions do not count. For the organisers' queue, the registration detail and
     the person's own page: being a speaker is a fact shown next to the registration. A
     restricted session that ``viewer`` may not see in detail is named "a restricted session"
-    (a speaker whose registration is not accredited is not cleared by speaking alone).
+    (a speaker whose registration is not accredited is not cleared by speaking alone). The
+    programme answers ``speaker_sessions_requested`` with the titles.
     """
-    # The programme sits above accreditation; this read is the one way down.
-    from conference.permissions import can
-    from conference.programme.models import ProgrammeSession, SessionSpeaker, SessionState
-
     wanted = {i for i in user_ids if i is not None}
     if not wanted or edition is None:
         return {}
-    rows = db.session.execute(
-        sa.select(SessionSpeaker.user_id, ProgrammeSession)
-        .join(ProgrammeSession, ProgrammeSession.id == SessionSpeaker.session_id)
-        .where(
-            ProgrammeSession.edition_id == edition.id,
-            ProgrammeSession.state != SessionState.CANCELLED,
-            SessionSpeaker.user_id.in_(wanted),
-        )
-        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
-    )
     out: dict[int, list[str]] = {}
-    for user_id, session in rows:
-        visible = viewer is None or can(viewer, "session.view_details", session, edition=edition)
-        out.setdefault(user_id, []).append(session.title if visible else "a restricted session")
+    for _handler, found in speaker_sessions_requested.send(edition, user_ids=wanted, viewer=viewer):
+        for user_id, titles in found.items():
+            out.setdefault(user_id, []).extend(titles)
     return out
