@@ -8,10 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from conference import audit
-from conference.accreditation.models import (
-    AccreditationCategory,
-    Registration,
-)
+from conference.accreditation.models import AccreditationCategory, Registration
 from conference.accreditation.services.common import MAX_TEXT, RegistrationError, _clean
 from conference.editions.models import Edition
 from conference.editions.services import ensure_writable
@@ -22,8 +19,6 @@ from conference.signals import category_usage_requested
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
-
-# --- categories ---------------------------------------------------------------------------
 
 
 def categories(edition: Edition) -> list[AccreditationCategory]:

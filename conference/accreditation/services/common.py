@@ -7,11 +7,7 @@ from flask import current_app, has_request_context
 
 from conference import mail
 from conference.accounts.services import ORGANISATION_TYPES as _PROFILE_ORGANISATION_TYPES
-from conference.accreditation.models import (
-    EndorsementState,
-    Registration,
-    RegistrationEvent,
-)
+from conference.accreditation.models import EndorsementState, Registration, RegistrationEvent
 from conference.accreditation.models import RegistrationState as S
 from conference.errors import DomainError
 from conference.urls import external_url

@@ -6,10 +6,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from conference import audit, mail
-from conference.accreditation.models import (
-    EndorsementState,
-    Registration,
-)
+from conference.accreditation.models import EndorsementState, Registration
 from conference.accreditation.services.common import (
     ENDORSEMENT_LABELS,
     MAX_TEXT,
@@ -24,8 +21,6 @@ from conference.extensions import db
 
 NOMINATION_SALT = "accreditation-nomination"
 NOMINATION_MAX_AGE = 60 * 60 * 24 * 90
-
-# --- nominations --------------------------------------------------------------------------
 
 
 def _serializer() -> URLSafeTimedSerializer:

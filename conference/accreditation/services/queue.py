@@ -7,10 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from conference import countries
-from conference.accreditation.models import (
-    EndorsementState,
-    Registration,
-)
+from conference.accreditation.models import EndorsementState, Registration
 from conference.accreditation.models import RegistrationState as S
 from conference.accreditation.services.category_rules import categories
 from conference.accreditation.services.common import (
@@ -22,8 +19,6 @@ from conference.accreditation.services.common import (
 from conference.editions.models import Edition
 from conference.extensions import db
 from conference.query_args import BadArgument, arg_choice, arg_id, arg_str
-
-# --- the organisers' queue ----------------------------------------------------------------
 
 
 @dataclass

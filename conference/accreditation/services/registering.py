@@ -10,11 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from conference import audit, countries
 from conference.accounts.models import User
-from conference.accreditation.models import (
-    AccreditationCategory,
-    EndorsementState,
-    Registration,
-)
+from conference.accreditation.models import AccreditationCategory, EndorsementState, Registration
 from conference.accreditation.models import RegistrationState as S
 from conference.accreditation.services.category_rules import get_category, requestable_categories
 from conference.accreditation.services.common import (

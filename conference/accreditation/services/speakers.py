@@ -8,11 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from conference import audit
 from conference.accounts.models import User
-from conference.accreditation.models import (
-    AccreditationCategory,
-    EndorsementState,
-    Registration,
-)
+from conference.accreditation.models import AccreditationCategory, EndorsementState, Registration
 from conference.accreditation.models import RegistrationState as S
 from conference.accreditation.services.category_rules import speaker_category
 from conference.accreditation.services.common import _event, _mail_attendee
@@ -24,8 +20,6 @@ from conference.editions.models import Edition
 from conference.errors import DomainError, NotFound
 from conference.extensions import db
 from conference.signals import registration_changed, speaker_sessions_requested
-
-# --- speakers -----------------------------------------------------------------------------
 
 
 def accreditation_category_offer(

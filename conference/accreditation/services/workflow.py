@@ -14,11 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from conference import audit
-from conference.accreditation.models import (
-    AccreditationCategory,
-    EndorsementState,
-    Registration,
-)
+from conference.accreditation.models import AccreditationCategory, EndorsementState, Registration
 from conference.accreditation.models import RegistrationState as S
 from conference.accreditation.services.common import (
     DECISIONS,
@@ -37,8 +33,6 @@ from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
 from conference.query_args import DB_INT_MAX
 from conference.signals import registration_changed
-
-# --- the workflow -------------------------------------------------------------------------
 
 
 def _lock_edition(edition: Edition) -> Edition:
