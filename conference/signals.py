@@ -20,6 +20,13 @@ action that caused it, and a handler that raises aborts the action.
 - ``account_deleting``: sent by accreditation's privacy module before a person's account is
   deleted and anonymised, with the user as the sender; each area removes or anonymises what it
   keeps about that person (tokens, bookings, speaker links…).
+- ``category_usage_requested``: sent by accreditation to learn whether an accreditation
+  category is still used (the categories page, before deleting one), with the category as the
+  sender; each handler returns ``(name, count)``, e.g. ``("sessions", 2)`` from the programme.
+- ``speaker_sessions_requested``: sent by accreditation to show, next to registrations, where
+  people speak, with the edition as the sender and ``user_ids`` (a set) and ``viewer`` (None
+  for "show every title") as keywords; each handler returns ``{user id: [session titles]}``,
+  naming a session ``viewer`` may not see in detail "a restricted session".
 - ``edition_cloned``: sent by editions after a new edition's own rows are copied from an
   earlier one, with the new edition as the sender and ``source`` (the earlier edition),
   ``parts`` (the set of parts the organiser chose to copy), ``mapping`` (a dict the handlers
@@ -37,3 +44,5 @@ submission_decided = _signals.signal("submission-decided")
 personal_data_requested = _signals.signal("personal-data-requested")
 account_deleting = _signals.signal("account-deleting")
 edition_cloned = _signals.signal("edition-cloned")
+category_usage_requested = _signals.signal("category-usage-requested")
+speaker_sessions_requested = _signals.signal("speaker-sessions-requested")

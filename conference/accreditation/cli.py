@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from conference.accreditation import privacy
+from conference.editions.services import get_edition
 from conference.errors import DomainError
 from conference.extensions import db
 
@@ -23,9 +25,6 @@ cli = AppGroup("gdpr", help="Data protection: retention purges.")
 @click.option("--dry-run", is_flag=True, help="Only say how many registrations would change.")
 def purge(year, days, dry_run):
     """Anonymise the registrations of a past edition after the retention period."""
-    from conference.accreditation import privacy
-    from conference.editions.services import get_edition
-
     try:
         edition = get_edition(year)
         count = privacy.purge_edition(edition, days)

@@ -11,6 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from conference.accounts import services as accounts
 from conference.accreditation.models import (
     AccreditationCategory,
     EndorsementState,
@@ -295,8 +296,6 @@ NEWCOMER_EMAIL = "newcomer@demo.test"
 def _unconfirmed_newcomer(demo) -> None:
     """An account that has not confirmed its address: /2027/register shows it the notice
     with the "send the confirmation link again" button instead of the form."""
-    from conference.accounts import services as accounts
-
     if accounts.find_user(NEWCOMER_EMAIL) is None:
         accounts.create_user(
             NEWCOMER_EMAIL, demo.password, full_name="Nora Newcomer", verified=False

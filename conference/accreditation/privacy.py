@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash
 
 from conference import audit
 from conference.accounts.models import ApiToken, RoleAssignment, User
+from conference.accounts.services import rotate_session
 from conference.accreditation.models import Registration, RegistrationEvent
 from conference.accreditation.models import RegistrationState as S
 from conference.accreditation.services import OPEN_STATES, transition
@@ -23,7 +24,7 @@ from conference.editions.models import Edition, EditionState
 from conference.errors import DomainError, NotAllowed
 from conference.extensions import db
 from conference.mail import OutboxMessage
-from conference.permissions import clearance
+from conference.signals import account_deleting, personal_data_requested
 
 ERASED = "[erased]"
 
@@ -32,7 +33,9 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _row(obj, *columns: str) -> dict:
+def row(obj, *columns: str) -> dict:
+    """``columns`` of ``obj`` as a JSON-ready dict (dates as ISO 8601): one entry of the
+    download, for this module and the areas' ``personal_data_requested`` handlers."""
     out = {}
     for name in columns:
         value = getattr(obj, name)
@@ -42,44 +45,67 @@ def _row(obj, *columns: str) -> dict:
     return out
 
 
-def _session_title(user: User, session) -> str | None:
-    """A session's title as ``user`` may see it: the programme's placeholder for a restricted
-    session they are not cleared for (chairing or having booked it does not clear alone)."""
-    # programme sits above accreditation in the layers: import at call time
-    from conference.programme.services import RESTRICTED_TITLE
+def edition_years() -> dict[int, int]:
+    """{edition id: year}: the download names editions by their year."""
+    return {r.id: r.year for r in db.session.execute(sa.select(Edition.id, Edition.year))}
 
-    if session is None:
-        return None
-    edition = db.session.get(Edition, session.edition_id)
-    if clearance(user, edition).sees_details(session):
-        return session.title
-    return RESTRICTED_TITLE
+
+def registration_ids(user: User) -> list[int]:
+    """The ids of ``user``'s registrations (badges and scans hang on them)."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration.id)
+            .where(Registration.user_id == user.id)
+            .order_by(Registration.id)
+        )
+    )
+
+
+# The download's sections in the order the file lists them (people read it top to bottom).
+# The areas' sections come from ``personal_data_requested``; one not listed here follows the
+# listed ones, by name.
+SECTIONS = (
+    "generated_at",
+    "account",
+    "roles",
+    "api_tokens",
+    "registrations",
+    "submissions",
+    "co_speaker_invitations",
+    "reviews_written",
+    "review_assignments",
+    "declared_conflicts",
+    "reviewer_expertise",
+    "bookings",
+    "sessions_speaking",
+    "sessions_chairing",
+    "badges",
+    "scans",
+    "calendar_feed",
+    "mail_sent_to_you",
+    "actions_you_took",
+)
+
+
+def _section_position(name: str) -> tuple[int, str]:
+    return (SECTIONS.index(name) if name in SECTIONS else len(SECTIONS), name)
 
 
 def personal_data(user: User) -> dict:
-    """Everything held about ``user``, for the download on /me/data.json."""
-    from conference.badges.models import Badge
-    from conference.calendar.models import CalendarToken
-    from conference.checkin.models import Scan
-    from conference.programme.models import Booking, ProgrammeSession, SessionSpeaker
-    from conference.review.models import Conflict, Review, ReviewAssignment, ReviewerExpertise
-    from conference.submissions.models import CoSpeaker, Submission
+    """Everything held about ``user``, for the download on /me/data.json.
 
+    Accreditation writes the account, roles, tokens, registrations, mail and audit sections;
+    every other area answers ``personal_data_requested`` with its own ``(section, data)``.
+    """
     registrations = list(
         db.session.scalars(
             sa.select(Registration).where(Registration.user_id == user.id).order_by(Registration.id)
         )
     )
-    registration_ids = [r.id for r in registrations]
-    years = {row.id: row.year for row in db.session.execute(sa.select(Edition.id, Edition.year))}
-
-    def by_user(model, column, *fields, order=None):
-        stmt = sa.select(model).where(column == user.id)
-        return [_row(x, *fields) for x in db.session.scalars(stmt.order_by(order or model.id))]
-
+    years = edition_years()
     data = {
         "generated_at": utcnow().isoformat(),
-        "account": _row(
+        "account": row(
             user,
             "id",
             "email",
@@ -101,19 +127,16 @@ def personal_data(user: User) -> dict:
                 sa.select(RoleAssignment).where(RoleAssignment.user_id == user.id)
             )
         ],
-        "api_tokens": by_user(
-            ApiToken,
-            ApiToken.user_id,
-            "name",
-            "prefix",
-            "created_at",
-            "last_used_at",
-            "revoked_at",
-        ),  # fmt: skip
+        "api_tokens": [
+            row(t, "name", "prefix", "created_at", "last_used_at", "revoked_at")
+            for t in db.session.scalars(
+                sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+            )
+        ],
         "registrations": [
             {
                 "edition": years.get(r.edition_id),
-                **_row(
+                **row(
                     r,
                     "id",
                     "state",
@@ -140,94 +163,13 @@ def personal_data(user: User) -> dict:
                 "requested_category": r.requested_category.name,
                 "category": r.category.name if r.category else None,
                 "history": [
-                    _row(e, "from_state", "to_state", "reason", "created_at") for e in r.events
+                    row(e, "from_state", "to_state", "reason", "created_at") for e in r.events
                 ],
             }
             for r in registrations
         ],
-        "submissions": [
-            {
-                "edition": years.get(s.edition_id),
-                **_row(
-                    s,
-                    "id",
-                    "title",
-                    "abstract",
-                    "keywords",
-                    "audience",
-                    "state",
-                    "decision",
-                    "submitted_at",
-                    "withdrawn_at",
-                    "created_at",
-                    "updated_at",
-                ),  # fmt: skip
-                "co_speakers": [_row(c, "name", "email", "confirmed_at") for c in s.co_speakers],
-            }
-            for s in db.session.scalars(
-                sa.select(Submission).where(Submission.author_id == user.id).order_by(Submission.id)
-            )
-        ],
-        "co_speaker_invitations": [
-            _row(c, "submission_id", "name", "email", "invited_at", "confirmed_at")
-            for c in db.session.scalars(
-                sa.select(CoSpeaker).where(
-                    sa.or_(CoSpeaker.user_id == user.id, CoSpeaker.email == user.email)
-                )
-            )
-        ],
-        "reviews_written": [
-            {"edition": years.get(r["edition_id"]), **r}
-            for r in by_user(
-                Review,
-                Review.reviewer_id,
-                "id",
-                "edition_id",
-                "submission_id",
-                "relevance",
-                "quality",
-                "originality",
-                "recommendation",
-                "comments_to_authors",
-                "confidential_comments",
-                "submitted_at",
-                "created_at",
-                "updated_at",
-            )  # fmt: skip
-        ],
-        "review_assignments": by_user(
-            ReviewAssignment, ReviewAssignment.reviewer_id, "submission_id", "created_at"
-        ),
-        "declared_conflicts": by_user(
-            Conflict, Conflict.reviewer_id, "submission_id", "source", "reason", "created_at"
-        ),
-        "reviewer_expertise": by_user(ReviewerExpertise, ReviewerExpertise.user_id, "track_id"),
-        "bookings": [
-            {
-                **_row(b, "session_id", "state", "created_at", "promoted_at", "cancelled_at"),
-                "session": _session_title(user, b.session),
-            }
-            for b in db.session.scalars(
-                sa.select(Booking).where(Booking.user_id == user.id).order_by(Booking.id)
-            )
-        ],
-        "sessions_speaking": [
-            _row(s, "session_id", "name", "organisation")
-            for s in db.session.scalars(
-                sa.select(SessionSpeaker).where(SessionSpeaker.user_id == user.id)
-            )
-        ],
-        "sessions_chairing": [
-            {**_row(s, "id", "starts_at"), "title": _session_title(user, s)}
-            for s in db.session.scalars(
-                sa.select(ProgrammeSession).where(ProgrammeSession.chair_id == user.id)
-            )
-        ],
-        "badges": [],
-        "scans": [],
-        "calendar_feed": None,
         "mail_sent_to_you": [
-            _row(m, "subject", "status", "created_at", "sent_at")
+            row(m, "subject", "status", "created_at", "sent_at")
             for m in db.session.scalars(
                 sa.select(OutboxMessage)
                 .where(OutboxMessage.to == user.email)
@@ -235,44 +177,15 @@ def personal_data(user: User) -> dict:
             )
         ],
         "actions_you_took": [
-            _row(a, "action", "target_type", "target_id", "created_at")
+            row(a, "action", "target_type", "target_id", "created_at")
             for a in db.session.scalars(
                 sa.select(AuditEntry).where(AuditEntry.actor_id == user.id).order_by(AuditEntry.id)
             )
         ],
     }
-    if registration_ids:
-        data["badges"] = [
-            _row(
-                b,
-                "registration_id",
-                "version",
-                "category_code",
-                "state",
-                "issued_at",
-                "revoked_at",
-                "revoke_reason",
-                "printed_at",
-            )  # fmt: skip
-            for b in db.session.scalars(
-                sa.select(Badge).where(Badge.registration_id.in_(registration_ids))
-            )
-        ]
-        data["scans"] = [
-            {
-                "edition": years.get(s.edition_id),
-                **_row(s, "checkpoint", "result", "reason", "scanned_at"),
-            }  # fmt: skip
-            for s in db.session.scalars(
-                sa.select(Scan)
-                .where(Scan.registration_id.in_(registration_ids))
-                .order_by(Scan.scanned_at)
-            )
-        ]
-    token = db.session.scalar(sa.select(CalendarToken).where(CalendarToken.user_id == user.id))
-    if token is not None:
-        data["calendar_feed"] = _row(token, "created_at", "last_used_at")
-    return data
+    for _handler, (section, value) in personal_data_requested.send(user):
+        data[section] = value
+    return {name: data[name] for name in sorted(data, key=_section_position)}
 
 
 # --- anonymising --------------------------------------------------------------------------
@@ -302,9 +215,11 @@ def anonymise_registration(registration: Registration, *, now: dt.datetime | Non
 def delete_account(user: User, password: str) -> None:
     """Erase ``user``'s account after checking the password (the caller commits and logs out).
 
-    Open registrations are cancelled through the workflow (badges and bookings react to the
-    signal); every registration is anonymised; the user row stays, anonymised, so that
-    references (reviews, audit entries, decisions they took) keep their integrity.
+    Open registrations are cancelled through the workflow (badges and bookings react to
+    ``registration_changed``); every registration is anonymised; the other areas clear their
+    rows on ``account_deleting`` (co-speaker invitations, speaker links, the calendar feed); the
+    user row stays, anonymised, so that references (reviews, audit entries, decisions they
+    took) keep their integrity.
     """
     if user.deleted_at is not None:
         raise NotAllowed("This account is already deleted.")
@@ -314,10 +229,6 @@ def delete_account(user: User, password: str) -> None:
         or not check_password_hash(user.password_hash, password)
     ):
         raise DomainError("The password is not correct.", code="wrong_password", status_code=403)
-    from conference.calendar.models import CalendarToken
-    from conference.programme.models import SessionSpeaker
-    from conference.submissions.models import CoSpeaker
-
     now = utcnow()
     old_email = user.email
     placeholder = f"deleted-{user.id}@invalid"
@@ -328,21 +239,8 @@ def delete_account(user: User, password: str) -> None:
         if registration.state in OPEN_STATES and not registration.edition.is_archived:
             transition(registration, S.CANCELLED, user, reason="Account deleted.", notify=False)
         anonymise_registration(registration, now=now)
-    for co_speaker in db.session.scalars(
-        sa.select(CoSpeaker).where(
-            sa.or_(CoSpeaker.user_id == user.id, CoSpeaker.email == old_email)
-        )
-    ):
-        co_speaker.email = f"deleted-{user.id}-{co_speaker.id}@invalid"
-        co_speaker.name = ""
-        co_speaker.user_id = None
-    for speaker in db.session.scalars(
-        sa.select(SessionSpeaker).where(SessionSpeaker.user_id == user.id)
-    ):
-        speaker.name = "Speaker (account deleted)"
-        speaker.organisation = ""
-        speaker.user_id = None
-    db.session.execute(sa.delete(CalendarToken).where(CalendarToken.user_id == user.id))
+    # Each area removes or anonymises its own rows while the old address is still known.
+    account_deleting.send(user)
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     db.session.execute(sa.delete(RoleAssignment).where(RoleAssignment.user_id == user.id))
     # Mail not yet sent is dropped; copies of sent mail lose the address and the text.
@@ -370,8 +268,6 @@ def delete_account(user: User, password: str) -> None:
     user.is_admin = False
     user.email_verified_at = None
     user.deleted_at = now
-    from conference.accounts.services import rotate_session
-
     rotate_session(user)
     audit.record(user, "account.delete", user, registrations=len(registrations))
 

@@ -6,3 +6,6 @@ bp = Blueprint("checkin", __name__)
 
 # Modules with the routes, imported by create_app once every package is importable.
 VIEWS = ("views",)
+
+# Signal handlers, connected on import (last: they import this area's modules).
+from conference.checkin import reactions  # noqa: E402, F401

@@ -17,3 +17,6 @@ def _register_template_globals(state) -> None:
 
 # Modules with the routes, imported by create_app once every package is importable.
 VIEWS = ("views",)
+
+# Signal handlers, connected on import (last: they import this area's modules).
+from conference.programme import reactions  # noqa: E402, F401

@@ -6,10 +6,28 @@ registration's change, or rolled back with it.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from conference.accreditation import privacy
 from conference.editions.models import Edition
 from conference.extensions import db
+from conference.permissions import can, clearance
+from conference.programme.models import (
+    Booking,
+    ProgrammeSession,
+    SessionSpeaker,
+    SessionState,
+    session_categories,
+)
+from conference.programme.services import RESTRICTED_TITLE
 from conference.programme.services.bookings import release_bookings
-from conference.signals import registration_changed
+from conference.signals import (
+    account_deleting,
+    category_usage_requested,
+    personal_data_requested,
+    registration_changed,
+    speaker_sessions_requested,
+)
 
 RELEASING_STATES = {"revoked", "cancelled", "rejected"}
 
@@ -24,3 +42,90 @@ def _on_registration_changed(sender, registration=None, to_state=None, **_detail
     edition = db.session.get(Edition, registration.edition_id)
     if edition is not None:
         release_bookings(user_id, edition, reason=f"registration {to_state}")
+
+
+def _session_title_for(user, session) -> str | None:
+    """A session's title as ``user`` may see it: the placeholder for a restricted session
+    they are not cleared for (chairing or having booked it does not clear alone)."""
+    if session is None:
+        return None
+    edition = db.session.get(Edition, session.edition_id)
+    if clearance(user, edition).sees_details(session):
+        return session.title
+    return RESTRICTED_TITLE
+
+
+@personal_data_requested.connect
+def personal_data_bookings(user, **_) -> tuple[str, list]:
+    """The person's seat bookings, for the data download."""
+    return "bookings", [
+        {
+            **privacy.row(b, "session_id", "state", "created_at", "promoted_at", "cancelled_at"),
+            "session": _session_title_for(user, b.session),
+        }
+        for b in db.session.scalars(
+            sa.select(Booking).where(Booking.user_id == user.id).order_by(Booking.id)
+        )
+    ]
+
+
+@personal_data_requested.connect
+def personal_data_sessions_speaking(user, **_) -> tuple[str, list]:
+    return "sessions_speaking", [
+        privacy.row(s, "session_id", "name", "organisation")
+        for s in db.session.scalars(
+            sa.select(SessionSpeaker).where(SessionSpeaker.user_id == user.id)
+        )
+    ]
+
+
+@personal_data_requested.connect
+def personal_data_sessions_chairing(user, **_) -> tuple[str, list]:
+    return "sessions_chairing", [
+        {**privacy.row(s, "id", "starts_at"), "title": _session_title_for(user, s)}
+        for s in db.session.scalars(
+            sa.select(ProgrammeSession).where(ProgrammeSession.chair_id == user.id)
+        )
+    ]
+
+
+@account_deleting.connect
+def forget_account(user, **_) -> None:
+    """Speaker entries keep the session's line-up but lose the person's name and account."""
+    for speaker in db.session.scalars(
+        sa.select(SessionSpeaker).where(SessionSpeaker.user_id == user.id)
+    ):
+        speaker.name = "Speaker (account deleted)"
+        speaker.organisation = ""
+        speaker.user_id = None
+
+
+@category_usage_requested.connect
+def sessions_restricted_to_category(category, **_) -> tuple[str, int]:
+    """How many sessions are restricted to ``category`` (it cannot be deleted while any is)."""
+    count = db.session.scalar(
+        sa.select(sa.func.count()).where(session_categories.c.category_id == category.id)
+    )
+    return "sessions", count or 0
+
+
+@speaker_sessions_requested.connect
+def sessions_spoken_at(edition, *, user_ids, viewer=None, **_) -> dict[int, list[str]]:
+    """{user id: titles of the sessions they speak at in ``edition``}, cancelled ones left out,
+    in the programme's order; a session ``viewer`` may not see in detail is "a restricted
+    session" (None as ``viewer``: every title, for the organisers)."""
+    rows = db.session.execute(
+        sa.select(SessionSpeaker.user_id, ProgrammeSession)
+        .join(ProgrammeSession, ProgrammeSession.id == SessionSpeaker.session_id)
+        .where(
+            ProgrammeSession.edition_id == edition.id,
+            ProgrammeSession.state != SessionState.CANCELLED,
+            SessionSpeaker.user_id.in_(user_ids),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    )
+    out: dict[int, list[str]] = {}
+    for user_id, session in rows:
+        visible = viewer is None or can(viewer, "session.view_details", session, edition=edition)
+        out.setdefault(user_id, []).append(session.title if visible else "a restricted session")
+    return out

@@ -40,3 +40,6 @@ def submission_status_global(submission):
 
 # Modules with the routes, imported by create_app once every package is importable.
 VIEWS = ("views",)
+
+# Signal handlers, connected on import (last: they import this area's modules).
+from conference.submissions import reactions  # noqa: E402, F401
