@@ -32,6 +32,9 @@ action that caused it, and a handler that raises aborts the action.
   ``parts`` (the set of parts the organiser chose to copy), ``mapping`` (a dict the handlers
   share, e.g. ``mapping["tracks"] = {old_id: new_track}``) and ``actor`` as keywords. Handlers
   run in the order the areas are registered (programme before submissions and review).
+- ``author_comments_requested``: sent by submissions when a speaker is shown a published
+  decision, with the submission as the sender; each handler returns a list of texts written
+  to the authors (review: its submitted reviews' comments to the authors, in review order).
 """
 
 from blinker import Namespace
@@ -46,3 +49,4 @@ account_deleting = _signals.signal("account-deleting")
 edition_cloned = _signals.signal("edition-cloned")
 category_usage_requested = _signals.signal("category-usage-requested")
 speaker_sessions_requested = _signals.signal("speaker-sessions-requested")
+author_comments_requested = _signals.signal("author-comments-requested")

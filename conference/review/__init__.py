@@ -2,6 +2,8 @@
 
 from flask import Blueprint
 
+from conference.review import reactions  # noqa: F401  (connects review's signal handlers)
+
 bp = Blueprint("review", __name__)
 
 # Modules with the routes, imported by create_app once every package is importable.

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from conference.accreditation import privacy
 from conference.extensions import db
 from conference.review.models import Conflict, Review, ReviewAssignment, ReviewerExpertise
-from conference.signals import personal_data_requested
+from conference.signals import author_comments_requested, personal_data_requested
 
 
 def _rows_of(user, model, column, *fields) -> list[dict]:
@@ -60,3 +60,14 @@ def personal_data_reviewer_expertise(user, **_) -> tuple[str, list]:
     return "reviewer_expertise", _rows_of(
         user, ReviewerExpertise, ReviewerExpertise.user_id, "track_id"
     )
+
+
+@author_comments_requested.connect
+def comments_to_authors(submission, **_kwargs) -> list[str]:
+    """The submitted reviews' comments to the authors, in review order, without names."""
+    comments = db.session.scalars(
+        sa.select(Review.comments_to_authors)
+        .where(Review.submission_id == submission.id, Review.submitted_at.is_not(None))
+        .order_by(Review.id)
+    )
+    return [c.strip() for c in comments if c and c.strip()]

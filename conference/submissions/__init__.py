@@ -1,6 +1,9 @@
 """The call for abstracts and speakers' submissions."""
 
 from flask import Blueprint
+from flask_login import current_user
+
+from conference.submissions import services
 
 bp = Blueprint("submissions", __name__)
 
@@ -9,10 +12,6 @@ bp = Blueprint("submissions", __name__)
 def my_submissions_global(edition):
     """The current user's submissions in ``edition`` for the /<year>/me summary:
     a list of (submission, role, status label)."""
-    from flask_login import current_user
-
-    from conference.submissions import services
-
     return [
         (submission, role, services.status_label(submission))
         for submission, role in services.my_submissions(current_user, edition)
@@ -32,8 +31,6 @@ _STATUS_CSS = {
 @bp.app_template_global("submission_status")
 def submission_status_global(submission):
     """{"label", "css"} of the state a speaker may see (no unpublished decision)."""
-    from conference.submissions import services
-
     label = services.status_label(submission)
     return {"label": label, "css": _STATUS_CSS.get(label, "pending")}
 

@@ -1,0 +1,139 @@
+"""The scanner bundle: what a scanner needs to decide offline exactly as the server would."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from conference.accounts.models import Role, RoleAssignment, User
+from conference.accreditation.models import Registration, RegistrationState
+from conference.badges import signing
+from conference.badges.models import Badge, BadgeState
+from conference.checkin.services.checkpoint import checkpoints
+from conference.db import utcnow
+from conference.extensions import db
+from conference.programme.models import (
+    AccessPolicy,
+    ProgrammeSession,
+    SessionInvitation,
+    SessionSpeaker,
+)
+
+
+def _individually_cleared(edition, session_ids: list[int]) -> dict[int, set[int]]:
+    """Per restricted session: user ids on its invitation list, its speakers and its chair."""
+    people: dict[int, set[int]] = {sid: set() for sid in session_ids}
+    if not session_ids:
+        return people
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(SessionInvitation.session_id, SessionInvitation.user_id).where(
+                SessionInvitation.session_id.in_(session_ids)
+            ),
+            sa.select(SessionSpeaker.session_id, SessionSpeaker.user_id).where(
+                SessionSpeaker.session_id.in_(session_ids), SessionSpeaker.user_id.is_not(None)
+            ),
+            sa.select(ProgrammeSession.id, ProgrammeSession.chair_id).where(
+                ProgrammeSession.id.in_(session_ids), ProgrammeSession.chair_id.is_not(None)
+            ),
+        )
+    ).all()
+    for session_id, user_id in rows:
+        people[session_id].add(user_id)
+    return people
+
+
+def scanner_bundle(edition) -> dict:
+    """What a scanner needs to decide offline: keys, revocations and each door's rules."""
+    keys = signing.public_keys(edition.year)
+    revoked = db.session.execute(
+        sa.select(Badge.id, Badge.version, Badge.registration_id).where(
+            Badge.edition_id == edition.id, Badge.state == BadgeState.REVOKED
+        )
+    ).all()
+    not_accredited = sorted(
+        db.session.scalars(
+            sa.select(Badge.id)
+            .join(Registration, Badge.registration_id == Registration.id)
+            .where(
+                Badge.edition_id == edition.id,
+                Badge.state == BadgeState.VALID,
+                Registration.state != RegistrationState.ACCREDITED,
+            )
+        )
+    )
+    privileged = set(
+        db.session.scalars(
+            sa.select(RoleAssignment.user_id).where(
+                RoleAssignment.edition_id == edition.id,
+                RoleAssignment.role.in_([Role.ORGANISER, Role.STAFF]),
+            )
+        )
+    )
+    privileged |= set(db.session.scalars(sa.select(User.id).where(User.is_admin.is_(True))))
+    points = [
+        {
+            "id": "venue",
+            "label": "Venue entrance",
+            "access": "venue",
+            "categories": None,
+            "badge_ids": [],
+        }
+    ]
+    valid_badge_of_user = dict(
+        db.session.execute(
+            sa.select(Registration.user_id, Badge.id)
+            .join(Registration, Badge.registration_id == Registration.id)
+            .where(
+                Badge.edition_id == edition.id,
+                Badge.state == BadgeState.VALID,
+                Registration.state == RegistrationState.ACCREDITED,
+                Registration.user_id.is_not(None),
+            )
+        ).all()
+    )
+    sessions = checkpoints(edition)[1:]
+    cleared = _individually_cleared(
+        edition, [p.session.id for p in sessions if p.session.access != AccessPolicy.OPEN]
+    )
+    for point in sessions:
+        session = point.session
+        entry = {
+            "id": session.id,
+            "label": point.label,
+            "access": session.access,
+            "categories": None,
+            "badge_ids": [],
+        }
+        if session.access != AccessPolicy.OPEN:
+            entry["categories"] = (
+                sorted(c.code for c in session.categories)
+                if session.access == AccessPolicy.CATEGORIES
+                else []
+            )
+            people = cleared[session.id] | privileged
+            entry["badge_ids"] = sorted(
+                valid_badge_of_user[uid] for uid in people if uid in valid_badge_of_user
+            )
+        points.append(entry)
+    return {
+        "edition": edition.year,
+        "title": edition.title,
+        "generated_at": utcnow().isoformat().replace("+00:00", "Z"),
+        "code_format": "EF1",
+        "public_keys": [
+            {
+                "alg": "Ed25519",
+                "raw": signing.b64url(signing.raw_public(key)),
+                "jwk": signing.jwk(key),
+                "current": current,
+            }
+            for key, current in keys
+        ],
+        "revoked": [
+            {"badge_id": row.id, "version": row.version, "registration_id": row.registration_id}
+            for row in revoked
+        ],
+        "revoked_badge_ids": sorted({row.id for row in revoked}),
+        "not_accredited_badge_ids": not_accredited,
+        "checkpoints": points,
+    }

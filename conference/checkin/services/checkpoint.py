@@ -1,0 +1,112 @@
+"""Checkpoints: the venue entrance and the session doors a scan happens at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.programme.models import ProgrammeSession, SessionState
+
+
+class BadRequest(DomainError):
+    status_code = 400
+    code = "bad_request"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    key: str  # "venue" or "session:<id>"
+    label: str
+    session: object | None = None
+
+    @property
+    def api_id(self) -> str | int:
+        return "venue" if self.session is None else self.session.id
+
+
+def _sessions(edition):
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeSession)
+            .where(
+                ProgrammeSession.edition_id == edition.id,
+                ProgrammeSession.state != SessionState.CANCELLED,
+            )
+            .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+        )
+    )
+
+
+def session_label(session, edition) -> str:
+    start = session.starts_at.astimezone(edition.tz)
+    restricted = " (restricted)" if session.is_restricted else ""
+    return f"{start:%a %d %b %H:%M} · {session.title}{restricted}"
+
+
+def checkpoints(edition) -> list[Checkpoint]:
+    """The venue entrance, then every scheduled session of ``edition`` in time order."""
+    out = [Checkpoint("venue", "Venue entrance")]
+    for session in _sessions(edition):
+        out.append(Checkpoint(f"session:{session.id}", session_label(session, edition), session))
+    return out
+
+
+def door_checkpoints(edition) -> dict[str, list[Checkpoint]]:
+    """The scanner's checkpoint list: the venue, then per day the sessions that need a door
+    (restricted or capacity-limited), then the other sessions; never breaks."""
+    groups: dict[str, list[Checkpoint]] = {"Venue": [Checkpoint("venue", "Venue entrance")]}
+    others: list[Checkpoint] = []
+    for point in checkpoints(edition)[1:]:
+        session = point.session
+        if session.type is not None and session.type.is_break:
+            continue
+        if session.is_restricted or room_capacity(session):
+            day = session.starts_at.astimezone(edition.tz).strftime("%A %d %B")
+            groups.setdefault(f"{day} · doors", []).append(point)
+        else:
+            others.append(point)
+    if others:
+        groups["Other sessions"] = others
+    return groups
+
+
+def resolve_checkpoint(edition, value) -> Checkpoint:
+    """``"venue"``, a session id (number or digits) or ``"session:<id>"`` → Checkpoint."""
+    if isinstance(value, bool) or value is None:
+        raise BadRequest('Give the checkpoint: "venue" or a session id.', code="bad_checkpoint")
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "venue":
+            return Checkpoint("venue", "Venue entrance")
+        text = text.removeprefix("session:")
+        if not text.isdigit() or len(text) > 12:
+            raise BadRequest(
+                'The checkpoint must be "venue" or a session id.', code="bad_checkpoint"
+            )
+        value = int(text)
+    if not isinstance(value, int) or value <= 0 or value >= 2**31:
+        raise BadRequest('The checkpoint must be "venue" or a session id.', code="bad_checkpoint")
+    session = db.session.get(ProgrammeSession, value)
+    if (
+        session is None
+        or session.edition_id != edition.id
+        or session.state == SessionState.CANCELLED
+    ):
+        raise BadRequest(
+            "There is no such session in this edition to check in to.", code="unknown_checkpoint"
+        )
+    return Checkpoint(f"session:{session.id}", session_label(session, edition), session)
+
+
+def room_capacity(session) -> int | None:
+    """How many people the session's door may let in (its own limit, else its room's)."""
+    for name in ("capacity", "seats"):
+        value = getattr(session, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    room = getattr(session, "room", None)
+    value = getattr(room, "capacity", None) if room is not None else None
+    return value if isinstance(value, int) and value > 0 else None
