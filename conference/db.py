@@ -104,3 +104,16 @@ def write_refused(exc: BaseException) -> bool:
         return True
     message = str(original).lower()
     return any(text in message for text in _SQLITE_WRITE_REFUSED)
+
+
+def copy_row(row, **overrides):
+    """A new row of ``row``'s model with its column values, minus the id, plus ``overrides``
+    (cloning an edition: each area copies its own set-up)."""
+    model = type(row)
+    values = {
+        column.key: getattr(row, column.key)
+        for column in model.__table__.columns
+        if column.key != "id"
+    }
+    values.update(overrides)
+    return model(**values)

@@ -25,6 +25,9 @@ action that caused it, and a handler that raises aborts the action.
   ``parts`` (the set of parts the organiser chose to copy), ``mapping`` (a dict the handlers
   share, e.g. ``mapping["tracks"] = {old_id: new_track}``) and ``actor`` as keywords. Handlers
   run in the order the areas are registered (programme before submissions and review).
+- ``roles_carried``: sent by editions after roles offered from the edition a new one was
+  cloned from are granted, with the new edition as the sender and ``source``, ``granted`` (a
+  list of ``(user, role)``) and ``actor`` as keywords. Review copies the reviewers' expertise.
 """
 
 from blinker import Namespace
@@ -37,3 +40,4 @@ submission_decided = _signals.signal("submission-decided")
 personal_data_requested = _signals.signal("personal-data-requested")
 account_deleting = _signals.signal("account-deleting")
 edition_cloned = _signals.signal("edition-cloned")
+roles_carried = _signals.signal("roles-carried")
