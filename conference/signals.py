@@ -28,6 +28,9 @@ action that caused it, and a handler that raises aborts the action.
 - ``roles_carried``: sent by editions after roles offered from the edition a new one was
   cloned from are granted, with the new edition as the sender and ``source``, ``granted`` (a
   list of ``(user, role)``) and ``actor`` as keywords. Review copies the reviewers' expertise.
+- ``theme_requested``: sent by editions when it builds an edition's theme stylesheet, with the
+  edition as the sender; each handler returns a list of CSS rules (category colours, track
+  colours…).
 """
 
 from blinker import Namespace
@@ -41,3 +44,4 @@ personal_data_requested = _signals.signal("personal-data-requested")
 account_deleting = _signals.signal("account-deleting")
 edition_cloned = _signals.signal("edition-cloned")
 roles_carried = _signals.signal("roles-carried")
+theme_requested = _signals.signal("theme-requested")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from conference.accreditation.models import AccreditationCategory
 from conference.db import copy_row
 from conference.extensions import db
-from conference.signals import edition_cloned
+from conference.signals import edition_cloned, theme_requested
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def copied_categories(edition, source, mapping: dict) -> dict[int, AccreditationCategory]:
@@ -31,3 +35,16 @@ def copied_categories(edition, source, mapping: dict) -> dict[int, Accreditation
 def copy_for_new_edition(edition, *, source, mapping, **_kwargs) -> dict[str, int]:
     """A cloned edition gets the source's accreditation categories (in its transaction)."""
     return {"categories": len(copied_categories(edition, source, mapping))}
+
+
+@theme_requested.connect
+def category_colours(edition) -> list[str]:
+    """The edition's theme stylesheet gets a class per accreditation category's colour."""
+    rules = []
+    categories = db.session.scalars(
+        sa.select(AccreditationCategory).where(AccreditationCategory.edition_id == edition.id)
+    )
+    for category in categories:
+        colour = category.colour if _HEX_COLOUR.match(category.colour or "") else "#1f4e79"
+        rules.append(f".cat-{category.id}{{--cat-colour:{colour};}}")
+    return rules

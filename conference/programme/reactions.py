@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from conference.accreditation.reactions import copied_categories
 from conference.db import copy_row
 from conference.extensions import db
 from conference.programme.models import ProgrammeSession, Room, SessionState, SessionType, Track
-from conference.signals import edition_cloned
+from conference.signals import edition_cloned, theme_requested
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @edition_cloned.connect
@@ -63,3 +67,13 @@ def _cloned_id(copies: dict[int, object], old_id: int | None) -> int | None:
     if old_id is None or old_id not in copies:
         return None
     return copies[old_id].id
+
+
+@theme_requested.connect
+def track_colours(edition) -> list[str]:
+    """The edition's theme stylesheet gets a class per track's colour."""
+    rules = []
+    for track in db.session.scalars(sa.select(Track).where(Track.edition_id == edition.id)):
+        colour = track.colour if _HEX_COLOUR.match(track.colour or "") else "#005a9c"
+        rules.append(f".track-{track.id}{{--track-colour:{colour};}}")
+    return rules
