@@ -114,7 +114,8 @@ def clone_edition(
         replies = edition_cloned.send(
             edition, source=source, parts=frozenset(parts), mapping={}, actor=actor
         )
-        for _handler, part_counts in replies:
+        # Handlers run in no guaranteed order: their counts are listed by area, the same each time.
+        for _handler, part_counts in sorted(replies, key=lambda reply: reply[0].__module__):
             counts.update(part_counts or {})
 
         audit.record(
