@@ -81,3 +81,39 @@ class TimestampMixin:
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+
+
+# SQLite's messages, and PostgreSQL's SQLSTATEs: read-only transaction (25006), disk full
+# (53100), out of memory / too many connections are not storage faults and stay 500.
+_SQLITE_WRITE_REFUSED = (
+    "attempt to write a readonly database",
+    "database or disk is full",
+    "readonly database",
+    "disk i/o error",
+)
+_PG_WRITE_REFUSED = {"25006", "53100"}
+
+
+def write_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database refuses writes (read-only, disk full)."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    original = exc.orig
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate in _PG_WRITE_REFUSED:
+        return True
+    message = str(original).lower()
+    return any(text in message for text in _SQLITE_WRITE_REFUSED)
+
+
+def copy_row(row, **overrides):
+    """A new row of ``row``'s model with its column values, minus the id, plus ``overrides``
+    (cloning an edition: each area copies its own set-up)."""
+    model = type(row)
+    values = {
+        column.key: getattr(row, column.key)
+        for column in model.__table__.columns
+        if column.key != "id"
+    }
+    values.update(overrides)
+    return model(**values)

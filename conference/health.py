@@ -5,8 +5,9 @@ once per process. Readiness answers "may a load balancer send traffic here?": th
 answers and takes writes (a rolled-back update), the schema is current, Redis answers when
 configured, the signing keys of current editions are present; it also reports the outbox
 backlog. Areas add their own readiness checks with ``readiness_check`` (badges: the signing
-keys), so that this shared module imports no area. ``write_refused`` recognises the errors of
-a read-only or full database, which requests answer with a 503 instead of a generic 500.
+keys), so that this shared module imports no area. ``write_refused`` (in ``conference.db``,
+so that every layer may ask it) recognises the errors of a read-only or full database, which
+requests answer with a 503 instead of a generic 500.
 """
 
 from __future__ import annotations
@@ -22,20 +23,10 @@ from flask import Flask, current_app, jsonify
 from redis.exceptions import RedisError
 
 from conference.config import ROOT
-from conference.db import utcnow
+from conference.db import utcnow, write_refused  # noqa: F401 (still importable from here)
 from conference.extensions import db
 from conference.jobs import redis_connection
 from conference.mail import OutboxMessage
-
-# SQLite's messages, and PostgreSQL's SQLSTATEs: read-only transaction (25006), disk full
-# (53100), out of memory / too many connections are not storage faults and stay 500.
-_SQLITE_WRITE_REFUSED = (
-    "attempt to write a readonly database",
-    "database or disk is full",
-    "readonly database",
-    "disk i/o error",
-)
-_PG_WRITE_REFUSED = {"25006", "53100"}
 
 STORAGE_MESSAGE = (
     "The database cannot store changes right now (it is read-only or its disk is full). "
@@ -49,18 +40,6 @@ def expected_heads() -> frozenset[str]:
     config = AlembicConfig()
     config.set_main_option("script_location", str(ROOT / "migrations"))
     return frozenset(ScriptDirectory.from_config(config).get_heads())
-
-
-def write_refused(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database refuses writes (read-only, disk full)."""
-    if not isinstance(exc, sa.exc.DBAPIError):
-        return False
-    original = exc.orig
-    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    if sqlstate in _PG_WRITE_REFUSED:
-        return True
-    message = str(original).lower()
-    return any(text in message for text in _SQLITE_WRITE_REFUSED)
 
 
 def _schema_versions() -> set[str]:

@@ -35,6 +35,12 @@ action that caused it, and a handler that raises aborts the action.
 - ``author_comments_requested``: sent by submissions when a speaker is shown a published
   decision, with the submission as the sender; each handler returns a list of texts written
   to the authors (review: its submitted reviews' comments to the authors, in review order).
+- ``roles_carried``: sent by editions after roles offered from the edition a new one was
+  cloned from are granted, with the new edition as the sender and ``source``, ``granted`` (a
+  list of ``(user, role)``) and ``actor`` as keywords. Review copies the reviewers' expertise.
+- ``theme_requested``: sent by editions when it builds an edition's theme stylesheet, with the
+  edition as the sender; each handler returns a list of CSS rules (category colours, track
+  colours…).
 """
 
 from blinker import Namespace
@@ -50,3 +56,5 @@ edition_cloned = _signals.signal("edition-cloned")
 category_usage_requested = _signals.signal("category-usage-requested")
 speaker_sessions_requested = _signals.signal("speaker-sessions-requested")
 author_comments_requested = _signals.signal("author-comments-requested")
+roles_carried = _signals.signal("roles-carried")
+theme_requested = _signals.signal("theme-requested")

@@ -2,6 +2,8 @@
 
 from flask import Blueprint, g, request
 
+from conference.accounts.models import User
+from conference.accounts.services import check_token
 from conference.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -9,8 +11,6 @@ bp = Blueprint("accounts", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from conference.accounts.models import User
-
     if is_bearer_request():  # a Bearer call is the token's, never the cookie's
         return None
     raw_id, _, session_token = user_id.partition(":")
@@ -21,6 +21,7 @@ def load_user(user_id: str):
         return None
     if not user.is_active:  # a deleted account's sessions end at once
         return None
+    # The session's second step lives with the two-factor routes, which import ``bp``.
     from conference.accounts.twofactor import second_factor_satisfied
 
     if not second_factor_satisfied(user):  # half-logged-in: the second step is still due
@@ -33,8 +34,6 @@ def load_user_from_bearer(req):
     """API callers authenticate with ``Authorization: Bearer <token>``; the token that did
     is kept in ``g.api_token`` (scopes.py checks what it may do), a refusal's reason in
     ``g.api_token_error``."""
-    from conference.accounts.services import check_token
-
     header = req.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer":

@@ -6,7 +6,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from conference import countries
-from conference.accounts.models import Role
+from conference.accounts.models import Role, TokenScope
+from conference.accounts.scopes import SCOPE_HELP
+from conference.accounts.services import ORGANISATION_TYPES
 
 
 class LoginForm(FlaskForm):
@@ -67,8 +69,6 @@ class ProfileForm(FlaskForm):
     submit = SubmitField("Save the profile")
 
     def __init__(self, *args, **kwargs):
-        from conference.accounts.services import ORGANISATION_TYPES
-
         super().__init__(*args, **kwargs)
         self.organisation_type.choices = [SelectChoice(v, label) for v, label in ORGANISATION_TYPES]
         self.country.choices = [SelectChoice("", "— choose —")] + [
@@ -88,9 +88,6 @@ class TokenForm(FlaskForm):
     submit = SubmitField("Create token")
 
     def __init__(self, *args, editions=(), **kwargs):
-        from conference.accounts.models import TokenScope
-        from conference.accounts.scopes import SCOPE_HELP
-
         super().__init__(*args, **kwargs)
         # Least power first: the scope of a token is chosen, never assumed.
         order = (TokenScope.READ, TokenScope.CHECKIN, TokenScope.FULL)

@@ -27,6 +27,7 @@ from flask_login import current_user
 
 from conference.accounts import is_bearer_request
 from conference.accounts.models import ApiToken, TokenScope
+from conference.errors import DomainError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -84,9 +85,9 @@ def token_allows(token: ApiToken, view, *, method: str, api: bool) -> bool:
 
 
 def _refuse(status: int, message: str, code: str):
-    from conference.errors_http import error_response  # the error format is app-wide
-
-    response = current_app.make_response(error_response(status, message, code))
+    # The application's handler of domain errors answers in the app-wide error format.
+    refusal = DomainError(message, code=code, status_code=status)
+    response = current_app.make_response(current_app.handle_user_exception(refusal))
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     else:

@@ -23,6 +23,8 @@ import time
 
 from flask import current_app, g, has_request_context, request
 
+from conference.extensions import limiter
+
 
 def note_failed_login() -> None:
     """Mark the current request as a failed login, to be counted by the login limits."""
@@ -65,8 +67,6 @@ def wait_phrase(seconds: float) -> str:
 
 def retry_message() -> str:
     """The message of a refused login; agrees with the Retry-After header Flask-Limiter sets."""
-    from conference.extensions import limiter
-
     current = limiter.current_limit
     # The same arithmetic as Flask-Limiter's Retry-After header.
     wait = int(current.reset_at - time.time()) if current is not None else 60

@@ -4,6 +4,7 @@ profile, personal API tokens, and the site administrator's user management."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import (
     abort,
     current_app,
@@ -32,7 +33,6 @@ from conference.accounts.forms import (
 from conference.accounts.models import ApiToken, RoleAssignment, User
 from conference.confirm import Confirmation
 from conference.db import utcnow
-from conference.editions.models import Edition
 from conference.errors import DomainError
 from conference.extensions import db, limiter
 from conference.permissions import login_required, require
@@ -293,12 +293,7 @@ def profile():
         db.session.commit()
         flash("Your profile is saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("accounts.profile"))
-    roles = db.session.execute(
-        sa.select(Edition.year, RoleAssignment.role)
-        .join(RoleAssignment.edition)
-        .where(RoleAssignment.user_id == user.id)
-        .order_by(Edition.year.desc(), RoleAssignment.role)
-    ).all()
+    roles = [(assignment.edition.year, assignment.role) for assignment in _assignments_of(user)]
     status = 400 if form.errors else 200
     return render_template(
         "accounts/profile.html", form=form, user=user, roles=roles, data_links=data_links()
@@ -411,13 +406,8 @@ def _load_user(user_id: int) -> User:
 @require("site.admin")
 def admin_user(user_id):
     user = _load_user(user_id)
-    assignments = db.session.execute(
-        sa.select(RoleAssignment, Edition)
-        .join(RoleAssignment.edition)
-        .where(RoleAssignment.user_id == user.id)
-        .order_by(Edition.year.desc(), RoleAssignment.role)
-    ).all()
-    editions = db.session.scalars(sa.select(Edition).order_by(Edition.year.desc())).all()
+    assignments = [(assignment, assignment.edition) for assignment in _assignments_of(user)]
+    editions = services.editions_newest_first()
     return render_template(
         "accounts/admin_user.html",
         user=user,
@@ -469,9 +459,19 @@ def admin_set_admin(user_id):
     return redirect(back)
 
 
-def _edition_from_form() -> Edition:
+def _assignments_of(user: User) -> list[RoleAssignment]:
+    """The user's roles with their editions, newest edition first."""
+    assignments = db.session.scalars(
+        sa.select(RoleAssignment)
+        .options(so.joinedload(RoleAssignment.edition))
+        .where(RoleAssignment.user_id == user.id)
+    ).all()
+    return sorted(assignments, key=lambda a: (-a.edition.year, a.role))
+
+
+def _edition_from_form():
     year = request.values.get("edition", type=int)
-    edition = db.session.scalar(sa.select(Edition).where(Edition.year == year)) if year else None
+    edition = services.edition_for_year(year) if year else None
     if edition is None:
         raise DomainError("Please choose an edition.")
     return edition

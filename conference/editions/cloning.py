@@ -1,7 +1,8 @@
 """Cloning an edition: the set-up of 2025 carries into 2027 (and 2029) in minutes.
 
-Copied: accreditation categories, rooms, tracks, session types, submission types, the call's
-and the review form's settings, mail templates, badge layout settings and, optionally, the
+Copied: the edition's settings (the call's, the review form's and the badge layout's among
+them) and mail templates, here; then, by each area's handler of ``edition_cloned``,
+accreditation categories, rooms, tracks, session types, submission types and, optionally, the
 programme skeleton (sessions without speakers, invitations or bookings), with every date
 shifted. Never copied: registrations, submissions, reviews, badges, keys, scans. Role
 assignments are only *offered* (``role_offers``) and granted after confirmation.
@@ -18,13 +19,11 @@ import sqlalchemy as sa
 from conference import audit
 from conference.accounts.models import RoleAssignment, User
 from conference.accounts.services import grant_role
-from conference.accreditation.models import AccreditationCategory
+from conference.db import copy_row
 from conference.editions.models import Edition, EditionState, MailTemplate
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
-from conference.programme.models import ProgrammeSession, Room, SessionState, SessionType, Track
-from conference.review.models import ReviewerExpertise
-from conference.submissions.models import SubmissionType
+from conference.signals import edition_cloned, roles_carried
 
 EDITION_SETTINGS = (
     "title",
@@ -55,21 +54,6 @@ EDITION_TIMES = (
 class CloneResult:
     edition: Edition
     counts: dict[str, int]
-
-
-def _copy(source, model, **overrides):
-    """A new ``model`` row with the source's column values, minus id, plus ``overrides``."""
-    values = {
-        column.key: getattr(source, column.key)
-        for column in model.__table__.columns
-        if column.key not in ("id",)
-    }
-    values.update(overrides)
-    return model(**values)
-
-
-def _rows(model, edition: Edition):
-    return list(db.session.scalars(sa.select(model).where(model.edition_id == edition.id)))
 
 
 def _retitle(title: str, old_year: int, new_year: int) -> str:
@@ -117,53 +101,22 @@ def clone_edition(
         db.session.add(edition)
         db.session.flush()
 
-        category_map: dict[int, AccreditationCategory] = {}
-        for category in _rows(AccreditationCategory, source):
-            copy = _copy(category, AccreditationCategory, edition_id=edition.id)
-            db.session.add(copy)
-            category_map[category.id] = copy
-        counts["categories"] = len(category_map)
-
-        maps: dict[type, dict[int, object]] = {}
-        for model in (Room, Track, SessionType, SubmissionType):
-            maps[model] = {}
-            for row in _rows(model, source):
-                copy = _copy(row, model, edition_id=edition.id)
-                db.session.add(copy)
-                maps[model][row.id] = copy
-            counts[model.__tablename__] = len(maps[model])
-
-        templates = _rows(MailTemplate, source)
+        templates = db.session.scalars(
+            sa.select(MailTemplate).where(MailTemplate.edition_id == source.id)
+        ).all()
         for template in templates:
-            db.session.add(_copy(template, MailTemplate, edition_id=edition.id))
+            db.session.add(copy_row(template, edition_id=edition.id))
         counts["mail_templates"] = len(templates)
-        db.session.flush()
 
-        counts["sessions"] = 0
-        if with_programme:
-            sessions = db.session.scalars(
-                sa.select(ProgrammeSession).where(ProgrammeSession.edition_id == source.id)
-            )
-            for session in sessions:
-                if session.state == SessionState.CANCELLED:
-                    continue
-                copy = ProgrammeSession(
-                    edition_id=edition.id,
-                    title=session.title,
-                    description=session.description,
-                    type_id=_mapped(maps[SessionType], session.type_id),
-                    track_id=_mapped(maps[Track], session.track_id),
-                    room_id=_mapped(maps[Room], session.room_id),
-                    starts_at=session.starts_at + delta,
-                    ends_at=session.ends_at + delta,
-                    capacity=session.capacity,
-                    booking_required=session.booking_required,
-                    chatham_house=session.chatham_house,
-                    access=session.access,
-                    categories=[category_map[c.id] for c in session.categories],
-                )
-                db.session.add(copy)
-                counts["sessions"] += 1
+        # The set-up of the other areas (categories, rooms, tracks, types, the programme
+        # skeleton) is copied by their handlers, in this transaction; each returns its counts.
+        parts = {"setup", "programme"} if with_programme else {"setup"}
+        replies = edition_cloned.send(
+            edition, source=source, parts=frozenset(parts), mapping={}, actor=actor
+        )
+        # Handlers run in no guaranteed order: their counts are listed by area, the same each time.
+        for _handler, part_counts in sorted(replies, key=lambda reply: reply[0].__module__):
+            counts.update(part_counts or {})
 
         audit.record(
             actor,
@@ -181,12 +134,6 @@ def clone_edition(
         db.session.rollback()
         raise
     return CloneResult(edition=edition, counts=counts)
-
-
-def _mapped(mapping: dict[int, object], old_id: int | None) -> int | None:
-    if old_id is None or old_id not in mapping:
-        return None
-    return mapping[old_id].id
 
 
 @dataclass(frozen=True)
@@ -223,40 +170,18 @@ def role_offers(edition: Edition) -> list[RoleOffer]:
 
 
 def confirm_roles(edition: Edition, keys: set[str], *, actor=None) -> list[RoleOffer]:
-    """Grant the offered roles whose ``key`` is in ``keys``; reviewers keep their expertise."""
+    """Grant the offered roles whose ``key`` is in ``keys``; reviewers keep their expertise
+    (review's handler of ``roles_carried``)."""
     granted = []
     source = db.session.get(Edition, edition.cloned_from_id) if edition.cloned_from_id else None
-    track_by_name = {
-        t.name: t
-        for t in db.session.scalars(sa.select(Track).where(Track.edition_id == edition.id))
-    }
     for offer in role_offers(edition):
         if offer.key not in keys:
             continue
         grant_role(offer.user, edition, offer.role, actor=actor)
         granted.append(offer)
-        if offer.role == "reviewer" and source is not None:
-            _carry_expertise(offer.user, source, edition, track_by_name)
+    if granted and source is not None:
+        roles_carried.send(
+            edition, source=source, granted=[(o.user, o.role) for o in granted], actor=actor
+        )
     db.session.commit()
     return granted
-
-
-def _carry_expertise(user: User, source: Edition, edition: Edition, track_by_name) -> None:
-    rows = db.session.execute(
-        sa.select(Track.name)
-        .join(ReviewerExpertise, ReviewerExpertise.track_id == Track.id)
-        .where(ReviewerExpertise.user_id == user.id, ReviewerExpertise.edition_id == source.id)
-    ).scalars()
-    existing = set(
-        db.session.scalars(
-            sa.select(ReviewerExpertise.track_id).where(
-                ReviewerExpertise.user_id == user.id, ReviewerExpertise.edition_id == edition.id
-            )
-        )
-    )
-    for name in rows:
-        track = track_by_name.get(name)
-        if track is not None and track.id not in existing:
-            db.session.add(
-                ReviewerExpertise(edition_id=edition.id, user_id=user.id, track_id=track.id)
-            )

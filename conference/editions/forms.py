@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from conference.accounts.models import Role
 from conference.editions.models import EditionState
+from conference.editions.services import valid_timezone
 
 STATE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in EditionState]
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -33,8 +34,6 @@ DATETIME_FIELDS = (
 
 
 def _timezone(form, field):
-    from conference.editions.services import valid_timezone
-
     if not valid_timezone((field.data or "").strip()):
         raise ValidationError("Please give a valid IANA time zone, e.g. Europe/Brussels.")
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import sqlalchemy as sa
 
+from conference import audit
+from conference.audit import AuditEntry
+from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
 from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
@@ -31,8 +37,6 @@ def ensure_writable(user, edition: Edition) -> None:
 
 def touch_programme(edition: Edition) -> None:
     """Record that the programme changed (feeds derive their ETag from this)."""
-    from conference.db import utcnow
-
     edition.programme_changed_at = utcnow()
 
 
@@ -74,8 +78,6 @@ WINDOWS = (
 
 def valid_timezone(name: str) -> bool:
     """Is ``name`` an IANA time zone known to zoneinfo?"""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
         return False
     try:
@@ -87,9 +89,6 @@ def valid_timezone(name: str) -> bool:
 
 def local_to_utc(naive, tz_name: str):
     """A wall-clock time in ``tz_name`` as aware UTC; refuses times skipped by a clock change."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
     if naive is None:
         return None
     zone = ZoneInfo(tz_name)
@@ -144,8 +143,6 @@ def create_edition(actor, *, year: int, **values) -> Edition:
     edition.title = edition.title.strip()
     db.session.add(edition)
     db.session.flush()
-    from conference import audit
-
     audit.record(
         actor,
         "edition.create",
@@ -175,8 +172,6 @@ def update_settings(actor, edition: Edition, **values) -> dict:
             changes[name] = [_as_text(old), _as_text(new)]
             setattr(edition, name, new)
     if changes:
-        from conference import audit
-
         audit.record(actor, "edition.update", edition, edition=edition, changes=changes)
     return changes
 
@@ -188,8 +183,6 @@ def audit_entries(
     edition: Edition, *, action: str = "", actor: str = "", page: int = 1, per_page: int = 50
 ):
     """One page of the edition's audit log (newest first), filtered; and the total count."""
-    from conference.audit import AuditEntry
-
     stmt = sa.select(AuditEntry).where(AuditEntry.edition_id == edition.id)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
@@ -209,8 +202,6 @@ def audit_entries(
 
 def audit_actions(edition: Edition) -> list[str]:
     """The distinct actions in the edition's log, for the filter."""
-    from conference.audit import AuditEntry
-
     return list(
         db.session.scalars(
             sa.select(AuditEntry.action)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-import sqlalchemy as sa
 from flask import Response, g, render_template
 from flask_login import current_user
 
-from conference.accreditation.models import AccreditationCategory
+from conference.accounts.views import data_links
 from conference.editions import bp, services
-from conference.extensions import db
-from conference.programme.models import Track
-
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+from conference.signals import theme_requested
 
 
 @bp.get("/")
@@ -29,17 +23,9 @@ def edition_home():
 @bp.get("/<int:year>/theme.css")
 def theme_css():
     """Category and track colours as classes (no inline styles under the CSP)."""
-    edition = g.edition
-    rules = []
-    categories = db.session.scalars(
-        sa.select(AccreditationCategory).where(AccreditationCategory.edition_id == edition.id)
-    )
-    for category in categories:
-        colour = category.colour if _HEX.match(category.colour or "") else "#1f4e79"
-        rules.append(f".cat-{category.id}{{--cat-colour:{colour};}}")
-    for track in db.session.scalars(sa.select(Track).where(Track.edition_id == edition.id)):
-        colour = track.colour if _HEX.match(track.colour or "") else "#005a9c"
-        rules.append(f".track-{track.id}{{--track-colour:{colour};}}")
+    # Each area adds its colours; sorted by area so that the stylesheet is the same each time.
+    replies = sorted(theme_requested.send(g.edition), key=lambda reply: reply[0].__module__)
+    rules = [rule for _handler, area_rules in replies for rule in area_rules]
     response = Response("\n".join(rules) + "\n", mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -48,8 +34,6 @@ def theme_css():
 @bp.get("/privacy")
 def privacy():
     """How the conference processes personal data (GDPR information notice)."""
-    from conference.accounts.views import data_links
-
     return render_template("editions/privacy.html", data_links=data_links())
 
 

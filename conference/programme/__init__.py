@@ -15,6 +15,8 @@ def _register_template_globals(state) -> None:
     state.app.jinja_env.globals["my_agenda"] = lambda edition: agenda_entries(current_user, edition)
 
 
+from conference.programme import reactions  # noqa: E402,F401 (connects its signal handlers)
+
 # Modules with the routes, imported by create_app once every package is importable.
 VIEWS = ("views",)
 

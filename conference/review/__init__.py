@@ -6,6 +6,8 @@ from conference.review import reactions  # noqa: F401  (connects review's signal
 
 bp = Blueprint("review", __name__)
 
+from conference.review import reactions  # noqa: E402,F401 (connects its signal handlers)
+
 # Modules with the routes, imported by create_app once every package is importable.
 VIEWS = ("views",)
 

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 
 from conference.accreditation import privacy
 from conference.extensions import db
+from conference.programme.models import Track
 from conference.review.models import Conflict, Review, ReviewAssignment, ReviewerExpertise
-from conference.signals import author_comments_requested, personal_data_requested
+from conference.signals import author_comments_requested, personal_data_requested, roles_carried
 
 
 def _rows_of(user, model, column, *fields) -> list[dict]:
@@ -71,3 +72,35 @@ def comments_to_authors(submission, **_kwargs) -> list[str]:
         .order_by(Review.id)
     )
     return [c.strip() for c in comments if c and c.strip()]
+
+
+@roles_carried.connect
+def carry_expertise(edition, *, source, granted, **_kwargs) -> None:
+    """Reviewers carried into a cloned edition keep their expertise, on the tracks of the same
+    name (in the confirming transaction)."""
+    track_by_name = {
+        t.name: t
+        for t in db.session.scalars(sa.select(Track).where(Track.edition_id == edition.id))
+    }
+    for user, role in granted:
+        if role != "reviewer":
+            continue
+        names = db.session.execute(
+            sa.select(Track.name)
+            .join(ReviewerExpertise, ReviewerExpertise.track_id == Track.id)
+            .where(ReviewerExpertise.user_id == user.id, ReviewerExpertise.edition_id == source.id)
+        ).scalars()
+        existing = set(
+            db.session.scalars(
+                sa.select(ReviewerExpertise.track_id).where(
+                    ReviewerExpertise.user_id == user.id,
+                    ReviewerExpertise.edition_id == edition.id,
+                )
+            )
+        )
+        for name in names:
+            track = track_by_name.get(name)
+            if track is not None and track.id not in existing:
+                db.session.add(
+                    ReviewerExpertise(edition_id=edition.id, user_id=user.id, track_id=track.id)
+                )

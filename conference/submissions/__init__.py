@@ -35,6 +35,8 @@ def submission_status_global(submission):
     return {"label": label, "css": _STATUS_CSS.get(label, "pending")}
 
 
+from conference.submissions import reactions  # noqa: E402,F401 (connects its signal handlers)
+
 # Modules with the routes, imported by create_app once every package is importable.
 VIEWS = ("views",)
 

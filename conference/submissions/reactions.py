@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from conference.accreditation import privacy
+from conference.db import copy_row
 from conference.extensions import db
-from conference.signals import account_deleting, personal_data_requested
-from conference.submissions.models import CoSpeaker, Submission
+from conference.signals import account_deleting, edition_cloned, personal_data_requested
+from conference.submissions.models import CoSpeaker, Submission, SubmissionType
 
 
 @personal_data_requested.connect
@@ -66,3 +67,17 @@ def forget_account(user, **_) -> None:
         co_speaker.email = f"deleted-{user.id}-{co_speaker.id}@invalid"
         co_speaker.name = ""
         co_speaker.user_id = None
+
+
+@edition_cloned.connect
+def copy_for_new_edition(edition, *, source, mapping, **_kwargs) -> dict[str, int]:
+    """A cloned edition gets the source's submission types; the call's settings are the
+    edition's own columns, copied by editions (in the cloning transaction)."""
+    mapping["submission_types"] = {}
+    for kind in db.session.scalars(
+        sa.select(SubmissionType).where(SubmissionType.edition_id == source.id)
+    ):
+        copy = copy_row(kind, edition_id=edition.id)
+        db.session.add(copy)
+        mapping["submission_types"][kind.id] = copy
+    return {"submission_types": len(mapping["submission_types"])}

@@ -7,8 +7,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from conference.accounts import services
 from conference.accounts.models import User
+from conference.accounts.services import signup, users
 from tests.factories import PASSWORD, make_user
 
 FORM = {"full_name": "Twice Clicked", "email": "twice@example.org", "password": PASSWORD}
@@ -26,14 +26,14 @@ def test_signup_racing_an_account_created_meanwhile_answers_the_neutral_page(
 ):
     """The other request created the account between our look-up and our insert."""
     make_user("twice@example.org")
-    real = services.find_user
+    real = users.find_user
     calls = []
 
     def not_yet(email):
         calls.append(email)
         return None if len(calls) == 1 else real(email)
 
-    monkeypatch.setattr(services, "find_user", not_yet)
+    monkeypatch.setattr(signup, "find_user", not_yet)
     response = client.post("/signup", data=FORM)
     assert response.status_code == 200
     assert "Check your e-mail" in response.get_data(as_text=True)
@@ -46,7 +46,8 @@ def test_signup_whose_insert_hits_the_unique_index_answers_the_neutral_page(
 ):
     """Both look-ups saw no account; the database's unique index refuses the second insert."""
     make_user("twice@example.org")
-    monkeypatch.setattr(services, "find_user", lambda email: None)
+    monkeypatch.setattr(signup, "find_user", lambda email: None)
+    monkeypatch.setattr(users, "find_user", lambda email: None)
     response = client.post("/signup", data=FORM)
     assert response.status_code == 200
     assert "Check your e-mail" in response.get_data(as_text=True)

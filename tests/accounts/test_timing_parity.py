@@ -12,7 +12,7 @@ import re
 import pytest
 from flask import template_rendered
 
-from conference.accounts import services
+from conference.accounts.services import passwords, signup, users
 from tests.accounts.helpers import outbox
 from tests.factories import PASSWORD, make_user
 
@@ -21,8 +21,8 @@ from tests.factories import PASSWORD, make_user
 def calls(app, monkeypatch):
     """Counts of hashing, checking and mail rendering during one request."""
     counts: dict[str, list] = {"hash": [], "check": [], "mail": [], "sign": []}
-    real_hash, real_check = services.generate_password_hash, services.check_password_hash
-    real_reset_token = services.reset_token
+    real_hash, real_check = users.generate_password_hash, users.check_password_hash
+    real_reset_token = passwords.reset_token
 
     def hash_(password, *args, **kwargs):
         counts["hash"].append(kwargs.get("method"))
@@ -40,9 +40,10 @@ def calls(app, monkeypatch):
         if template.name.startswith("mail/"):
             counts["mail"].append(template.name)
 
-    monkeypatch.setattr(services, "generate_password_hash", hash_)
-    monkeypatch.setattr(services, "check_password_hash", check)
-    monkeypatch.setattr(services, "reset_token", sign)
+    for module in (users, signup):
+        monkeypatch.setattr(module, "generate_password_hash", hash_)
+    monkeypatch.setattr(users, "check_password_hash", check)
+    monkeypatch.setattr(passwords, "reset_token", sign)
     template_rendered.connect(rendered, app)
 
     @contextlib.contextmanager

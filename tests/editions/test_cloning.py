@@ -9,6 +9,7 @@ from conference.accreditation.models import AccreditationCategory, Registration
 from conference.audit import AuditEntry
 from conference.editions import cloning
 from conference.editions.models import Edition, EditionState, MailTemplate
+from conference.programme import reactions as programme_reactions
 from conference.programme.models import (
     AccessPolicy,
     ProgrammeSession,
@@ -172,7 +173,7 @@ def test_clone_rolls_back_entirely_on_error(db, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(cloning, "_mapped", broken)
+    monkeypatch.setattr(programme_reactions, "_cloned_id", broken)
     with pytest.raises(RuntimeError):
         cloning.clone_edition(source, 2027, with_programme=True)
     after = {

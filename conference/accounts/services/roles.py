@@ -1,0 +1,126 @@
+"""Per-edition roles, site administrators, and where a login leads."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import url_for
+
+from conference import audit
+from conference.accounts.models import Role, RoleAssignment, User
+from conference.errors import DomainError
+from conference.extensions import db
+
+
+def parse_role(name: str) -> Role:
+    try:
+        return Role(name.strip().lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise DomainError(f"Unknown role {name!r}; choose one of: {allowed}, admin.") from None
+
+
+def grant_role(user: User, edition, role: str | Role, *, actor=None) -> RoleAssignment:
+    role = parse_role(str(role))
+    existing = db.session.scalar(
+        sa.select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.edition_id == edition.id,
+            RoleAssignment.role == role,
+        )
+    )
+    if existing is not None:
+        return existing
+    assignment = RoleAssignment(
+        user_id=user.id,
+        edition_id=edition.id,
+        role=role.value,
+        granted_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(assignment)
+    audit.record(actor, "role.grant", user, edition=edition, role=role.value, email=user.email)
+    db.session.flush()
+    return assignment
+
+
+def has_role(user: User, edition, role: str | Role) -> bool:
+    """Does ``user`` hold ``role`` in ``edition``?"""
+    role = parse_role(str(role))
+    return (
+        db.session.scalar(
+            sa.select(RoleAssignment.id).where(
+                RoleAssignment.user_id == user.id,
+                RoleAssignment.edition_id == edition.id,
+                RoleAssignment.role == role,
+            )
+        )
+        is not None
+    )
+
+
+def revoke_role(user: User, edition, role: str | Role, *, actor=None) -> bool:
+    role = parse_role(str(role))
+    assignment = db.session.scalar(
+        sa.select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.edition_id == edition.id,
+            RoleAssignment.role == role,
+        )
+    )
+    if assignment is None:
+        return False
+    db.session.delete(assignment)
+    audit.record(actor, "role.revoke", user, edition=edition, role=role.value, email=user.email)
+    return True
+
+
+def set_admin(user: User, value: bool, *, actor=None) -> None:
+    """Make or unmake a site administrator; nobody removes their own rights by mistake."""
+    if not value:
+        ensure_admin_removable(user, actor)
+    if user.is_admin == value:
+        return
+    user.is_admin = value
+    audit.record(actor, "admin.grant" if value else "admin.revoke", user, email=user.email)
+
+
+# --- what losing a right means (for the confirmation pages) --------------------------------
+
+ROLE_LOSSES = {
+    Role.ORGANISER: "the edition's administration: registrations, categories, programme, "
+    "call, roles, badges and the audit log",
+    Role.CHAIR: "the programme committee's chair pages: assigning reviewers, taking and "
+    "publishing decisions, placing talks in the programme",
+    Role.REVIEWER: "their review assignments (reviews already submitted are kept)",
+    Role.STAFF: "scanning badges and the check-in pages at the venue",
+}
+
+
+def role_revocation_consequences(user: User, edition, role: str | Role) -> list[str]:
+    """What revoking ``role`` in ``edition`` takes away from ``user``, in words."""
+    role = parse_role(str(role))
+    return [
+        f"{user.display_name} ({user.email}) is no longer {role.value} of {edition.year}.",
+        f"They lose access to {ROLE_LOSSES[role]} at once.",
+        "Their other roles and their own registration and submissions are not touched.",
+    ]
+
+
+def ensure_admin_removable(user: User, actor) -> None:
+    """Nobody removes their own administrator rights (another administrator must)."""
+    if actor is not None and getattr(actor, "id", None) == user.id:
+        raise DomainError("You cannot remove your own administrator rights.")
+
+
+def landing_url(user: User) -> str:
+    """Where a login without an explicit ``next`` leads: an organiser to the overview of the
+    latest edition they organise, everyone else to the home page."""
+    organised = db.session.scalars(
+        sa.select(RoleAssignment)
+        .options(so.joinedload(RoleAssignment.edition))
+        .where(RoleAssignment.user_id == user.id, RoleAssignment.role == Role.ORGANISER)
+    ).all()
+    year = max((assignment.edition.year for assignment in organised), default=None)
+    if year is not None:
+        return url_for("dashboard.overview", year=year)
+    return url_for("editions.home")
