@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import flask_babel
 import sqlalchemy as sa
 from flask import Flask, g, request
 from flask_login import current_user
@@ -93,6 +94,7 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see this page."
+    login_manager.localize_callback = flask_babel.gettext  # in the visitor's language
     login_manager.session_protection = "basic"
 
     _import_models()
@@ -108,7 +110,7 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
             importlib.import_module(f"{package.__name__}.{name}")
         app.register_blueprint(package.bp)
 
-    from conference import errors_http, health, security, templating
+    from conference import errors_http, health, i18n, security, templating
     from conference.accounts import scopes
     from conference.cli import register_cli
 
@@ -116,6 +118,7 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     errors_http.register(app)
     security.register(app)
     health.register(app)
+    i18n.register(app)
     templating.register(app)
     register_cli(app)
     _register_edition_urls(app)
