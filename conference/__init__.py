@@ -93,8 +93,9 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
         compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see this page."
-    login_manager.localize_callback = flask_babel.gettext  # in the visitor's language
+    # Flashed in the visitor's language (a plain string in the session, not a lazy one).
+    login_manager.login_message = flask_babel.lazy_gettext("Please log in to see this page.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
 
     _import_models()

@@ -215,6 +215,54 @@ def translations_from(form, name: str) -> dict[str, str]:
     return result
 
 
+def merged_translations(obj, form, name: str) -> dict:
+    """``obj.<name>_translations`` updated from the form's translation fields (languages
+    without a field in the form keep what they had); a new dict, ``obj`` is untouched."""
+    kept = {
+        code: text
+        for code, text in (getattr(obj, f"{name}_translations", None) or {}).items()
+        if translation_field_name(name, code) not in form._fields
+    }
+    return {**kept, **translations_from(form, name)}
+
+
+def store_translations(obj, form, names) -> None:
+    """Copy the form's translation fields of each of ``names`` into ``obj.<name>_translations``."""
+    for name in names:
+        setattr(obj, f"{name}_translations", merged_translations(obj, form, name))
+
+
+# --- catalogues -------------------------------------------------------------------------------
+
+
+def compile_catalogues(directory=None) -> list[str]:
+    """Compile every ``messages.po`` whose ``.mo`` is missing or older (``make
+    translations-compile`` does the same with pybabel; the tests call this). Fuzzy entries are
+    left out, as pybabel does. Returns the compiled paths."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(directory or Path(__file__).parent / "translations")
+    compiled = []
+    for po in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        # Written aside, then renamed: parallel test workers never read half a file.
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as target:
+            write_mo(target, catalog)
+        os.replace(tmp, mo)
+        compiled.append(str(mo))
+    return compiled
+
+
 # --- the language switch ----------------------------------------------------------------------
 
 

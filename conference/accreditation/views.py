@@ -18,9 +18,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
+from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from conference import audit, confirm, countries
+from conference import audit, confirm, countries, i18n
 from conference.accreditation import bp, privacy, services
 from conference.accreditation.forms import (
     CancelForm,
@@ -562,6 +563,20 @@ def categories():
     )
 
 
+def _category_form(category=None) -> CategoryForm:
+    """The category form with a name and a description field per translation language."""
+    form_class = i18n.with_translation_fields(
+        CategoryForm,
+        {"name": (StringField, "Name", 100), "description": (TextAreaField, "Description", 2000)},
+        i18n.translation_languages(g.edition),
+    )
+    form = form_class(obj=category)
+    if category is not None and request.method == "GET":
+        i18n.fill_translations(form, "name", category.name_translations)
+        i18n.fill_translations(form, "description", category.description_translations)
+    return form
+
+
 def _category_form_page(form, category=None, status=200):
     return render_template("accreditation/category_form.html", form=form, category=category), status
 
@@ -571,6 +586,7 @@ def _save_category(form, category=None):
         return _category_form_page(form, category, 400)
     try:
         saved = services.save_category(g.edition, current_user, _form_data(form), category)
+        i18n.store_translations(saved, form, ("name", "description"))
         db.session.commit()
     except services.RegistrationError as exc:
         db.session.rollback()
@@ -587,7 +603,7 @@ def _save_category(form, category=None):
 @bp.route("/<int:year>/admin/categories/new", methods=["GET", "POST"])
 @require("category.manage")
 def category_new():
-    form = CategoryForm()
+    form = _category_form()
     if request.method == "POST":
         return _save_category(form)
     return _category_form_page(form)
@@ -597,7 +613,7 @@ def category_new():
 @require("category.manage")
 def category_edit(category_id):
     category = services.get_category(g.edition, category_id)
-    form = CategoryForm(obj=category)
+    form = _category_form(category)
     if request.method == "POST":
         return _save_category(form, category)
     return _category_form_page(form, category)
