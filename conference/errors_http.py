@@ -69,7 +69,10 @@ def register(app: Flask) -> None:
     def csrf_error(exc):
         return error_response(
             400,
-            _l("Your form expired or was sent from elsewhere. Please reload the page and try again."),
+            _l(
+                "Your form expired or was sent from elsewhere. "
+                "Please reload the page and try again."
+            ),
             "csrf_failed",
         )
 

@@ -90,7 +90,9 @@ def format_number(value, digits: int | None = None) -> str:
 
 def format_list(items, style: str = "standard") -> str:
     """``["a", "b", "c"]`` as "a, b and c" in the request's language."""
-    return lists.format_list([str(item) for item in items], style=style, locale=get_locale() or "en")
+    return lists.format_list(
+        [str(item) for item in items], style=style, locale=get_locale() or "en"
+    )
 
 
 def register(app: Flask) -> None:

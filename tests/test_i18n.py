@@ -38,7 +38,9 @@ def test_switch_wins_over_accept_language_without_javascript(client, edition):
     assert response.status_code == 302
     assert response.headers["Location"] == "/2027/programme"
     cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("lang=fr") and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
+    assert (
+        cookie.startswith("lang=fr") and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
+    )
     page = client.get("/2027/programme", headers={"Accept-Language": "de"})
     assert _lang(page) == "fr"
 

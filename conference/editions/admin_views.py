@@ -55,7 +55,9 @@ def new_edition():
 
 def _settings_form_for(edition) -> EditionSettingsForm:
     form_class = i18n.with_translation_fields(
-        EditionSettingsForm, {"title": (StringField, "Title", 200)}, i18n.translation_languages(edition)
+        EditionSettingsForm,
+        {"title": (StringField, "Title", 200)},
+        i18n.translation_languages(edition),
     )
     form = form_class(obj=edition)
     if request.method == "GET":
