@@ -12,6 +12,7 @@ translated string comes out as ``⟦…⟧``, so that a crawl finds the strings 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from babel import Locale, localedata
 from babel.support import NullTranslations
@@ -315,7 +316,8 @@ def switch_links() -> list[dict]:
         {
             "code": code,
             "name": language_name(code),
-            "url": url_for("set_language", code=code, next=here),
+            # "=" and "?" may stay as they are inside a query value: readable links.
+            "url": url_for("set_language", code=code) + "?next=" + quote(here, safe="/?=,"),
             "current": code == current,
         }
         for code in offered_languages()
