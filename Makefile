@@ -11,7 +11,8 @@ BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install install-dev system-deps assets migrate seed test lint format bench worker clean regen-migration
+.PHONY: run install install-dev system-deps assets migrate seed test lint format bench worker clean regen-migration \
+	translations-extract translations-update translations-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,11 +65,11 @@ migrate: install
 seed: migrate
 	BASE_URL=$(BASE_URL) $(BIN)/flask seed-demo
 
-run: assets seed
+run: assets translations-compile seed
 	@echo "Serving on $(BASE_URL) (Ctrl-C to stop)"
 	BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install-dev system-deps assets
+test: install-dev system-deps assets translations-compile
 	$(BIN)/pytest -n auto -q $(PYTEST_ARGS)
 
 # Style, and the import contracts of pyproject.toml (layers between areas; ARCHITECTURE.md).
@@ -83,6 +84,20 @@ format: install-dev
 
 bench: install-dev system-deps
 	$(BIN)/python -m bench
+
+# Translations (README, "Languages"): extract the marked strings into the template, merge
+# it into every catalogue (new strings empty, never guessed), compile the catalogues the app
+# reads (the .mo files are built, not committed).
+TRANSLATIONS := conference/translations
+
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o $(TRANSLATIONS)/messages.pot .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
+translations-compile: install
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 worker: install
 	$(BIN)/flask jobs worker

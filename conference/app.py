@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import flask_babel
 import sqlalchemy as sa
 from flask import Flask, g, request
 from flask_login import current_user
@@ -43,6 +44,7 @@ from conference import (
     editions,
     errors_http,
     health,
+    i18n,
     programme,
     review,
     security,
@@ -133,7 +135,9 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
         compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see this page."
+    # Flashed in the visitor's language (a plain string in the session, not a lazy one).
+    login_manager.login_message = flask_babel.lazy_gettext("Please log in to see this page.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
 
     app.url_map.converters["int"] = DatabaseIntConverter
@@ -149,6 +153,7 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     errors_http.register(app)
     security.register(app)
     health.register(app)
+    i18n.register(app)
     templating.register(app)
     register_cli(app)
     _register_edition_urls(app)

@@ -84,6 +84,12 @@ class Config:
     PAGE_CACHE_ENABLED = _bool("PAGE_CACHE_ENABLED", True)
     COMPRESS_ENABLED = _bool("COMPRESS_ENABLED", True)
 
+    # Issue 15: the languages pages are offered in (an edition may offer fewer or others);
+    # the first is the fallback. Catalogues: conference/translations/<lang>/LC_MESSAGES.
+    LANGUAGES = os.environ.get("LANGUAGES", "en,fr,de")
+    # Tests only: offer the pseudo-locale en-XA, whose strings all come out as ⟦…⟧.
+    I18N_PSEUDO = False
+
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -11,18 +14,18 @@ from conference.extensions import db
 from conference.health import STORAGE_MESSAGE, write_refused
 
 MESSAGES = {
-    400: "The request could not be understood. Please check what you entered and try again.",
-    401: "Please log in (or send a valid API token) to do this.",
-    403: "You do not have permission to do this.",
-    404: "We could not find that page.",
-    405: "That method is not allowed here.",
-    409: "That conflicts with the current state of the record.",
-    413: "What you sent is too large.",
-    415: "That content type is not supported here.",
-    422: "Some of what you sent is not valid.",
-    429: "Too many requests. Please wait a moment and try again.",
-    500: "Something went wrong on our side. The problem has been logged.",
-    503: "The service is unavailable right now. Please try again later.",
+    400: _l("The request could not be understood. Please check what you entered and try again."),
+    401: _l("Please log in (or send a valid API token) to do this."),
+    403: _l("You do not have permission to do this."),
+    404: _l("We could not find that page."),
+    405: _l("That method is not allowed here."),
+    409: _l("That conflicts with the current state of the record."),
+    413: _l("What you sent is too large."),
+    415: _l("That content type is not supported here."),
+    422: _l("Some of what you sent is not valid."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. The problem has been logged."),
+    503: _l("The service is unavailable right now. Please try again later."),
 }
 
 CODES = {
@@ -48,9 +51,16 @@ def wants_json() -> bool:
     )
 
 
+def translated(message) -> str:
+    """``message`` in the request's language: a lazy string as it is, a plain one through
+    the catalogue (a message nobody translated comes out unchanged)."""
+    return str(message) if isinstance(message, LazyString) else gettext(message)
+
+
 def error_response(status: int, message: str | None = None, code: str | None = None):
-    """An error answer in the format the caller expects (JSON for the API)."""
-    message = message or MESSAGES.get(status, "Error")
+    """An error answer in the format the caller expects (JSON for the API); the message in
+    the request's language, the code stable."""
+    message = translated(message or MESSAGES.get(status) or _l("Error"))
     code = code or CODES.get(status, "error")
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
@@ -64,7 +74,10 @@ def register(app: Flask) -> None:
     def csrf_error(exc):
         return error_response(
             400,
-            "Your form expired or was sent from elsewhere. Please reload the page and try again.",
+            _l(
+                "Your form expired or was sent from elsewhere. "
+                "Please reload the page and try again."
+            ),
             "csrf_failed",
         )
 

@@ -75,17 +75,43 @@ def render(template: str, subject: str, *, edition=None, **context) -> tuple[str
     return text, html
 
 
+def recipient_locale(to: str, edition=None) -> str | None:
+    """The language the account with address ``to`` chose, if it is offered (else None)."""
+    from conference.accounts.models import User
+    from conference.i18n import offered_languages
+
+    chosen = db.session.scalar(sa.select(User.locale).where(User.email == to.strip().lower()))
+    if chosen and chosen in offered_languages(edition if hasattr(edition, "languages") else None):
+        return chosen
+    return None
+
+
 def queue(
-    to: str, template: str, subject: str, *, edition=None, requested_by=None, **context
+    to: str,
+    template: str,
+    subject: str,
+    *,
+    edition=None,
+    requested_by=None,
+    locale: str | None = None,
+    **context,
 ) -> OutboxMessage:
     """Render ``templates/mail/<template>.txt`` (and ``.html`` if present) into the outbox.
 
+    Rendered in ``locale``, else the language the recipient's account chose, else the
+    request's (a lazily translated ``subject`` is translated the same way).
     ``requested_by`` is the person who asked for a mail to an address they typed; such mails
     are throttled (``check_throttle``), and ``MailThrottled`` is raised over the limits.
     """
+    from flask_babel import force_locale
+
     if requested_by is not None:
         check_throttle(to, requested_by)
-    text, html = render(template, subject, edition=edition, **context)
+    locale = locale or recipient_locale(to, edition)
+    in_locale = force_locale(locale.replace("-", "_")) if locale else contextlib.nullcontext()
+    with in_locale:
+        subject = str(subject)
+        text, html = render(template, subject, edition=edition, **context)
     return queue_rendered(
         to, subject, text, html, edition=edition, template=template, requested_by=requested_by
     )

@@ -116,7 +116,11 @@ def public_request() -> bool:
 
 
 def make_key(*parts) -> str:
-    """A cache key from the parts that decide the body (kinds, versions, query arguments)."""
+    """A cache key from the parts that decide the body (kinds, versions, query arguments);
+    the request's language is always one of them."""
+    from conference.i18n import current_locale
+
+    parts = (*parts, current_locale())
     return PREFIX + hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
 
 

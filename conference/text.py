@@ -72,10 +72,14 @@ def _inline_text(children) -> str:
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """``singular`` or ``plural`` for ``num``, formatted with ``%(num)d`` and ``variables``.
+    """``singular`` or ``plural`` for ``num`` in the request's language, formatted with
+    ``%(num)d`` and ``variables`` (Flask-Babel's ``ngettext``; outside an application, the
+    English forms)."""
+    from flask import has_app_context
+    from flask_babel import ngettext as babel_ngettext
 
-    The signature and formatting of gettext's ``ngettext`` as Jinja's i18n extension calls it
-    (new-style), so that templates keep working when translations arrive."""
+    if has_app_context():
+        return babel_ngettext(singular, plural, num, **variables)
     text = singular if num == 1 else plural
     return text % {"num": num, **variables}
 

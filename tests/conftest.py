@@ -27,6 +27,13 @@ from tests.factories import login_client
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+def pytest_sessionstart(session):
+    # The catalogues are compiled by `make translations-compile`; a bare `pytest` does it too.
+    from conference.i18n import compile_catalogues
+
+    compile_catalogues()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not PG_URL:

@@ -5,7 +5,7 @@ from wtforms import DateField, PasswordField, RadioField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from conference import countries
+from conference import countries, i18n
 from conference.accounts.models import Role, TokenScope
 from conference.accounts.scopes import SCOPE_HELP
 from conference.accounts.services import ORGANISATION_TYPES
@@ -66,11 +66,17 @@ class ProfileForm(FlaskForm):
     organisation_type = SelectField("Type of organisation", validators=[Optional()])
     country = SelectField("Country", validators=[Optional()])
     position = StringField("Position or job title", validators=[Optional(), Length(max=200)])
+    locale = SelectField("Language of pages and mails", validators=[Optional()])
     submit = SubmitField("Save the profile")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation_type.choices = [SelectChoice(v, label) for v, label in ORGANISATION_TYPES]
+        self.locale.choices = [SelectChoice("", "As my browser asks")] + [
+            SelectChoice(code, i18n.language_name(code), render_kw={"lang": code})
+            for code in i18n.offered_languages(None)
+            if code != i18n.PSEUDO_LOCALE
+        ]
         self.country.choices = [SelectChoice("", "— choose —")] + [
             SelectChoice(code, label, optgroup=group)
             for group, items in countries.choices()

@@ -45,6 +45,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_changed_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     last_login_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     deleted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    # The language chosen in the profile or the language switch (None: the browser's).
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(16))
 
     roles: so.Mapped[list[RoleAssignment]] = so.relationship(
         back_populates="user",

@@ -284,6 +284,9 @@ def profile():
             changed = services.update_profile(
                 user, **{name: getattr(form, name).data for name in services.PROFILE_FIELDS}
             )
+            if (form.locale.data or None) != user.locale:
+                user.locale = form.locale.data or None
+                changed = [*changed, "locale"]
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")

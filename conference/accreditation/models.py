@@ -50,6 +50,13 @@ class AccreditationCategory(db.Model):
     # Speakers are offered this category when their abstract is accepted.
     is_speaker_category: so.Mapped[bool] = so.mapped_column(default=False)
     is_staff_category: so.Mapped[bool] = so.mapped_column(default=False)
+    # Language → text, shown for that language instead of ``name`` / ``description``.
+    name_translations: so.Mapped[dict] = so.mapped_column(
+        sa.JSON(), default=dict, server_default="{}"
+    )
+    description_translations: so.Mapped[dict] = so.mapped_column(
+        sa.JSON(), default=dict, server_default="{}"
+    )
 
     def __repr__(self) -> str:
         return f"<AccreditationCategory {self.code}>"

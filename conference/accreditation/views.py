@@ -18,9 +18,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, logout_user
+from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from conference import audit, confirm, countries, crud
+from conference import audit, confirm, countries, crud, i18n
 from conference.accreditation import bp, privacy, services
 from conference.accreditation.forms import (
     CancelForm,
@@ -562,8 +563,28 @@ def categories():
     )
 
 
+def _build_category_form(category=None) -> CategoryForm:
+    """The category form with a name and a description field per translation language."""
+    form_class = i18n.with_translation_fields(
+        CategoryForm,
+        {"name": (StringField, "Name", 100), "description": (TextAreaField, "Description", 2000)},
+        i18n.translation_languages(g.edition),
+    )
+    form = form_class(obj=category)
+    if category is not None and request.method == "GET":
+        i18n.fill_translations(form, "name", category.name_translations)
+        i18n.fill_translations(form, "description", category.description_translations)
+    return form
+
+
 def _category_form_page(form, category=None, status=200):
     return render_template("accreditation/category_form.html", form=form, category=category), status
+
+
+def _save_category(form, category=None):
+    saved = services.save_category(g.edition, current_user, _form_data(form), category)
+    i18n.store_translations(saved, form, ("name", "description"))
+    return saved
 
 
 def _category_form(form, category=None):
@@ -581,7 +602,7 @@ def _category_form(form, category=None):
     return crud.save_form(
         form,
         page=lambda status=200: _category_form_page(form, category, status),
-        save=lambda: services.save_category(g.edition, current_user, _form_data(form), category),
+        save=lambda: _save_category(form, category),
         message=lambda saved: f"The category {saved.name} is saved.",
         done=url_for("accreditation.categories"),
         refused=refused,
@@ -591,14 +612,14 @@ def _category_form(form, category=None):
 @bp.route("/<int:year>/admin/categories/new", methods=["GET", "POST"])
 @require("category.manage")
 def category_new():
-    return _category_form(CategoryForm())
+    return _category_form(_build_category_form())
 
 
 @bp.route("/<int:year>/admin/categories/<int:category_id>", methods=["GET", "POST"])
 @require("category.manage")
 def category_edit(category_id):
     category = services.get_category(g.edition, category_id)
-    return _category_form(CategoryForm(obj=category), category)
+    return _category_form(_build_category_form(category), category)
 
 
 @bp.route("/<int:year>/admin/categories/<int:category_id>/delete", methods=["GET", "POST"])

@@ -11,7 +11,11 @@ from conference.errors import DomainError
 
 
 def api_error(status: int, code: str, message: str):
-    response = jsonify({"error": {"code": code, "message": message}})
+    """``{"error": {"code", "message"}}``: the message in the request's language, the code
+    stable for programs."""
+    from conference.errors_http import translated
+
+    response = jsonify({"error": {"code": code, "message": translated(message)}})
     response.status_code = status
     return response
 

@@ -8,6 +8,7 @@ the caller's copy is stale.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 from collections.abc import Callable
 
@@ -21,6 +22,7 @@ from conference.calendar import services as calendar
 from conference.calendar.services import Validators
 from conference.confirm import Confirmation
 from conference.extensions import db
+from conference.i18n import current_locale
 from conference.permissions import login_required
 from conference.urls import safe_next
 
@@ -103,8 +105,10 @@ def _conditional(
 
     The anonymous variant of an edition-wide export is kept per ETag (which is computed from
     the database: a programme change makes a new one), so an unchanged programme is built
-    once, not on every request; personal and logged-in variants are always built.
+    once, not on every request; personal and logged-in variants are always built. The ETag
+    names the language too: a body in one language is never "current" for another.
     """
+    validators = dataclasses.replace(validators, etag=f"{validators.etag}.{current_locale()}")
     if _is_fresh(validators):
         response = make_response("", 304)
     else:
@@ -123,6 +127,7 @@ def _conditional(
     response.headers["Cache-Control"] = _cache_control(personal)
     response.vary.add("Cookie")
     response.vary.add("Authorization")
+    response.vary.add("Accept-Language")
     return response
 
 

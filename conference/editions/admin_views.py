@@ -6,9 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 
-from conference import audit, confirm
+from conference import audit, confirm, i18n
 from conference.accounts import services as accounts
 from conference.accounts.models import RoleAssignment, User
 from conference.confirm import Confirmation
@@ -53,8 +54,14 @@ def new_edition():
 
 
 def _settings_form_for(edition) -> EditionSettingsForm:
-    form = EditionSettingsForm(obj=edition)
+    form_class = i18n.with_translation_fields(
+        EditionSettingsForm,
+        {"title": (StringField, "Title", 200)},
+        i18n.translation_languages(edition),
+    )
+    form = form_class(obj=edition)
     if request.method == "GET":
+        i18n.fill_translations(form, "title", edition.title_translations)
         for name in DATETIME_FIELDS:
             moment = getattr(edition, name)
             getattr(form, name).data = (
@@ -74,8 +81,12 @@ def settings():
             raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
         if form.validate():
             tz_name = form.timezone.data.strip()
-            values = {name: getattr(form, name).data for name in services.SETTINGS_FIELDS}
+            values = {
+                name: getattr(form, name).data for name in services.SETTINGS_FIELDS if name in form
+            }
             values["timezone"] = tz_name
+            values["languages"] = ",".join(i18n.parse_languages(values["languages"]))
+            values["title_translations"] = i18n.merged_translations(edition, form, "title")
             for name in ("acronym", "venue", "address", "badge_footer"):
                 values[name] = (values[name] or "").strip()
             try:

@@ -40,6 +40,8 @@ EDITION_SETTINGS = (
     "badge_show_organisation",
     "withdrawn_talks",
     "conflict_free_domains",
+    "languages",
+    "title_translations",
 )
 EDITION_TIMES = (
     "registration_opens_at",

@@ -66,7 +66,26 @@ class NewEditionForm(EditionBasicsForm):
     year = IntegerField("Year", validators=[DataRequired(), NumberRange(2000, 2200)])
 
 
+def _languages(form, field):
+    from conference.i18n import known_language
+
+    codes = [c.strip() for c in (field.data or "").split(",") if c.strip()]
+    unknown = [c for c in codes if not known_language(c)]
+    if not codes or unknown:
+        raise ValidationError(
+            "Please give language codes separated by commas, e.g. en,fr,de"
+            + (f" ({', '.join(unknown)} is not one)." if unknown else ".")
+        )
+
+
 class EditionSettingsForm(EditionBasicsForm):
+    languages = StringField(
+        "Languages",
+        validators=[DataRequired(), Length(max=200), _languages],
+        default="en,fr,de",
+        description="Codes separated by commas (en,fr,de); the first is the language the "
+        "texts are entered in, the others may get translations and are offered on the pages.",
+    )
     capacity = IntegerField(
         "Capacity (accredited attendees)",
         validators=[Optional(), NumberRange(0, 1_000_000)],

@@ -58,6 +58,14 @@ class Edition(TimestampMixin, db.Model):
     conflict_free_domains: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     # Moved forward on every programme change; feeds derive their ETag from it.
     programme_changed_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    # Languages offered inside this edition, comma-separated; the first is the one its texts
+    # are entered in, the others may get translations (``title_translations``).
+    languages: so.Mapped[str] = so.mapped_column(
+        sa.String(200), default="en,fr,de", server_default="en,fr,de"
+    )
+    title_translations: so.Mapped[dict] = so.mapped_column(
+        sa.JSON(), default=dict, server_default="{}"
+    )
     cloned_from_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("editions.id", ondelete="SET NULL")
     )

@@ -69,6 +69,8 @@ SETTINGS_FIELDS = (
     "badge_footer",
     "badge_show_country",
     "badge_show_organisation",
+    "languages",
+    "title_translations",
 )
 WINDOWS = (
     ("registration_opens_at", "registration_closes_at", "registration window"),

@@ -1,0 +1,107 @@
+"""Find visible text that did not go through the translation catalogue.
+
+Under the pseudo-locale (``I18N_PSEUDO``, language ``en-XA``) every translated string comes
+out as ``⟦…⟧``; what is left outside the brackets on a page was either entered by people
+(the demo's data, collected from the database) or never marked for translation.
+``untranslated(client, paths)`` returns the latter, page by page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import sqlalchemy as sa
+from babel import Locale
+
+from conference.extensions import db
+
+# Text a page shows that is neither a message nor entered data: the brand and proper names,
+# language names in the switch, symbols. Keep it short; everything else should be marked.
+ALLOW = {
+    "EU Research Security Conference",
+    "English",
+    "Français",
+    "Deutsch",
+    "API",
+    "ERA Action 15",
+}
+SKIPPED_TAGS = {"script", "style", "template", "noscript"}
+_BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def entered_strings() -> set[str]:
+    """Every string stored in the database (demo people, editions, sessions, categories…)."""
+    values: set[str] = set()
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, sa.String | sa.Text)]
+        if not columns:
+            continue
+        for row in db.session.execute(sa.select(*columns)):
+            values.update(v.strip() for v in row if isinstance(v, str) and v.strip())
+    return values
+
+
+def _date_words() -> set[str]:
+    """Day and month names as English Babel writes them (formatted data, not messages)."""
+    locale = Locale.parse("en")
+    words: set[str] = set()
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            words.update(locale.days[context][width].values())
+            words.update(locale.months[context][width].values())
+    return words
+
+
+def _visible_texts(html: str) -> list[str]:
+    tree = lxml.html.fromstring(html)
+    texts = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+            continue
+        for text in (element.text, element.tail if element.getparent() is not None else None):
+            if text and text.strip():
+                texts.append(text)
+        for attribute in ("title", "placeholder", "aria-label", "alt"):
+            if element.get(attribute):
+                texts.append(element.get(attribute))
+    return texts
+
+
+def leftovers(html: str, entered: set[str]) -> list[str]:
+    """The visible text pieces of ``html`` with words outside ⟦…⟧ and outside ``entered``."""
+    # The whole page as one text: a message may span elements (a link inside a sentence).
+    text = " ".join(_visible_texts(html))
+    previous = None
+    while previous != text:  # nested brackets (a message inside a message) from inside out
+        previous, text = text, _BRACKETED.sub(" ", text)
+    values = sorted((v for v in entered | ALLOW if len(v) > 1), key=len, reverse=True)
+    if values:
+        # Whole words only: an entered "in" must not eat the middle of "Settings".
+        pattern = "|".join(re.escape(v) for v in values)
+        text = re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", " ", text)
+    found = []
+    date_words = _date_words()
+    for piece in re.split(r"\s{2,}|[·|•]", text):
+        piece = piece.strip()
+        words = [w for w in _WORD.findall(piece) if w not in date_words]
+        if words:
+            found.append(piece)
+    return found
+
+
+def untranslated(client, paths, *, entered: set[str] | None = None) -> dict[str, list[str]]:
+    """{path: leftovers} for each path that answers HTML and has any, in the pseudo-locale."""
+    entered = entered_strings() if entered is None else entered
+    client.set_cookie("lang", "en-XA")
+    report = {}
+    for path in paths:
+        response = client.get(path)
+        if response.mimetype != "text/html" or response.status_code >= 400:
+            report[path] = [f"HTTP {response.status_code} {response.mimetype}"]
+            continue
+        found = leftovers(response.get_data(as_text=True), entered)
+        if found:
+            report[path] = found
+    return report
