@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("accreditation", __name__)
 
-from conference.accreditation import reactions  # noqa: E402,F401 (connects its signal handlers)
 
-# Modules with the routes, imported by create_app once every package is importable.
-VIEWS = ("views",)
+# Modules imported by create_app once every package is importable: the routes, and the
+# signal handlers (``reactions``), which connect themselves on import.
+VIEWS = ("views", "reactions")

@@ -4,7 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("badges", __name__)
 
-# Modules with the routes, imported by create_app once every package is importable.
-VIEWS = ("views",)
-
-from conference.badges import reactions  # noqa: E402, F401  (connects the signal handlers)
+# Modules imported by create_app once every package is importable: the routes, and the
+# signal handlers (``reactions``), which connect themselves on import.
+VIEWS = ("views", "reactions")

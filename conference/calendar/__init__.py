@@ -4,9 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("calendar", __name__)
 
-# Modules with the routes (and the template globals), imported by create_app once every
-# package is importable.
-VIEWS = ("views",)
-
-# Signal handlers, connected on import (last: they import this area's modules).
-from conference.calendar import reactions  # noqa: E402, F401
+# Modules imported by create_app once every package is importable: the routes, and the
+# signal handlers (``reactions``), which connect themselves on import.
+VIEWS = ("views", "reactions")

@@ -4,11 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("editions", __name__)
 
-from conference.editions import lookups  # noqa: E402,F401 (hands accounts its look-ups)
 
 # Modules with the routes (and signal handlers), imported by create_app once every
 # package is importable.
 VIEWS = (
     "clone_views",
     "views",
+    "lookups",  # hands accounts its look-ups
 )

@@ -701,3 +701,11 @@ def _describe_sessions(ids: list[int]) -> dict:
         url = url_for("programme.admin_session", session_id=session.id) if may_open else None
         found[session.id] = (f"Session “{session.title}”", url)
     return found
+
+
+@bp.record_once
+def _register_template_globals(state) -> None:
+    """``my_agenda(edition)`` for the attendee's page (``templates/programme/_me.html``)."""
+    state.app.jinja_env.globals["my_agenda"] = lambda edition: services.agenda_entries(
+        current_user, edition
+    )

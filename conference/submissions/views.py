@@ -587,3 +587,30 @@ def _describe_submissions(ids: list[int]) -> dict:
             url = url_for("submissions.show", submission_id=submission.id)
         found[submission.id] = (f"Submission “{submission.title or 'untitled'}”", url)
     return found
+
+
+@bp.app_template_global("my_submissions")
+def my_submissions_global(edition):
+    """The current user's submissions in ``edition`` for the /<year>/me summary:
+    a list of (submission, role, status label)."""
+    return [
+        (submission, role, services.status_label(submission))
+        for submission, role in services.my_submissions(current_user, edition)
+    ]
+
+
+_STATUS_CSS = {
+    "Withdrawn": "withdrawn",
+    "Draft (not submitted)": "draft",
+    "Submitted – under review": "pending",
+    "Accepted": "accepted",
+    "Not accepted": "rejected",
+    "On the waiting list": "waitlisted",
+}
+
+
+@bp.app_template_global("submission_status")
+def submission_status_global(submission):
+    """{"label", "css"} of the state a speaker may see (no unpublished decision)."""
+    label = services.status_label(submission)
+    return {"label": label, "css": _STATUS_CSS.get(label, "pending")}
