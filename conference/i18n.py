@@ -11,10 +11,16 @@ translated string comes out as ``⟦…⟧``, so that a crawl finds the strings 
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 from babel import Locale, localedata
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from flask import (
     Flask,
@@ -24,9 +30,14 @@ from flask import (
     has_request_context,
     redirect,
     request,
+    url_for,
 )
 from flask_babel import Domain, get_locale
 from flask_login import current_user
+from wtforms.validators import Length, Optional
+
+from conference.extensions import babel, db
+from conference.urls import safe_next
 
 DEFAULT_LANGUAGES = "en,fr,de"
 PSEUDO_LOCALE = "en-XA"
@@ -177,8 +188,6 @@ def translation_field_name(name: str, code: str) -> str:
 def with_translation_fields(form_class, fields: dict[str, tuple], languages: list[str]):
     """A subclass of ``form_class`` with one optional field per language for each entry of
     ``fields`` (name → (field class, label, maximum length))."""
-    from wtforms.validators import Length, Optional
-
     attrs = {}
     for name, (field_class, label, max_length) in fields.items():
         for code in languages:
@@ -240,13 +249,6 @@ def compile_catalogues(directory=None) -> list[str]:
     """Compile every ``messages.po`` whose ``.mo`` is missing or older (``make
     translations-compile`` does the same with pybabel; the tests call this). Fuzzy entries are
     left out, as pybabel does. Returns the compiled paths."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     root = Path(directory or Path(__file__).parent / "translations")
     compiled = []
     for po in sorted(root.glob("*/LC_MESSAGES/messages.po")):
@@ -267,16 +269,22 @@ def compile_catalogues(directory=None) -> list[str]:
 # --- the language switch ----------------------------------------------------------------------
 
 
+# The editions area (a layer above) tells how to find an edition by its year; see
+# ``conference.editions.lookups``.
+_edition_by_year: Callable[[int], object | None] = lambda year: None  # noqa: E731
+
+
+def provide_edition_lookup(by_year: Callable[[int], object | None]) -> None:
+    """Called by the editions area: how the switch finds the edition of the ``next`` page."""
+    global _edition_by_year
+    _edition_by_year = by_year
+
+
 def _languages_for_next(target: str) -> list[str]:
     offered = offered_languages()
     match = _EDITION_PATH.match(target)
     if match:
-        import sqlalchemy as sa
-
-        from conference.editions.models import Edition
-        from conference.extensions import db
-
-        edition = db.session.scalar(sa.select(Edition).where(Edition.year == int(match[1])))
+        edition = _edition_by_year(int(match[1]))
         if edition is not None:
             offered = [*offered, *offered_languages(edition)]
     return offered
@@ -284,9 +292,6 @@ def _languages_for_next(target: str) -> list[str]:
 
 def set_language(code: str):
     """Remember the chosen language (cookie, and profile when logged in); go back."""
-    from conference.extensions import db
-    from conference.urls import safe_next
-
     target = safe_next(request.args.get("next"), default="/")
     if code not in _languages_for_next(target):
         abort(404, description=f"This site is not offered in the language {code!r}.")
@@ -310,8 +315,6 @@ def switch_links() -> list[dict]:
     """The language switch of every page: one link per offered language."""
     here = request.full_path.rstrip("?") if has_request_context() else "/"
     current = current_locale()
-    from flask import url_for
-
     return [
         {
             "code": code,
@@ -333,8 +336,6 @@ def alternate_links() -> list[dict]:
 
 def register(app: Flask) -> None:
     """Bind the selectors, the switch route and the template globals."""
-    from conference.extensions import babel
-
     app.config.setdefault("LANGUAGES", DEFAULT_LANGUAGES)
     config = app.extensions["babel"]
     config.locale_selector = select_locale

@@ -20,6 +20,7 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g, render_template
+from flask_babel import force_locale
 from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
@@ -29,6 +30,8 @@ from limits import parse_many
 from conference.db import UTCDateTime, utcnow
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.i18n import offered_languages
+from conference.signals import recipient_locale_requested
 
 MAX_ATTEMPTS = 8
 
@@ -76,13 +79,13 @@ def render(template: str, subject: str, *, edition=None, **context) -> tuple[str
 
 
 def recipient_locale(to: str, edition=None) -> str | None:
-    """The language the account with address ``to`` chose, if it is offered (else None)."""
-    from conference.accounts.models import User
-    from conference.i18n import offered_languages
+    """The language the account with address ``to`` chose, if it is offered (else None).
 
-    chosen = db.session.scalar(sa.select(User.locale).where(User.email == to.strip().lower()))
-    if chosen and chosen in offered_languages(edition if hasattr(edition, "languages") else None):
-        return chosen
+    Accounts (a layer above) answers ``recipient_locale_requested``."""
+    offered = offered_languages(edition if hasattr(edition, "languages") else None)
+    for _handler, chosen in recipient_locale_requested.send(to.strip().lower()):
+        if chosen and chosen in offered:
+            return chosen
     return None
 
 
@@ -103,8 +106,6 @@ def queue(
     ``requested_by`` is the person who asked for a mail to an address they typed; such mails
     are throttled (``check_throttle``), and ``MailThrottled`` is raised over the limits.
     """
-    from flask_babel import force_locale
-
     if requested_by is not None:
         check_throttle(to, requested_by)
     locale = locale or recipient_locale(to, edition)

@@ -25,6 +25,8 @@ from flask import current_app, request, session
 from flask_login import current_user
 from redis import Redis
 
+from conference.i18n import current_locale
+
 PREFIX = "pagecache:v1:"
 DEFAULT_MAX_ENTRIES = 128
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -118,8 +120,6 @@ def public_request() -> bool:
 def make_key(*parts) -> str:
     """A cache key from the parts that decide the body (kinds, versions, query arguments);
     the request's language is always one of them."""
-    from conference.i18n import current_locale
-
     parts = (*parts, current_locale())
     return PREFIX + hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
 

@@ -41,6 +41,9 @@ action that caused it, and a handler that raises aborts the action.
 - ``theme_requested``: sent by editions when it builds an edition's theme stylesheet, with the
   edition as the sender; each handler returns a list of CSS rules (category colours, track
   colours…).
+- ``recipient_locale_requested``: sent by the outbox before it renders a message, with the
+  recipient's address as the sender; accounts answers with the language that person chose
+  (or None).
 """
 
 from blinker import Namespace
@@ -58,3 +61,4 @@ speaker_sessions_requested = _signals.signal("speaker-sessions-requested")
 author_comments_requested = _signals.signal("author-comments-requested")
 roles_carried = _signals.signal("roles-carried")
 theme_requested = _signals.signal("theme-requested")
+recipient_locale_requested = _signals.signal("recipient-locale-requested")

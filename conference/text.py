@@ -6,7 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from flask import Response
+from flask import Response, has_app_context
+from flask_babel import ngettext as babel_ngettext
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -75,9 +76,6 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """``singular`` or ``plural`` for ``num`` in the request's language, formatted with
     ``%(num)d`` and ``variables`` (Flask-Babel's ``ngettext``; outside an application, the
     English forms)."""
-    from flask import has_app_context
-    from flask_babel import ngettext as babel_ngettext
-
     if has_app_context():
         return babel_ngettext(singular, plural, num, **variables)
     text = singular if num == 1 else plural

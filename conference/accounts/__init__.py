@@ -56,5 +56,6 @@ def is_bearer_request() -> bool:
     return scheme.lower() == "bearer"
 
 
-# Modules with the routes, imported by create_app once every package is importable.
-VIEWS = ("views", "twofactor")
+# Modules imported by create_app once every package is importable: the routes, and the
+# signal handlers (``reactions``), which connect themselves on import.
+VIEWS = ("views", "twofactor", "reactions")

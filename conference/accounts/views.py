@@ -310,6 +310,7 @@ DATA_LINKS = [
 ]
 
 
+@bp.app_template_global("data_protection_links")
 def data_links() -> list[tuple[str, str]]:
     """(label, url) of the data-protection pages that exist in this installation."""
     return [

@@ -8,12 +8,12 @@ from typing import Any
 from flask import jsonify, request
 
 from conference.errors import DomainError
+from conference.errors_http import translated
 
 
 def api_error(status: int, code: str, message: str):
     """``{"error": {"code", "message"}}``: the message in the request's language, the code
     stable for programs."""
-    from conference.errors_http import translated
 
     response = jsonify({"error": {"code": code, "message": translated(message)}})
     response.status_code = status

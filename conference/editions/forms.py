@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from conference.accounts.models import Role
 from conference.editions.models import EditionState
 from conference.editions.services import valid_timezone
+from conference.i18n import known_language
 
 STATE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in EditionState]
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -67,8 +68,6 @@ class NewEditionForm(EditionBasicsForm):
 
 
 def _languages(form, field):
-    from conference.i18n import known_language
-
     codes = [c.strip() for c in (field.data or "").split(",") if c.strip()]
     unknown = [c for c in codes if not known_language(c)]
     if not codes or unknown:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # As a module, not its names: permissions imports editions' models, so it may still be
 # loading when this runs.
-from conference import permissions
+from conference import i18n, permissions
 from conference.accounts.services import edition_lookup
 from conference.editions.models import Edition
 from conference.extensions import db
@@ -32,3 +32,4 @@ def may_scan(user, edition: Edition) -> bool:
 edition_lookup.provide(
     newest_first=editions_newest_first, by_year=edition_for_year, may_scan=may_scan
 )
+i18n.provide_edition_lookup(edition_for_year)

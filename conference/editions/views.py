@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, g, render_template
 from flask_login import current_user
 
-from conference.accounts.views import data_links
 from conference.editions import bp, services
 from conference.signals import theme_requested
 
@@ -34,7 +33,7 @@ def theme_css():
 @bp.get("/privacy")
 def privacy():
     """How the conference processes personal data (GDPR information notice)."""
-    return render_template("editions/privacy.html", data_links=data_links())
+    return render_template("editions/privacy.html")
 
 
 from conference.editions import admin_views  # noqa: E402,F401
