@@ -10,20 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "conference"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 MAX_FUNCTION_IMPORTS = 15
 MAX_SERVICES_LINES = 600
-
-SPLIT_PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="issue #14: the areas' services splits and signals are merged from other branches",
-)
-
 
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
@@ -68,7 +60,6 @@ def test_function_level_import_counter_sees_functions_only():
     assert function_level_imports(tree) == [6, 11]
 
 
-@SPLIT_PENDING
 def test_few_function_level_imports():
     found = {
         f"{path.relative_to(ROOT)}:{line}"
@@ -78,7 +69,6 @@ def test_few_function_level_imports():
     assert len(found) < MAX_FUNCTION_IMPORTS, sorted(found)
 
 
-@SPLIT_PENDING
 def test_no_services_module_over_600_lines():
     too_long = {
         str(path.relative_to(ROOT)): lines
@@ -101,7 +91,6 @@ def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-@SPLIT_PENDING
 def test_import_contracts_are_kept():
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout[-4000:]
