@@ -10,7 +10,8 @@ Where things live:
 - ``limits``: length and count limits, ``count_words``, ``clean_text``, ``valid_id``.
 - ``call``: the call's window, guidance and open tracks; submission types.
 - ``reading``: looking submissions up, a speaker's list, the status and published decision a
-  speaker may see, ``speakers_of`` and ``accepted_abstracts`` (read by review and programme).
+  speaker may see (review's comments come through ``author_comments_requested``),
+  ``speakers_of`` and the public ``accepted_abstracts``.
 - ``writing``: creating, changing and submitting (``ensure_may_change``: the call's clock).
 - ``withdrawal``: the withdrawal preview and withdrawing, with the programme's follow-up.
 - ``co_speakers``: invitations by signed link, confirming, declining, removing.
