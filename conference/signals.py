@@ -30,8 +30,9 @@ action that caused it, and a handler that raises aborts the action.
 - ``edition_cloned``: sent by editions after a new edition's own rows are copied from an
   earlier one, with the new edition as the sender and ``source`` (the earlier edition),
   ``parts`` (the set of parts the organiser chose to copy), ``mapping`` (a dict the handlers
-  share, e.g. ``mapping["tracks"] = {old_id: new_track}``) and ``actor`` as keywords. Handlers
-  run in the order the areas are registered (programme before submissions and review).
+  share, e.g. ``mapping["tracks"] = {old_id: new_track}``) and ``actor`` as keywords. blinker
+  calls handlers in no fixed order: a handler that needs another area's copies first asks
+  for them (accreditation's categories are copied by whichever handler needs them first).
 - ``author_comments_requested``: sent by submissions when a speaker is shown a published
   decision, with the submission as the sender; each handler returns a list of texts written
   to the authors (review: its submitted reviews' comments to the authors, in review order).
