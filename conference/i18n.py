@@ -291,15 +291,22 @@ def _languages_for_next(target: str) -> list[str]:
 
 
 def set_language(code: str):
-    """Remember the chosen language (cookie, and profile when logged in); go back."""
-    target = safe_next(request.args.get("next"), default="/")
+    """Switch the language and go back: the link (GET) sets the cookie; the button a
+    logged-in person sees (POST, with the CSRF token) also keeps the choice in the profile,
+    so that mails and other devices follow it. A link changes nothing stored on the server."""
+    target = safe_next(request.values.get("next"), default="/")
     if code not in _languages_for_next(target):
         abort(404, description=f"This site is not offered in the language {code!r}.")
     g.language_choice = code
-    if current_user.is_authenticated and code != PSEUDO_LOCALE and current_user.locale != code:
+    if (
+        request.method == "POST"
+        and current_user.is_authenticated
+        and code != PSEUDO_LOCALE
+        and current_user.locale != code
+    ):
         current_user.locale = code
         db.session.commit()
-    response = redirect(target)
+    response = redirect(target, 303 if request.method == "POST" else 302)
     response.set_cookie(
         COOKIE_NAME,
         code,
@@ -311,9 +318,19 @@ def set_language(code: str):
     return response
 
 
+def _here() -> str:
+    """This page's path and query, for the switch's ``next``: without a ``next`` of its own
+    (the switch never carries another page's onward address)."""
+    if not has_request_context():
+        return "/"
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "next"]
+    query = "&".join(f"{quote(key)}={quote(value)}" for key, value in args)
+    return request.path + (f"?{query}" if query else "")
+
+
 def switch_links() -> list[dict]:
     """The language switch of every page: one link per offered language."""
-    here = request.full_path.rstrip("?") if has_request_context() else "/"
+    here = _here()
     current = current_locale()
     return [
         {
@@ -321,6 +338,8 @@ def switch_links() -> list[dict]:
             "name": language_name(code),
             # "=" and "?" may stay as they are inside a query value: readable links.
             "url": url_for("set_language", code=code) + "?next=" + quote(here, safe="/?=,"),
+            "action": url_for("set_language", code=code),
+            "next": here,
             "current": code == current,
         }
         for code in offered_languages()
@@ -341,7 +360,7 @@ def register(app: Flask) -> None:
     config.locale_selector = select_locale
     config.timezone_selector = select_timezone
     babel.domain_instance = AppDomain(domain=config.default_domain)
-    app.add_url_rule("/language/<code>", "set_language", set_language)
+    app.add_url_rule("/language/<code>", "set_language", set_language, methods=["GET", "POST"])
     app.jinja_env.globals.update(
         current_locale=current_locale,
         language_links=switch_links,

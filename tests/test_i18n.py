@@ -54,10 +54,28 @@ def test_profile_choice_wins_over_cookie_and_switch_stores_it(app, login, editio
     user = make_user(locale="de")
     client = login(user)
     client.set_cookie("lang", "fr")
-    assert _lang(client.get("/2027/programme")) == "de"
-    client.get("/language/fr?next=/")
+    page = client.get("/2027/programme").get_data(as_text=True)
+    assert 'lang="de"' in page
+    # Logged in, the switch is a button (POST): the choice is kept in the profile.
+    assert 'action="/language/fr"' in page
+    client.post("/language/fr", data={"next": "/"})
     db.session.refresh(user)
     assert user.locale == "fr"
+
+
+def test_a_switch_link_changes_no_profile(app, login, edition):
+    user = make_user(locale="de")
+    client = login(user)
+    response = client.get("/language/fr?next=/")
+    assert response.status_code == 302 and response.headers["Set-Cookie"].startswith("lang=fr")
+    db.session.refresh(user)
+    assert user.locale == "de"
+
+
+def test_switch_links_never_carry_another_onward_address(client, edition):
+    text = client.get("/login?next=https://evil.example/").get_data(as_text=True)
+    assert "/language/fr?next=/login" in text
+    assert "evil" not in text
 
 
 def test_profile_form_saves_the_language(app, login):
