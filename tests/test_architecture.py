@@ -17,6 +17,7 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 MAX_FUNCTION_IMPORTS = 15
 MAX_SERVICES_LINES = 600
 
+
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
