@@ -1,5 +1,6 @@
 """Badge forms: input shape and messages only; rules live in services."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -10,22 +11,22 @@ from wtforms.widgets import CheckboxInput, ListWidget
 class ReasonForm(FlaskForm):
     """Revoke or reissue a badge, with a reason for the audit log."""
 
-    reason = StringField("Reason", validators=[Optional(), Length(max=400)])
-    submit = SubmitField("Confirm")
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=400)])
+    submit = SubmitField(_l("Confirm"))
 
 
 class PrintForm(FlaskForm):
     """Bulk printing on A4 sheets: all valid badges, or some categories only."""
 
     categories = SelectMultipleField(
-        "Categories (none ticked: all categories)",
+        _l("Categories (none ticked: all categories)"),
         coerce=int,
         validators=[Optional()],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
     )
-    only_unprinted = BooleanField("Only badges not printed yet")
-    submit = SubmitField("Print badges (A4, four per sheet)")
+    only_unprinted = BooleanField(_l("Only badges not printed yet"))
+    submit = SubmitField(_l("Print badges (A4, four per sheet)"))
 
 
 class BadgeFilterForm(FlaskForm):
@@ -34,23 +35,23 @@ class BadgeFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name or organisation", validators=[Optional(), Length(max=100)])
-    category = SelectField("Category", coerce=str, validators=[Optional()])
+    q = StringField(_l("Name or organisation"), validators=[Optional(), Length(max=100)])
+    category = SelectField(_l("Category"), coerce=str, validators=[Optional()])
     state = SelectField(
-        "Badge state",
+        _l("Badge state"),
         choices=[
-            SelectChoice("", "Any"),
-            SelectChoice("valid", "Valid"),
-            SelectChoice("revoked", "Revoked"),
+            SelectChoice("", _l("Any")),
+            SelectChoice("valid", _l("Valid")),
+            SelectChoice("revoked", _l("Revoked")),
         ],
         validators=[Optional()],
     )
     printed = SelectField(
-        "Printed",
+        _l("Printed"),
         choices=[
-            SelectChoice("", "Any"),
-            SelectChoice("yes", "Printed"),
-            SelectChoice("no", "Not printed yet"),
+            SelectChoice("", _l("Any")),
+            SelectChoice("yes", _l("Printed")),
+            SelectChoice("no", _l("Not printed yet")),
         ],
         validators=[Optional()],
     )

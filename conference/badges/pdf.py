@@ -7,6 +7,7 @@ drawn as vector squares (crisp at any printer resolution) with its four-module q
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import qrcode
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4, A6
@@ -28,6 +31,7 @@ from conference import countries
 from conference.badges.models import Badge
 from conference.badges.qr_svg import row_runs
 from conference.errors import DomainError
+from conference.i18n import PSEUDO_LOCALE, offered_languages
 
 DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT = "DejaVuSans"
@@ -163,8 +167,23 @@ def _centred_lines(canvas, lines, font, size, top: float, leading: float = 1.18)
     return y
 
 
+def holder_language(badge: Badge):
+    """The fixed words of a badge in its holder's profile language when the edition offers
+    it (a sheet mixes languages badge by badge), else in the current language."""
+    user = badge.registration.user
+    code = getattr(user, "locale", None)
+    if code and code != PSEUDO_LOCALE and code in offered_languages(badge.registration.edition):
+        return force_locale(code.replace("-", "_"))
+    return contextlib.nullcontext()
+
+
 def draw_badge(canvas: Canvas, badge: Badge, code: str) -> None:
     """Draw one A6 badge with its lower-left corner at the canvas origin."""
+    with holder_language(badge):
+        _draw_badge(canvas, badge, code)
+
+
+def _draw_badge(canvas: Canvas, badge: Badge, code: str) -> None:
     registration = badge.registration
     edition = registration.edition
     category = registration.category or registration.requested_category
@@ -207,7 +226,12 @@ def draw_badge(canvas: Canvas, badge: Badge, code: str) -> None:
     draw_qr(canvas, code, (WIDTH - QR_SIZE) / 2, qr_y, QR_SIZE)
     canvas.setFillColor(HexColor("#4a4a4a"))
     canvas.setFont(FONT, 6.5)
-    footer = f"No. {badge.number} · Badge {badge.id}·{badge.version}"
+    footer = _(
+        "No. %(number)s · Badge %(id)s·%(version)s",
+        number=badge.number,
+        id=badge.id,
+        version=badge.version,
+    )
     if edition.badge_footer:
         footer = f"{edition.badge_footer} · {footer}"
     footer_lines, footer_size = fit_text(footer, FONT, inner, [(1, 6.5, 5)])
@@ -236,7 +260,9 @@ def render_badge(badge: Badge, code: str) -> bytes:
     """One A6 portrait page for ``badge``, whose signed QR text is ``code``."""
     register_fonts()
     buffer = io.BytesIO()
-    canvas = _new_canvas(buffer, A6, f"Badge — {badge.registration.full_name}")
+    with holder_language(badge):
+        title = _("Badge — %(name)s", name=badge.registration.full_name)
+    canvas = _new_canvas(buffer, A6, title)
     draw_badge(canvas, badge, code)
     canvas.showPage()
     canvas.save()
@@ -255,14 +281,14 @@ def render_sheets(
     """
     register_fonts()
     buffer = io.BytesIO()
-    canvas = _new_canvas(buffer, A4, f"Badges {edition.year}")
+    canvas = _new_canvas(buffer, A4, _("Badges %(year)s", year=edition.year))
     page_w, page_h = A4
     off_x = (page_w - 2 * WIDTH) / 2
     off_y = (page_h - 2 * HEIGHT) / 2
     slots = [(0, 1), (1, 1), (0, 0), (1, 0)]
     if not badges:
         canvas.setFont(FONT, 12)
-        canvas.drawString(20 * mm, page_h - 30 * mm, "No badges match this selection.")
+        canvas.drawString(20 * mm, page_h - 30 * mm, _("No badges match this selection."))
         canvas.showPage()
     for index, badge in enumerate(badges):
         slot = index % 4

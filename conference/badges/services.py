@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from conference import audit, health
@@ -76,7 +77,7 @@ def issue_badge(registration: Registration, *, actor=None) -> Badge:
     """The registration's valid badge, issued now if it has none. Needs accreditation."""
     if registration.state != RegistrationState.ACCREDITED:
         raise DomainError(
-            "Only accredited registrations get a badge.", code="not_accredited", status_code=409
+            _("Only accredited registrations get a badge."), code="not_accredited", status_code=409
         )
     existing = valid_badge(registration)
     if existing is not None:
@@ -103,7 +104,7 @@ def issue_badge(registration: Registration, *, actor=None) -> Badge:
         # Someone else issued one at the same moment: theirs is the badge.
         existing = valid_badge(registration)
         if existing is None:
-            raise Conflict("The badge is being changed by someone else; please try again.")
+            raise Conflict(_("The badge is being changed by someone else; please try again."))
         return existing
     audit.record(
         actor,
@@ -120,7 +121,7 @@ def revoke_badge(badge: Badge, *, actor=None, reason: str = "") -> Badge:
     """Revoke ``badge`` (no-op when already revoked)."""
     reason = (reason or "").strip()
     if len(reason) > 400:
-        raise DomainError("The reason is too long (at most 400 characters).")
+        raise DomainError(_("The reason is too long (at most 400 characters)."))
     if badge.state == BadgeState.REVOKED:
         return badge
     badge.state = BadgeState.REVOKED
@@ -135,7 +136,7 @@ def reissue_badge(registration: Registration, *, actor=None, reason: str = "") -
     """Replace a lost or damaged badge: the old one stops working, a new version is issued."""
     if registration.state != RegistrationState.ACCREDITED:
         raise DomainError(
-            "Only accredited registrations get a badge.", code="not_accredited", status_code=409
+            _("Only accredited registrations get a badge."), code="not_accredited", status_code=409
         )
     # Serialise reissues of one registration (PostgreSQL row lock; SQLite locks the file).
     db.session.execute(
@@ -251,7 +252,7 @@ def check_signing_keys() -> dict:
 def get_badge(edition, badge_id: int) -> Badge:
     badge = db.session.get(Badge, badge_id)
     if badge is None or badge.edition_id != edition.id:
-        raise NotFound("There is no such badge.")
+        raise NotFound(_("There is no such badge."))
     return badge
 
 
@@ -382,7 +383,7 @@ def start_print_job(edition, *, actor, category_ids=(), only_unprinted=False) ->
     valid_ids = {c.id for c in categories(edition)}
     category_ids = sorted({int(c) for c in category_ids})
     if any(c not in valid_ids for c in category_ids):
-        raise DomainError("Choose categories of this edition.")
+        raise DomainError(_("Choose categories of this edition."))
     job = BadgePrintJob(
         edition_id=edition.id,
         requested_by_id=getattr(actor, "id", None),
@@ -462,7 +463,7 @@ def _render_print_job(job: BadgePrintJob, edition) -> None:
 def get_print_job(edition, job_id: int) -> BadgePrintJob:
     job = db.session.get(BadgePrintJob, job_id)
     if job is None or job.edition_id != edition.id:
-        raise NotFound("There is no such print job.")
+        raise NotFound(_("There is no such print job."))
     return job
 
 

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference import audit
@@ -23,6 +24,7 @@ from conference.badges.qr_svg import qr_svg
 from conference.extensions import db
 from conference.permissions import can, deny, login_required, require
 from conference.query_args import arg_choice, arg_id, arg_str
+from conference.text import ngettext
 
 
 @bp.app_template_global("my_badge")
@@ -54,7 +56,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 def my_badge_pdf():
     badge = services.badge_for_user(current_user, g.edition)
     if badge is None:
-        abort(404, "You have no valid badge for this edition (yet).")
+        abort(404, _("You have no valid badge for this edition (yet)."))
     return _pdf(services.badge_pdf(badge), f"badge-{g.edition.year}.pdf")
 
 
@@ -65,7 +67,7 @@ def my_badge_screen():
     stand in for the paper badge. Kept for offline use by the browser (private cache)."""
     badge = services.badge_for_user(current_user, g.edition)
     if badge is None:
-        abort(404, "You have no valid badge for this edition (yet).")
+        abort(404, _("You have no valid badge for this edition (yet)."))
     response = current_app.make_response(
         render_template("badges/screen.html", badge=badge, qr=qr_svg(services.badge_code(badge)))
     )
@@ -80,7 +82,7 @@ def print_page(badge_id: int):
     badge printed at the door. A lost badge is reissued first (the old one stops working)."""
     badge = services.get_badge(g.edition, badge_id)
     if badge.state != "valid":
-        abort(409, "This badge is revoked: print the registration's valid badge.")
+        abort(409, _("This badge is revoked: print the registration's valid badge."))
     services.mark_printed([badge])
     audit.record(current_user, "badge.print", badge, version=badge.version, where="door")
     db.session.commit()
@@ -96,7 +98,7 @@ def index():
     edition = g.edition
     categories = services.categories(edition)
     filters = BadgeFilterForm(request.args)
-    filters.category.choices = [("", "Any")] + [(str(c.id), c.name) for c in categories]
+    filters.category.choices = [("", _("Any"))] + [(str(c.id), c.name) for c in categories]
     badges = services.list_badges(
         edition,
         category_id=arg_id("category"),
@@ -122,7 +124,7 @@ def index():
 def issue_missing():
     count = services.issue_missing(g.edition, actor=current_user)
     db.session.commit()
-    flash(f"Issued {count} badge{'s' if count != 1 else ''}.", "success")
+    flash(ngettext("Issued %(num)d badge.", "Issued %(num)d badges.", count), "success")
     return redirect(url_for("badges.index"))
 
 
@@ -145,11 +147,14 @@ def revoke(badge_id: int):
     badge = services.get_badge(g.edition, badge_id)
     form = ReasonForm(prefix="revoke")
     if not form.validate_on_submit():
-        flash("The reason is too long (at most 400 characters).", "error")
+        flash(_("The reason is too long (at most 400 characters)."), "error")
         return redirect(url_for("badges.detail", badge_id=badge.id)), 303
     services.revoke_badge(badge, actor=current_user, reason=form.reason.data or "")
     db.session.commit()
-    flash(f"Badge {badge.id} (version {badge.version}) is revoked.", "success")
+    flash(
+        _("Badge %(id)s (version %(version)s) is revoked.", id=badge.id, version=badge.version),
+        "success",
+    )
     return redirect(url_for("badges.detail", badge_id=badge.id))
 
 
@@ -159,13 +164,19 @@ def reissue(badge_id: int):
     badge = services.get_badge(g.edition, badge_id)
     form = ReasonForm(prefix="reissue")
     if not form.validate_on_submit():
-        flash("The reason is too long (at most 400 characters).", "error")
+        flash(_("The reason is too long (at most 400 characters)."), "error")
         return redirect(url_for("badges.detail", badge_id=badge.id)), 303
     new = services.reissue_badge(
         badge.registration, actor=current_user, reason=form.reason.data or "lost badge"
     )
     db.session.commit()
-    flash(f"Issued version {new.version}; the earlier badge no longer opens any door.", "success")
+    flash(
+        _(
+            "Issued version %(version)s; the earlier badge no longer opens any door.",
+            version=new.version,
+        ),
+        "success",
+    )
     return redirect(url_for("badges.detail", badge_id=new.id))
 
 
@@ -190,7 +201,7 @@ def start_print():
     form = PrintForm()
     form.categories.choices = [(c.id, c.name) for c in services.categories(edition)]
     if not form.validate_on_submit():
-        flash("Choose categories of this edition.", "error")
+        flash(_("Choose categories of this edition."), "error")
         return redirect(url_for("badges.index")), 303
     job = services.start_print_job(
         edition,
@@ -214,5 +225,5 @@ def print_job(job_id: int):
 def print_job_pdf(job_id: int):
     job = services.get_print_job(g.edition, job_id)
     if job.state != PrintJobState.DONE or not job.pdf:
-        abort(409, "This print job has not finished.")
+        abort(409, _("This print job has not finished."))
     return _pdf(job.pdf, f"badges-{g.edition.year}-job{job.id}.pdf")

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from conference import audit
 from conference.accounts.models import User
@@ -299,14 +300,14 @@ def bounded_description(text: str, limit: int = FEED_DESCRIPTION_LIMIT) -> str:
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]
-    return cut.rstrip(" ,;:.-\n") + "… (full description on the session page)"
+    return _("%(text)s… (full description on the session page)", text=cut.rstrip(" ,;:.-\n"))
 
 
 def _description(view, url: str) -> str:
     parts: list[str] = []
     if view.is_cancelled:
         reason = view.cancel_reason.strip()
-        parts.append(f"CANCELLED: {reason}" if reason else "CANCELLED")
+        parts.append(_("CANCELLED: %(reason)s", reason=reason) if reason else _("CANCELLED"))
     if view.description.strip():
         # Calendar apps show text, not Markdown: no "**", links as "text (url)"; bounded.
         parts.append(bounded_description(markdown_to_text(view.description)))
@@ -315,21 +316,21 @@ def _description(view, url: str) -> str:
         names = [
             f"{s.name} ({s.organisation})" if s.organisation else s.name for s in view.speakers
         ]
-        facts.append("Speakers: " + "; ".join(names))
+        facts.append(_("Speakers: %(names)s", names="; ".join(names)))
     if view.chair is not None:
-        facts.append(f"Chair: {view.chair.name}")
+        facts.append(_("Chair: %(name)s", name=view.chair.name))
     if view.type is not None:
-        facts.append(f"Type: {view.type.name}")
+        facts.append(_("Type: %(name)s", name=view.type.name))
     if view.track is not None:
-        facts.append(f"Track: {view.track.name}")
+        facts.append(_("Track: %(name)s", name=view.track.name))
     if view.room is not None and view.room.directions:
-        facts.append(f"Directions: {view.room.directions}")
+        facts.append(_("Directions: %(directions)s", directions=view.room.directions))
     if view.restricted:
-        facts.append("This session is restricted: please do not share its details.")
+        facts.append(_("This session is restricted: please do not share its details."))
     if view.chatham_house:
-        facts.append("Chatham House Rule applies.")
+        facts.append(_("Chatham House Rule applies."))
     if view.booking_required:
-        facts.append("Booking required.")
+        facts.append(_("Booking required."))
     if facts:
         parts.append("\n".join(facts))
     parts.append(url)
@@ -418,8 +419,8 @@ def edition_calendar(user, edition: Edition) -> bytes:
     """The whole programme of ``edition`` as ``user`` may see it (cancelled sessions included)."""
     views = programme.session_views(user, edition)
     return render_calendar(
-        f"{edition.title} – Programme",
-        f"The programme of {edition.title} ({edition.timezone}).",
+        _("%(edition)s – Programme", edition=edition.title),
+        _("The programme of %(edition)s (%(zone)s).", edition=edition.title, zone=edition.timezone),
         [(edition, views)],
     )
 
@@ -430,7 +431,7 @@ def session_calendar(user, edition: Edition, session_id: int) -> bytes:
     view = programme.session_view(session, clearance(user, edition))
     return render_calendar(
         f"{edition.title} – {view.title}",
-        f"One session of {edition.title}.",
+        _("One session of %(edition)s.", edition=edition.title),
         [(edition, [view])],
     )
 
@@ -446,8 +447,8 @@ def personal_calendar(user, editions: list[Edition]) -> bytes:
         ]
         parts.append((edition, views))
     return render_calendar(
-        f"My conference agenda – {user.display_name}",
-        "Sessions you booked, speak at, chair or are invited to.",
+        _("My conference agenda – %(name)s", name=user.display_name),
+        _("Sessions you booked, speak at, chair or are invited to."),
         parts,
     )
 

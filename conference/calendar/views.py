@@ -13,6 +13,8 @@ import gc
 from collections.abc import Callable
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference import confirm, pagecache
@@ -22,7 +24,7 @@ from conference.calendar import services as calendar
 from conference.calendar.services import Validators
 from conference.confirm import Confirmation
 from conference.extensions import db
-from conference.i18n import current_locale
+from conference.i18n import PSEUDO_LOCALE, current_locale, offered_languages
 from conference.permissions import login_required
 from conference.urls import safe_next
 
@@ -150,7 +152,7 @@ def session_ics(session_id: int):
     """One session ("Add to calendar")."""
     edition = g.edition
     if not calendar.session_exists(edition, session_id):
-        abort(404, "There is no such session in this edition.")
+        abort(404, _("There is no such session in this edition."))
     return _conditional(
         calendar.edition_validators(current_user, edition, "session.ics", session_id),
         lambda: calendar.session_calendar(current_user, edition, session_id),
@@ -188,18 +190,28 @@ def personal_ics(token: str):
     """The personal agenda feed; the secret URL is the only credential (no login)."""
     found = calendar.owner_for_token(token)
     if found is None:
-        abort(404, "This calendar link does not exist (any more).")
+        abort(404, _("This calendar link does not exist (any more)."))
     record, owner = found
     if calendar.note_use(record):
         db.session.commit()
     editions = calendar.personal_editions(owner)
-    return _conditional(
-        calendar.personal_validators(record, owner, editions),
-        lambda: calendar.personal_calendar(owner, editions),
-        ICS_TYPE,
-        personal=True,
-        filename="my-agenda.ics",
-    )
+    with _owner_language(owner):
+        return _conditional(
+            calendar.personal_validators(record, owner, editions),
+            lambda: calendar.personal_calendar(owner, editions),
+            ICS_TYPE,
+            personal=True,
+            filename="my-agenda.ics",
+        )
+
+
+def _owner_language(owner):
+    """The personal feed in its owner's profile language (a calendar app sends no cookie and
+    rarely a useful Accept-Language); else the request's language. The ETag names it."""
+    code = getattr(owner, "locale", None)
+    if code and code != PSEUDO_LOCALE and code in offered_languages():
+        return force_locale(code.replace("-", "_"))
+    return contextlib.nullcontext()
 
 
 @bp.get("/calendar/")
@@ -216,28 +228,35 @@ def _back():
 def _link_confirmation(record, *, turn_off: bool) -> Confirmation:
     """What replacing or turning off the personal feed link does to the person's calendars."""
     used = (
-        f"A calendar app last fetched it on {record.last_used_at:%d %B %Y at %H:%M} UTC."
+        _(
+            "A calendar app last fetched it on %(moment)s UTC.",
+            moment=f"{record.last_used_at:%d %B %Y at %H:%M}",
+        )
         if record.last_used_at
-        else "No calendar app has fetched it yet."
+        else _("No calendar app has fetched it yet.")
     )
-    stops = (
+    stops = _(
         "Your current calendar link stops working at once: every calendar app subscribed "
         "with it (Outlook, Google Calendar, Apple Calendar, on any device) stops following "
         "the programme and may show an error."
     )
     if turn_off:
-        consequences = [stops, used, "You can make a new link later; it will be a different one."]
+        consequences = [
+            stops,
+            used,
+            _("You can make a new link later; it will be a different one."),
+        ]
     else:
         consequences = [
             stops,
             used,
-            "You get a new link: subscribe again with it wherever you used the old one.",
+            _("You get a new link: subscribe again with it wherever you used the old one."),
         ]
     return Confirmation(
-        title="Turn your calendar link off?" if turn_off else "Replace your calendar link?",
+        title=_("Turn your calendar link off?") if turn_off else _("Replace your calendar link?"),
         consequences=consequences,
         subject=["calendar.off" if turn_off else "calendar.replace", record.id, record.token_hash],
-        submit_label="Turn my calendar link off" if turn_off else "Replace my link",
+        submit_label=_("Turn my calendar link off") if turn_off else _("Replace my link"),
         cancel_url=safe_next(request.values.get("next"), url_for("calendar.me")),
         fields=[("next", request.values.get("next", ""))],
     )
@@ -260,12 +279,14 @@ def regenerate_link():
     db.session.commit()
     if had_link:
         flash(
-            "Your calendar link has been replaced. The old link no longer works: subscribe "
-            "again with the new one.",
+            _(
+                "Your calendar link has been replaced. The old link no longer works: subscribe "
+                "again with the new one."
+            ),
             "success",
         )
     else:
-        flash("Your personal calendar link is ready.", "success")
+        flash(_("Your personal calendar link is ready."), "success")
     return _back()
 
 
@@ -275,12 +296,12 @@ def delete_link():
     """Turn the personal feed off."""
     record = calendar.calendar_token(current_user)
     if record is None:
-        flash("You have no calendar link.", "info")
+        flash(_("You have no calendar link."), "info")
         return _back()
     step = confirm.check(_link_confirmation(record, turn_off=True))
     if step is not None:
         return step
     calendar.revoke_token(current_user)
     db.session.commit()
-    flash("Your calendar link has been turned off.", "success")
+    flash(_("Your calendar link has been turned off."), "success")
     return _back()

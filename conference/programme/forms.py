@@ -6,6 +6,7 @@ turns them into UTC.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -46,115 +47,118 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class RoomForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     capacity = IntegerField(
-        "Capacity (seats)",
+        _l("Capacity (seats)"),
         validators=[Optional(), NumberRange(min=0, max=100000)],
-        description="Leave empty when the room has no fixed limit.",
+        description=_l("Leave empty when the room has no fixed limit."),
     )
     directions = StringField(
-        "Floor and directions",
+        _l("Floor and directions"),
         validators=[Optional(), Length(max=400)],
-        description="For example: “Level −1, follow the blue signs from the main entrance”.",
+        description=_l("For example: “Level −1, follow the blue signs from the main entrance”."),
     )
     position = IntegerField(
-        "Order in the timetable",
+        _l("Order in the timetable"),
         validators=[Optional(), NumberRange(min=0, max=1000)],
         default=0,
-        description="Rooms are shown from left to right by this number.",
+        description=_l("Rooms are shown from left to right by this number."),
     )
 
 
 class TrackForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     colour = StringField(
-        "Colour",
+        _l("Colour"),
         validators=[
             DataRequired(),
-            Regexp(r"^#[0-9a-fA-F]{6}$", message="Give a colour like #005a9c."),
+            Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Give a colour like #005a9c.")),
         ],
         default="#005a9c",
-        description="A dark colour keeps the text readable.",
+        description=_l("A dark colour keeps the text readable."),
     )
     position = IntegerField(
-        "Order", validators=[Optional(), NumberRange(min=0, max=1000)], default=0
+        _l("Order"), validators=[Optional(), NumberRange(min=0, max=1000)], default=0
     )
 
 
 class SessionTypeForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=30)],
-        description="A short identifier such as plenary, panel, workshop, closed-door, break.",
+        description=_l("A short identifier such as plenary, panel, workshop, closed-door, break."),
     )
-    is_break = BooleanField("A break (coffee, lunch…), shown across the rooms")
+    is_break = BooleanField(_l("A break (coffee, lunch…), shown across the rooms"))
 
 
 STATE_CHOICES = [
-    SelectChoice(SessionState.SCHEDULED.value, "Scheduled"),
-    SelectChoice(SessionState.CANCELLED.value, "Cancelled"),
+    SelectChoice(SessionState.SCHEDULED.value, _l("Scheduled")),
+    SelectChoice(SessionState.CANCELLED.value, _l("Cancelled")),
 ]
 ACCESS_CHOICES = [
-    SelectChoice(AccessPolicy.OPEN.value, "Open to every accredited attendee"),
+    SelectChoice(AccessPolicy.OPEN.value, _l("Open to every accredited attendee")),
     SelectChoice(
-        AccessPolicy.CATEGORIES.value, "Restricted to the accreditation categories chosen below"
+        AccessPolicy.CATEGORIES.value, _l("Restricted to the accreditation categories chosen below")
     ),
-    SelectChoice(AccessPolicy.INVITATION.value, "Restricted to the invitation list below"),
+    SelectChoice(AccessPolicy.INVITATION.value, _l("Restricted to the invitation list below")),
 ]
 
 
 class SessionForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=20000)],
-        description="Markdown: *emphasis*, **bold**, lists and links. HTML is not allowed.",
+        description=_l("Markdown: *emphasis*, **bold**, lists and links. HTML is not allowed."),
     )
-    type_id = SelectField("Type", coerce=_optional_id, validators=[Optional()])
-    track_id = SelectField("Track", coerce=_optional_id, validators=[Optional()])
-    room_id = SelectField("Room", coerce=_optional_id, validators=[Optional()])
-    starts_at = DateTimeLocalField("Starts", format=LOCAL_FORMAT, validators=[InputRequired()])
-    ends_at = DateTimeLocalField("Ends", format=LOCAL_FORMAT, validators=[InputRequired()])
+    type_id = SelectField(_l("Type"), coerce=_optional_id, validators=[Optional()])
+    track_id = SelectField(_l("Track"), coerce=_optional_id, validators=[Optional()])
+    room_id = SelectField(_l("Room"), coerce=_optional_id, validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT, validators=[InputRequired()])
+    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT, validators=[InputRequired()])
     speakers = TextAreaField(
-        "Speakers",
+        _l("Speakers"),
         validators=[Optional(), Length(max=20000)],
-        description="One a line: the e-mail address of an account (optionally “| Organisation”), "
-        "or a guest as “Name | Organisation”.",
+        description=_l(
+            "One a line: the e-mail address of an account (optionally “| Organisation”), "
+            "or a guest as “Name | Organisation”."
+        ),
     )
     chair_email = StringField(
-        "Chair (e-mail of an account)", validators=[Optional(), Length(max=254)]
+        _l("Chair (e-mail of an account)"), validators=[Optional(), Length(max=254)]
     )
     capacity = IntegerField(
-        "Capacity",
+        _l("Capacity"),
         validators=[Optional(), NumberRange(min=0, max=100000)],
-        description="Seats that can be booked; leave empty for no limit.",
+        description=_l("Seats that can be booked; leave empty for no limit."),
     )
-    booking_required = BooleanField("Attendees must book a seat")
-    chatham_house = BooleanField("Chatham House rule applies")
-    state = SelectField("State", choices=STATE_CHOICES, default=SessionState.SCHEDULED.value)
+    booking_required = BooleanField(_l("Attendees must book a seat"))
+    chatham_house = BooleanField(_l("Chatham House rule applies"))
+    state = SelectField(_l("State"), choices=STATE_CHOICES, default=SessionState.SCHEDULED.value)
     cancel_reason = TextAreaField(
-        "Reason for the cancellation",
+        _l("Reason for the cancellation"),
         validators=[Optional(), Length(max=2000)],
-        description="Required when the state is Cancelled; attendees see it.",
+        description=_l("Required when the state is Cancelled; attendees see it."),
     )
     access = RadioField(
-        "Who may see the details and attend",
+        _l("Who may see the details and attend"),
         choices=ACCESS_CHOICES,
         default=AccessPolicy.OPEN.value,
     )
-    category_ids = MultiCheckboxField("Accreditation categories", coerce=_optional_id)
+    category_ids = MultiCheckboxField(_l("Accreditation categories"), coerce=_optional_id)
     invitees = TextAreaField(
-        "Invitation list",
+        _l("Invitation list"),
         validators=[Optional(), Length(max=50000)],
-        description="E-mail addresses of accounts, one a line (organisers and staff always "
-        "have access).",
+        description=_l(
+            "E-mail addresses of accounts, one a line (organisers and staff always have access)."
+        ),
     )
 
 
 class CancelSessionForm(FlaskForm):
     reason = TextAreaField(
-        "Reason (attendees will see it)",
+        _l("Reason (attendees will see it)"),
         validators=[DataRequired(), Length(max=2000)],
     )
 

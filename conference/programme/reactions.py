@@ -61,7 +61,7 @@ def _session_title_for(user, session) -> str | None:
     edition = db.session.get(Edition, session.edition_id)
     if clearance(user, edition).sees_details(session):
         return session.title
-    return RESTRICTED_TITLE
+    return str(RESTRICTED_TITLE)
 
 
 @personal_data_requested.connect

@@ -12,6 +12,8 @@ from collections import OrderedDict
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -88,7 +90,7 @@ def _chosen_day(edition, days_with_sessions: list[dt.date], filtered: bool):
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        abort(400, "The day must be a date such as 2027-06-09, or 'all'.")
+        abort(400, _("The day must be a date such as 2027-06-09, or 'all'."))
 
 
 def _cacheable_programme(edition) -> bool:
@@ -190,11 +192,13 @@ def book(session_id: int):
         flash(exc.message, "error")
         return redirect(target, 303)
     if booking.state == BookingState.BOOKED:
-        flash("Your seat is booked.", "success")
+        flash(_("Your seat is booked."), "success")
     else:
         flash(
-            "The session is full: you are on the waiting list. We will e-mail you if a seat "
-            "becomes free.",
+            _(
+                "The session is full: you are on the waiting list. We will e-mail you if a "
+                "seat becomes free."
+            ),
             "warning",
         )
     return redirect(target, 303)
@@ -206,31 +210,67 @@ def _booking_confirmation(booking: Booking, own: bool, back: str) -> Confirmatio
     session = booking.session
     when = services.span(session, edition)
     waiting = services.waiting_count(session)
-    whose = "Your" if own else f"{booking.user.display_name}’s ({booking.user.email})"
+    person = booking.user.display_name
+    email = booking.user.email
     if booking.state == BookingState.WAITLISTED:
-        title = f"Leave the waiting list of “{session.title}”?"
+        title = _("Leave the waiting list of “%(title)s”?", title=session.title)
         consequences = [
-            f"{whose} place on the waiting list of “{session.title}” ({when}) "
-            "is given up for good; joining again means queuing at the end."
+            _(
+                "Your place on the waiting list of “%(title)s” (%(when)s) is given up for "
+                "good; joining again means queuing at the end.",
+                title=session.title,
+                when=when,
+            )
+            if own
+            else _(
+                "%(person)s’s (%(email)s) place on the waiting list of “%(title)s” "
+                "(%(when)s) is given up for good; joining again means queuing at the end.",
+                person=person,
+                email=email,
+                title=session.title,
+                when=when,
+            )
         ]
-        label = "Leave the waiting list"
+        label = _("Leave the waiting list")
     else:
-        title = f"Cancel the booking for “{session.title}”?"
-        consequences = [f"{whose} seat in “{session.title}” ({when}) is given up."]
+        title = _("Cancel the booking for “%(title)s”?", title=session.title)
+        consequences = [
+            _("Your seat in “%(title)s” (%(when)s) is given up.", title=session.title, when=when)
+            if own
+            else _(
+                "%(person)s’s (%(email)s) seat in “%(title)s” (%(when)s) is given up.",
+                person=person,
+                email=email,
+                title=session.title,
+                when=when,
+            )
+        ]
         passes_on = not session.is_cancelled and session.starts_at > services.utcnow()
         if waiting and passes_on:
             consequences.append(
-                f"{waiting} {'person is' if waiting == 1 else 'people are'} waiting: the seat "
-                "passes on at once to the first person waiting, who is told by e-mail. "
-                + ("You cannot take it back." if own else "It cannot be taken back.")
+                ngettext(
+                    "%(num)d person is waiting: the seat passes on at once to the first "
+                    "person waiting, who is told by e-mail. You cannot take it back.",
+                    "%(num)d people are waiting: the seat passes on at once to the first "
+                    "person waiting, who is told by e-mail. You cannot take it back.",
+                    waiting,
+                )
+                if own
+                else ngettext(
+                    "%(num)d person is waiting: the seat passes on at once to the first "
+                    "person waiting, who is told by e-mail. It cannot be taken back.",
+                    "%(num)d people are waiting: the seat passes on at once to the first "
+                    "person waiting, who is told by e-mail. It cannot be taken back.",
+                    waiting,
+                )
             )
         else:
             consequences.append(
-                "Nobody is waiting: the seat becomes free for anyone to book."
+                _("Nobody is waiting: the seat becomes free for anyone to book.")
                 if passes_on
-                else "The seat is not passed on (the session is over or cancelled)."
+                else _("The seat is not passed on (the session is over or cancelled).")
             )
-        label = "Cancel my booking" if own else "Cancel this booking"
+        label = _("Cancel my booking") if own else _("Cancel this booking")
     return Confirmation(
         title=title,
         consequences=consequences,
@@ -247,7 +287,7 @@ def cancel_booking(booking_id: int):
     edition = g.edition
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.edition_id != edition.id:
-        abort(404, "There is no such booking in this edition.")
+        abort(404, _("There is no such booking in this edition."))
     if not can(current_user, "booking.cancel", booking, edition=edition):
         return deny()
     own = booking.user_id == current_user.id
@@ -258,7 +298,7 @@ def cancel_booking(booking_id: int):
     )
     back = safe_next(request.values.get("next", ""), default)
     if booking.state == BookingState.CANCELLED:
-        flash("This booking is already cancelled.", "error")
+        flash(_("This booking is already cancelled."), "error")
         return redirect(back, 303)
     step = confirm.check(_booking_confirmation(booking, own, back))
     if step is not None:
@@ -271,7 +311,7 @@ def cancel_booking(booking_id: int):
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash("The booking is cancelled." if own else "The booking was cancelled.", "success")
+        flash(_("The booking is cancelled.") if own else _("The booking was cancelled."), "success")
     return redirect(back, 303)
 
 
@@ -379,9 +419,26 @@ def admin_bookings_csv(session_id: int):
 # --- organisers: rooms, tracks, session types --------------------------------------------
 
 SETTINGS = {
-    "rooms": (Room, RoomForm, "room", "Rooms"),
-    "tracks": (Track, TrackForm, "track", "Tracks"),
-    "types": (SessionType, SessionTypeForm, "session type", "Session types"),
+    "rooms": (Room, RoomForm, _l("room"), _l("Rooms")),
+    "tracks": (Track, TrackForm, _l("track"), _l("Tracks")),
+    "types": (SessionType, SessionTypeForm, _l("session type"), _l("Session types")),
+}
+
+# Whole sentences per kind: translators need the noun's gender and article.
+_NO_SUCH = {
+    "rooms": _l("There is no such room in this edition."),
+    "tracks": _l("There is no such track in this edition."),
+    "types": _l("There is no such session type in this edition."),
+}
+_DELETE_TITLE = {
+    "rooms": _l("Delete the room “%(name)s”?"),
+    "tracks": _l("Delete the track “%(name)s”?"),
+    "types": _l("Delete the session type “%(name)s”?"),
+}
+_DELETED_FOR_GOOD = {
+    "rooms": _l("The room “%(name)s” is deleted for good; no session uses it now."),
+    "tracks": _l("The track “%(name)s” is deleted for good; no session uses it now."),
+    "types": _l("The session type “%(name)s” is deleted for good; no session uses it now."),
 }
 
 
@@ -430,7 +487,7 @@ def _setting_or_404(kind: str, obj_id: int):
     model = SETTINGS[kind][0]
     obj = db.session.get(model, obj_id)
     if obj is None or obj.edition_id != g.edition.id:
-        abort(404, f"There is no such {SETTINGS[kind][2]} in this edition.")
+        abort(404, str(_NO_SUCH[kind]))
     return obj
 
 
@@ -459,7 +516,7 @@ def _setting_form(kind: str, form, obj=None):
         form,
         page=lambda status=200: _settings_page(kind, form, obj, status=status),
         save=lambda: _save_setting(kind, form, obj),
-        message=lambda saved: f"“{saved.name}” is saved.",
+        message=lambda saved: _("“%(name)s” is saved.", name=saved.name),
         done=url_for("programme.admin_settings", kind=kind),
         code=303,
     )
@@ -489,7 +546,6 @@ def admin_setting_edit(kind: str, obj_id: int):
 def admin_setting_delete(kind: str, obj_id: int):
     obj = _setting_or_404(kind, obj_id)
     name = obj.name
-    label = SETTINGS[kind][2]
     used = services.setting_usage(obj)
     back = url_for("programme.admin_settings", kind=kind)
 
@@ -499,23 +555,27 @@ def admin_setting_delete(kind: str, obj_id: int):
 
     return crud.confirm_delete(
         Confirmation(
-            title=f"Delete the {label} “{name}”?",
+            title=_DELETE_TITLE[kind] % {"name": name},
             consequences=[
-                f"The {label} “{name}” is deleted for good; no session uses it now.",
-                "It disappears from the forms where sessions are planned.",
+                _DELETED_FOR_GOOD[kind] % {"name": name},
+                _("It disappears from the forms where sessions are planned."),
             ],
             blocked=(
-                f"“{name}” is used by {used} session{'s' if used != 1 else ''}; "
-                "change those sessions first."
+                ngettext(
+                    "“%(name)s” is used by %(num)d session; change those sessions first.",
+                    "“%(name)s” is used by %(num)d sessions; change those sessions first.",
+                    used,
+                    name=name,
+                )
                 if used
                 else None
             ),
             subject=[kind, obj.id],
-            submit_label=f"Delete {name}",
+            submit_label=_("Delete %(name)s", name=name),
             cancel_url=back,
         ),
         delete=lambda: services.delete_setting(current_user, g.edition, obj),
-        message=f"“{name}” is deleted.",
+        message=_("“%(name)s” is deleted.", name=name),
         done=back,
         code=303,
         refused=refused,
@@ -621,9 +681,9 @@ def _save_session_view(session=None):
         db.session.rollback()
         flash(exc.message, "error")
         return _render_session_form(form, session, exc.status_code)
-    flash(f"“{saved.title}” is saved.", "success")
+    flash(_("“%(title)s” is saved.", title=saved.title), "success")
     for warning in warnings:
-        flash(f"Check: {warning}", "warning")
+        flash(_("Check: %(warning)s", warning=warning), "warning")
     return redirect(url_for("programme.admin_session", session_id=saved.id), 303)
 
 
@@ -669,7 +729,7 @@ def admin_session_cancel(session_id: int):
                 flash(exc.message, "error")
                 status = exc.status_code
             else:
-                flash(f"“{session.title}” is cancelled.", "success")
+                flash(_("“%(title)s” is cancelled.", title=session.title), "success")
                 return redirect(url_for("programme.admin_session", session_id=session.id), 303)
         else:
             status = 400
@@ -682,7 +742,10 @@ def admin_session_duplicate(session_id: int):
     session = _session_or_404(session_id)
     copy = services.duplicate_session(current_user, session, g.edition)
     db.session.commit()
-    flash(f"A copy of “{session.title}” was created: change what differs.", "success")
+    flash(
+        _("A copy of “%(title)s” was created: change what differs.", title=session.title),
+        "success",
+    )
     return redirect(url_for("programme.admin_session_edit", session_id=copy.id), 303)
 
 
@@ -699,7 +762,7 @@ def _describe_sessions(ids: list[int]) -> dict:
         )
     ):
         url = url_for("programme.admin_session", session_id=session.id) if may_open else None
-        found[session.id] = (f"Session “{session.title}”", url)
+        found[session.id] = (_("Session “%(title)s”", title=session.title), url)
     return found
 
 

@@ -276,3 +276,16 @@ def test_feed_links_are_get_only(login, client, edition):
     assert login(make_user()).get("/calendar/link").status_code == 302
     assert tokens() == []
     assert client.post("/2027/programme.ics").status_code == 405
+
+
+def test_personal_feed_is_in_its_owners_language(login, client, edition):
+    """A calendar app sends no cookie: the owner's profile language decides, and the ETag
+    names it (so a copy in another language is never taken as current)."""
+    user = make_user()
+    user.locale = "fr"
+    db.session.commit()
+    login(user).post("/calendar/link")
+    token = services.feed_token(user)
+    feed = client.get(f"/calendar/{token}.ics", headers={"Accept-Language": "de"})
+    assert feed.status_code == 200
+    assert feed.headers["ETag"].rstrip('"').endswith(".fr")

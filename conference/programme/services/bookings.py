@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit, mail
 from conference.accounts.models import User
@@ -32,7 +34,7 @@ def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = Fals
         mail.queue(
             booking.user.email,
             "programme_session_cancelled",
-            f"Cancelled: {session.title}",
+            _l("Cancelled: %(title)s", title=session.title),
             edition=edition,
             person=booking.user,
             session=session,
@@ -56,7 +58,7 @@ def _locked_session(edition, session_id: int) -> ProgrammeSession:
         .execution_options(populate_existing=True)
     )
     if session is None:
-        raise NotFound("There is no such session in this edition.")
+        raise NotFound(_("There is no such session in this edition."))
     return session
 
 
@@ -114,24 +116,26 @@ def book(user, edition, session_id: int) -> Booking:
     holds under any number of parallel requests. The caller commits.
     """
     if not getattr(user, "is_authenticated", False):
-        raise NotAllowed("Log in to book a session.")
+        raise NotAllowed(_("Log in to book a session."))
     if edition.is_archived:
-        raise NotAllowed(f"The {edition.year} edition is archived: bookings are closed.")
+        raise NotAllowed(
+            _("The %(year)s edition is archived: bookings are closed.", year=edition.year)
+        )
     # One person's bookings are serialised (their row locked first, then the session's), so
     # two parallel requests for overlapping sessions cannot both pass the clash check.
     db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     session = _locked_session(edition, session_id)
     viewer = clearance(user, edition)
     if not viewer.sees_details(session):
-        raise NotAllowed("This session is restricted: you are not cleared to attend it.")
+        raise NotAllowed(_("This session is restricted: you are not cleared to attend it."))
     if not viewer.may_attend(session):
-        raise NotAllowed("Only accredited attendees can book sessions.")
+        raise NotAllowed(_("Only accredited attendees can book sessions."))
     if session.is_cancelled:
-        raise Conflict("This session is cancelled.")
+        raise Conflict(_("This session is cancelled."))
     if not session.booking_required:
-        raise Conflict("This session needs no booking: just come.")
+        raise Conflict(_("This session needs no booking: just come."))
     if session.starts_at <= utcnow():
-        raise Conflict("This session has already started: bookings are closed.")
+        raise Conflict(_("This session has already started: bookings are closed."))
     existing = db.session.scalar(
         sa.select(Booking).where(
             Booking.session_id == session.id,
@@ -141,13 +145,17 @@ def book(user, edition, session_id: int) -> Booking:
     )
     if existing is not None:
         if existing.state == BookingState.BOOKED:
-            raise Conflict("You already have a seat in this session.")
-        raise Conflict("You are already on this session's waiting list.")
+            raise Conflict(_("You already have a seat in this session."))
+        raise Conflict(_("You are already on this session's waiting list."))
     clash = booking_clash(user, session)
     if clash is not None:
         raise Conflict(
-            f"This session overlaps with “{clash.title}” ({span(clash, edition)}), which you "
-            "booked. Cancel that booking first."
+            _(
+                "This session overlaps with “%(title)s” (%(when)s), which you booked. Cancel "
+                "that booking first.",
+                title=clash.title,
+                when=span(clash, edition),
+            )
         )
     seated = _take_seat(session)
     booking = Booking(
@@ -175,11 +183,11 @@ def cancel_booking(actor, edition, booking: Booking, *, reason: str = "") -> Boo
     The caller commits.
     """
     if booking.edition_id != edition.id:
-        raise NotFound("There is no such booking in this edition.")
+        raise NotFound(_("There is no such booking in this edition."))
     session = _locked_session(edition, booking.session_id)
     db.session.refresh(booking)
     if booking.state == BookingState.CANCELLED:
-        raise Conflict("This booking is already cancelled.")
+        raise Conflict(_("This booking is already cancelled."))
     had_seat = booking.state == BookingState.BOOKED
     booking.state = BookingState.CANCELLED
     booking.cancelled_at = utcnow()
@@ -246,7 +254,7 @@ def promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
         mail.queue(
             person.email,
             "programme_booking_promoted",
-            f"You have a seat: {session.title}",
+            _l("You have a seat: %(title)s", title=session.title),
             edition=edition,
             person=person,
             session=session,

@@ -9,6 +9,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from conference.accounts.models import User
 from conference.extensions import db
@@ -39,8 +40,11 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
     local_end = session.ends_at.astimezone(edition.tz)
     if local_start.date() < edition.start_date or local_end.date() > edition.end_date:
         warnings.append(
-            f"The session is outside the edition's dates ({edition.start_date:%d %b %Y} – "
-            f"{edition.end_date:%d %b %Y})."
+            _(
+                "The session is outside the edition's dates (%(start)s – %(end)s).",
+                start=f"{edition.start_date:%d %b %Y}",
+                end=f"{edition.end_date:%d %b %Y}",
+            )
         )
     room = session.room
     if (
@@ -50,8 +54,12 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
         and session.capacity > room.capacity
     ):
         warnings.append(
-            f"The capacity ({session.capacity}) is above the room's ({room.capacity} in "
-            f"{room.name})."
+            _(
+                "The capacity (%(capacity)s) is above the room's (%(room_capacity)s in %(room)s).",
+                capacity=session.capacity,
+                room_capacity=room.capacity,
+                room=room.name,
+            )
         )
     if session.is_cancelled:
         return warnings
@@ -59,11 +67,23 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
     for other in db.session.scalars(_overlapping(edition, session)):
         if session.room_id is not None and other.room_id == session.room_id:
             warnings.append(
-                f"{room.name} is also used by “{other.title}” ({span(other, edition)})."
+                _(
+                    "%(room)s is also used by “%(title)s” (%(when)s).",
+                    room=room.name,
+                    title=other.title,
+                    when=span(other, edition),
+                )
             )
         for key, name in people.items():
             if key in _people_of(other):
-                warnings.append(f"{name} is also in “{other.title}” ({span(other, edition)}).")
+                warnings.append(
+                    _(
+                        "%(name)s is also in “%(title)s” (%(when)s).",
+                        name=name,
+                        title=other.title,
+                        when=span(other, edition),
+                    )
+                )
     return warnings
 
 
@@ -128,6 +148,7 @@ def _people_of(session: ProgrammeSession) -> dict:
         people[key] = speaker.name
     if session.chair_id is not None:
         people.setdefault(
-            ("user", session.chair_id), session.chair.display_name if session.chair else "The chair"
+            ("user", session.chair_id),
+            session.chair.display_name if session.chair else _("The chair"),
         )
     return people

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
 
 from conference import audit
 from conference.editions.services import touch_programme
@@ -33,8 +34,10 @@ def ensure_manage(actor, edition) -> None:
     """NotAllowed unless ``actor`` may change the programme of ``edition``."""
     if not can(actor, "programme.manage", edition=edition):
         if edition is not None and edition.is_archived:
-            raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
-        raise NotAllowed("Only the edition's organisers may change the programme.")
+            raise NotAllowed(
+                _("The %(year)s edition is archived and read-only.", year=edition.year)
+            )
+        raise NotAllowed(_("Only the edition's organisers may change the programme."))
 
 
 def record_change(session: ProgrammeSession, actor, action: str, edition, **details) -> None:
@@ -57,10 +60,14 @@ def clean_text(value: str | None, label: str, max_length: int, *, required: bool
     """``value`` stripped, or a DomainError naming ``label`` when missing or too long."""
     text = (value or "").strip()
     if required and not text:
-        raise DomainError(f"{label} is required.", code="invalid")
+        raise DomainError(_("%(label)s is required.", label=label), code="invalid")
     if len(text) > max_length:
         raise DomainError(
-            f"{label} is too long (at most {max_length} characters).",
+            _(
+                "%(label)s is too long (at most %(num)d characters).",
+                label=label,
+                num=max_length,
+            ),
             code="invalid",
         )
     return text

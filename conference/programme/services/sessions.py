@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.accounts.models import User
@@ -78,8 +80,8 @@ def parse_speakers(text: str) -> list[SpeakerSpec]:
         line = raw.strip()
         if not line:
             continue
-        head, _, organisation = (part.strip() for part in line.partition("|"))
-        organisation = clean_text(organisation, "A speaker's organisation", 200)
+        head, _bar, organisation = (part.strip() for part in line.partition("|"))
+        organisation = clean_text(organisation, _l("A speaker's organisation"), 200)
         if "@" in head and " " not in head:
             user = find_user(head)
             if user is None:
@@ -90,16 +92,20 @@ def parse_speakers(text: str) -> list[SpeakerSpec]:
             )
         else:
             specs.append(
-                SpeakerSpec(clean_text(head, "A speaker's name", 200, required=True), organisation)
+                SpeakerSpec(
+                    clean_text(head, _l("A speaker's name"), 200, required=True), organisation
+                )
             )
     if unknown:
         raise DomainError(
-            "No account for the speaker e-mail "
-            + ", ".join(unknown)
-            + ": enter guests as “Name | Organisation”.",
+            _(
+                "No account for the speaker e-mail %(emails)s: enter guests as "
+                "“Name | Organisation”.",
+                emails=", ".join(unknown),
+            )
         )
     if len(specs) > MAX_SPEAKERS:
-        raise DomainError(f"At most {MAX_SPEAKERS} speakers per session.")
+        raise DomainError(_("At most %(num)d speakers per session.", num=MAX_SPEAKERS))
     return specs
 
 
@@ -113,69 +119,77 @@ def parse_emails(text: str) -> list[str]:
     return seen
 
 
-def _users_by_email(emails: list[str], label: str) -> list[User]:
+def _invited_users(emails: list[str]) -> list[User]:
     if not emails:
         return []
     if len(emails) > MAX_INVITEES:
-        raise DomainError(f"At most {MAX_INVITEES} {label}.")
+        raise DomainError(_("At most %(num)d invited people.", num=MAX_INVITEES))
     found = {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
     missing = [e for e in emails if e not in found]
     if missing:
         raise DomainError(
-            f"No account for {label} "
-            + ", ".join(missing[:10])
-            + (" …" if len(missing) > 10 else "")
-            + ". Ask them to create an account first.",
+            _(
+                "No account for invited people %(emails)s. Ask them to create an account first.",
+                emails=", ".join(missing[:10]) + (" …" if len(missing) > 10 else ""),
+            )
         )
     return [found[e] for e in emails]
 
 
-def _edition_object(model, object_id, edition, label):
+_CHOOSE_OF_EDITION = {
+    SessionType: _l("Choose a session type of this edition."),
+    Track: _l("Choose a track of this edition."),
+    Room: _l("Choose a room of this edition."),
+}
+
+
+def _edition_object(model, object_id, edition):
     if object_id is None:
         return None
     obj = db.session.get(model, object_id)
     if obj is None or obj.edition_id != edition.id:
-        raise DomainError(f"Choose a {label} of this edition.")
+        raise DomainError(str(_CHOOSE_OF_EDITION[model]))
     return obj
 
 
 def _validate(edition, data: SessionData, session: ProgrammeSession | None):
     """Check everything the form cannot; return the resolved related objects."""
-    title = clean_text(data.title, "The title", 300, required=True)
-    description = clean_text(data.description, "The description", 20000)
+    title = clean_text(data.title, _l("The title"), 300, required=True)
+    description = clean_text(data.description, _l("The description"), 20000)
     for moment in (data.starts_at, data.ends_at):
         if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-            raise DomainError("Enter the start and end time.")
+            raise DomainError(_("Enter the start and end time."))
     if data.ends_at <= data.starts_at:
-        raise DomainError("The session must end after it starts.")
+        raise DomainError(_("The session must end after it starts."))
     if data.ends_at - data.starts_at > dt.timedelta(days=7):
-        raise DomainError("A session cannot last more than a week.")
+        raise DomainError(_("A session cannot last more than a week."))
     if data.state not in set(SessionState):
-        raise DomainError("Choose a valid state.")
+        raise DomainError(_("Choose a valid state."))
     if data.access not in set(AccessPolicy):
-        raise DomainError("Choose a valid access policy.")
-    cancel_reason = clean_text(data.cancel_reason, "The reason", 2000)
+        raise DomainError(_("Choose a valid access policy."))
+    cancel_reason = clean_text(data.cancel_reason, _l("The reason"), 2000)
     if data.state == SessionState.CANCELLED and not cancel_reason:
-        raise DomainError("Give the reason for the cancellation (attendees will see it).")
+        raise DomainError(_("Give the reason for the cancellation (attendees will see it)."))
     if data.capacity is not None and data.capacity < 0:
-        raise DomainError("The capacity cannot be negative.")
+        raise DomainError(_("The capacity cannot be negative."))
     if session is not None and data.capacity is not None and data.capacity < session.booked_count:
         raise Conflict(
             ngettext(
-                "%(num)d seat is already booked",
-                "%(num)d seats are already booked",
+                "%(num)d seat is already booked: the capacity cannot be lower. Cancel bookings "
+                "first.",
+                "%(num)d seats are already booked: the capacity cannot be lower. Cancel "
+                "bookings first.",
                 session.booked_count,
             )
-            + ": the capacity cannot be lower. Cancel bookings first."
         )
-    session_type = _edition_object(SessionType, data.type_id, edition, "session type")
-    track = _edition_object(Track, data.track_id, edition, "track")
-    room = _edition_object(Room, data.room_id, edition, "room")
+    session_type = _edition_object(SessionType, data.type_id, edition)
+    track = _edition_object(Track, data.track_id, edition)
+    room = _edition_object(Room, data.room_id, edition)
     categories = []
     if data.access == AccessPolicy.CATEGORIES:
         ids = sorted(set(data.category_ids))
         if not ids:
-            raise DomainError("Choose at least one accreditation category that may attend.")
+            raise DomainError(_("Choose at least one accreditation category that may attend."))
         categories = list(
             db.session.scalars(
                 sa.select(AccreditationCategory).where(
@@ -185,15 +199,17 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
             )
         )
         if len(categories) != len(ids):
-            raise DomainError("Choose accreditation categories of this edition.")
+            raise DomainError(_("Choose accreditation categories of this edition."))
     invitees = []
     if data.access == AccessPolicy.INVITATION:
-        invitees = _users_by_email(data.invitee_emails, "invited people")
+        invitees = _invited_users(data.invitee_emails)
     chair = None
     if data.chair_email.strip():
         chair = find_user(data.chair_email.strip())
         if chair is None:
-            raise DomainError(f"No account for the chair {data.chair_email.strip()}.")
+            raise DomainError(
+                _("No account for the chair %(email)s.", email=data.chair_email.strip())
+            )
     return dict(
         title=title,
         description=description,
@@ -312,9 +328,9 @@ def _set_invitees(session: ProgrammeSession, users: list[User]) -> None:
 def cancel_session(actor, session: ProgrammeSession, edition, reason: str) -> ProgrammeSession:
     """Cancel a session with a reason that attendees see; people with a seat are told."""
     ensure_manage(actor, edition)
-    reason = clean_text(reason, "The reason", 2000, required=True)
+    reason = clean_text(reason, _l("The reason"), 2000, required=True)
     if session.is_cancelled:
-        raise Conflict("This session is already cancelled.")
+        raise Conflict(_("This session is already cancelled."))
     session.state = SessionState.CANCELLED
     session.cancel_reason = reason
     session.sequence += 1

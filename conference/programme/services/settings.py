@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.accreditation.models import AccreditationCategory
@@ -13,6 +15,7 @@ from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.programme.models import ProgrammeSession, Room, SessionType, Track
 from conference.programme.services.common import clean_text, ensure_manage
+from conference.text import ngettext
 
 
 def rooms_of(edition) -> list:
@@ -46,23 +49,29 @@ def types_of(edition) -> list:
     )
 
 
-def _unique_name(model, edition, column, value, current=None, label="name") -> None:
+def _unique_name(model, edition, column, value, current=None, by_code=False) -> None:
     """Conflict if another row of ``model`` in ``edition`` has this name (or code)."""
     query = sa.select(model.id).where(model.edition_id == edition.id, column == value)
     if current is not None:
         query = query.where(model.id != current.id)
     if db.session.scalar(query) is not None:
-        raise Conflict(f"There is already one with the {label} “{value}” in this edition.")
+        if by_code:
+            raise Conflict(
+                _("There is already one with the code “%(value)s” in this edition.", value=value)
+            )
+        raise Conflict(
+            _("There is already one with the name “%(value)s” in this edition.", value=value)
+        )
 
 
 def save_room(actor, edition, *, name, capacity=None, directions="", position=0, room=None):
     """Create or edit a room."""
 
     ensure_manage(actor, edition)
-    name = clean_text(name, "The name", 100, required=True)
-    directions = clean_text(directions, "Floor and directions", 400)
+    name = clean_text(name, _l("The name"), 100, required=True)
+    directions = clean_text(directions, _l("Floor and directions"), 400)
     if capacity is not None and capacity < 0:
-        raise DomainError("The capacity cannot be negative.")
+        raise DomainError(_("The capacity cannot be negative."))
     _unique_name(Room, edition, Room.name, name, room)
     created = room is None
     if created:
@@ -87,10 +96,10 @@ def save_track(actor, edition, *, name, colour="#005a9c", position=0, track=None
     """Create or edit a track."""
 
     ensure_manage(actor, edition)
-    name = clean_text(name, "The name", 100, required=True)
+    name = clean_text(name, _l("The name"), 100, required=True)
     colour = (colour or "").strip() or "#005a9c"
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
-        raise DomainError("The colour must look like #005a9c.")
+        raise DomainError(_("The colour must look like #005a9c."))
     _unique_name(Track, edition, Track.name, name, track)
     created = track is None
     if created:
@@ -110,11 +119,11 @@ def save_type(actor, edition, *, name, code, is_break=False, session_type=None):
     """Create or edit a session type (plenary, panel, workshop, closed-door meeting, break…)."""
 
     ensure_manage(actor, edition)
-    name = clean_text(name, "The name", 100, required=True)
-    code = clean_text(code, "The code", 30, required=True).lower()
+    name = clean_text(name, _l("The name"), 100, required=True)
+    code = clean_text(code, _l("The code"), 30, required=True).lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", code):
-        raise DomainError("The code may contain only letters, digits, “-” and “_”.")
-    _unique_name(SessionType, edition, SessionType.code, code, session_type, label="code")
+        raise DomainError(_("The code may contain only letters, digits, “-” and “_”."))
+    _unique_name(SessionType, edition, SessionType.code, code, session_type, by_code=True)
     created = session_type is None
     if created:
         session_type = SessionType(edition_id=edition.id)
@@ -150,8 +159,12 @@ def delete_setting(actor, edition, obj) -> None:
     used = setting_usage(obj)
     if used:
         raise Conflict(
-            f"“{obj.name}” is used by {used} session{'s' if used != 1 else ''}; "
-            "change those sessions first."
+            ngettext(
+                "“%(name)s” is used by %(num)d session; change those sessions first.",
+                "“%(name)s” is used by %(num)d sessions; change those sessions first.",
+                used,
+                name=obj.name,
+            )
         )
     audit.record(actor, f"{type(obj).__name__.lower()}.delete", obj, edition=edition, name=obj.name)
     db.session.delete(obj)

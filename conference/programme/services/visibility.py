@@ -13,13 +13,16 @@ import datetime as dt
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference.errors import NotFound
 from conference.extensions import db
 from conference.permissions import clearance
 from conference.programme.models import ProgrammeSession, SessionState
 
-RESTRICTED_TITLE = "Restricted session"
+# Lazy: shown in the viewer's language; ``session_view`` turns it into text at request time.
+RESTRICTED_TITLE = _l("Restricted session")
 
 
 def session_query(edition, *, include_cancelled: bool = True) -> sa.Select:
@@ -58,7 +61,7 @@ def get_session(edition, session_id: int) -> ProgrammeSession:
     """One session of ``edition`` (eager-loaded), or NotFound."""
     session = db.session.scalar(session_query(edition).where(ProgrammeSession.id == session_id))
     if session is None:
-        raise NotFound("There is no such session in this edition.")
+        raise NotFound(_("There is no such session in this edition."))
     return session
 
 
@@ -171,7 +174,7 @@ def session_view(session: ProgrammeSession, viewer_clearance) -> SessionView:
             uid=session.uid,
             restricted=True,
             cleared=False,
-            title=RESTRICTED_TITLE,
+            title=str(RESTRICTED_TITLE),
             description="",
             type=None,
             track=None,
