@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,11 +24,11 @@ from conference.review.services import MAX_COMMENT, RECOMMENDATION_LABELS
 from conference.submissions.models import Decision
 
 SCORE_CHOICES = [
-    SelectChoice("1", "1 – poor"),
+    SelectChoice("1", _l("1 – poor")),
     SelectChoice("2", "2"),
     SelectChoice("3", "3"),
     SelectChoice("4", "4"),
-    SelectChoice("5", "5 – excellent"),
+    SelectChoice("5", _l("5 – excellent")),
 ]
 
 
@@ -39,104 +40,108 @@ class CheckboxListField(SelectMultipleField):
 
 
 class ExpertiseForm(FlaskForm):
-    tracks = CheckboxListField("Tracks you can review", coerce=int, validate_choice=False)
-    submit = SubmitField("Save expertise")
+    tracks = CheckboxListField(_l("Tracks you can review"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Save expertise"))
 
 
 class ConflictForm(FlaskForm):
     reason = StringField(
-        "Reason (optional, seen by the chairs)", validators=[Optional(), Length(max=400)]
+        _l("Reason (optional, seen by the chairs)"), validators=[Optional(), Length(max=400)]
     )
-    submit = SubmitField("Declare a conflict")
+    submit = SubmitField(_l("Declare a conflict"))
 
 
 class ReviewForm(FlaskForm):
-    relevance = RadioField("Relevance", choices=SCORE_CHOICES, validate_choice=False)
-    quality = RadioField("Quality", choices=SCORE_CHOICES, validate_choice=False)
-    originality = RadioField("Originality", choices=SCORE_CHOICES, validate_choice=False)
+    relevance = RadioField(_l("Relevance"), choices=SCORE_CHOICES, validate_choice=False)
+    quality = RadioField(_l("Quality"), choices=SCORE_CHOICES, validate_choice=False)
+    originality = RadioField(_l("Originality"), choices=SCORE_CHOICES, validate_choice=False)
     recommendation = RadioField(
-        "Overall recommendation",
+        _l("Overall recommendation"),
         choices=[SelectChoice(k.value, v) for k, v in RECOMMENDATION_LABELS.items()],
         validate_choice=False,
     )
     comments_to_authors = TextAreaField(
-        "Comments to the authors",
+        _l("Comments to the authors"),
         validators=[Optional(), Length(max=MAX_COMMENT)],
-        description="Sent to the speakers with the decision (without your name).",
+        description=_l("Sent to the speakers with the decision (without your name)."),
     )
     confidential_comments = TextAreaField(
-        "Confidential comments to the committee",
+        _l("Confidential comments to the committee"),
         validators=[Optional(), Length(max=MAX_COMMENT)],
-        description="Seen only by the chairs and by the other reviewers of this submission.",
+        description=_l("Seen only by the chairs and by the other reviewers of this submission."),
     )
-    save = SubmitField("Save draft")
-    submit_review = SubmitField("Submit review")
+    save = SubmitField(_l("Save draft"))
+    submit_review = SubmitField(_l("Submit review"))
 
 
 class AutoAssignForm(FlaskForm):
     reviewers_per_submission = IntegerField(
-        "Reviewers per submission",
+        _l("Reviewers per submission"),
         validators=[DataRequired(), NumberRange(min=1, max=20)],
     )
-    submit = SubmitField("Preview the proposal")
+    submit = SubmitField(_l("Preview the proposal"))
 
 
 class ManualAssignForm(FlaskForm):
-    reviewer_id = SelectField("Reviewer", coerce=int, validators=[DataRequired()])
-    submit = SubmitField("Assign")
+    reviewer_id = SelectField(_l("Reviewer"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Assign"))
 
 
 DECISION_CHOICES = [
-    SelectChoice(Decision.ACCEPTED.value, "Accept"),
-    SelectChoice(Decision.REJECTED.value, "Reject"),
-    SelectChoice(Decision.WAITLISTED.value, "Waitlist"),
-    SelectChoice(Decision.PENDING.value, "Back to pending"),
+    SelectChoice(Decision.ACCEPTED.value, _l("Accept")),
+    SelectChoice(Decision.REJECTED.value, _l("Reject")),
+    SelectChoice(Decision.WAITLISTED.value, _l("Waitlist")),
+    SelectChoice(Decision.PENDING.value, _l("Back to pending")),
 ]
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField("Decision", choices=DECISION_CHOICES)
-    submit = SubmitField("Record decision")
+    decision = SelectField(_l("Decision"), choices=DECISION_CHOICES)
+    submit = SubmitField(_l("Record decision"))
 
 
 class MailTemplateForm(FlaskForm):
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField("Body", validators=[DataRequired(), Length(max=20_000)])
-    submit = SubmitField("Save template")
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Body"), validators=[DataRequired(), Length(max=20_000)])
+    submit = SubmitField(_l("Save template"))
 
 
 class PlacementForm(FlaskForm):
-    day = DateField("Day", validators=[DataRequired()])
-    start = TimeField("Start time", validators=[DataRequired()])
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    start = TimeField(_l("Start time"), validators=[DataRequired()])
     duration_minutes = IntegerField(
-        "Duration (minutes)", validators=[DataRequired(), NumberRange(min=5, max=1440)]
+        _l("Duration (minutes)"), validators=[DataRequired(), NumberRange(min=5, max=1440)]
     )
-    room_id = SelectField("Room", coerce=int)
-    type_id = SelectField("Session type", coerce=int)
-    allow_clashes = BooleanField("Place despite the clashes listed above")
-    check = SubmitField("Check for clashes")
-    submit = SubmitField("Create the programme session")
+    room_id = SelectField(_l("Room"), coerce=int)
+    type_id = SelectField(_l("Session type"), coerce=int)
+    allow_clashes = BooleanField(_l("Place despite the clashes listed above"))
+    check = SubmitField(_l("Check for clashes"))
+    submit = SubmitField(_l("Create the programme session"))
 
 
 class ConflictOverrideForm(FlaskForm):
     reason = StringField(
-        "Why this automatic conflict does not apply",
-        validators=[DataRequired("Give the reason for the override."), Length(max=400)],
+        _l("Why this automatic conflict does not apply"),
+        validators=[DataRequired(_l("Give the reason for the override.")), Length(max=400)],
     )
 
 
 class ConflictRulesForm(FlaskForm):
     conflict_free_domains = TextAreaField(
-        "Shared e-mail domains that create no conflict",
+        _l("Shared e-mail domains that create no conflict"),
         validators=[Length(max=4000)],
-        description="One domain per line (or separated by commas), e.g. ec.europa.eu. People "
-        "at a large institution share its domain without a conflict of interest.",
+        description=_l(
+            "One domain per line (or separated by commas), e.g. ec.europa.eu. People "
+            "at a large institution share its domain without a conflict of interest."
+        ),
     )
     withdrawn_talks = RadioField(
-        "When a speaker withdraws a talk that is in the programme",
+        _l("When a speaker withdraws a talk that is in the programme"),
         choices=[
-            SelectChoice("cancel", "Keep the session, marked cancelled (feeds show it cancelled)"),
-            SelectChoice("remove", "Take the session out of the programme and the feeds"),
+            SelectChoice(
+                "cancel", _l("Keep the session, marked cancelled (feeds show it cancelled)")
+            ),
+            SelectChoice("remove", _l("Take the session out of the programme and the feeds")),
         ],
         validators=[DataRequired()],
     )

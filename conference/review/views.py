@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -52,6 +53,7 @@ def my_reviews():
         rows=rows,
         done=done,
         closed=services.review_closed(g.edition),
+        statuses=services.STATUS_LABELS,
     )
 
 
@@ -66,7 +68,7 @@ def expertise():
 def expertise_of(user_id: int):
     user = services.get_user(user_id)
     if not can(user, "review.participate", edition=g.edition):
-        abort(404, "This person is not on the programme committee.")
+        abort(404, _("This person is not on the programme committee."))
     return _expertise_page(user)
 
 
@@ -83,7 +85,7 @@ def _expertise_page(user):
             db.session.rollback()
             flash(exc.message, "error")
             return render_template("review/expertise.html", form=form, person=user), 400
-        flash("Expertise saved.", "success")
+        flash(_("Expertise saved."), "success")
         if user.id == current_user.id:
             return redirect(url_for("review.expertise"))
         return redirect(url_for("review.chair"))
@@ -111,10 +113,10 @@ def conflicts():
 def declare_conflict(submission_id: int):
     form = ConflictForm()
     if not form.validate_on_submit():
-        abort(400, "The reason may have at most 400 characters.")
+        abort(400, _("The reason may have at most 400 characters."))
     submission = _submission(submission_id)
     services.declare_conflict(current_user, submission, form.reason.data or "")
-    flash(f"Conflict declared with submission #{submission.id}.", "success")
+    flash(_("Conflict declared with submission #%(id)d.", id=submission.id), "success")
     return redirect(url_for("review.conflicts"))
 
 
@@ -125,7 +127,7 @@ def withdraw_conflict(submission_id: int):
     if not form.validate_on_submit():
         abort(400)
     services.withdraw_conflict(current_user, _submission(submission_id))
-    flash("Conflict withdrawn.", "success")
+    flash(_("Conflict withdrawn."), "success")
     return redirect(url_for("review.conflicts"))
 
 
@@ -160,7 +162,7 @@ def submission(submission_id: int):
                 status = exc.status_code
             else:
                 flash(
-                    "Review submitted." if saved.submitted_at else "Draft saved.",
+                    _("Review submitted.") if saved.submitted_at else _("Draft saved."),
                     "success",
                 )
                 return redirect(url_for("review.submission", submission_id=item.id))
@@ -177,6 +179,7 @@ def submission(submission_id: int):
             may_see_others=can(current_user, "review.read_others", item),
             chair=chair,
             labels=services.RECOMMENDATION_LABELS,
+            states=services.STATE_LABELS,
             neighbours=services.assignment_neighbours(current_user, g.edition, item.id),
         ),
         status,
@@ -240,6 +243,9 @@ def chair_submission(submission_id: int):
         assignments=services.assignments_of(item),
         reviews=services.visible_reviews(current_user, item),
         conflicts=[(c, services.get_user(c.reviewer_id)) for c in conflicts],
+        sources=services.CONFLICT_SOURCE_LABELS,
+        conflict_reason=services.conflict_reason,
+        states=services.STATE_LABELS,
         assign_form=assign_form,
         decision_form=decision_form,
         decisions=services.DECISION_LABELS,
@@ -261,9 +267,9 @@ def override_conflict(submission_id: int, reviewer_id: int):
     item = _submission(submission_id)
     form = ConflictOverrideForm()
     if not form.validate_on_submit():
-        abort(400, "Give the reason for the override (at most 400 characters).")
+        abort(400, _("Give the reason for the override (at most 400 characters)."))
     services.override_conflict(current_user, item, services.get_user(reviewer_id), form.reason.data)
-    flash("The automatic conflict is overridden; the reviewer can now be assigned.", "success")
+    flash(_("The automatic conflict is overridden; the reviewer can now be assigned."), "success")
     return redirect(url_for("review.chair_submission", submission_id=item.id))
 
 
@@ -274,7 +280,7 @@ def override_conflict(submission_id: int, reviewer_id: int):
 def restore_conflict(submission_id: int, reviewer_id: int):
     item = _submission(submission_id)
     services.restore_conflict(current_user, item, services.get_user(reviewer_id))
-    flash("The automatic conflict applies again.", "success")
+    flash(_("The automatic conflict applies again."), "success")
     return redirect(url_for("review.chair_submission", submission_id=item.id))
 
 
@@ -289,7 +295,7 @@ def conflict_rules():
         form.conflict_free_domains.data = "\n".join(services.shared_domains(edition))
         form.withdrawn_talks.data = edition.withdrawn_talks
     elif not can(current_user, "edition.edit", edition=edition):
-        abort(403, f"The {edition.year} edition is archived and read-only.")
+        abort(403, _("The %(year)s edition is archived and read-only.", year=edition.year))
     elif form.validate_on_submit():
         try:
             services.save_conflict_rules(
@@ -303,7 +309,7 @@ def conflict_rules():
             form.conflict_free_domains.errors = [*form.conflict_free_domains.errors, exc.message]
             status = exc.status_code
         else:
-            flash("The rules are saved; the automatic conflicts are up to date.", "success")
+            flash(_("The rules are saved; the automatic conflicts are up to date."), "success")
             return redirect(url_for("review.conflict_rules"))
     else:
         status = 400
@@ -319,9 +325,9 @@ def assign(submission_id: int):
         SelectChoice(r.id, r.display_name) for r in services.reviewers(g.edition)
     ]
     if not form.validate_on_submit():
-        abort(400, "Choose a reviewer of this edition.")
+        abort(400, _("Choose a reviewer of this edition."))
     services.assign(current_user, item, services.get_user(form.reviewer_id.data))
-    flash("Reviewer assigned.", "success")
+    flash(_("Reviewer assigned."), "success")
     return redirect(url_for("review.chair_submission", submission_id=item.id))
 
 
@@ -330,7 +336,7 @@ def assign(submission_id: int):
 def unassign(submission_id: int, reviewer_id: int):
     item = _submission(submission_id)
     services.unassign(current_user, item, services.get_user(reviewer_id))
-    flash("Reviewer unassigned.", "success")
+    flash(_("Reviewer unassigned."), "success")
     return redirect(url_for("review.chair_submission", submission_id=item.id))
 
 
@@ -340,9 +346,9 @@ def decide(submission_id: int):
     item = _submission(submission_id)
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400, "Choose accept, reject, waitlist or pending.")
+        abort(400, _("Choose accept, reject, waitlist or pending."))
     changed = services.decide(current_user, item, form.decision.data)
-    flash("Decision recorded." if changed else "The decision was already so.", "success")
+    flash(_("Decision recorded.") if changed else _("The decision was already so."), "success")
     return redirect(url_for("review.chair_submission", submission_id=item.id))
 
 
@@ -351,10 +357,10 @@ def decide(submission_id: int):
 def decide_many():
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400, "Choose accept, reject, waitlist or pending.")
+        abort(400, _("Choose accept, reject, waitlist or pending."))
     ids = request.form.getlist("submission_ids")
     if any(not i.isdigit() or len(i) > 10 for i in ids):
-        abort(400, "The selection was damaged; please try again.")
+        abort(400, _("The selection was damaged; please try again."))
     changed = services.decide_many(current_user, g.edition, ids, form.decision.data)
     flash(
         ngettext(
@@ -370,13 +376,23 @@ def decide_many():
 PREVIEWED_MAILS = 5
 
 
+def _decision_count(decision: str, n: int) -> str:
+    """E.g. "2 accepted": one part of the publication's summary."""
+    if decision == Decision.ACCEPTED:
+        return ngettext("%(num)d accepted", "%(num)d accepted", n)
+    if decision == Decision.REJECTED:
+        return ngettext("%(num)d rejected", "%(num)d rejected", n)
+    if decision == Decision.WAITLISTED:
+        return ngettext("%(num)d waitlisted", "%(num)d waitlisted", n)
+    return ngettext("%(num)d pending", "%(num)d pending", n)
+
+
 def _publication_confirmation(submissions, mails, fields) -> Confirmation:
     """The confirmation of publishing decisions: counts, every recipient, the mails."""
     counts: dict[str, int] = {}
     for submission in submissions:
-        label = services.DECISION_LABELS[submission.decision].lower()
-        counts[label] = counts.get(label, 0) + 1
-    summary = ", ".join(f"{n} {label}" for label, n in counts.items())
+        counts[submission.decision] = counts.get(submission.decision, 0) + 1
+    summary = ", ".join(_decision_count(decision, n) for decision, n in counts.items())
     n = len(submissions)
     # One preview of each decision's mail first, then the next ones in order.
     chosen, kinds = [], set()
@@ -389,14 +405,31 @@ def _publication_confirmation(submissions, mails, fields) -> Confirmation:
     chosen += rest[: max(PREVIEWED_MAILS - len(chosen), 0)]
     previews = [mails[i] for i in sorted(chosen)]
     return Confirmation(
-        title=f"Publish {n} decision{'' if n == 1 else 's'} and mail the speakers?",
+        title=ngettext(
+            "Publish %(num)d decision and mail the speakers?",
+            "Publish %(num)d decisions and mail the speakers?",
+            n,
+        ),
         consequences=[
-            f"{n} decision{'' if n == 1 else 's'} ({summary}) become visible to the speakers "
-            "at once, on their submission pages.",
-            f"{len(mails)} mail{'' if len(mails) == 1 else 's'} are sent: to each author and "
-            "confirmed co-speaker listed below, with the comments meant for the authors.",
-            "Mails cannot be taken back once sent; changing a decision later needs a new "
-            "publication.",
+            ngettext(
+                "%(num)d decision (%(summary)s) become visible to the speakers at once, on "
+                "their submission pages.",
+                "%(num)d decisions (%(summary)s) become visible to the speakers at once, on "
+                "their submission pages.",
+                n,
+                summary=summary,
+            ),
+            ngettext(
+                "%(num)d mail are sent: to each author and confirmed co-speaker listed below, "
+                "with the comments meant for the authors.",
+                "%(num)d mails are sent: to each author and confirmed co-speaker listed below, "
+                "with the comments meant for the authors.",
+                len(mails),
+            ),
+            _(
+                "Mails cannot be taken back once sent; changing a decision later needs a new "
+                "publication."
+            ),
         ],
         people=[
             (
@@ -406,12 +439,14 @@ def _publication_confirmation(submissions, mails, fields) -> Confirmation:
             )
             for m in mails
         ],
-        people_heading="Recipients",
+        people_heading=_("Recipients"),
         mails=[MailPreview(m.to, m.subject, m.body) for m in previews],
         mails_total=len(mails),
-        blocked=None if submissions else "There are no decided, unpublished decisions here.",
+        blocked=None if submissions else _("There are no decided, unpublished decisions here."),
         subject=[[s.id, s.decision] for s in submissions] + sorted(m.to for m in mails),
-        submit_label=f"Publish and send {len(mails)} mail{'' if len(mails) == 1 else 's'}",
+        submit_label=ngettext(
+            "Publish and send %(num)d mail", "Publish and send %(num)d mails", len(mails)
+        ),
         cancel_url=url_for("review.chair"),
         fields=fields,
         danger=False,
@@ -431,9 +466,9 @@ def publish():
     if values.get("scope") != "selected":
         ids = None
     elif not ids:
-        abort(400, "Select the submissions whose decisions you want to publish.")
+        abort(400, _("Select the submissions whose decisions you want to publish."))
     elif any(not i.isdigit() or len(i) > 10 for i in ids):
-        abort(400, "The selection was damaged; please try again.")
+        abort(400, _("The selection was damaged; please try again."))
     else:
         fields = [("scope", "selected"), ("submission_ids", ids)]
     submissions = services.decisions_to_publish(current_user, g.edition, ids)
@@ -485,7 +520,7 @@ def auto_assign():
 def save_assignments():
     pairs = services.parse_pairs(request.form.getlist("pair"))
     if not pairs:
-        flash("The proposal was empty; nothing was saved.", "info")
+        flash(_("The proposal was empty; nothing was saved."), "info")
         return redirect(url_for("review.chair"))
     count = services.save_assignments(current_user, g.edition, pairs)
     flash(
@@ -509,7 +544,7 @@ def mail_templates():
 @bp.route("/<int:year>/review/templates/<key>", methods=["GET", "POST"])
 @require("review.manage")
 def edit_mail_template(key: str):
-    subject, body, _ = services.mail_template(g.edition, key)
+    subject, body, _customised = services.mail_template(g.edition, key)
     form = MailTemplateForm(subject=subject, body=body)
     preview = None
     status = 200
@@ -524,7 +559,7 @@ def edit_mail_template(key: str):
                 form.body.errors = [*form.body.errors, exc.message]
                 status = 400
             else:
-                flash("Template saved.", "success")
+                flash(_("Template saved."), "success")
                 return redirect(url_for("review.mail_templates"))
         else:
             status = 400
@@ -559,10 +594,10 @@ def place(submission_id: int):
     form = PlacementForm()
     rooms = services.placement_rooms(edition)
     types = services.placement_types(edition)
-    form.room_id.choices = [SelectChoice(0, "— no room yet —")] + [
+    form.room_id.choices = [SelectChoice(0, _("— no room yet —"))] + [
         SelectChoice(r.id, r.name) for r in rooms
     ]
-    form.type_id.choices = [SelectChoice(0, "— none —")] + [
+    form.type_id.choices = [SelectChoice(0, _("— none —"))] + [
         SelectChoice(t.id, t.name) for t in types
     ]
     status = 200
@@ -595,7 +630,7 @@ def place(submission_id: int):
     ):
         form.start.errors = [
             *form.start.errors,
-            f"This time does not exist in {edition.timezone} (clock change).",
+            _("This time does not exist in %(zone)s (clock change).", zone=edition.timezone),
         ]
         return page(400)
     room_id = form.room_id.data or None
@@ -619,8 +654,10 @@ def place(submission_id: int):
         db.session.rollback()
         clashes = exc.clashes
         flash(
-            "This placement clashes with the programme; nothing was saved. Tick “place "
-            "despite the clashes” to save it anyway.",
+            _(
+                "This placement clashes with the programme; nothing was saved. Tick “place "
+                "despite the clashes” to save it anyway."
+            ),
             "error",
         )
         status = exc.status_code
@@ -629,11 +666,13 @@ def place(submission_id: int):
         flash(exc.message, "error")
         status = exc.status_code
     else:
-        flash(f"“{session.title}” is now in the programme.", "success")
+        flash(_("“%(title)s” is now in the programme.", title=session.title), "success")
         if speaker_category(edition) is None:
             flash(
-                "The edition has no speaker accreditation category, so none was offered; "
-                "speakers without a registration were sent the link to register.",
+                _(
+                    "The edition has no speaker accreditation category, so none was offered; "
+                    "speakers without a registration were sent the link to register."
+                ),
                 "warning",
             )
         return redirect(url_for("review.chair_submission", submission_id=item.id))

@@ -31,10 +31,12 @@ from conference.review.services.assignments import (
     unassign,
 )
 from conference.review.services.conflicts import (
+    CONFLICT_SOURCE_LABELS,
     OVERRIDABLE_SOURCES,
     PUBLIC_MAIL_DOMAINS,
     ConflictRefresh,
     conflict_pairs,
+    conflict_reason,
     conflicts_of,
     conflicts_on,
     declare_conflict,
@@ -58,6 +60,7 @@ from conference.review.services.decisions import (
     publish_decisions,
 )
 from conference.review.services.lookups import (
+    STATE_LABELS,
     blinded,
     get_submission,
     get_user,
@@ -107,6 +110,7 @@ from conference.review.services.reviews import (
     MAX_COMMENT,
     RECOMMENDATION_LABELS,
     SCORE_FIELDS,
+    STATUS_LABELS,
     AssignmentNeighbours,
     AssignmentRow,
     assignment_neighbours,
@@ -123,6 +127,7 @@ __all__ = [
     "AssignmentNeighbours",
     "AssignmentRow",
     "CHAIR_EXPORT_HEADER",
+    "CONFLICT_SOURCE_LABELS",
     "ConflictRefresh",
     "DECISION_LABELS",
     "DECISION_TEMPLATE_KEYS",
@@ -140,6 +145,8 @@ __all__ = [
     "SAMPLE_CONTEXT",
     "SCORE_FIELDS",
     "SORTS",
+    "STATE_LABELS",
+    "STATUS_LABELS",
     "SubmissionStats",
     "TEMPLATE_VARIABLES",
     "assign",
@@ -150,6 +157,7 @@ __all__ = [
     "chair_export_rows",
     "comments_for_authors",
     "conflict_pairs",
+    "conflict_reason",
     "conflicts_of",
     "conflicts_on",
     "dashboard",

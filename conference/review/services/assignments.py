@@ -6,6 +6,8 @@ checked again before saving), assignment by hand, and why a submission stays sho
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit, mail
 from conference.accounts.models import User
@@ -32,6 +34,7 @@ from conference.review.services.lookups import (
 )
 from conference.review.services.reviews import _review_row
 from conference.submissions.models import Submission
+from conference.text import ngettext
 from conference.urls import external_url
 
 
@@ -61,15 +64,19 @@ def set_expertise(actor, user: User, edition: Edition, track_ids) -> set[int]:
     if actor.id == user.id:
         _require(actor, "review.participate", edition=edition)
         if not edition_writable(actor, edition):
-            raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+            raise NotAllowed(
+                _("The %(year)s edition is archived and read-only.", year=edition.year)
+            )
     else:
         _require(actor, "review.manage", edition=edition)
         if not can(user, "review.participate", edition=edition):
-            raise DomainError(f"{user.display_name} is not on the programme committee.")
+            raise DomainError(
+                _("%(name)s is not on the programme committee.", name=user.display_name)
+            )
     valid = {t.id for t in tracks(edition)}
     wanted = {int(t) for t in track_ids}
     if not wanted <= valid:
-        raise DomainError("Choose tracks of this edition only.")
+        raise DomainError(_("Choose tracks of this edition only."))
     current = expertise_of(user, edition)
     for track_id in current - wanted:
         db.session.execute(
@@ -108,36 +115,81 @@ def shortage_reasons(edition: Edition, proposal: Proposal, n: int) -> dict[int, 
     out = {}
     for submission_id in proposal.short:
         rows = by_submission.get(submission_id, [])
-        kinds: dict[str, int] = {}
+        kinds: dict[tuple[str, str], int] = {}  # (kind, e-mail domain or "") -> count
         for row in rows:
             if row.source == ConflictSource.SAME_DOMAIN:
-                label = f"by e-mail domain {_domain(pool[row.reviewer_id].email)}"
-            elif row.source == ConflictSource.SAME_ORGANISATION:
-                label = "by organisation"
-            elif row.source == ConflictSource.DECLARED:
-                label = "declared"
+                kind = ("domain", _domain(pool[row.reviewer_id].email))
+            elif row.source in _SHORTAGE_KINDS:
+                kind = (row.source, "")
             else:
-                label = "speakers of it"
-            kinds[label] = kinds.get(label, 0) + 1
+                kind = ("speaker", "")
+            kinds[kind] = kinds.get(kind, 0) + 1
         details = ", ".join(
-            f"{count} {label}" for label, count in sorted(kinds.items(), key=lambda i: -i[1])
+            _shortage_kind(kind, domain, count)
+            for (kind, domain), count in sorted(kinds.items(), key=lambda i: -i[1])
         )
         total = len(pool)
         conflicted = len(rows)
         parts = []
         if total == 0:
-            parts.append("there are no reviewers on the committee")
+            parts.append(_("there are no reviewers on the committee"))
         elif conflicted and conflicted == total:
-            parts.append(f"all {total} reviewers conflicted ({details})")
+            parts.append(
+                ngettext(
+                    "all %(num)d reviewers conflicted (%(details)s)",
+                    "all %(num)d reviewers conflicted (%(details)s)",
+                    total,
+                    details=details,
+                )
+            )
         else:
             if conflicted:
-                parts.append(f"{conflicted} of {total} reviewers conflicted ({details})")
+                parts.append(
+                    ngettext(
+                        "%(conflicted)d of %(num)d reviewers conflicted (%(details)s)",
+                        "%(conflicted)d of %(num)d reviewers conflicted (%(details)s)",
+                        total,
+                        conflicted=conflicted,
+                        details=details,
+                    )
+                )
             if assigned.get(submission_id):
-                parts.append(f"{assigned[submission_id]} already assigned")
+                parts.append(
+                    ngettext(
+                        "%(num)d already assigned",
+                        "%(num)d already assigned",
+                        assigned[submission_id],
+                    )
+                )
             if total < n:
-                parts.append(f"only {total} reviewers on the committee")
-        out[submission_id] = "; ".join(parts) or "not enough eligible reviewers"
+                parts.append(
+                    ngettext(
+                        "only %(num)d reviewers on the committee",
+                        "only %(num)d reviewers on the committee",
+                        total,
+                    )
+                )
+        out[submission_id] = "; ".join(parts) or _("not enough eligible reviewers")
     return out
+
+
+_SHORTAGE_KINDS = {ConflictSource.SAME_ORGANISATION, ConflictSource.DECLARED}
+
+
+def _shortage_kind(kind: str, domain: str, count: int) -> str:
+    """E.g. "3 by e-mail domain ec.europa.eu": how many reviewers one kind of conflict holds."""
+    if kind == "domain":
+        return ngettext(
+            "%(num)d by e-mail domain %(domain)s",
+            "%(num)d by e-mail domain %(domain)s",
+            count,
+            domain=domain,
+        )
+    if kind == ConflictSource.SAME_ORGANISATION:
+        return ngettext("%(num)d by organisation", "%(num)d by organisation", count)
+    if kind == ConflictSource.DECLARED:
+        return ngettext("%(num)d declared", "%(num)d declared", count)
+    return ngettext("%(num)d speakers of it", "%(num)d speakers of it", count)
 
 
 def existing_assignments(edition: Edition) -> set[tuple[int, int]]:
@@ -156,7 +208,7 @@ def propose_assignments(actor, edition: Edition, n: int) -> Proposal:
     """Refresh automatic conflicts, then run the automatic assignment (nothing is saved)."""
     _require(actor, "review.manage", edition=edition)
     if not 1 <= n <= 20:
-        raise DomainError("Choose between 1 and 20 reviewers per submission.")
+        raise DomainError(_("Choose between 1 and 20 reviewers per submission."))
     refresh_automatic_conflicts(edition, actor)
     db.session.commit()
     expertise = expertise_map(edition)
@@ -179,10 +231,10 @@ def parse_pairs(values) -> list[tuple[int, int]]:
     for value in values:
         left, sep, right = str(value).partition(":")
         if not sep or not left.isdigit() or not right.isdigit() or len(value) > 40:
-            raise DomainError("The proposal was damaged; please run the assignment again.")
+            raise DomainError(_("The proposal was damaged; please run the assignment again."))
         pairs.append((int(left), int(right)))
     if len(pairs) > 50_000:
-        raise DomainError("The proposal is too large.")
+        raise DomainError(_("The proposal is too large."))
     return pairs
 
 
@@ -201,13 +253,24 @@ def save_assignments(actor, edition: Edition, pairs: list[tuple[int, int]]) -> i
     new: list[tuple[int, int]] = []
     for submission_id, reviewer_id in dict.fromkeys(pairs):
         if submission_id not in submissions:
-            raise DomainError(f"Submission #{submission_id} is not under review in this edition.")
+            raise DomainError(
+                _(
+                    "Submission #%(id)d is not under review in this edition.",
+                    id=submission_id,
+                )
+            )
         if reviewer_id not in pool:
-            raise DomainError(f"Person #{reviewer_id} is not a reviewer of this edition.")
+            raise DomainError(
+                _("Person #%(id)d is not a reviewer of this edition.", id=reviewer_id)
+            )
         if (reviewer_id, submission_id) in conflicts:
             raise Conflict(
-                f"{pool[reviewer_id].display_name} has a conflict of interest with "
-                f"submission #{submission_id}; run the assignment again."
+                _(
+                    "%(name)s has a conflict of interest with submission #%(id)d; run the "
+                    "assignment again.",
+                    name=pool[reviewer_id].display_name,
+                    id=submission_id,
+                )
             )
         if (reviewer_id, submission_id) in existing:
             continue
@@ -221,7 +284,7 @@ def save_assignments(actor, edition: Edition, pairs: list[tuple[int, int]]) -> i
                 assigned_by_id=actor.id,
             )
         )
-    _flush("The assignments changed at the same time elsewhere; please run it again.")
+    _flush(_("The assignments changed at the same time elsewhere; please run it again."))
     if new:
         audit.record(
             actor,
@@ -232,7 +295,7 @@ def save_assignments(actor, edition: Edition, pairs: list[tuple[int, int]]) -> i
             count=len(new),
         )
         _notify_reviewers(edition, new, submissions, pool)
-    _commit("The assignments changed at the same time elsewhere; please run it again.")
+    _commit(_("The assignments changed at the same time elsewhere; please run it again."))
     return len(new)
 
 
@@ -246,7 +309,7 @@ def _notify_reviewers(edition, pairs, submissions, pool) -> None:
         mail.queue(
             reviewer.email,
             "review_assigned",
-            f"{edition.acronym or edition.title}: new submissions to review",
+            _l("%(edition)s: new submissions to review", edition=edition.acronym or edition.title),
             edition=edition,
             reviewer_name=reviewer.display_name,
             submissions=items,
@@ -260,7 +323,9 @@ def assign(actor, submission: Submission, reviewer: User) -> None:
     edition = db.session.get(Edition, submission.edition_id)
     count = save_assignments(actor, edition, [(submission.id, reviewer.id)])
     if count == 0:
-        raise Conflict(f"{reviewer.display_name} is already assigned to this submission.")
+        raise Conflict(
+            _("%(name)s is already assigned to this submission.", name=reviewer.display_name)
+        )
 
 
 def unassign(actor, submission: Submission, reviewer: User) -> None:
@@ -274,10 +339,10 @@ def unassign(actor, submission: Submission, reviewer: User) -> None:
         )
     )
     if assignment is None:
-        raise NotFound("This reviewer is not assigned to this submission.")
+        raise NotFound(_("This reviewer is not assigned to this submission."))
     review = _review_row(reviewer, submission)
     if review is not None and review.submitted_at is not None:
-        raise Conflict("This reviewer has already submitted a review; it cannot be unassigned.")
+        raise Conflict(_("This reviewer has already submitted a review; it cannot be unassigned."))
     if review is not None:
         db.session.delete(review)
     db.session.delete(assignment)

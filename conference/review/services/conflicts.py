@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.accounts.models import User
@@ -52,6 +54,32 @@ PUBLIC_MAIL_DOMAINS = frozenset(
         "example.com",
     }
 )
+
+
+# How the pages name a conflict's source (the stored value stays English).
+CONFLICT_SOURCE_LABELS = {
+    ConflictSource.DECLARED: _l("declared"),
+    ConflictSource.SAME_ORGANISATION: _l("same organisation"),
+    ConflictSource.SAME_DOMAIN: _l("same domain"),
+    ConflictSource.CO_SPEAKER: _l("co speaker"),
+    ConflictSource.AUTHOR: _l("author"),
+}
+
+# The stored reason of an automatic conflict (English, as ``detect_conflicts`` writes it),
+# shown in the reader's language by ``conflict_reason``.
+_AUTOMATIC_REASONS = {
+    ConflictSource.AUTHOR: _l("You are a speaker of this submission."),
+    ConflictSource.CO_SPEAKER: _l("You are a speaker of this submission."),
+    ConflictSource.SAME_ORGANISATION: _l("A speaker shares your organisation."),
+    ConflictSource.SAME_DOMAIN: _l("A speaker shares your e-mail domain."),
+}
+
+
+def conflict_reason(conflict: ConflictOfInterest) -> str:
+    """A conflict's reason for display: an automatic one translated, a declared one as typed."""
+    if conflict.source == ConflictSource.DECLARED:
+        return conflict.reason
+    return _AUTOMATIC_REASONS.get(conflict.source, conflict.reason)
 
 
 def _organisation(value: str | None) -> str:
@@ -200,17 +228,20 @@ def save_conflict_rules(actor, edition: Edition, domains_text: str, withdrawn_ta
     The automatic conflicts are refreshed at once (assignments they now forbid are dropped).
     """
     if not can(actor, "edition.edit", edition=edition):
-        raise NotAllowed("Only the edition's organisers may change these rules.")
+        raise NotAllowed(_("Only the edition's organisers may change these rules."))
     if withdrawn_talks not in ("cancel", "remove"):
-        raise DomainError("Choose what happens to a withdrawn talk's session.")
+        raise DomainError(_("Choose what happens to a withdrawn talk's session."))
     domains = sorted({d.lstrip("@") for d in re.split(r"[\s,;]+", domains_text.lower()) if d})
     bad = [d for d in domains if not _DOMAIN_RE.match(d)]
     if bad:
         raise DomainError(
-            "These are not e-mail domains (write them like ec.europa.eu): " + ", ".join(bad)
+            _(
+                "These are not e-mail domains (write them like ec.europa.eu): %(domains)s",
+                domains=", ".join(bad),
+            )
         )
     if len(domains) > 200:
-        raise DomainError("List at most 200 shared domains.")
+        raise DomainError(_("List at most 200 shared domains."))
     before = (shared_domains(edition), edition.withdrawn_talks)
     edition.conflict_free_domains = "\n".join(domains)
     edition.withdrawn_talks = withdrawn_talks
@@ -260,9 +291,9 @@ def override_conflict(actor, submission: Submission, reviewer: User, reason: str
     _require(actor, "review.decide", submission)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise DomainError("Give the reason for the override.")
+        raise DomainError(_("Give the reason for the override."))
     if len(reason) > 400:
-        raise DomainError("The reason may have at most 400 characters.")
+        raise DomainError(_("The reason may have at most 400 characters."))
     row = db.session.scalar(
         sa.select(ConflictOfInterest).where(
             ConflictOfInterest.reviewer_id == reviewer.id,
@@ -270,14 +301,19 @@ def override_conflict(actor, submission: Submission, reviewer: User, reason: str
         )
     )
     if row is None:
-        raise NotFound(f"{reviewer.display_name} has no conflict with this submission.")
+        raise NotFound(
+            _("%(name)s has no conflict with this submission.", name=reviewer.display_name)
+        )
     if row.source == ConflictSource.DECLARED:
         raise Conflict(
-            f"{reviewer.display_name} declared this conflict; a declared conflict cannot be "
-            "overridden (only the reviewer can withdraw it)."
+            _(
+                "%(name)s declared this conflict; a declared conflict cannot be "
+                "overridden (only the reviewer can withdraw it).",
+                name=reviewer.display_name,
+            )
         )
     if row.source not in OVERRIDABLE_SOURCES:
-        raise Conflict(f"{reviewer.display_name} is a speaker of this submission.")
+        raise Conflict(_("%(name)s is a speaker of this submission.", name=reviewer.display_name))
     existing = db.session.scalar(
         sa.select(ConflictOverride).where(
             ConflictOverride.reviewer_id == reviewer.id,
@@ -307,7 +343,7 @@ def override_conflict(actor, submission: Submission, reviewer: User, reason: str
         source=row.source,
         reason=reason,
     )
-    _commit("The conflicts changed at the same time elsewhere; please reload the page.")
+    _commit(_("The conflicts changed at the same time elsewhere; please reload the page."))
 
 
 def restore_conflict(actor, submission: Submission, reviewer: User) -> None:
@@ -321,7 +357,7 @@ def restore_conflict(actor, submission: Submission, reviewer: User) -> None:
         )
     )
     if row is None:
-        raise NotFound("There is no override for this reviewer and submission.")
+        raise NotFound(_("There is no override for this reviewer and submission."))
     db.session.delete(row)
     audit.record(
         actor, "review.conflict_restored", submission, edition=edition, reviewer_id=reviewer.id
@@ -372,9 +408,9 @@ def declare_conflict(actor, submission: Submission, reason: str = "") -> Conflic
     edition = db.session.get(Edition, submission.edition_id)
     _require(actor, "review.participate", edition=edition)
     if not edition_writable(actor, edition):
-        raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+        raise NotAllowed(_("The %(year)s edition is archived and read-only.", year=edition.year))
     if submission.state != SubmissionState.SUBMITTED:
-        raise NotFound("There is no such submission under review.")
+        raise NotFound(_("There is no such submission under review."))
     reason = (reason or "").strip()[:400]
     row = db.session.scalar(
         sa.select(ConflictOfInterest).where(
@@ -393,7 +429,7 @@ def declare_conflict(actor, submission: Submission, reason: str = "") -> Conflic
         db.session.add(row)
     else:
         row.source, row.reason = ConflictSource.DECLARED, reason or row.reason
-    _flush("This conflict was declared at the same time elsewhere.")
+    _flush(_("This conflict was declared at the same time elsewhere."))
     dropped = _drop_conflicted_assignments(edition, actor)
     audit.record(
         actor,
@@ -402,7 +438,7 @@ def declare_conflict(actor, submission: Submission, reason: str = "") -> Conflic
         edition=edition,
         unassigned=bool(dropped),
     )
-    _commit("This conflict was declared at the same time elsewhere.")
+    _commit(_("This conflict was declared at the same time elsewhere."))
     return row
 
 
@@ -417,9 +453,9 @@ def withdraw_conflict(actor, submission: Submission) -> None:
         )
     )
     if row is None:
-        raise NotFound("You have declared no conflict with this submission.")
+        raise NotFound(_("You have declared no conflict with this submission."))
     if row.source != ConflictSource.DECLARED:
-        raise Conflict("This conflict was found automatically and cannot be withdrawn.")
+        raise Conflict(_("This conflict was found automatically and cannot be withdrawn."))
     db.session.delete(row)
     audit.record(actor, "review.conflict_withdrawn", submission, edition=edition)
     db.session.commit()

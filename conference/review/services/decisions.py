@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit, mail
 from conference.db import utcnow
@@ -14,16 +16,16 @@ from conference.editions.models import Edition
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can
-from conference.review.services.lookups import _require, get_submission, speakers
+from conference.review.services.lookups import STATE_LABELS, _require, get_submission, speakers
 from conference.review.services.mail_templates import decision_mails
 from conference.signals import submission_decided
 from conference.submissions.models import Decision, Submission, SubmissionState
 
 DECISION_LABELS = {
-    Decision.PENDING: "Pending",
-    Decision.ACCEPTED: "Accepted",
-    Decision.REJECTED: "Rejected",
-    Decision.WAITLISTED: "Waitlisted",
+    Decision.PENDING: _l("Pending"),
+    Decision.ACCEPTED: _l("Accepted"),
+    Decision.REJECTED: _l("Rejected"),
+    Decision.WAITLISTED: _l("Waitlisted"),
 }
 
 
@@ -38,10 +40,14 @@ def decide(actor, submission: Submission, decision: str, *, commit: bool = True)
     edition = db.session.get(Edition, submission.edition_id)
     _require(actor, "review.decide", submission)
     if decision not in set(Decision):
-        raise DomainError("Choose accepted, rejected, waitlisted or pending.")
+        raise DomainError(_("Choose accepted, rejected, waitlisted or pending."))
     if submission.state != SubmissionState.SUBMITTED:
         raise Conflict(
-            f"Submission #{submission.id} is not under review (it is {submission.state})."
+            _(
+                "Submission #%(id)d is not under review (it is %(state)s).",
+                id=submission.id,
+                state=STATE_LABELS.get(submission.state, submission.state),
+            )
         )
     if submission.decision == decision:
         return False
@@ -70,7 +76,7 @@ def decide_many(actor, edition: Edition, submission_ids, decision: str) -> int:
     _require(actor, "review.manage", edition=edition)
     ids = sorted({int(i) for i in submission_ids})
     if not ids:
-        raise DomainError("Select at least one submission.")
+        raise DomainError(_("Select at least one submission."))
     changed = 0
     try:
         for submission_id in ids:
@@ -105,7 +111,7 @@ def decisions_to_publish(actor, edition: Edition, submission_ids=None) -> list[S
     if submission_ids is not None:
         ids = {int(i) for i in submission_ids}
         if not ids:
-            raise DomainError("Select at least one submission.")
+            raise DomainError(_("Select at least one submission."))
         stmt = stmt.where(Submission.id.in_(ids))
     return [
         submission

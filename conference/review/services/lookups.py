@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from conference.accounts.models import Role, RoleAssignment, User
@@ -20,19 +22,26 @@ from conference.permissions import can
 from conference.programme.models import Track
 from conference.submissions.models import Submission, SubmissionState
 
+# A submission's state as the review pages name it (the stored value stays English).
+STATE_LABELS = {
+    SubmissionState.DRAFT: _l("draft"),
+    SubmissionState.SUBMITTED: _l("submitted"),
+    SubmissionState.WITHDRAWN: _l("withdrawn"),
+}
+
 
 def get_submission(edition: Edition, submission_id: int) -> Submission:
     """A submission of ``edition`` (404 for other editions' or unknown ids)."""
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.edition_id != edition.id:
-        raise NotFound("There is no such submission in this edition.")
+        raise NotFound(_("There is no such submission in this edition."))
     return submission
 
 
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no such person.")
+        raise NotFound(_("There is no such person."))
     return user
 
 
@@ -92,7 +101,7 @@ def tracks(edition: Edition) -> list[Track]:
 
 def _require(actor, action: str, obj=None, *, edition=None) -> None:
     if not can(actor, action, obj, edition=edition):
-        raise NotAllowed("You do not have permission to do this.")
+        raise NotAllowed(_("You do not have permission to do this."))
 
 
 def _flush(message: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from jinja2 import TemplateError
 from jinja2.sandbox import SecurityError
 
@@ -71,7 +72,7 @@ TEMPLATE_VARIABLES = (
 def mail_template(edition: Edition, key: str) -> tuple[str, str, bool]:
     """(subject, body, customised) of a decision template."""
     if key not in DEFAULT_TEMPLATES:
-        raise NotFound("There is no such mail template.")
+        raise NotFound(_("There is no such mail template."))
     row = db.session.scalar(
         sa.select(MailTemplate).where(
             MailTemplate.edition_id == edition.id, MailTemplate.key == key
@@ -97,9 +98,9 @@ def render_template_source(source: str, context: dict) -> str:
     try:
         return mail.render_sandboxed(source, **context)
     except SecurityError:
-        raise DomainError("The template tries to use something that is not allowed.") from None
+        raise DomainError(_("The template tries to use something that is not allowed.")) from None
     except TemplateError as exc:
-        raise DomainError(f"The template cannot be used: {exc}") from None
+        raise DomainError(_("The template cannot be used: %(error)s", error=exc)) from None
 
 
 def save_mail_template(actor, edition: Edition, key: str, subject: str, body: str) -> None:
@@ -108,9 +109,9 @@ def save_mail_template(actor, edition: Edition, key: str, subject: str, body: st
     subject = (subject or "").strip()
     body = (body or "").replace("\r\n", "\n")
     if not subject or not body.strip():
-        raise DomainError("Give both a subject and a body.")
+        raise DomainError(_("Give both a subject and a body."))
     if len(subject) > 200 or len(body) > 20_000:
-        raise DomainError("The subject may have 200 and the body 20,000 characters at most.")
+        raise DomainError(_("The subject may have 200 and the body 20,000 characters at most."))
     render_template_source(subject, SAMPLE_CONTEXT)
     render_template_source(body, SAMPLE_CONTEXT)
     row = db.session.scalar(
@@ -151,7 +152,7 @@ def decision_mails(submission: Submission) -> list[tuple[str, str, str]]:
     """(to, subject, body) for each speaker: the author and confirmed co-speakers."""
     edition = db.session.get(Edition, submission.edition_id)
     key = DECISION_TEMPLATE_KEYS[Decision(submission.decision)]
-    subject_source, body_source, _ = mail_template(edition, key)
+    subject_source, body_source, _customised = mail_template(edition, key)
     comments = comments_for_authors(submission)
     link = _speaker_link(edition, submission)
     out = []

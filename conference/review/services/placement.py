@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit, mail
 from conference.accounts.models import User
@@ -81,8 +83,11 @@ class PlacementClash(Conflict):
 
     def __init__(self, clashes: list[str]):
         super().__init__(
-            "This placement clashes with the programme; nothing was saved. Tick “place "
-            "despite the clashes” to save it anyway: " + " ".join(clashes)
+            _(
+                "This placement clashes with the programme; nothing was saved. Tick “place "
+                "despite the clashes” to save it anyway: %(clashes)s",
+                clashes=" ".join(clashes),
+            )
         )
         self.clashes = clashes
 
@@ -126,21 +131,21 @@ def place_in_programme(
     edition = db.session.get(Edition, submission.edition_id)
     _require(actor, "review.decide", submission)
     if submission.state != SubmissionState.SUBMITTED or submission.decision != Decision.ACCEPTED:
-        raise Conflict("Only accepted submissions can be placed in the programme.")
+        raise Conflict(_("Only accepted submissions can be placed in the programme."))
     if session_for(submission) is not None:
-        raise Conflict("This submission is already in the programme.")
+        raise Conflict(_("This submission is already in the programme."))
     if starts_at.tzinfo is None:
-        raise DomainError("The start time needs a time zone.")
+        raise DomainError(_("The start time needs a time zone."))
     if not 5 <= duration_minutes <= 24 * 60:
-        raise DomainError("The duration must be between 5 minutes and 24 hours.")
+        raise DomainError(_("The duration must be between 5 minutes and 24 hours."))
     if room_id is not None:
         room = db.session.get(Room, room_id)
         if room is None or room.edition_id != edition.id:
-            raise DomainError("Choose a room of this edition.")
+            raise DomainError(_("Choose a room of this edition."))
     if type_id is not None:
         session_type = db.session.get(SessionType, type_id)
         if session_type is None or session_type.edition_id != edition.id:
-            raise DomainError("Choose a session type of this edition.")
+            raise DomainError(_("Choose a session type of this edition."))
     clashes = placement_clashes(
         submission, starts_at=starts_at, duration_minutes=duration_minutes, room_id=room_id
     )
@@ -222,7 +227,10 @@ def _invite_to_register(edition: Edition, session, people: list[dict], offered) 
         mail.queue(
             person["email"],
             "review_speaker_register",
-            f"{edition.acronym or edition.title}: your talk is in the programme – please register",
+            _l(
+                "%(edition)s: your talk is in the programme – please register",
+                edition=edition.acronym or edition.title,
+            ),
             edition=edition,
             name=person["name"],
             session=session,

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.accounts.models import User
@@ -24,10 +26,28 @@ SCORE_FIELDS = ("relevance", "quality", "originality")
 
 
 RECOMMENDATION_LABELS = {
-    Recommendation.ACCEPT: "Accept",
-    Recommendation.WEAK_ACCEPT: "Weak accept",
-    Recommendation.WEAK_REJECT: "Weak reject",
-    Recommendation.REJECT: "Reject",
+    Recommendation.ACCEPT: _l("Accept"),
+    Recommendation.WEAK_ACCEPT: _l("Weak accept"),
+    Recommendation.WEAK_REJECT: _l("Weak reject"),
+    Recommendation.REJECT: _l("Reject"),
+}
+
+
+# The review's fields as its error messages name them.
+_FIELD_NAMES = {
+    "relevance": _l("relevance"),
+    "quality": _l("quality"),
+    "originality": _l("originality"),
+    "recommendation": _l("recommendation"),
+    "comments to the authors": _l("comments to the authors"),
+    "confidential comments": _l("confidential comments"),
+}
+
+# A reviewer's progress on one assignment as the pages name it (``AssignmentRow.status``).
+STATUS_LABELS = {
+    "not started": _l("not started"),
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
 }
 
 
@@ -56,16 +76,19 @@ def review_closed(edition: Edition, now: dt.datetime | None = None) -> bool:
 def _clean_score(name: str, value) -> int | None:
     if value is None or value == "":
         return None
+    invalid = DomainError(
+        _("The %(name)s score must be a whole number from 1 to 5.", name=_FIELD_NAMES[name])
+    )
     if isinstance(value, bool):
-        raise DomainError(f"The {name} score must be a whole number from 1 to 5.")
+        raise invalid
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise DomainError(f"The {name} score must be a whole number from 1 to 5.") from None
+        raise invalid from None
     if isinstance(value, float) and value != number:
-        raise DomainError(f"The {name} score must be a whole number from 1 to 5.")
+        raise invalid
     if not 1 <= number <= 5:
-        raise DomainError(f"The {name} score must be a whole number from 1 to 5.")
+        raise invalid
     return number
 
 
@@ -73,9 +96,15 @@ def _clean_text(name: str, value) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise DomainError(f"The {name} must be text.")
+        raise DomainError(_("The %(name)s must be text.", name=_FIELD_NAMES[name]))
     if len(value) > MAX_COMMENT:
-        raise DomainError(f"The {name} may have at most {MAX_COMMENT} characters.")
+        raise DomainError(
+            _(
+                "The %(name)s may have at most %(max)d characters.",
+                name=_FIELD_NAMES[name],
+                max=MAX_COMMENT,
+            )
+        )
     return value.replace("\r\n", "\n").strip()
 
 
@@ -87,13 +116,13 @@ def save_review(reviewer: User, submission: Submission, data: dict, *, submit: b
     edition = db.session.get(Edition, submission.edition_id)
     _require(reviewer, "review.write", submission)
     if review_closed(edition):
-        raise Conflict("The review deadline has passed; reviews can no longer be changed.")
+        raise Conflict(_("The review deadline has passed; reviews can no longer be changed."))
     if submission.state != SubmissionState.SUBMITTED:
-        raise Conflict("This submission is no longer under review.")
+        raise Conflict(_("This submission is no longer under review."))
     values = {name: _clean_score(name, data.get(name)) for name in SCORE_FIELDS}
     recommendation = data.get("recommendation") or None
     if recommendation is not None and recommendation not in set(Recommendation):
-        raise DomainError("Choose accept, weak accept, weak reject or reject.")
+        raise DomainError(_("Choose accept, weak accept, weak reject or reject."))
     comments = _clean_text("comments to the authors", data.get("comments_to_authors"))
     confidential = _clean_text("confidential comments", data.get("confidential_comments"))
     review = _review_row(reviewer, submission)
@@ -104,9 +133,10 @@ def save_review(reviewer: User, submission: Submission, data: dict, *, submit: b
             missing.append("recommendation")
         if missing:
             raise DomainError(
-                "To submit, give every score and a recommendation (missing: "
-                + ", ".join(missing)
-                + ")."
+                _(
+                    "To submit, give every score and a recommendation (missing: %(missing)s).",
+                    missing=", ".join(str(_FIELD_NAMES[n]) for n in missing),
+                )
             )
     if review is None:
         review = Review(edition_id=edition.id, submission_id=submission.id, reviewer_id=reviewer.id)
@@ -119,7 +149,7 @@ def save_review(reviewer: User, submission: Submission, data: dict, *, submit: b
     first_submission = submit and review.submitted_at is None
     if first_submission:
         review.submitted_at = utcnow()
-    _flush("Your review was saved at the same time elsewhere; please reload the page.")
+    _flush(_("Your review was saved at the same time elsewhere; please reload the page."))
     audit.record(
         reviewer,
         "review.submitted" if first_submission else "review.saved",
@@ -128,7 +158,7 @@ def save_review(reviewer: User, submission: Submission, data: dict, *, submit: b
         submission_id=submission.id,
         submitted=review.submitted_at is not None,
     )
-    _commit("Your review was saved at the same time elsewhere; please reload the page.")
+    _commit(_("Your review was saved at the same time elsewhere; please reload the page."))
     return review
 
 
@@ -162,7 +192,7 @@ def visible_reviews(user: User, submission: Submission) -> list[dict]:
         reviewer = db.session.get(User, review.reviewer_id) if chair else None
         out.append(
             {
-                "label": reviewer.display_name if reviewer else f"Reviewer {number}",
+                "label": reviewer.display_name if reviewer else _("Reviewer %(num)d", num=number),
                 "own": review.reviewer_id == user.id,
                 "relevance": review.relevance,
                 "quality": review.quality,
