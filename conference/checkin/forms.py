@@ -1,5 +1,6 @@
 """Check-in forms: the scanner's manual entry and the scan log filters."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields import DateTimeLocalField
@@ -10,17 +11,17 @@ from wtforms.validators import DataRequired, Length, Optional
 class ScanForm(FlaskForm):
     """Manual entry (or a keyboard-wedge barcode reader typing into the field)."""
 
-    checkpoint = SelectField("Checkpoint", validators=[DataRequired()])
+    checkpoint = SelectField(_l("Checkpoint"), validators=[DataRequired()])
     direction = SelectField(
-        "Direction",
-        choices=[SelectChoice("in", "Entry"), SelectChoice("out", "Exit")],
+        _l("Direction"),
+        choices=[SelectChoice("in", _l("Entry")), SelectChoice("out", _l("Exit"))],
         default="in",
     )
     code = StringField(
-        "Badge code",
-        validators=[DataRequired(message="Type or scan the badge code."), Length(max=2000)],
+        _l("Badge code"),
+        validators=[DataRequired(message=_l("Type or scan the badge code.")), Length(max=2000)],
     )
-    submit = SubmitField("Check")
+    submit = SubmitField(_l("Check"))
 
 
 class LookupForm(FlaskForm):
@@ -30,9 +31,9 @@ class LookupForm(FlaskForm):
         csrf = False
 
     q = StringField(
-        "Name, organisation or badge number",
+        _l("Name, organisation or badge number"),
         validators=[
-            DataRequired(message="Type part of a name or the badge number."),
+            DataRequired(message=_l("Type part of a name or the badge number.")),
             Length(max=100),
         ],
     )
@@ -41,14 +42,14 @@ class LookupForm(FlaskForm):
 class ManualAdmissionForm(FlaskForm):
     """Admit the holder of a badge number without reading the code, with a reason."""
 
-    checkpoint = StringField("Checkpoint", validators=[DataRequired(), Length(max=40)])
-    badge_number = StringField("Badge number", validators=[DataRequired(), Length(max=9)])
+    checkpoint = StringField(_l("Checkpoint"), validators=[DataRequired(), Length(max=40)])
+    badge_number = StringField(_l("Badge number"), validators=[DataRequired(), Length(max=9)])
     manual_reason = SelectField(
-        "Reason",
+        _l("Reason"),
         choices=[
-            SelectChoice("forgotten_badge", "Forgotten badge"),
-            SelectChoice("unreadable_print", "Unreadable print"),
-            SelectChoice("organiser_override", "Organiser override (organisers only)"),
+            SelectChoice("forgotten_badge", _l("Forgotten badge")),
+            SelectChoice("unreadable_print", _l("Unreadable print")),
+            SelectChoice("organiser_override", _l("Organiser override (organisers only)")),
         ],
     )
 
@@ -57,16 +58,16 @@ class ScanLogFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    checkpoint = SelectField("Checkpoint", validators=[Optional()])
+    checkpoint = SelectField(_l("Checkpoint"), validators=[Optional()])
     result = SelectField(
-        "Result",
+        _l("Result"),
         choices=[
-            SelectChoice("", "Any"),
-            SelectChoice("admitted", "Admitted"),
-            SelectChoice("admitted_again", "Admitted again"),
-            SelectChoice("denied", "Denied"),
+            SelectChoice("", _l("Any")),
+            SelectChoice("admitted", _l("Admitted")),
+            SelectChoice("admitted_again", _l("Admitted again")),
+            SelectChoice("denied", _l("Denied")),
         ],
         validators=[Optional()],
     )
-    since = DateTimeLocalField("From (local time)", validators=[Optional()])
-    until = DateTimeLocalField("Until (local time)", validators=[Optional()])
+    since = DateTimeLocalField(_l("From (local time)"), validators=[Optional()])
+    until = DateTimeLocalField(_l("Until (local time)"), validators=[Optional()])

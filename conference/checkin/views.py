@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from babel import dates
 from flask import (
     Response,
     current_app,
@@ -14,6 +15,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -191,6 +194,16 @@ def monitor():
     return render_template("checkin/monitor.html", counts=rows, presence=presence)
 
 
+def _last_text(moment, edition) -> str:
+    """The last scan's time as the monitor page shows it, in the request's language."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(edition.tz)
+    return dates.format_datetime(
+        local, "EEE dd MMM yyyy, HH:mm", tzinfo=local.tzinfo, locale=get_locale() or "en"
+    )
+
+
 @bp.get("/<int:year>/organise/checkin/counts.json")
 @require("checkin.monitor")
 def counts_json():
@@ -202,11 +215,7 @@ def counts_json():
                 {
                     **row,
                     "last": row["last"].astimezone(edition.tz).isoformat() if row["last"] else None,
-                    "last_text": (
-                        row["last"].astimezone(edition.tz).strftime("%a %d %b %Y, %H:%M")
-                        if row["last"]
-                        else "—"
-                    ),
+                    "last_text": _last_text(row["last"], edition),
                 }
                 for row in rows
             ]
@@ -216,14 +225,14 @@ def counts_json():
 
 def _log_filters(edition):
     form = ScanLogFilterForm(request.args)
-    form.checkpoint.choices = [("", "Any")] + _checkpoint_choices(edition)
+    form.checkpoint.choices = [("", _("Any"))] + _checkpoint_choices(edition)
     known = {key for key, _ in form.checkpoint.choices}
     filters = {}
     checkpoint = arg_str("checkpoint", max_len=40)
     if checkpoint in known or checkpoint.startswith("session:"):
         filters["checkpoint"] = checkpoint
     elif checkpoint:
-        raise BadArgument("The checkpoint argument is not a checkpoint of this edition.")
+        raise BadArgument(_("The checkpoint argument is not a checkpoint of this edition."))
     result = arg_choice("result", ["admitted", "admitted_again", "denied"])
     if result:
         filters["result"] = result

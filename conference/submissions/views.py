@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from conference import audit, confirm, crud
@@ -83,7 +85,7 @@ def _render_form(form, submission=None, status: int = 200):
             submission=submission,
             types=types,
             limits={str(t.id): t.max_words for t in types},
-            limits_text=", ".join(f"{t.name} {t.max_words}" for t in types) or "none yet",
+            limits_text=", ".join(f"{t.name} {t.max_words}" for t in types) or _("none yet"),
             word_rule=services.WORD_RULE,
             call_status=services.call_status(g.edition),
         ),
@@ -113,9 +115,11 @@ def new():
         flash(exc.message, "error")
         return _render_form(form, status=exc.status_code)
     if submission.state == SubmissionState.SUBMITTED:
-        flash("Your submission is submitted. You can still edit it until the deadline.", "success")
+        flash(
+            _("Your submission is submitted. You can still edit it until the deadline."), "success"
+        )
     else:
-        flash("Your draft is saved. Submit it before the deadline.", "success")
+        flash(_("Your draft is saved. Submit it before the deadline."), "success")
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
@@ -139,7 +143,7 @@ def _show(submission, status: int = 200, invite_form=None):
             speaker_notice=speaker_notice,
             submission=submission,
             decision=services.published_decision(submission),
-            status_label=services.status_label(submission),
+            status_label=_status_text(services.status_label(submission)),
             words=services.count_words(submission.abstract),
             invite_form=invite_form or CoSpeakerForm(),
             call_status=services.call_status(g.edition),
@@ -173,7 +177,7 @@ def edit(submission_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return _render_form(form, submission, status=exc.status_code)
-    flash("Your changes are saved.", "success")
+    flash(_("Your changes are saved."), "success")
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
@@ -196,7 +200,7 @@ def submit(submission_id: int):
     return _act(
         submission_id,
         lambda s: services.submit_submission(current_user, s),
-        "Your submission is submitted. You can still edit it until the deadline.",
+        _("Your submission is submitted. You can still edit it until the deadline."),
     )
 
 
@@ -222,7 +226,7 @@ def withdraw(submission_id: int):
     form = WithdrawForm()
     if request.method == "GET":
         if submission.state == SubmissionState.WITHDRAWN:
-            flash("This submission is already withdrawn.", "info")
+            flash(_("This submission is already withdrawn."), "info")
             return redirect(url_for("submissions.show", submission_id=submission.id))
         refusal = services.withdrawal_refusal(current_user, submission)
         if refusal is not None:
@@ -235,12 +239,12 @@ def withdraw(submission_id: int):
     except DomainError as exc:
         db.session.rollback()
         if exc.code == "confirmation_required":
-            form.confirm.errors = [*form.confirm.errors, "Tick this box to withdraw."]
+            form.confirm.errors = [*form.confirm.errors, _("Tick this box to withdraw.")]
             flash(exc.message, "error")
             return _withdraw_page(submission, form, status=exc.status_code)
         flash(exc.message, "error")
         return _show(submission, status=exc.status_code)
-    flash("The submission is withdrawn.", "success")
+    flash(_("The submission is withdrawn."), "success")
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
@@ -260,7 +264,9 @@ def invite(submission_id: int):
         if getattr(exc, "retry_after", None):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    flash(f"We sent an invitation to {form.email.data.strip().lower()}.", "success")
+    flash(
+        _("We sent an invitation to %(email)s.", email=form.email.data.strip().lower()), "success"
+    )
     return redirect(url_for("submissions.show", submission_id=submission.id))
 
 
@@ -280,21 +286,35 @@ def remove_co_speaker(submission_id: int, co_speaker_id: int):
     who = f"{co.name} <{co.email}>" if co.name else co.email
     if co.confirmed_at:
         consequences = [
-            f"{who} is no longer a speaker of “{submission.title}”.",
-            "The submission leaves their list of submissions; to add them again you must send "
-            "a new invitation, which they must accept again.",
+            _(
+                "%(who)s is no longer a speaker of “%(title)s”.",
+                who=who,
+                title=submission.title,
+            ),
+            _(
+                "The submission leaves their list of submissions; to add them again you must "
+                "send a new invitation, which they must accept again."
+            ),
         ]
     else:
         consequences = [
-            f"The invitation to {who} for “{submission.title}” is taken back.",
-            "The link in the invitation mail stops working.",
+            _(
+                "The invitation to %(who)s for “%(title)s” is taken back.",
+                who=who,
+                title=submission.title,
+            ),
+            _("The link in the invitation mail stops working."),
         ]
     step = confirm.check(
         Confirmation(
-            title=f"Remove {co.name or co.email} from “{submission.title}”?",
+            title=_(
+                "Remove %(name)s from “%(title)s”?",
+                name=co.name or co.email,
+                title=submission.title,
+            ),
             consequences=consequences,
             subject=["co_speaker", co.id, co.confirmed_at is not None],
-            submit_label=f"Remove {co.name or co.email}",
+            submit_label=_("Remove %(name)s", name=co.name or co.email),
             cancel_url=url_for("submissions.show", submission_id=submission.id),
         )
     )
@@ -303,7 +323,7 @@ def remove_co_speaker(submission_id: int, co_speaker_id: int):
     return _act(
         submission_id,
         lambda s: services.remove_co_speaker(current_user, s, co_speaker_id),
-        "The co-speaker is removed.",
+        _("The co-speaker is removed."),
     )
 
 
@@ -318,7 +338,7 @@ def invitation(token: str):
     services.check_invitation_for(current_user, co_speaker)
     if request.method == "POST":
         services.confirm_co_speaker(current_user, token)
-        flash("Thank you: you are now a co-speaker of this submission.", "success")
+        flash(_("Thank you: you are now a co-speaker of this submission."), "success")
         return redirect(url_for("submissions.show", submission_id=co_speaker.submission_id))
     return render_template(
         "submissions/invitation.html",
@@ -407,12 +427,12 @@ def admin_call():
         return _call_page(form, status=400)
     try:
         opens = (
-            services.local_to_utc(edition, form.opens_at.data, "Call opens")
+            services.local_to_utc(edition, form.opens_at.data, _("Call opens"))
             if form.opens_at.data
             else None
         )
         closes = (
-            services.local_to_utc(edition, form.closes_at.data, "Call closes")
+            services.local_to_utc(edition, form.closes_at.data, _("Call closes"))
             if form.closes_at.data
             else None
         )
@@ -428,7 +448,7 @@ def admin_call():
         db.session.rollback()
         flash(exc.message, "error")
         return _call_page(form, status=exc.status_code)
-    flash("The call is saved.", "success")
+    flash(_("The call is saved."), "success")
     return redirect(url_for("submissions.admin_call"))
 
 
@@ -439,7 +459,7 @@ def admin_standard_types():
     flash(
         ngettext("%(num)d standard type added.", "%(num)d standard types added.", added)
         if added
-        else "All standard types exist.",
+        else _("All standard types exist."),
         "success",
     )
     return redirect(url_for("submissions.admin_call"))
@@ -480,7 +500,7 @@ def _type_form(form, submission_type=None, *, message: str):
 @bp.route("/<int:year>/admin/call/types/new", methods=["GET", "POST"])
 @require("call.manage")
 def admin_new_type():
-    return _type_form(SubmissionTypeForm(), message="The submission type is added.")
+    return _type_form(SubmissionTypeForm(), message=_("The submission type is added."))
 
 
 @bp.route("/<int:year>/admin/call/types/<int:type_id>", methods=["GET", "POST"])
@@ -490,7 +510,7 @@ def admin_edit_type(type_id: int):
     return _type_form(
         SubmissionTypeForm(obj=submission_type),
         submission_type,
-        message="The submission type is saved.",
+        message=_("The submission type is saved."),
     )
 
 
@@ -506,25 +526,23 @@ def admin_delete_type(type_id: int):
 
     return crud.confirm_delete(
         Confirmation(
-            title=f"Remove the submission type “{submission_type.name}”?",
+            title=_("Remove the submission type “%(name)s”?", name=submission_type.name),
             consequences=[
-                f"The type “{submission_type.name}” ({submission_type.code}) is removed from "
-                "the call for good; no submission uses it now.",
-                "Speakers can no longer choose it.",
+                _(
+                    "The type “%(name)s” (%(code)s) is removed from the call for good; no "
+                    "submission uses it now.",
+                    name=submission_type.name,
+                    code=submission_type.code,
+                ),
+                _("Speakers can no longer choose it."),
             ],
-            blocked=(
-                f"“{submission_type.name}” is used by {used} "
-                f"submission{'' if used == 1 else 's'} and cannot be "
-                "removed; change its name or limits instead."
-                if used
-                else None
-            ),
+            blocked=services.type_in_use(submission_type, used) if used else None,
             subject=["submission_type", submission_type.id],
-            submit_label=f"Remove {submission_type.name}",
+            submit_label=_("Remove %(name)s", name=submission_type.name),
             cancel_url=url_for("submissions.admin_call"),
         ),
         delete=lambda: services.delete_type(current_user, g.edition, submission_type),
-        message="The submission type is removed.",
+        message=_("The submission type is removed."),
         done=url_for("submissions.admin_call"),
         refused=refused,
     )
@@ -585,18 +603,35 @@ def _describe_submissions(ids: list[int]) -> dict:
         url = None
         if can(current_user, "submission.view", submission, edition=g.edition):
             url = url_for("submissions.show", submission_id=submission.id)
-        found[submission.id] = (f"Submission “{submission.title or 'untitled'}”", url)
+        title = submission.title or _("untitled")
+        found[submission.id] = (_("Submission “%(title)s”", title=title), url)
     return found
 
 
 @bp.app_template_global("my_submissions")
 def my_submissions_global(edition):
     """The current user's submissions in ``edition`` for the /<year>/me summary:
-    a list of (submission, role, status label)."""
+    a list of (submission, role, status label in the reader's language)."""
     return [
-        (submission, role, services.status_label(submission))
+        (submission, role, _status_text(services.status_label(submission)))
         for submission, role in services.my_submissions(current_user, edition)
     ]
+
+
+# ``services.status_label`` answers in English (the API's ``status`` too): the keys here,
+# translated only where a page shows them.
+_STATUS_TEXT = {
+    "Withdrawn": _l("Withdrawn"),
+    "Draft (not submitted)": _l("Draft (not submitted)"),
+    "Submitted – under review": _l("Submitted – under review"),
+    "Accepted": _l("Accepted"),
+    "Not accepted": _l("Not accepted"),
+    "On the waiting list": _l("On the waiting list"),
+}
+
+
+def _status_text(label: str) -> str:
+    return str(_STATUS_TEXT.get(label, label))
 
 
 _STATUS_CSS = {
@@ -613,4 +648,4 @@ _STATUS_CSS = {
 def submission_status_global(submission):
     """{"label", "css"} of the state a speaker may see (no unpublished decision)."""
     label = services.status_label(submission)
-    return {"label": label, "css": _STATUS_CSS.get(label, "pending")}
+    return {"label": _status_text(label), "css": _STATUS_CSS.get(label, "pending")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference.accounts.models import Role, RoleAssignment, User
 from conference.accreditation.models import Registration, RegistrationState
@@ -73,7 +74,7 @@ def scanner_bundle(edition) -> dict:
     points = [
         {
             "id": "venue",
-            "label": "Venue entrance",
+            "label": _("Venue entrance"),
             "access": "venue",
             "categories": None,
             "badge_ids": [],

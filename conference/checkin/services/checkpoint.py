@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from babel import dates
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from conference.errors import DomainError
 from conference.extensions import db
@@ -40,15 +43,23 @@ def _sessions(edition):
     )
 
 
+def _local_text(moment, edition, pattern: str) -> str:
+    """``moment`` in the edition's zone, with a CLDR ``pattern``, in the request's language
+    (in English as strftime wrote it before: "Mon 05 Oct 09:00")."""
+    start = moment.astimezone(edition.tz)
+    return dates.format_datetime(start, pattern, tzinfo=start.tzinfo, locale=get_locale() or "en")
+
+
 def session_label(session, edition) -> str:
-    start = session.starts_at.astimezone(edition.tz)
-    restricted = " (restricted)" if session.is_restricted else ""
-    return f"{start:%a %d %b %H:%M} · {session.title}{restricted}"
+    start = _local_text(session.starts_at, edition, "EEE dd MMM HH:mm")
+    if session.is_restricted:
+        return _("%(start)s · %(title)s (restricted)", start=start, title=session.title)
+    return _("%(start)s · %(title)s", start=start, title=session.title)
 
 
 def checkpoints(edition) -> list[Checkpoint]:
     """The venue entrance, then every scheduled session of ``edition`` in time order."""
-    out = [Checkpoint("venue", "Venue entrance")]
+    out = [Checkpoint("venue", _("Venue entrance"))]
     for session in _sessions(edition):
         out.append(Checkpoint(f"session:{session.id}", session_label(session, edition), session))
     return out
@@ -57,38 +68,40 @@ def checkpoints(edition) -> list[Checkpoint]:
 def door_checkpoints(edition) -> dict[str, list[Checkpoint]]:
     """The scanner's checkpoint list: the venue, then per day the sessions that need a door
     (restricted or capacity-limited), then the other sessions; never breaks."""
-    groups: dict[str, list[Checkpoint]] = {"Venue": [Checkpoint("venue", "Venue entrance")]}
+    groups: dict[str, list[Checkpoint]] = {_("Venue"): [Checkpoint("venue", _("Venue entrance"))]}
     others: list[Checkpoint] = []
     for point in checkpoints(edition)[1:]:
         session = point.session
         if session.type is not None and session.type.is_break:
             continue
         if session.is_restricted or room_capacity(session):
-            day = session.starts_at.astimezone(edition.tz).strftime("%A %d %B")
-            groups.setdefault(f"{day} · doors", []).append(point)
+            day = _local_text(session.starts_at, edition, "EEEE dd MMMM")
+            groups.setdefault(_("%(day)s · doors", day=day), []).append(point)
         else:
             others.append(point)
     if others:
-        groups["Other sessions"] = others
+        groups[_("Other sessions")] = others
     return groups
 
 
 def resolve_checkpoint(edition, value) -> Checkpoint:
     """``"venue"``, a session id (number or digits) or ``"session:<id>"`` → Checkpoint."""
     if isinstance(value, bool) or value is None:
-        raise BadRequest('Give the checkpoint: "venue" or a session id.', code="bad_checkpoint")
+        raise BadRequest(_('Give the checkpoint: "venue" or a session id.'), code="bad_checkpoint")
     if isinstance(value, str):
         text = value.strip()
         if text == "venue":
-            return Checkpoint("venue", "Venue entrance")
+            return Checkpoint("venue", _("Venue entrance"))
         text = text.removeprefix("session:")
         if not text.isdigit() or len(text) > 12:
             raise BadRequest(
-                'The checkpoint must be "venue" or a session id.', code="bad_checkpoint"
+                _('The checkpoint must be "venue" or a session id.'), code="bad_checkpoint"
             )
         value = int(text)
     if not isinstance(value, int) or value <= 0 or value >= 2**31:
-        raise BadRequest('The checkpoint must be "venue" or a session id.', code="bad_checkpoint")
+        raise BadRequest(
+            _('The checkpoint must be "venue" or a session id.'), code="bad_checkpoint"
+        )
     session = db.session.get(ProgrammeSession, value)
     if (
         session is None
@@ -96,7 +109,7 @@ def resolve_checkpoint(edition, value) -> Checkpoint:
         or session.state == SessionState.CANCELLED
     ):
         raise BadRequest(
-            "There is no such session in this edition to check in to.", code="unknown_checkpoint"
+            _("There is no such session in this edition to check in to."), code="unknown_checkpoint"
         )
     return Checkpoint(f"session:{session.id}", session_label(session, edition), session)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.accreditation.models import AccreditationCategory, Registration
@@ -31,10 +33,10 @@ def find_attendees(edition, query: str, *, limit: int = LOOKUP_LIMIT) -> list[di
     ``query``: only what the door needs (no e-mail, no photo, nothing of other editions)."""
     text = (query or "").strip()
     if len(text) > 100:
-        raise BadRequest("The search text is too long (at most 100 characters).", code="bad_q")
+        raise BadRequest(_("The search text is too long (at most 100 characters)."), code="bad_q")
     if not text or (len(text) < 2 and not text.isdigit()):
         raise BadRequest(
-            "Give at least two letters of the name or organisation, or the badge number.",
+            _("Give at least two letters of the name or organisation, or the badge number."),
             code="bad_q",
         )
 
@@ -83,9 +85,9 @@ def find_attendees(edition, query: str, *, limit: int = LOOKUP_LIMIT) -> list[di
 # --- when the code cannot be read: manual admission --------------------------------------
 
 MANUAL_REASONS = {
-    ManualReason.FORGOTTEN_BADGE: "Forgotten badge",
-    ManualReason.UNREADABLE_PRINT: "Unreadable print",
-    ManualReason.ORGANISER_OVERRIDE: "Organiser override",
+    ManualReason.FORGOTTEN_BADGE: _l("Forgotten badge"),
+    ManualReason.UNREADABLE_PRINT: _l("Unreadable print"),
+    ManualReason.ORGANISER_OVERRIDE: _l("Organiser override"),
 }
 
 
@@ -99,17 +101,17 @@ def admit_manually(
     with the staff member."""
     if reason not in MANUAL_REASONS:
         raise BadRequest(
-            "Give the reason: forgotten_badge, unreadable_print or organiser_override.",
+            _("Give the reason: forgotten_badge, unreadable_print or organiser_override."),
             code="bad_manual_reason",
         )
     reason = ManualReason(reason)
     if reason == ManualReason.ORGANISER_OVERRIDE and not may_override:
-        raise NotAllowed("Only an organiser can admit someone the door denies.")
+        raise NotAllowed(_("Only an organiser can admit someone the door denies."))
     if isinstance(badge_number, bool) or not isinstance(badge_number, int | str):
-        raise BadRequest("Give the badge number printed on the badge.", code="bad_badge_number")
+        raise BadRequest(_("Give the badge number printed on the badge."), code="bad_badge_number")
     text = str(badge_number).strip()
     if not text.isdigit() or len(text) > 9:
-        raise BadRequest("The badge number is a whole number.", code="bad_badge_number")
+        raise BadRequest(_("The badge number is a whole number."), code="bad_badge_number")
     point = resolve_checkpoint(edition, checkpoint)
     badge = db.session.scalar(
         sa.select(Badge)
@@ -122,7 +124,7 @@ def admit_manually(
     )
     if badge is None:
         raise BadRequest(
-            "There is no valid badge with this number in this edition.", code="unknown_badge"
+            _("There is no valid badge with this number in this edition."), code="unknown_badge"
         )
     registration = badge.registration
     decision = decide_holder(edition, point, badge, registration)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference.accounts.models import User
 from conference.accreditation.models import Registration
@@ -71,7 +72,7 @@ def counts(edition) -> list[dict]:
         out.append(
             {
                 "checkpoint": key,
-                "label": f"{key} (no longer scheduled)",
+                "label": _("%(checkpoint)s (no longer scheduled)", checkpoint=key),
                 "people": row.people,
                 "total": row.total,
                 "denied": row.denied,

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -21,17 +23,18 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.permissions import Clearance
 
+# Shown on the scanner and the scan log; the keys are the codes stored and sent by the API.
 REASONS = {
-    "invalid_code": "Not a valid badge code (damaged, forged or not one of ours).",
-    "wrong_edition": "This badge is for another edition of the conference.",
-    "revoked": "This badge has been revoked (replaced or withdrawn).",
-    "not_accredited": "The holder is not accredited.",
-    "not_cleared": "The holder is not cleared for this session.",
+    "invalid_code": _l("Not a valid badge code (damaged, forged or not one of ours)."),
+    "wrong_edition": _l("This badge is for another edition of the conference."),
+    "revoked": _l("This badge has been revoked (replaced or withdrawn)."),
+    "not_accredited": _l("The holder is not accredited."),
+    "not_cleared": _l("The holder is not cleared for this session."),
 }
 RESULT_WORDS = {
-    ScanResult.ADMITTED: "Admitted",
-    ScanResult.ADMITTED_AGAIN: "Admitted again",
-    ScanResult.DENIED: "Denied",
+    ScanResult.ADMITTED: _l("Admitted"),
+    ScanResult.ADMITTED_AGAIN: _l("Admitted again"),
+    ScanResult.DENIED: _l("Denied"),
 }
 MAX_FUTURE_SKEW = dt.timedelta(minutes=5)
 MAX_OFFLINE_AGE = dt.timedelta(days=30)
@@ -42,29 +45,29 @@ def parse_scan_id(value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadRequest("scan_id must be a UUID string.", code="bad_scan_id")
+        raise BadRequest(_("scan_id must be a UUID string."), code="bad_scan_id")
     try:
         return str(uuid.UUID(value.strip()))
     except ValueError:
-        raise BadRequest("scan_id must be a UUID.", code="bad_scan_id")
+        raise BadRequest(_("scan_id must be a UUID."), code="bad_scan_id")
 
 
 def parse_scanned_at(value, now: dt.datetime) -> dt.datetime | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > 40:
-        raise BadRequest("scanned_at must be an ISO 8601 time.", code="bad_scanned_at")
+        raise BadRequest(_("scanned_at must be an ISO 8601 time."), code="bad_scanned_at")
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest("scanned_at must be an ISO 8601 time.", code="bad_scanned_at")
+        raise BadRequest(_("scanned_at must be an ISO 8601 time."), code="bad_scanned_at")
     if moment.tzinfo is None:
-        raise BadRequest("scanned_at needs a time zone (e.g. …Z).", code="bad_scanned_at")
+        raise BadRequest(_("scanned_at needs a time zone (e.g. …Z)."), code="bad_scanned_at")
     moment = moment.astimezone(dt.UTC)
     if moment > now + MAX_FUTURE_SKEW:
-        raise BadRequest("scanned_at is in the future.", code="bad_scanned_at")
+        raise BadRequest(_("scanned_at is in the future."), code="bad_scanned_at")
     if moment < now - MAX_OFFLINE_AGE:
-        raise BadRequest("scanned_at is too far in the past.", code="bad_scanned_at")
+        raise BadRequest(_("scanned_at is too far in the past."), code="bad_scanned_at")
     return moment
 
 
@@ -249,7 +252,7 @@ def parse_direction(value) -> str:
     if value is None:
         return ScanDirection.IN
     if value not in (ScanDirection.IN, ScanDirection.OUT):
-        raise BadRequest('direction must be "in" or "out".', code="bad_direction")
+        raise BadRequest(_('direction must be "in" or "out".'), code="bad_direction")
     return ScanDirection(value)
 
 
@@ -324,9 +327,9 @@ def check_in(
     moment = parse_scanned_at(scanned_at, now)
     direction = parse_direction(direction)
     if offline is not None and not isinstance(offline, bool):
-        raise BadRequest("offline must be true or false.", code="bad_offline")
+        raise BadRequest(_("offline must be true or false."), code="bad_offline")
     if code is not None and not isinstance(code, str):
-        raise BadRequest("code must be a string (the text of the QR code).", code="bad_code")
+        raise BadRequest(_("code must be a string (the text of the QR code)."), code="bad_code")
     scanned = moment or now
     is_offline = bool(offline) or (moment is not None and now - moment > OFFLINE_THRESHOLD)
 

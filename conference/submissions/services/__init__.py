@@ -31,6 +31,7 @@ from conference.submissions.services.call import (
     save_type,
     submission_types,
     tracks,
+    type_in_use,
     type_usage,
     update_call,
 )
@@ -154,6 +155,7 @@ __all__ = [
     "submission_types",
     "submit_submission",
     "tracks",
+    "type_in_use",
     "type_usage",
     "update_call",
     "update_submission",

@@ -6,6 +6,9 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
+from babel import dates
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from conference import audit
 from conference.db import utcnow
@@ -22,6 +25,7 @@ from conference.submissions.services.limits import (
     clean_text,
     valid_id,
 )
+from conference.text import ngettext
 
 # (code, name, max words, minutes, description): what "Add the standard types" creates.
 STANDARD_TYPES = [
@@ -77,15 +81,24 @@ def call_status(edition: Edition, now: dt.datetime | None = None) -> str:
 
 
 def local_to_utc(edition: Edition, moment: dt.datetime, label: str) -> dt.datetime:
-    """A wall-clock time in the edition's zone as aware UTC; refuses times that do not exist."""
+    """A wall-clock time in the edition's zone as aware UTC; refuses times that do not exist.
+    ``label`` names the field in the message, already translated."""
     if moment.tzinfo is not None:
         return moment.astimezone(dt.UTC)
     aware = moment.replace(tzinfo=edition.tz)
     back = aware.astimezone(dt.UTC).astimezone(edition.tz).replace(tzinfo=None)
     if back != moment:
         raise DomainError(
-            f"{label}: {moment:%d %b %Y %H:%M} does not exist in {edition.timezone} "
-            "(the clocks change then). Please choose another time."
+            _(
+                "%(field)s: %(moment)s does not exist in %(zone)s (the clocks change then). "
+                "Please choose another time.",
+                field=label,
+                # naive on purpose: the wall-clock time as typed, which has no UTC instant
+                moment=dates.format_datetime(
+                    moment, "dd MMM yyyy HH:mm", locale=get_locale() or "en"
+                ),
+                zone=edition.timezone,
+            )
         )
     return aware.astimezone(dt.UTC)
 
@@ -93,8 +106,10 @@ def local_to_utc(edition: Edition, moment: dt.datetime, label: str) -> dt.dateti
 def _ensure_call_manageable(actor, edition: Edition) -> None:
     if not can(actor, "call.manage", edition=edition):
         if not edition_writable(actor, edition):
-            raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
-        raise NotAllowed("Only the edition's organisers may change the call.")
+            raise NotAllowed(
+                _("The %(year)s edition is archived and read-only.", year=edition.year)
+            )
+        raise NotAllowed(_("Only the edition's organisers may change the call."))
 
 
 def update_call(
@@ -109,15 +124,15 @@ def update_call(
     """Set the call's window (aware UTC), guidance and the tracks open for submission."""
     _ensure_call_manageable(actor, edition)
     if (opens_at is None) != (closes_at is None):
-        raise DomainError("Give both the opening and the closing time, or neither.")
+        raise DomainError(_("Give both the opening and the closing time, or neither."))
     if opens_at is not None and closes_at <= opens_at:
-        raise DomainError("The call must close after it opens.")
-    guidance = clean_text(guidance, GUIDANCE_MAX, "The guidance")
+        raise DomainError(_("The call must close after it opens."))
+    guidance = clean_text(guidance, GUIDANCE_MAX, _("The guidance"))
     edition_tracks = tracks(edition)
     wanted = set(open_track_ids)
     unknown = wanted - {t.id for t in edition_tracks}
     if unknown:
-        raise DomainError("One of the chosen tracks does not belong to this edition.")
+        raise DomainError(_("One of the chosen tracks does not belong to this edition."))
     before = {
         "opens_at": edition.cfp_opens_at.isoformat() if edition.cfp_opens_at else None,
         "closes_at": edition.cfp_closes_at.isoformat() if edition.cfp_closes_at else None,
@@ -144,7 +159,7 @@ def update_call(
 def get_type(edition: Edition, type_id) -> SubmissionType:
     submission_type = db.session.get(SubmissionType, type_id) if valid_id(type_id) else None
     if submission_type is None or submission_type.edition_id != edition.id:
-        raise NotFound("There is no such submission type in this edition.")
+        raise NotFound(_("There is no such submission type in this edition."))
     return submission_type
 
 
@@ -161,26 +176,30 @@ def save_type(
 ) -> SubmissionType:
     """Create (``submission_type`` None) or change a submission type and its limits."""
     _ensure_call_manageable(actor, edition)
-    name = clean_text(name, 100, "The name")
-    code = clean_text(code, 30, "The code").lower()
-    description = clean_text(description, 2000, "The description")
+    name = clean_text(name, 100, _("The name"))
+    code = clean_text(code, 30, _("The code")).lower()
+    description = clean_text(description, 2000, _("The description"))
     if not name:
-        raise DomainError("Give the type a name.")
+        raise DomainError(_("Give the type a name."))
     if not _CODE.match(code):
         raise DomainError(
-            "The code must be 1–30 lower-case letters, digits, hyphens or underscores."
+            _("The code must be 1–30 lower-case letters, digits, hyphens or underscores.")
         )
     if not isinstance(max_words, int) or not 1 <= max_words <= MAX_WORDS_LIMIT:
-        raise DomainError(f"The word limit must be a whole number from 1 to {MAX_WORDS_LIMIT}.")
+        raise DomainError(
+            _("The word limit must be a whole number from 1 to %(limit)d.", limit=MAX_WORDS_LIMIT)
+        )
     if not isinstance(duration_minutes, int) or not 0 <= duration_minutes <= DURATION_LIMIT:
-        raise DomainError(f"The duration must be from 0 to {DURATION_LIMIT} minutes.")
+        raise DomainError(
+            _("The duration must be from 0 to %(limit)d minutes.", limit=DURATION_LIMIT)
+        )
     clash = db.session.scalar(
         sa.select(SubmissionType).where(
             SubmissionType.edition_id == edition.id, SubmissionType.code == code
         )
     )
     if clash is not None and clash is not submission_type:
-        raise Conflict(f"Another submission type already has the code “{code}”.")
+        raise Conflict(_("Another submission type already has the code “%(code)s”.", code=code))
     created = submission_type is None
     if created:
         submission_type = SubmissionType(edition_id=edition.id)
@@ -216,16 +235,24 @@ def type_usage(submission_type: SubmissionType) -> int:
     )
 
 
+def type_in_use(submission_type: SubmissionType, used: int) -> str:
+    """Why a used type cannot be removed (the service's refusal and the confirmation page)."""
+    return ngettext(
+        "“%(name)s” is used by %(num)d submission and cannot be removed; "
+        "change its name or limits instead.",
+        "“%(name)s” is used by %(num)d submissions and cannot be removed; "
+        "change its name or limits instead.",
+        used,
+        name=submission_type.name,
+    )
+
+
 def delete_type(actor, edition: Edition, submission_type: SubmissionType) -> None:
     """Remove a type nobody has used yet (used types would leave submissions without one)."""
     _ensure_call_manageable(actor, edition)
     used = type_usage(submission_type)
     if used:
-        raise Conflict(
-            f"“{submission_type.name}” is used by {used} "
-            f"submission{'' if used == 1 else 's'} and cannot be removed; "
-            "change its name or limits instead."
-        )
+        raise Conflict(type_in_use(submission_type, used))
     audit.record(
         actor,
         "submission_type.deleted",

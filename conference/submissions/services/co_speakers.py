@@ -6,6 +6,8 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from conference import audit, mail
@@ -16,6 +18,7 @@ from conference.permissions import can
 from conference.submissions.models import CoSpeaker, InvitationBlock, Submission, SubmissionState
 from conference.submissions.services.limits import MAX_CO_SPEAKERS, clean_text, valid_id
 from conference.submissions.services.writing import ensure_may_change
+from conference.text import ngettext
 from conference.urls import external_url
 
 INVITATION_MAX_AGE = 120 * 24 * 3600  # the call's deadline is the real limit
@@ -36,21 +39,21 @@ def invitation_token(co_speaker: CoSpeaker) -> str:
 def load_invitation(token: str) -> CoSpeaker:
     """The invitation a signed link stands for; a clear 4xx for bad, old or removed links."""
     if not isinstance(token, str) or not token or len(token) > 500:
-        raise DomainError("This invitation link is not valid.", code="invalid_token")
+        raise DomainError(_("This invitation link is not valid."), code="invalid_token")
     try:
         data = _serializer().loads(token, max_age=INVITATION_MAX_AGE)
     except SignatureExpired:
         raise DomainError(
-            "This invitation link has expired. Ask the author to invite you again.",
+            _("This invitation link has expired. Ask the author to invite you again."),
             code="token_expired",
         ) from None
     except BadSignature:
-        raise DomainError("This invitation link is not valid.", code="invalid_token") from None
+        raise DomainError(_("This invitation link is not valid."), code="invalid_token") from None
     if not isinstance(data, dict) or not valid_id(data.get("c")):
-        raise DomainError("This invitation link is not valid.", code="invalid_token")
+        raise DomainError(_("This invitation link is not valid."), code="invalid_token")
     co_speaker = db.session.get(CoSpeaker, data["c"])
     if co_speaker is None or co_speaker.email != data.get("e"):
-        raise NotFound("This invitation no longer exists: it was withdrawn or declined.")
+        raise NotFound(_("This invitation no longer exists: it was withdrawn or declined."))
     return co_speaker
 
 
@@ -78,7 +81,7 @@ def decline_invitation(actor, token: str, *, block: bool = False) -> Submission:
     edition = submission.edition
     if co_speaker.confirmed_at is not None:
         raise Conflict(
-            "You have already confirmed this invitation. Please ask the author to remove you.",
+            _("You have already confirmed this invitation. Please ask the author to remove you."),
             code="already_confirmed",
         )
     email = co_speaker.email
@@ -97,7 +100,7 @@ def decline_invitation(actor, token: str, *, block: bool = False) -> Submission:
         mail.queue(
             submission.author.email,
             "submissions_co_speaker_declined",
-            f"Invitation declined: {submission.title}",
+            _l("Invitation declined: %(title)s", title=submission.title),
             edition=edition,
             author=submission.author,
             invited=co_speaker.name or email,
@@ -112,34 +115,47 @@ def invite_co_speaker(user, submission: Submission, email: str, name: str = "") 
     """Invite a co-speaker by e-mail; the mail carries a signed confirmation link."""
     edition = submission.edition
     if not can(user, "submission.edit", submission, edition=edition):
-        raise NotAllowed("Only the submission's author can invite co-speakers.")
+        raise NotAllowed(_("Only the submission's author can invite co-speakers."))
     override = ensure_may_change(user, edition)
     if submission.state == SubmissionState.WITHDRAWN:
-        raise Conflict("This submission was withdrawn; nobody can be invited to it.")
-    email = clean_text(email, 254, "The e-mail address").lower()
-    name = clean_text(name, 200, "The name")
+        raise Conflict(_("This submission was withdrawn; nobody can be invited to it."))
+    email = clean_text(email, 254, _("The e-mail address")).lower()
+    name = clean_text(name, 200, _("The name"))
     if not _EMAIL.match(email):
-        raise DomainError("Please give a valid e-mail address for the co-speaker.")
+        raise DomainError(_("Please give a valid e-mail address for the co-speaker."))
     if submission.author is not None and email == submission.author.email:
-        raise DomainError("You are the author already; invite the other speakers.")
+        raise DomainError(_("You are the author already; invite the other speakers."))
     if any(c.email == email for c in submission.co_speakers):
-        raise Conflict(f"{email} is already invited to this submission.")
+        raise Conflict(_("%(email)s is already invited to this submission.", email=email))
     if is_blocked(submission, email):
         raise Conflict(
-            f"{email} declined an invitation to this submission and asked not to be invited "
-            "to it again.",
+            _(
+                "%(email)s declined an invitation to this submission and asked not to be "
+                "invited to it again.",
+                email=email,
+            ),
             code="invitation_blocked",
         )
     if len(submission.co_speakers) >= MAX_CO_SPEAKERS:
-        raise DomainError(f"A submission can have at most {MAX_CO_SPEAKERS} co-speakers.")
+        raise DomainError(
+            ngettext(
+                "A submission can have at most %(num)d co-speaker.",
+                "A submission can have at most %(num)d co-speakers.",
+                MAX_CO_SPEAKERS,
+            )
+        )
     co_speaker = CoSpeaker(submission=submission, email=email, name=name, invited_at=utcnow())
     db.session.add(co_speaker)
     db.session.flush()
-    author_name = submission.author.display_name if submission.author else "The author"
+    author_name = submission.author.display_name if submission.author else _l("The author")
     mail.queue(
         email,
         "submissions_co_speaker_invitation",
-        f"{author_name} invites you as co-speaker: {submission.title}",
+        _l(
+            "%(author)s invites you as co-speaker: %(title)s",
+            author=author_name,
+            title=submission.title,
+        ),
         edition=edition,
         name=name,
         author_name=author_name,
@@ -174,11 +190,11 @@ def removable_co_speaker(user, submission: Submission, co_speaker_id) -> CoSpeak
     """
     edition = submission.edition
     if not can(user, "submission.edit", submission, edition=edition):
-        raise NotAllowed("Only the submission's author can remove co-speakers.")
+        raise NotAllowed(_("Only the submission's author can remove co-speakers."))
     ensure_may_change(user, edition)
     co_speaker = next((c for c in submission.co_speakers if c.id == co_speaker_id), None)
     if co_speaker is None:
-        raise NotFound("There is no such co-speaker on this submission.")
+        raise NotFound(_("There is no such co-speaker on this submission."))
     return co_speaker
 
 
@@ -186,11 +202,11 @@ def remove_co_speaker(user, submission: Submission, co_speaker_id) -> None:
     """Take back an invitation or remove a confirmed co-speaker."""
     edition = submission.edition
     if not can(user, "submission.edit", submission, edition=edition):
-        raise NotAllowed("Only the submission's author can remove co-speakers.")
+        raise NotAllowed(_("Only the submission's author can remove co-speakers."))
     override = ensure_may_change(user, edition)
     co_speaker = next((c for c in submission.co_speakers if c.id == co_speaker_id), None)
     if co_speaker is None:
-        raise NotFound("There is no such co-speaker on this submission.")
+        raise NotFound(_("There is no such co-speaker on this submission."))
     submission.co_speakers.remove(co_speaker)
     audit.record(
         user,
@@ -208,12 +224,16 @@ def check_invitation_for(user, co_speaker: CoSpeaker) -> None:
     """Only the invited person (logged in with that e-mail address) may answer."""
     if user.email != co_speaker.email:
         raise NotAllowed(
-            "This invitation was sent to another e-mail address. Please log in with the "
-            "address the invitation was sent to.",
+            _(
+                "This invitation was sent to another e-mail address. Please log in with the "
+                "address the invitation was sent to."
+            ),
             code="wrong_account",
         )
     if co_speaker.user_id is not None and co_speaker.user_id != user.id:
-        raise NotAllowed("This invitation was confirmed by another account.", code="wrong_account")
+        raise NotAllowed(
+            _("This invitation was confirmed by another account."), code="wrong_account"
+        )
 
 
 def confirm_co_speaker(user, token: str) -> CoSpeaker:
@@ -226,11 +246,11 @@ def confirm_co_speaker(user, token: str) -> CoSpeaker:
         return co_speaker
     if user.email_verified_at is None:
         raise NotAllowed(
-            "Please verify your e-mail address first (see the mail we sent when you signed up).",
+            _("Please verify your e-mail address first (see the mail we sent when you signed up)."),
             code="email_not_verified",
         )
     if submission.state == SubmissionState.WITHDRAWN:
-        raise Conflict("This submission was withdrawn by its author.")
+        raise Conflict(_("This submission was withdrawn by its author."))
     ensure_may_change(user, edition)
     co_speaker.user_id = user.id
     co_speaker.confirmed_at = utcnow()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from conference.errors import DomainError
+from conference.text import ngettext
 
 TITLE_MAX = 300
 ABSTRACT_MAX_CHARS = 20_000
@@ -15,7 +19,7 @@ MAX_WORDS_LIMIT = 5_000
 DURATION_LIMIT = 8 * 60
 
 
-WORD_RULE = (
+WORD_RULE = _l(
     "Words are counted as runs of characters separated by spaces, tabs or line breaks "
     "(so “research-security” is one word and “e.g. EU” is two)."
 )
@@ -32,12 +36,20 @@ def count_words(text: str | None) -> int:
 
 
 def clean_text(value, limit: int, label: str) -> str:
-    """``value`` trimmed; refused when it is not text, holds a NUL or is too long."""
+    """``value`` trimmed; refused when it is not text, holds a NUL or is too long.
+    ``label`` names the field in the message, already translated ("The title")."""
     text = (value or "").strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        raise DomainError(f"{label} must be text.")
+        raise DomainError(_("%(field)s must be text.", field=label))
     if "\x00" in text:
-        raise DomainError(f"{label} contains a character that is not allowed.")
+        raise DomainError(_("%(field)s contains a character that is not allowed.", field=label))
     if len(text) > limit:
-        raise DomainError(f"{label} is too long (at most {limit} characters).")
+        raise DomainError(
+            ngettext(
+                "%(field)s is too long (at most %(num)d character).",
+                "%(field)s is too long (at most %(num)d characters).",
+                limit,
+                field=label,
+            )
+        )
     return text

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 
 from conference.accounts.models import User
 from conference.editions.models import Edition
@@ -24,7 +25,7 @@ def get_submission(edition: Edition, submission_id) -> Submission:
     """The submission of this edition with that id, or NotFound."""
     submission = db.session.get(Submission, submission_id) if valid_id(submission_id) else None
     if submission is None or submission.edition_id != edition.id:
-        raise NotFound("There is no such submission.")
+        raise NotFound(_("There is no such submission."))
     return submission
 
 
@@ -32,7 +33,7 @@ def visible_submission(user, edition: Edition, submission_id) -> Submission:
     """The submission if ``user`` may see it; others get the same 404 as a missing id."""
     submission = get_submission(edition, submission_id)
     if not can(user, "submission.view", submission, edition=edition):
-        raise NotFound("There is no such submission.")
+        raise NotFound(_("There is no such submission."))
     return submission
 
 
@@ -40,7 +41,7 @@ def editable_submission(user, edition: Edition, submission_id) -> Submission:
     """The submission if ``user`` may change it (author or organiser); else 404 or 403."""
     submission = visible_submission(user, edition, submission_id)
     if not can(user, "submission.edit", submission, edition=edition):
-        raise NotAllowed("Only the submission's author can change it.")
+        raise NotAllowed(_("Only the submission's author can change it."))
     return submission
 
 

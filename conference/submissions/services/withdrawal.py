@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit, mail
 from conference.accounts.models import Role, RoleAssignment, User
@@ -72,13 +74,13 @@ def withdraw_submission(user, submission: Submission, *, confirmed: bool = False
     """
     edition = submission.edition
     if not can(user, "submission.edit", submission, edition=edition):
-        raise NotAllowed("Only the submission's author can withdraw it.")
+        raise NotAllowed(_("Only the submission's author can withdraw it."))
     override = ensure_may_change(user, edition)
     if submission.state == SubmissionState.WITHDRAWN:
-        raise Conflict("This submission is already withdrawn.")
+        raise Conflict(_("This submission is already withdrawn."))
     if not confirmed:
         raise DomainError(
-            "Withdrawing is final: please confirm it on the confirmation page. Nothing changed.",
+            _("Withdrawing is final: please confirm it on the confirmation page. Nothing changed."),
             code="confirmation_required",
         )
     previous = submission.state
@@ -123,7 +125,7 @@ def _notify_withdrawal(actor, submission: Submission, outcome: str | None) -> No
         mail.queue(
             person.email,
             "submissions_withdrawn",
-            f"Withdrawn: {submission.title}",
+            _l("Withdrawn: %(title)s", title=submission.title),
             edition=edition,
             person=person,
             submission=submission,

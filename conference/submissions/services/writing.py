@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from babel import dates
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit, mail
 from conference.accounts.models import User
@@ -26,14 +30,22 @@ from conference.submissions.services.limits import (
     count_words,
     valid_id,
 )
+from conference.text import ngettext
 from conference.urls import external_url
+
+
+def _local_text(edition: Edition, moment, pattern: str) -> str:
+    """``moment`` in the edition's zone, written with a CLDR ``pattern`` in the request's
+    language ("05 March 2027" in English, as before)."""
+    local = edition.local(moment)
+    return dates.format_datetime(local, pattern, tzinfo=local.tzinfo, locale=get_locale() or "en")
 
 
 def ensure_may_change(user, edition: Edition) -> bool:
     """Raise unless changes are allowed now; return True when only an organiser's override
     allows it (so that the change is logged as such)."""
     if not edition_writable(user, edition):
-        raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+        raise NotAllowed(_("The %(year)s edition is archived and read-only.", year=edition.year))
     if edition.cfp_open():
         return False
     if is_organiser(user, edition):
@@ -41,19 +53,36 @@ def ensure_may_change(user, edition: Edition) -> bool:
     status = call_status(edition)
     tz = edition.timezone
     if status == "not_yet_open":
-        opens = edition.local(edition.cfp_opens_at)
         raise NotAllowed(
-            f"The call for abstracts opens on {opens:%d %B %Y at %H:%M} ({tz}).",
+            _(
+                "The call for abstracts opens on %(date)s at %(time)s (%(zone)s).",
+                date=_local_text(edition, edition.cfp_opens_at, "dd MMMM yyyy"),
+                time=_local_text(edition, edition.cfp_opens_at, "HH:mm"),
+                zone=tz,
+            ),
             code="call_not_open",
         )
     if status == "closed" and edition.cfp_closes_at is not None:
-        closes = edition.local(edition.cfp_closes_at)
         raise NotAllowed(
-            f"The call for abstracts closed on {closes:%d %B %Y at %H:%M} ({tz}); submissions "
-            "can no longer be changed. Please contact the organisers if something must change.",
+            _(
+                "The call for abstracts closed on %(date)s at %(time)s (%(zone)s); submissions "
+                "can no longer be changed. Please contact the organisers if something must "
+                "change.",
+                date=_local_text(edition, edition.cfp_closes_at, "dd MMMM yyyy"),
+                time=_local_text(edition, edition.cfp_closes_at, "HH:mm"),
+                zone=tz,
+            ),
             code="call_closed",
         )
-    raise NotAllowed("The call for abstracts is not open.", code="call_closed")
+    raise NotAllowed(_("The call for abstracts is not open."), code="call_closed")
+
+
+# The state as a word in "This submission is already …" (the stored values stay English).
+STATE_WORDS = {
+    SubmissionState.DRAFT: _l("draft"),
+    SubmissionState.SUBMITTED: _l("submitted"),
+    SubmissionState.WITHDRAWN: _l("withdrawn"),
+}
 
 
 @dataclass
@@ -69,12 +98,12 @@ class SubmissionInput:
 
 
 def _apply(user, edition: Edition, submission: Submission, data: SubmissionInput) -> None:
-    title = clean_text(data.title, TITLE_MAX, "The title")
-    abstract = clean_text(data.abstract, ABSTRACT_MAX_CHARS, "The abstract")
-    keywords = clean_text(data.keywords, KEYWORDS_MAX, "The keywords")
-    audience = clean_text(data.audience, AUDIENCE_MAX, "The intended audience")
+    title = clean_text(data.title, TITLE_MAX, _("The title"))
+    abstract = clean_text(data.abstract, ABSTRACT_MAX_CHARS, _("The abstract"))
+    keywords = clean_text(data.keywords, KEYWORDS_MAX, _("The keywords"))
+    audience = clean_text(data.audience, AUDIENCE_MAX, _("The intended audience"))
     if not title:
-        raise DomainError("Give your submission a title.")
+        raise DomainError(_("Give your submission a title."))
     submission_type = None
     if data.type_id is not None:
         submission_type = get_type(edition, data.type_id)
@@ -82,19 +111,28 @@ def _apply(user, edition: Edition, submission: Submission, data: SubmissionInput
     if data.track_id is not None:
         track = db.session.get(Track, data.track_id) if valid_id(data.track_id) else None
         if track is None or track.edition_id != edition.id:
-            raise NotFound("There is no such track in this edition.")
+            raise NotFound(_("There is no such track in this edition."))
         if (
             not track.open_for_submissions
             and track.id != submission.track_id
             and not is_organiser(user, edition)
         ):
-            raise DomainError(f"The track “{track.name}” is not open for submissions.")
+            raise DomainError(
+                _("The track “%(name)s” is not open for submissions.", name=track.name)
+            )
     if submission_type is not None:
         words = count_words(abstract)
         if words > submission_type.max_words:
             raise DomainError(
-                f"The abstract has {words} words; a {submission_type.name.lower()} abstract may "
-                f"have at most {submission_type.max_words}.",
+                ngettext(
+                    "The abstract has %(num)d word; a %(type)s abstract may have at most "
+                    "%(limit)d.",
+                    "The abstract has %(num)d words; a %(type)s abstract may have at most "
+                    "%(limit)d.",
+                    words,
+                    type=submission_type.name.lower(),
+                    limit=submission_type.max_words,
+                ),
                 code="too_many_words",
             )
     submission.title = title
@@ -108,14 +146,15 @@ def _apply(user, edition: Edition, submission: Submission, data: SubmissionInput
 def _ensure_complete(submission: Submission) -> None:
     missing = []
     if submission.type_id is None:
-        missing.append("a type")
+        missing.append(_("a type"))
     if submission.track_id is None:
-        missing.append("a track")
+        missing.append(_("a track"))
     if not submission.abstract.strip():
-        missing.append("an abstract")
+        missing.append(_("an abstract"))
     if missing:
         raise DomainError(
-            "To submit, your submission needs " + ", ".join(missing) + ".", code="incomplete"
+            _("To submit, your submission needs %(missing)s.", missing=", ".join(missing)),
+            code="incomplete",
         )
 
 
@@ -124,7 +163,7 @@ def _mark_submitted(user, submission: Submission) -> None:
     edition = submission.edition or db.session.get(Edition, submission.edition_id)
     track = submission.track or db.session.get(Track, submission.track_id)
     if not track.open_for_submissions and not is_organiser(user, edition):
-        raise DomainError(f"The track “{track.name}” is not open for submissions.")
+        raise DomainError(_("The track “%(name)s” is not open for submissions.", name=track.name))
     submission.state = SubmissionState.SUBMITTED
     submission.submitted_at = utcnow()
     author = submission.author or db.session.get(User, submission.author_id)
@@ -134,7 +173,7 @@ def _mark_submitted(user, submission: Submission) -> None:
     mail.queue(
         author.email,
         "submissions_submitted",
-        f"Received: {submission.title}",
+        _l("Received: %(title)s", title=submission.title),
         edition=edition,
         name=author.display_name,
         submission_title=submission.title,
@@ -148,7 +187,7 @@ def create_submission(
 ) -> Submission:
     """A new draft by ``user`` (submitted at once with ``submit``)."""
     if not can(user, "submission.create", edition=edition):
-        raise NotAllowed("Please log in to write a submission.")
+        raise NotAllowed(_("Please log in to write a submission."))
     override = ensure_may_change(user, edition)
     written = db.session.scalar(
         sa.select(sa.func.count())
@@ -157,8 +196,14 @@ def create_submission(
     )
     if written >= MAX_SUBMISSIONS_PER_AUTHOR and not is_organiser(user, edition):
         raise Conflict(
-            f"You have written {written} submissions for {edition.year}, the most one person "
-            "may write. Please withdraw or reuse one of them."
+            ngettext(
+                "You have written %(num)d submission for %(year)s, the most one person may "
+                "write. Please withdraw or reuse it.",
+                "You have written %(num)d submissions for %(year)s, the most one person may "
+                "write. Please withdraw or reuse one of them.",
+                written,
+                year=edition.year,
+            )
         )
     submission = Submission(
         edition_id=edition.id, author_id=user.id, state=SubmissionState.DRAFT, decision="pending"
@@ -188,10 +233,10 @@ def update_submission(
     """Change a draft or submitted submission; a submitted one must stay complete."""
     edition = submission.edition
     if not can(user, "submission.edit", submission, edition=edition):
-        raise NotAllowed("Only the submission's author can change it.")
+        raise NotAllowed(_("Only the submission's author can change it."))
     override = ensure_may_change(user, edition)
     if submission.state == SubmissionState.WITHDRAWN:
-        raise Conflict("This submission was withdrawn and can no longer be changed.")
+        raise Conflict(_("This submission was withdrawn and can no longer be changed."))
     changed_before = {
         "title": submission.title,
         "type_id": submission.type_id,
@@ -223,15 +268,23 @@ def submit_submission(user, submission: Submission) -> Submission:
     """Draft → submitted (complete and within the word limit)."""
     edition = submission.edition
     if not can(user, "submission.edit", submission, edition=edition):
-        raise NotAllowed("Only the submission's author can submit it.")
+        raise NotAllowed(_("Only the submission's author can submit it."))
     override = ensure_may_change(user, edition)
     if submission.state != SubmissionState.DRAFT:
-        raise Conflict(f"This submission is already {submission.state}.")
+        raise Conflict(
+            _("This submission is already %(state)s.", state=STATE_WORDS[submission.state])
+        )
     _ensure_complete(submission)
     if count_words(submission.abstract) > submission.type.max_words:
         raise DomainError(
-            f"The abstract has {count_words(submission.abstract)} words; at most "
-            f"{submission.type.max_words} are allowed. Please shorten it first.",
+            ngettext(
+                "The abstract has %(num)d word; at most %(limit)d are allowed. "
+                "Please shorten it first.",
+                "The abstract has %(num)d words; at most %(limit)d are allowed. "
+                "Please shorten it first.",
+                count_words(submission.abstract),
+                limit=submission.type.max_words,
+            ),
             code="too_many_words",
         )
     _mark_submitted(user, submission)
