@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from conference.accounts import is_bearer_request
@@ -33,13 +35,16 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Shown on the token page and in the CLI help.
 SCOPE_HELP = {
-    TokenScope.CHECKIN: "Check-in: for a door scanner. Scans badges and reads the scanner "
-    "bundle of one edition; nothing else. Expires the day after the edition ends unless you "
-    "choose a date.",
-    TokenScope.READ: "Read: reads through the API (GET) whatever your account may see; "
-    "changes nothing.",
-    TokenScope.FULL: "Full: reads and changes through the API whatever your account may. "
-    "Never manages tokens.",
+    TokenScope.CHECKIN: _l(
+        "Check-in: for a door scanner. Scans badges and reads the scanner bundle of one "
+        "edition; nothing else. Expires the day after the edition ends unless you choose a date."
+    ),
+    TokenScope.READ: _l(
+        "Read: reads through the API (GET) whatever your account may see; changes nothing."
+    ),
+    TokenScope.FULL: _l(
+        "Full: reads and changes through the API whatever your account may. Never manages tokens."
+    ),
 }
 
 
@@ -106,13 +111,16 @@ def register(app: Flask) -> None:
         # learns 403, not which methods or paths exist.
         token = current_token()
         if token is None:
-            message = g.get("api_token_error") or "The API token is not valid."
+            message = g.get("api_token_error") or _("The API token is not valid.")
             return _refuse(401, message, "invalid_token")
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if not token_allows(token, view, method=request.method, api=is_api_request()):
             return _refuse(
                 403,
-                f"This token's scope ({token.scope}) does not allow this request.",
+                _(
+                    "This token's scope (%(scope)s) does not allow this request.",
+                    scope=token.scope,
+                ),
                 "insufficient_scope",
             )
         return None

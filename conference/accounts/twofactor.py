@@ -32,6 +32,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from conference.accounts import bp
@@ -43,6 +44,7 @@ from conference.db import utcnow
 from conference.errors import DomainError
 from conference.extensions import db, limiter
 from conference.permissions import deny, require
+from conference.text import ngettext
 from conference.urls import safe_next
 
 VERIFIED_KEY = "_2fa_user"
@@ -188,7 +190,7 @@ def _is_ip_address(host: str) -> bool:
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(400, "Send a JSON object.")
+        abort(400, _("Send a JSON object."))
     return body
 
 
@@ -208,7 +210,7 @@ def two_factor_login():
     if user is None:
         if current_user.is_authenticated:
             return redirect(url_for("accounts.profile"))
-        flash("Please log in first.", "info")
+        flash(_("Please log in first."), "info")
         return redirect(url_for("accounts.login"))
     if not services.has_second_factor(user):
         return redirect(url_for("accounts.two_factor"))
@@ -226,16 +228,21 @@ def two_factor_login():
             session.modified = True
             if pending["failures"] >= MAX_FAILURES_PER_LOGIN:
                 session.pop(PENDING_KEY, None)
-                flash("Too many wrong codes: please log in again.", "error")
+                flash(_("Too many wrong codes: please log in again."), "error")
                 return redirect(url_for("accounts.login"))
         else:
             next_url = _finish_login(user)
-            flash("You are logged in.", "success")
+            flash(_("You are logged in."), "success")
             if method == "recovery_code":
                 left = services.recovery_codes_left(user)
                 flash(
-                    f"You used a recovery code; {left} left. Set up your factor again or "
-                    "make new codes on your two-factor page if you lost your device.",
+                    ngettext(
+                        "You used a recovery code; %(num)d left. Set up your factor again or "
+                        "make new codes on your two-factor page if you lost your device.",
+                        "You used a recovery code; %(num)d left. Set up your factor again or "
+                        "make new codes on your two-factor page if you lost your device.",
+                        left,
+                    ),
                     "warning",
                 )
             return redirect(next_url)
@@ -285,7 +292,7 @@ def two_factor_key_verify():
         db.session.commit()  # keep the audit entry of the failure
         return _json_error(exc)
     next_url = _finish_login(user)
-    flash("You are logged in.", "success")
+    flash(_("You are logged in."), "success")
     return jsonify({"redirect": next_url})
 
 
@@ -330,7 +337,7 @@ def two_factor_totp():
     if user is None:
         return resume_second_step() or deny()
     if services.totp_of(user) is not None:
-        flash("An authenticator app is already set up.", "info")
+        flash(_("An authenticator app is already set up."), "info")
         return redirect(url_for("accounts.two_factor"))
     form = TotpSetupForm()
     secret = session.get(TOTP_SETUP_KEY)
@@ -344,11 +351,11 @@ def two_factor_totp():
             status = exc.status_code
         else:
             session.pop(TOTP_SETUP_KEY, None)
-            return _enrolled(user, codes, "Your authenticator app is set up.")
+            return _enrolled(user, codes, _("Your authenticator app is set up."))
     elif request.method == "POST":
         status = 400
         if not isinstance(secret, str):
-            form.code.errors = [*form.code.errors, "The set-up has expired; please start again."]
+            form.code.errors = [*form.code.errors, _("The set-up has expired; please start again.")]
     if not isinstance(secret, str):
         secret = services.new_totp_secret()
         session[TOTP_SETUP_KEY] = secret
@@ -383,7 +390,7 @@ def two_factor_totp_remove():
         return deny()
     services.remove_totp(current_user)
     db.session.commit()
-    flash("The authenticator app is removed.", "success")
+    flash(_("The authenticator app is removed."), "success")
     return redirect(url_for("accounts.two_factor"))
 
 
@@ -444,7 +451,7 @@ def two_factor_key_register_verify():
         session["_2fa_new_codes"] = codes
         session["_2fa_codes_next"] = next_url
         next_url = url_for("accounts.two_factor_new_codes")
-    flash("Your security key is registered.", "success")
+    flash(_("Your security key is registered."), "success")
     return jsonify({"redirect": next_url})
 
 
@@ -465,7 +472,7 @@ def two_factor_key_remove(key_id):
         return deny()
     key = services.remove_credential(current_user, key_id)
     db.session.commit()
-    flash(f"The security key “{key.name}” is removed.", "success")
+    flash(_("The security key “%(name)s” is removed.", name=key.name), "success")
     return redirect(url_for("accounts.two_factor"))
 
 
@@ -478,23 +485,28 @@ def admin_reset_second_factor(user_id):
     """Remove a person's factors (lost device), after the administrator confirms."""
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
-        abort(404, "There is no such account.")
+        abort(404, _("There is no such account."))
     form = ConfirmResetForm()
     if not form.validate_on_submit():
         raise DomainError(
-            "Nothing was reset: please tick the box to confirm that you have checked the "
-            "person's identity."
+            _(
+                "Nothing was reset: please tick the box to confirm that you have checked the "
+                "person's identity."
+            )
         )
     services.reset_second_factor(user, actor=current_user)
     db.session.commit()
     if user.id == current_user.id:
         # Own reset: this session's token rotated too; log in again and set up anew.
         session.clear()
-        flash("Your second factor is reset; please log in and set up a new one.", "success")
+        flash(_("Your second factor is reset; please log in and set up a new one."), "success")
         return redirect(url_for("accounts.login"))
     flash(
-        f"The second factor of {user.email} is reset; their sessions are logged out and "
-        "they will set up a new one at their next login.",
+        _(
+            "The second factor of %(email)s is reset; their sessions are logged out and "
+            "they will set up a new one at their next login.",
+            email=user.email,
+        ),
         "success",
     )
     return redirect(url_for("accounts.admin_user", user_id=user.id))

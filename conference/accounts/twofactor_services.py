@@ -28,6 +28,8 @@ import qrcode
 import qrcode.image.svg
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -61,7 +63,7 @@ RECOVERY_CODE_LENGTH = 16
 RECOVERY_HASH_METHOD = "pbkdf2:sha256:50000"
 ISSUER = "Research Security Conference"
 
-WRONG_CODE = "That code is not valid. Check the time on your device and try a new code."
+WRONG_CODE = _l("That code is not valid. Check the time on your device and try a new code.")
 
 
 class TwoFactorError(DomainError):
@@ -161,15 +163,15 @@ def enable_totp(user: User, secret: str, code: str) -> list[str]:
     """Confirm a new authenticator app with one of its codes; returns new recovery codes
     when the account had none."""
     if totp_of(user) is not None:
-        raise Conflict("An authenticator app is already set up; remove it first to replace it.")
+        raise Conflict(_("An authenticator app is already set up; remove it first to replace it."))
     try:
         pyotp.TOTP(secret).byte_secret()
     except (ValueError, TypeError) as exc:
-        raise TwoFactorError("The set-up has expired; please start again.") from exc
+        raise TwoFactorError(_("The set-up has expired; please start again.")) from exc
     step = _matching_step(secret, _normalise_code(code))
     if step is None:
         audit.record(user, "2fa.totp.setup_failed", user)
-        raise TwoFactorError(WRONG_CODE)
+        raise TwoFactorError(str(WRONG_CODE))
     db.session.add(
         TotpSecret(user_id=user.id, secret=secret, last_used_step=step, last_used_at=utcnow())
     )
@@ -203,7 +205,7 @@ def _use_totp(user: User, code: str) -> bool:
 def remove_totp(user: User, *, actor: User | None = None) -> None:
     totp = totp_of(user)
     if totp is None:
-        raise NotFound("No authenticator app is set up.")
+        raise NotFound(_("No authenticator app is set up."))
     _refuse_removing_last_factor(user, remaining=len(credentials_of(user)))
     db.session.delete(totp)
     audit.record(actor or user, "2fa.totp.removed", user)
@@ -237,7 +239,7 @@ def generate_recovery_codes(user: User) -> list[str]:
 
 def regenerate_recovery_codes(user: User) -> list[str]:
     if not has_second_factor(user):
-        raise Conflict("Set up an authenticator app or a security key first.")
+        raise Conflict(_("Set up an authenticator app or a security key first."))
     return generate_recovery_codes(user)
 
 
@@ -281,8 +283,10 @@ def may_remove_a_factor(user: User) -> bool:
 def _refuse_removing_last_factor(user: User, *, remaining: int) -> None:
     if remaining == 0 and is_privileged(user):
         raise Conflict(
-            "Your roles need a second factor: add another authenticator app or security key "
-            "before removing this one."
+            _(
+                "Your roles need a second factor: add another authenticator app or security "
+                "key before removing this one."
+            )
         )
 
 
@@ -296,14 +300,14 @@ def verify_code(user: User, code: str | None) -> str:
     """
     normalised = _normalise_code(code)
     if not normalised:
-        raise TwoFactorError("Please enter the code from your authenticator app.")
+        raise TwoFactorError(_("Please enter the code from your authenticator app."))
     if _use_totp(user, normalised):
         method = "totp"
     elif _use_recovery_code(user, normalised):
         method = "recovery_code"
     else:
         audit.record(user, "2fa.verify_failed", user)
-        raise TwoFactorError(WRONG_CODE)
+        raise TwoFactorError(str(WRONG_CODE))
     details = {"left": recovery_codes_left(user)} if method == "recovery_code" else {}
     audit.record(user, "2fa.verified", user, method=method, **details)
     return method
@@ -360,7 +364,7 @@ def _parse_credential(credential) -> dict:
         except ValueError:
             credential = None
     if not isinstance(credential, dict):
-        raise TwoFactorError("The security key's answer could not be read.")
+        raise TwoFactorError(_("The security key's answer could not be read."))
     return credential
 
 
@@ -369,7 +373,7 @@ def register_credential(
 ) -> WebAuthnCredential:
     """Verify a registration ceremony and store the new credential."""
     if not challenge:
-        raise TwoFactorError("The request has expired; please try again.")
+        raise TwoFactorError(_("The request has expired; please try again."))
     name = " ".join((name or "").split())[:100] or "Security key"
     credential = _parse_credential(credential)
     try:
@@ -381,13 +385,13 @@ def register_credential(
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         audit.record(user, "2fa.webauthn.setup_failed", user, reason=str(exc)[:200])
-        raise TwoFactorError("The security key could not be registered.") from exc
+        raise TwoFactorError(_("The security key could not be registered.")) from exc
     credential_id = bytes_to_base64url(verified.credential_id)
     existing = db.session.scalar(
         sa.select(WebAuthnCredential).where(WebAuthnCredential.credential_id == credential_id)
     )
     if existing is not None:
-        raise Conflict("This security key is already registered.")
+        raise Conflict(_("This security key is already registered."))
     transports = (credential.get("response") or {}).get("transports") or []
     row = WebAuthnCredential(
         user_id=user.id,
@@ -407,7 +411,7 @@ def authentication_options(user: User, rp_id: str) -> tuple[str, str]:
     """(options as JSON for navigator.credentials.get, challenge to keep server-side)."""
     descriptors = _descriptors(user)
     if not descriptors:
-        raise NotFound("No security key is registered for this account.")
+        raise NotFound(_("No security key is registered for this account."))
     options = generate_authentication_options(
         rp_id=rp_id,
         allow_credentials=descriptors,
@@ -421,7 +425,7 @@ def verify_assertion(
 ) -> WebAuthnCredential:
     """Verify an authentication ceremony with one of ``user``'s credentials."""
     if not challenge:
-        raise TwoFactorError("The request has expired; please try again.")
+        raise TwoFactorError(_("The request has expired; please try again."))
     credential = _parse_credential(credential)
     raw_id = credential.get("rawId") or credential.get("id")
     stored = None
@@ -434,7 +438,7 @@ def verify_assertion(
         )
     if stored is None:
         audit.record(user, "2fa.verify_failed", user, method="webauthn")
-        raise TwoFactorError("This security key is not registered for your account.")
+        raise TwoFactorError(_("This security key is not registered for your account."))
     try:
         verified = verify_authentication_response(
             credential=credential,
@@ -446,7 +450,7 @@ def verify_assertion(
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         audit.record(user, "2fa.verify_failed", user, method="webauthn", reason=str(exc)[:200])
-        raise TwoFactorError("The security key's answer was not accepted.") from exc
+        raise TwoFactorError(_("The security key's answer was not accepted.")) from exc
     stored.sign_count = verified.new_sign_count
     stored.last_used_at = utcnow()
     audit.record(user, "2fa.verified", user, method="webauthn", credential=stored.id)
@@ -456,7 +460,7 @@ def verify_assertion(
 def remove_credential(user: User, credential_id: int) -> WebAuthnCredential:
     row = db.session.get(WebAuthnCredential, credential_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("There is no such security key.")
+        raise NotFound(_("There is no such security key."))
     remaining = len(credentials_of(user)) - 1 + (1 if totp_of(user) else 0)
     _refuse_removing_last_factor(user, remaining=remaining)
     db.session.delete(row)

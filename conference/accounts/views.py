@@ -15,12 +15,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from conference import audit, confirm
 from conference.accounts import bp, services, throttle, twofactor
 from conference.accounts.forms import (
-    ROLE_CHOICES,
     ChangePasswordForm,
     EmailForm,
     LoginForm,
@@ -29,6 +30,7 @@ from conference.accounts.forms import (
     SignupForm,
     TokenForm,
     UserSearchForm,
+    role_choices,
 )
 from conference.accounts.models import ApiToken, RoleAssignment, User
 from conference.confirm import Confirmation
@@ -39,6 +41,7 @@ from conference.permissions import login_required, require
 from conference.query_args import arg_page, arg_str
 from conference.urls import safe_next
 
+# The same answer for an unknown address and a wrong password (English; shown translated).
 NEUTRAL_LOGIN_ERROR = "The e-mail address or password is not correct."
 USERS_PER_PAGE = 50
 
@@ -79,16 +82,18 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            flash(NEUTRAL_LOGIN_ERROR, "error")
+            flash(_("The e-mail address or password is not correct."), "error")
             return render_template("accounts/login.html", form=form, next=next_url), 200
         if (second_step := twofactor.start_second_step(user, next_url)) is not None:
             return second_step
         _start_session(user)
-        flash("You are logged in.", "success")
+        flash(_("You are logged in."), "success")
         if user.email_verified_at is None:
             flash(
-                "Please confirm your e-mail address with the link we sent you; registering "
-                "for an edition and submitting abstracts need a confirmed address.",
+                _(
+                    "Please confirm your e-mail address with the link we sent you; registering "
+                    "for an edition and submitting abstracts need a confirmed address."
+                ),
                 "warning",
             )
         return redirect(next_url or services.landing_url(user))
@@ -104,7 +109,7 @@ def logout():
         db.session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("editions.home"))
 
 
@@ -139,10 +144,11 @@ def _check_email_page(email: str, next_url: str):
     """After sign-up (or a resend): look for the link; a button sends it again."""
     return render_template(
         "accounts/check_email.html",
-        heading="Check your e-mail",
-        message=(
-            f"We have sent a message to {email}. "
-            "Follow the link in it to confirm your address, then log in."
+        heading=_("Check your e-mail"),
+        message=_(
+            "We have sent a message to %(email)s. "
+            "Follow the link in it to confirm your address, then log in.",
+            email=email,
         ),
         resend_email=email,
         next=next_url,
@@ -163,10 +169,10 @@ def verify_email(token):
     except DomainError as exc:
         db.session.rollback()
         return render_template(
-            "accounts/check_email.html", heading="Link not valid", message=exc.message
+            "accounts/check_email.html", heading=_("Link not valid"), message=exc.message
         ), 400
     db.session.commit()
-    flash("Thank you: your e-mail address is confirmed.", "success")
+    flash(_("Thank you: your e-mail address is confirmed."), "success")
     if current_user.is_authenticated:
         return redirect(next_url or url_for("accounts.profile"))
     return redirect(url_for("accounts.login", next=next_url or None))
@@ -180,7 +186,7 @@ def resend_verification_by_email():
     next_url = safe_next(request.form.get("next"), default="")
     form = EmailForm()
     if not form.validate_on_submit():
-        flash("Please give a valid e-mail address.", "error")
+        flash(_("Please give a valid e-mail address."), "error")
         return redirect(url_for("accounts.login", next=next_url or None))
     services.resend_verification(form.email.data, next_url)
     db.session.commit()
@@ -193,11 +199,14 @@ def resend_verification_by_email():
 def resend_verification():
     next_url = safe_next(request.form.get("next"), default="")
     if current_user.email_verified_at is not None:
-        flash("Your e-mail address is already confirmed.", "info")
+        flash(_("Your e-mail address is already confirmed."), "info")
     else:
         services.send_verification(current_user, next_url)
         db.session.commit()
-        flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
+        flash(
+            _("We have sent a new confirmation link to %(email)s.", email=current_user.email),
+            "success",
+        )
     return redirect(next_url or url_for("accounts.profile"))
 
 
@@ -213,11 +222,11 @@ def forgot_password():
         db.session.commit()
         return render_template(
             "accounts/check_email.html",
-            heading="Check your e-mail",
-            message=(
+            heading=_("Check your e-mail"),
+            message=_(
                 "If an account exists for this address, we have sent it a link to choose a "
-                "new password. The link works once and expires after "
-                f"{current_app.config['RESET_TOKEN_MAX_AGE'] // 60} minutes."
+                "new password. The link works once and expires after %(minutes)s minutes.",
+                minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
             ),
         )
     status = 400 if form.errors else 200
@@ -231,7 +240,7 @@ def reset_password(token):
         services.user_for_reset_token(token)
     except DomainError as exc:
         return render_template(
-            "accounts/check_email.html", heading="Link not valid", message=exc.message
+            "accounts/check_email.html", heading=_("Link not valid"), message=exc.message
         ), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -244,7 +253,7 @@ def reset_password(token):
         db.session.commit()
         logout_user()
         session.clear()
-        flash("Your password has been changed. Please log in with the new one.", "success")
+        flash(_("Your password has been changed. Please log in with the new one."), "success")
         return redirect(url_for("accounts.login"))
     status = 400 if form.errors else 200
     return render_template("accounts/reset_password.html", form=form, token=token), status
@@ -265,7 +274,7 @@ def change_password():
         db.session.commit()
         # The session token rotated with the password: log this browser in again.
         _start_session(current_user._get_current_object())
-        flash("Your password has been changed; other sessions have been logged out.", "success")
+        flash(_("Your password has been changed; other sessions have been logged out."), "success")
         return redirect(url_for("accounts.profile"))
     status = 400 if form.errors else 200
     return render_template("accounts/change_password.html", form=form), status
@@ -294,7 +303,7 @@ def profile():
                 "accounts/profile.html", form=form, user=user, data_links=data_links()
             ), 400
         db.session.commit()
-        flash("Your profile is saved." if changed else "Nothing changed.", "success")
+        flash(_("Your profile is saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for("accounts.profile"))
     roles = [(assignment.edition.year, assignment.role) for assignment in _assignments_of(user)]
     status = 400 if form.errors else 200
@@ -305,8 +314,8 @@ def profile():
 
 # Pages of other areas about one's own data, shown once they exist.
 DATA_LINKS = [
-    ("Download all my data (JSON)", "accreditation.data_export"),
-    ("Delete my account", "accreditation.delete_account"),
+    (_l("Download all my data (JSON)"), "accreditation.data_export"),
+    (_l("Delete my account"), "accreditation.delete_account"),
 ]
 
 
@@ -314,7 +323,7 @@ DATA_LINKS = [
 def data_links() -> list[tuple[str, str]]:
     """(label, url) of the data-protection pages that exist in this installation."""
     return [
-        (label, url_for(endpoint))
+        (str(label), url_for(endpoint))
         for label, endpoint in DATA_LINKS
         if endpoint in current_app.view_functions
     ]
@@ -371,7 +380,7 @@ def tokens():
 def revoke_token(token_id):
     token = services.revoke_api_token(current_user, token_id)
     db.session.commit()
-    flash(f"The token “{token.name}” is revoked.", "success")
+    flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("accounts.tokens"))
 
 
@@ -402,7 +411,7 @@ def admin_users():
 def _load_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
-        abort(404, "There is no such account.")
+        abort(404, _("There is no such account."))
     return user
 
 
@@ -417,7 +426,7 @@ def admin_user(user_id):
         user=user,
         assignments=assignments,
         editions=editions,
-        role_choices=ROLE_CHOICES,
+        role_choices=role_choices(),
     )
 
 
@@ -428,25 +437,31 @@ def admin_set_admin(user_id):
     user = _load_user(user_id)
     value = request.values.get("value")
     if value not in {"0", "1"}:
-        raise DomainError("Say whether to make (1) or unmake (0) an administrator.")
+        raise DomainError(_("Say whether to make (1) or unmake (0) an administrator."))
     make_admin = value == "1"
     back = url_for("accounts.admin_user", user_id=user.id)
     if not make_admin:
         services.ensure_admin_removable(user, current_user)
         if not user.is_admin:
-            flash(f"{user.email} is not a site administrator.", "info")
+            flash(_("%(email)s is not a site administrator.", email=user.email), "info")
             return redirect(back)
         step = confirm.check(
             Confirmation(
-                title=f"Remove the administrator rights of {user.display_name}?",
+                title=_("Remove the administrator rights of %(name)s?", name=user.display_name),
                 consequences=[
-                    f"{user.display_name} ({user.email}) is no longer a site administrator.",
-                    "They lose at once the site administration (accounts, roles, editions) "
-                    "and the organiser's powers in every edition that came with it.",
-                    "The roles they hold in editions are kept (see the list on their page).",
+                    _(
+                        "%(name)s (%(email)s) is no longer a site administrator.",
+                        name=user.display_name,
+                        email=user.email,
+                    ),
+                    _(
+                        "They lose at once the site administration (accounts, roles, editions) "
+                        "and the organiser's powers in every edition that came with it."
+                    ),
+                    _("The roles they hold in editions are kept (see the list on their page)."),
                 ],
                 subject=["admin.remove", user.id],
-                submit_label="Remove administrator rights",
+                submit_label=_("Remove administrator rights"),
                 cancel_url=back,
                 fields=[("value", "0")],
             )
@@ -457,9 +472,10 @@ def admin_set_admin(user_id):
         return redirect(back)
     services.set_admin(user, make_admin, actor=current_user)
     db.session.commit()
-    flash(
-        f"{user.email} is {'now' if make_admin else 'no longer'} a site administrator.", "success"
-    )
+    if make_admin:
+        flash(_("%(email)s is now a site administrator.", email=user.email), "success")
+    else:
+        flash(_("%(email)s is no longer a site administrator.", email=user.email), "success")
     return redirect(back)
 
 
@@ -477,7 +493,7 @@ def _edition_from_form():
     year = request.values.get("edition", type=int)
     edition = services.edition_for_year(year) if year else None
     if edition is None:
-        raise DomainError("Please choose an edition.")
+        raise DomainError(_("Please choose an edition."))
     return edition
 
 
@@ -489,7 +505,15 @@ def admin_grant_role(user_id):
     role = services.parse_role(request.form.get("role", ""))
     services.grant_role(user, edition, role, actor=current_user)
     db.session.commit()
-    flash(f"{user.email} is now {role.value} for {edition.year}.", "success")
+    flash(
+        _(
+            "%(email)s is now %(role)s for %(year)s.",
+            email=user.email,
+            role=services.role_name(role),
+            year=edition.year,
+        ),
+        "success",
+    )
     return redirect(url_for("accounts.admin_user", user_id=user.id))
 
 
@@ -502,14 +526,26 @@ def admin_revoke_role(user_id):
     role = services.parse_role(request.values.get("role", ""))
     back = url_for("accounts.admin_user", user_id=user.id)
     if not services.has_role(user, edition, role):
-        flash(f"{user.email} did not have that role in {edition.year}.", "info")
+        flash(
+            _(
+                "%(email)s did not have that role in %(year)s.",
+                email=user.email,
+                year=edition.year,
+            ),
+            "info",
+        )
         return redirect(back)
     step = confirm.check(
         Confirmation(
-            title=f"Revoke {user.display_name}’s role {role.value} in {edition.year}?",
+            title=_(
+                "Revoke %(name)s’s role %(role)s in %(year)s?",
+                name=user.display_name,
+                role=services.role_name(role),
+                year=edition.year,
+            ),
             consequences=services.role_revocation_consequences(user, edition, role),
             subject=["role.revoke", user.id, edition.id, role.value],
-            submit_label=f"Revoke {role.value}",
+            submit_label=_("Revoke %(role)s", role=services.role_name(role)),
             cancel_url=back,
             fields=[("edition", edition.year), ("role", role.value)],
         )
@@ -518,7 +554,15 @@ def admin_revoke_role(user_id):
         return step
     services.revoke_role(user, edition, role, actor=current_user)
     db.session.commit()
-    flash(f"{user.email} is no longer {role.value} for {edition.year}.", "success")
+    flash(
+        _(
+            "%(email)s is no longer %(role)s for %(year)s.",
+            email=user.email,
+            role=services.role_name(role),
+            year=edition.year,
+        ),
+        "success",
+    )
     return redirect(back)
 
 
@@ -530,7 +574,7 @@ def _describe_users(ids: list[int]) -> dict:
     found = {}
     for user in db.session.scalars(sa.select(User).where(User.id.in_(ids))):
         if user.deleted_at is not None:
-            found[user.id] = ("an erased account", None)
+            found[user.id] = (_("an erased account"), None)
             continue
         label = f"{user.full_name} ({user.email})" if user.full_name else user.email
         url = url_for("accounts.admin_user", user_id=user.id) if admin else None

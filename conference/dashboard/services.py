@@ -1,7 +1,8 @@
 """The figures of the organisers' overview and of the comparison between editions.
 
 Each figure is a ``Figure``: a title, column names and rows, so that the page can draw it as
-a chart, show it as a table, and offer it as CSV from the same data.
+a chart, show it as a table, and offer it as CSV from the same data. Titles, columns and
+fixed labels are in the request's language; the CSV views build figures in English.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import countries
 from conference.accreditation.models import (
@@ -58,7 +61,9 @@ def _count_by(edition: Edition, column) -> list[tuple]:
 def registrations_by_state(edition: Edition) -> Figure:
     counts = dict(_count_by(edition, Registration.state))
     rows = [[state.value, counts.get(state.value, 0)] for state in RegistrationState]
-    return Figure("registrations-by-state", "Registrations by state", ["State", "Count"], rows)
+    return Figure(
+        "registrations-by-state", _("Registrations by state"), [_("State"), _("Count")], rows
+    )
 
 
 def _categories(edition: Edition) -> dict[int, AccreditationCategory]:
@@ -92,23 +97,24 @@ def registrations_by_category(edition: Edition) -> Figure:
     ]
     return Figure(
         "registrations-by-category",
-        "Registrations by category",
-        ["Category", "Requested", "Accredited", "Quota"],
+        _("Registrations by category"),
+        [_("Category"), _("Requested"), _("Accredited"), _("Quota")],
         rows,
     )
 
 
 def registrations_by_country(edition: Edition) -> Figure:
     rows = [
-        [countries.name(code) or code or "Not given", n]
+        [countries.name(code) or code or _("Not given"), n]
         for code, n in _count_by(edition, Registration.country)
     ]
     return Figure(
-        "registrations-by-country", "Registrations by country", ["Country", "Count"], rows
+        "registrations-by-country", _("Registrations by country"), [_("Country"), _("Count")], rows
     )
 
 
-AGE_BUCKETS = [(0, 2, "under 2 days"), (2, 7, "2–7 days"), (7, 14, "7–14 days")]
+AGE_BUCKETS = [(0, 2, _l("under 2 days")), (2, 7, _l("2–7 days")), (7, 14, _l("7–14 days"))]
+OLDEST_BUCKET = _l("14 days or more")
 
 
 def queue_age(edition: Edition, now: dt.datetime | None = None) -> Figure:
@@ -123,19 +129,21 @@ def queue_age(edition: Edition, now: dt.datetime | None = None) -> Figure:
     ages = [(now - c).total_seconds() / 86400 for c in created]
     buckets = Counter()
     for age in ages:
-        label = next((lbl for lo, hi, lbl in AGE_BUCKETS if lo <= age < hi), "14 days or more")
-        buckets[label] += 1
-    labels = [b[2] for b in AGE_BUCKETS] + ["14 days or more"]
-    note = "No registration is waiting."
+        label = next((str(lbl) for lo, hi, lbl in AGE_BUCKETS if lo <= age < hi), None)
+        buckets[label or str(OLDEST_BUCKET)] += 1
+    labels = [str(b[2]) for b in AGE_BUCKETS] + [str(OLDEST_BUCKET)]
+    note = _("No registration is waiting.")
     if ages:
-        note = (
-            f"{len(ages)} waiting; oldest {max(ages):.1f} days, "
-            f"median {statistics.median(ages):.1f} days."
+        note = _(
+            "%(num)s waiting; oldest %(oldest)s days, median %(median)s days.",
+            num=len(ages),
+            oldest=f"{max(ages):.1f}",
+            median=f"{statistics.median(ages):.1f}",
         )
     return Figure(
         "queue-age",
-        "Accreditation queue age",
-        ["Waiting for", "Registrations"],
+        _("Accreditation queue age"),
+        [_("Waiting for"), _("Registrations")],
         [[label, buckets.get(label, 0)] for label in labels],
         note=note,
     )
@@ -155,12 +163,17 @@ def submissions_progress(edition: Edition) -> Figure:
             counts[state] += n
     order = ["draft", "submitted", "accepted", "waitlisted", "rejected", "withdrawn"]
     labels = {
-        "submitted": "submitted, undecided",
+        "draft": _("draft"),
+        "submitted": _("submitted, undecided"),
+        "accepted": _("accepted"),
+        "waitlisted": _("waitlisted"),
+        "rejected": _("rejected"),
+        "withdrawn": _("withdrawn"),
     }
     return Figure(
         "submissions",
-        "Submissions",
-        ["State", "Count"],
+        _("Submissions"),
+        [_("State"), _("Count")],
         [[labels.get(k, k), counts.get(k, 0)] for k in order],
     )
 
@@ -182,14 +195,23 @@ def reviews_progress(edition: Edition) -> Figure:
         .where(Review.edition_id == edition.id, Review.submitted_at.is_(None))
     )
     missing = max(assigned - submitted - drafts, 0)
-    note = f"{submitted} of {assigned} assigned reviews submitted"
+    note = _(
+        "%(submitted)s of %(assigned)s assigned reviews submitted",
+        submitted=submitted,
+        assigned=assigned,
+    )
     if assigned:
-        note += f" ({100 * submitted / assigned:.0f} %)."
+        note = _(
+            "%(submitted)s of %(assigned)s assigned reviews submitted (%(percent)s %%).",
+            submitted=submitted,
+            assigned=assigned,
+            percent=f"{100 * submitted / assigned:.0f}",
+        )
     return Figure(
         "reviews",
-        "Reviews",
-        ["State", "Count"],
-        [["submitted", submitted], ["draft", drafts], ["not started", missing]],
+        _("Reviews"),
+        [_("State"), _("Count")],
+        [[_("submitted"), submitted], [_("draft"), drafts], [_("not started"), missing]],
         note=note,
     )
 
@@ -216,8 +238,8 @@ def bookings(edition: Edition) -> Figure:
         rows.append([title, booked, counts[session_id][BookingState.WAITLISTED], capacity or ""])
     return Figure(
         "bookings",
-        "Bookings per session",
-        ["Session", "Booked", "Waiting", "Capacity"],
+        _("Bookings per session"),
+        [_("Session"), _("Booked"), _("Waiting"), _("Capacity")],
         rows,
     )
 
@@ -235,13 +257,13 @@ def badges(edition: Edition) -> Figure:
     )
     return Figure(
         "badges",
-        "Badges",
-        ["Badges", "Count"],
+        _("Badges"),
+        [_("Badges"), _("Count")],
         [
-            ["valid", issued],
-            ["printed (valid)", printed],
-            ["not yet printed", issued - printed],
-            ["revoked", revoked],
+            [_("valid"), issued],
+            [_("printed (valid)"), printed],
+            [_("not yet printed"), issued - printed],
+            [_("revoked"), revoked],
         ],
     )
 
@@ -261,27 +283,33 @@ def checkins_over_time(edition: Edition) -> Figure:
     rows = [[hour] + [hours[hour][c] for c in checkpoints] for hour in sorted(hours)]
     return Figure(
         "checkins",
-        "Check-ins per checkpoint and hour",
-        ["Hour"] + [_checkpoint_label(c) for c in checkpoints],
+        _("Check-ins per checkpoint and hour"),
+        [_("Hour")] + [_checkpoint_label(c) for c in checkpoints],
         rows,
         chart="line" if rows else None,
-        note="" if rows else "No check-in yet.",
+        note="" if rows else _("No check-in yet."),
     )
 
 
 def _checkpoint_label(checkpoint: str) -> str:
     if checkpoint == "venue":
-        return "Venue"
-    return checkpoint.replace("session:", "Session ")
+        return _("Venue")
+    if checkpoint.startswith("session:"):
+        return _("Session %(id)s", id=checkpoint.removeprefix("session:"))
+    return checkpoint
 
 
 def outbox(edition: Edition) -> Figure:
     counts = outbox_counts(edition.id)
     return Figure(
         "outbox",
-        "Mail outbox",
-        ["Status", "Messages"],
-        [["pending", counts["pending"]], ["failed", counts["failed"]], ["sent", counts["sent"]]],
+        _("Mail outbox"),
+        [_("Status"), _("Messages")],
+        [
+            [_("pending"), counts["pending"]],
+            [_("failed"), counts["failed"]],
+            [_("sent"), counts["sent"]],
+        ],
     )
 
 
@@ -356,7 +384,7 @@ def summarise(edition: Edition) -> EditionSummary:
         ).all()
     )
     by_country = {
-        countries.name(code) or code or "Not given": n
+        countries.name(code) or code or _("Not given"): n
         for code, n in _count_by(edition, Registration.country)
     }
     submitted_filter = sa.and_(
@@ -403,14 +431,24 @@ def comparison_rows(a: EditionSummary, b: EditionSummary) -> list[list]:
         return f"{100 * value:.1f} %" if value is not None else "–"
 
     rows: list[list] = [
-        ["Registrations", a.registrations, b.registrations],
-        ["Accredited", a.accredited, b.accredited],
-        ["Submissions (submitted)", a.submitted, b.submitted],
-        ["Acceptance rate (accepted / decided)", pct(a.acceptance_rate), pct(b.acceptance_rate)],
-        ["Attendance rate (admitted / accredited)", pct(a.attendance_rate), pct(b.attendance_rate)],
+        [_("Registrations"), a.registrations, b.registrations],
+        [_("Accredited"), a.accredited, b.accredited],
+        [_("Submissions (submitted)"), a.submitted, b.submitted],
+        [
+            _("Acceptance rate (accepted / decided)"),
+            pct(a.acceptance_rate),
+            pct(b.acceptance_rate),
+        ],
+        [
+            _("Attendance rate (admitted / accredited)"),
+            pct(a.attendance_rate),
+            pct(b.attendance_rate),
+        ],
     ]
     for name in sorted(set(a.by_category) | set(b.by_category)):
-        rows.append([f"Category: {name}", a.by_category.get(name, 0), b.by_category.get(name, 0)])
+        label = _("Category: %(name)s", name=name)
+        rows.append([label, a.by_category.get(name, 0), b.by_category.get(name, 0)])
     for name in sorted(set(a.by_country) | set(b.by_country)):
-        rows.append([f"Country: {name}", a.by_country.get(name, 0), b.by_country.get(name, 0)])
+        label = _("Country: %(name)s", name=name)
+        rows.append([label, a.by_country.get(name, 0), b.by_country.get(name, 0)])
     return rows

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, g, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.dashboard import bp, services
@@ -36,20 +38,22 @@ def overview():
 def figure_csv(key: str):
     build = services.FIGURES.get(key)
     if build is None:
-        abort(404, "There is no such figure.")
-    figure = build(g.edition)
+        abort(404, _("There is no such figure."))
+    # CSV stays English whatever the page language: programs read its headers and labels.
+    with force_locale("en"):
+        figure = build(g.edition)
     return csv_response(f"{g.edition.year}-{figure.key}.csv", figure.columns, figure.rows)
 
 
 def _other_edition() -> Edition:
     year = arg_int("with", min=1, max=9999)
     if year is None:
-        abort(400, "Choose the edition to compare with (a year).")
+        abort(400, _("Choose the edition to compare with (a year)."))
     other = db.session.scalar(sa.select(Edition).where(Edition.year == year))
     if other is None:
-        abort(404, f"There is no edition {year}.")
+        abort(404, _("There is no edition %(year)s.", year=year))
     if not can(current_user, "edition.manage", edition=other):
-        abort(403, f"You do not organise the {other.year} edition.")
+        abort(403, _("You do not organise the %(year)s edition.", year=other.year))
     return other
 
 
@@ -69,9 +73,12 @@ def compare():
 def compare_csv():
     other = _other_edition()
     first, second = sorted([g.edition, other], key=lambda e: e.year)
-    a, b = services.summarise(first), services.summarise(second)
+    # CSV stays English whatever the page language (see ``figure_csv``).
+    with force_locale("en"):
+        a, b = services.summarise(first), services.summarise(second)
+        rows = services.comparison_rows(a, b)
     return csv_response(
         f"compare-{first.year}-{second.year}.csv",
         ["Measure", str(first.year), str(second.year)],
-        services.comparison_rows(a, b),
+        rows,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
@@ -47,7 +48,10 @@ def new_edition():
             flash(exc.message, "error")
             return render_template("editions/admin_new.html", form=form), exc.status_code
         db.session.commit()
-        flash(f"Edition {edition.year} created. Set its windows and details below.", "success")
+        flash(
+            _("Edition %(year)s created. Set its windows and details below.", year=edition.year),
+            "success",
+        )
         return redirect(url_for("editions.settings", year=edition.year))
     status = 400 if form.errors else 200
     return render_template("editions/admin_new.html", form=form), status
@@ -56,7 +60,7 @@ def new_edition():
 def _settings_form_for(edition) -> EditionSettingsForm:
     form_class = i18n.with_translation_fields(
         EditionSettingsForm,
-        {"title": (StringField, "Title", 200)},
+        {"title": (StringField, _("Title"), 200)},
         i18n.translation_languages(edition),
     )
     form = form_class(obj=edition)
@@ -78,7 +82,9 @@ def settings():
     form = _settings_form_for(edition)
     if request.method == "POST":
         if not writable:
-            raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+            raise NotAllowed(
+                _("The %(year)s edition is archived and read-only.", year=edition.year)
+            )
         if form.validate():
             tz_name = form.timezone.data.strip()
             values = {
@@ -105,7 +111,7 @@ def settings():
                     "editions/admin_settings.html", form=form, writable=writable
                 ), exc.status_code
             db.session.commit()
-            flash("The settings are saved." if changes else "Nothing changed.", "success")
+            flash(_("The settings are saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for("editions.settings"))
         return render_template("editions/admin_settings.html", form=form, writable=writable), 400
     return render_template("editions/admin_settings.html", form=form, writable=writable)
@@ -120,15 +126,25 @@ def roles():
     status = 200
     if form.validate_on_submit():
         if not writable:
-            raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+            raise NotAllowed(
+                _("The %(year)s edition is archived and read-only.", year=edition.year)
+            )
         user = accounts.find_user(form.email.data)
         if user is None or not user.is_active:
-            form.email.errors = [*form.email.errors, "There is no account with this address."]
+            form.email.errors = [*form.email.errors, _("There is no account with this address.")]
             status = 400
         else:
             accounts.grant_role(user, edition, form.role.data, actor=current_user)
             db.session.commit()
-            flash(f"{user.email} is now {form.role.data} for {edition.year}.", "success")
+            flash(
+                _(
+                    "%(email)s is now %(role)s for %(year)s.",
+                    email=user.email,
+                    role=accounts.role_name(form.role.data),
+                    year=edition.year,
+                ),
+                "success",
+            )
             return redirect(url_for("editions.roles"))
     elif form.errors:
         status = 400
@@ -149,18 +165,23 @@ def revoke_role(assignment_id):
     edition = g.edition
     assignment = db.session.get(RoleAssignment, assignment_id)
     if assignment is None or assignment.edition_id != edition.id:
-        abort(404, "There is no such role assignment in this edition.")
+        abort(404, _("There is no such role assignment in this edition."))
     if not edition_writable(current_user, edition):
-        raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+        raise NotAllowed(_("The %(year)s edition is archived and read-only.", year=edition.year))
     user = assignment.user
     if user.id == current_user.id and assignment.role == "organiser" and not is_admin(current_user):
-        raise NotAllowed("You cannot remove your own organiser role; ask another organiser.")
+        raise NotAllowed(_("You cannot remove your own organiser role; ask another organiser."))
     step = confirm.check(
         Confirmation(
-            title=f"Revoke {user.display_name}’s role {assignment.role} in {edition.year}?",
+            title=_(
+                "Revoke %(name)s’s role %(role)s in %(year)s?",
+                name=user.display_name,
+                role=accounts.role_name(assignment.role),
+                year=edition.year,
+            ),
             consequences=accounts.role_revocation_consequences(user, edition, assignment.role),
             subject=["role.revoke", assignment.id],
-            submit_label=f"Revoke {assignment.role}",
+            submit_label=_("Revoke %(role)s", role=accounts.role_name(assignment.role)),
             cancel_url=url_for("editions.roles"),
         )
     )
@@ -169,7 +190,15 @@ def revoke_role(assignment_id):
     accounts.revoke_role(user, edition, assignment.role, actor=current_user)
     db.session.commit()
     clear_role_cache()
-    flash(f"{user.email} is no longer {assignment.role} for {edition.year}.", "success")
+    flash(
+        _(
+            "%(email)s is no longer %(role)s for %(year)s.",
+            email=user.email,
+            role=accounts.role_name(assignment.role),
+            year=edition.year,
+        ),
+        "success",
+    )
     if not can(current_user, "roles.grant", edition=edition):
         return redirect(url_for("editions.edition_home"))
     return redirect(url_for("editions.roles"))
@@ -181,7 +210,7 @@ def audit_log():
     edition = g.edition
     form = AuditFilterForm(request.args)
     actions = services.audit_actions(edition)
-    form.action.choices = [SelectChoice("", "All actions")] + [SelectChoice(a) for a in actions]
+    form.action.choices = [SelectChoice("", _("All actions"))] + [SelectChoice(a) for a in actions]
     action = arg_choice("action", actions)
     actor = arg_str("actor", max_len=254)
     page = arg_page()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
@@ -20,16 +22,18 @@ from conference.text import ngettext
 
 
 class CloneForm(FlaskForm):
-    source = SelectField("Copy the set-up of", coerce=int, validators=[DataRequired()])
+    source = SelectField(_l("Copy the set-up of"), coerce=int, validators=[DataRequired()])
     new_year = IntegerField(
-        "Year of the new edition", validators=[DataRequired(), NumberRange(2000, 2200)]
+        _l("Year of the new edition"), validators=[DataRequired(), NumberRange(2000, 2200)]
     )
     shift_days = IntegerField(
-        "Shift dates by (days)",
+        _l("Shift dates by (days)"),
         validators=[Optional(), NumberRange(-3650, 3650)],
-        description="Leave empty to shift by whole weeks, keeping the weekdays.",
+        description=_l("Leave empty to shift by whole weeks, keeping the weekdays."),
     )
-    with_programme = BooleanField("Also copy the programme skeleton (sessions without speakers)")
+    with_programme = BooleanField(
+        _l("Also copy the programme skeleton (sessions without speakers)")
+    )
 
 
 @bp.route("/admin/editions/clone", methods=["GET", "POST"])
@@ -55,8 +59,12 @@ def clone():
             flash(exc.message, "error")
             return render_template("editions/clone.html", form=form), exc.status_code
         flash(
-            f"Draft edition {result.edition.year} created from {source.year}. "
-            "Confirm below which roles carry over.",
+            _(
+                "Draft edition %(year)s created from %(source)s. "
+                "Confirm below which roles carry over.",
+                year=result.edition.year,
+                source=source.year,
+            ),
             "success",
         )
         return redirect(url_for("editions.role_offers_page", year=result.edition.year))

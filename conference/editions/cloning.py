@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference import audit
 from conference.accounts.models import RoleAssignment, User
@@ -76,13 +77,13 @@ def clone_edition(
     so that weekdays are kept (a Wednesday conference stays on a Wednesday).
     """
     if not isinstance(new_year, int) or not 2000 <= new_year <= 2200:
-        raise DomainError("The new edition's year must be between 2000 and 2200.")
+        raise DomainError(_("The new edition's year must be between 2000 and 2200."))
     if db.session.scalar(sa.select(Edition.id).where(Edition.year == new_year)) is not None:
-        raise Conflict(f"An edition {new_year} already exists.")
+        raise Conflict(_("An edition %(year)s already exists.", year=new_year))
     if shift_days is None:
         shift_days = round((new_year - source.year) * 365.2425 / 7) * 7
     if abs(shift_days) > 365 * 50:
-        raise DomainError("The date shift is too large.")
+        raise DomainError(_("The date shift is too large."))
     delta = dt.timedelta(days=shift_days)
 
     try:

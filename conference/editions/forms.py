@@ -6,6 +6,7 @@ converts them to UTC with ``services.local_to_utc``.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,11 +20,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from conference.accounts.models import Role
+from conference.accounts.services import role_label
 from conference.editions.models import EditionState
-from conference.editions.services import valid_timezone
+from conference.editions.services import STATE_LABELS, valid_timezone
 from conference.i18n import known_language
 
-STATE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in EditionState]
+STATE_CHOICES = [SelectChoice(s.value, STATE_LABELS[s]) for s in EditionState]
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 DATETIME_FIELDS = (
     "registration_opens_at",
@@ -36,7 +38,7 @@ DATETIME_FIELDS = (
 
 def _timezone(form, field):
     if not valid_timezone((field.data or "").strip()):
-        raise ValidationError("Please give a valid IANA time zone, e.g. Europe/Brussels.")
+        raise ValidationError(_l("Please give a valid IANA time zone, e.g. Europe/Brussels."))
 
 
 def _local(label: str) -> DateTimeLocalField:
@@ -44,72 +46,83 @@ def _local(label: str) -> DateTimeLocalField:
 
 
 class EditionBasicsForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    acronym = StringField("Short name", validators=[Optional(), Length(max=40)])
-    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
-    address = StringField("Address", validators=[Optional(), Length(max=400)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    acronym = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=400)])
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         validators=[DataRequired(), Length(max=64), _timezone],
         default="Europe/Brussels",
-        description="An IANA name such as Europe/Brussels; all times below are in this zone.",
+        description=_l("An IANA name such as Europe/Brussels; all times below are in this zone."),
     )
-    start_date = DateField("First day", validators=[DataRequired()])
-    end_date = DateField("Last day", validators=[DataRequired()])
-    state = SelectField("State", choices=STATE_CHOICES, default=EditionState.DRAFT.value)
+    start_date = DateField(_l("First day"), validators=[DataRequired()])
+    end_date = DateField(_l("Last day"), validators=[DataRequired()])
+    state = SelectField(_l("State"), choices=STATE_CHOICES, default=EditionState.DRAFT.value)
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
-            raise ValidationError("The last day must not be before the first day.")
+            raise ValidationError(_l("The last day must not be before the first day."))
 
 
 class NewEditionForm(EditionBasicsForm):
-    year = IntegerField("Year", validators=[DataRequired(), NumberRange(2000, 2200)])
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2200)])
 
 
 def _languages(form, field):
     codes = [c.strip() for c in (field.data or "").split(",") if c.strip()]
     unknown = [c for c in codes if not known_language(c)]
     if not codes or unknown:
-        raise ValidationError(
-            "Please give language codes separated by commas, e.g. en,fr,de"
-            + (f" ({', '.join(unknown)} is not one)." if unknown else ".")
-        )
+        if unknown:
+            raise ValidationError(
+                _l(
+                    "Please give language codes separated by commas, e.g. en,fr,de "
+                    "(%(codes)s is not one).",
+                    codes=", ".join(unknown),
+                )
+            )
+        raise ValidationError(_l("Please give language codes separated by commas, e.g. en,fr,de."))
 
 
 class EditionSettingsForm(EditionBasicsForm):
     languages = StringField(
-        "Languages",
+        _l("Languages"),
         validators=[DataRequired(), Length(max=200), _languages],
         default="en,fr,de",
-        description="Codes separated by commas (en,fr,de); the first is the language the "
-        "texts are entered in, the others may get translations and are offered on the pages.",
+        description=_l(
+            "Codes separated by commas (en,fr,de); the first is the language the texts are "
+            "entered in, the others may get translations and are offered on the pages."
+        ),
     )
     capacity = IntegerField(
-        "Capacity (accredited attendees)",
+        _l("Capacity (accredited attendees)"),
         validators=[Optional(), NumberRange(0, 1_000_000)],
-        description="Leave empty for no limit.",
+        description=_l("Leave empty for no limit."),
     )
-    registration_opens_at = _local("Registration opens")
-    registration_closes_at = _local("Registration closes")
-    cfp_opens_at = _local("Call for abstracts opens")
-    cfp_closes_at = _local("Call for abstracts closes")
-    review_deadline = _local("Review deadline")
-    badge_footer = StringField("Badge footer", validators=[Optional(), Length(max=200)])
-    badge_show_country = BooleanField("Show the country on badges")
-    badge_show_organisation = BooleanField("Show the organisation on badges")
+    registration_opens_at = _local(_l("Registration opens"))
+    registration_closes_at = _local(_l("Registration closes"))
+    cfp_opens_at = _local(_l("Call for abstracts opens"))
+    cfp_closes_at = _local(_l("Call for abstracts closes"))
+    review_deadline = _local(_l("Review deadline"))
+    badge_footer = StringField(_l("Badge footer"), validators=[Optional(), Length(max=200)])
+    badge_show_country = BooleanField(_l("Show the country on badges"))
+    badge_show_organisation = BooleanField(_l("Show the organisation on badges"))
+
+
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(r.value, role_label(r)) for r in Role]
 
 
 class EditionRoleForm(FlaskForm):
     email = StringField(
-        "E-mail address of the account", validators=[DataRequired(), Length(max=254)]
+        _l("E-mail address of the account"), validators=[DataRequired(), Length(max=254)]
     )
-    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+    role = SelectField(_l("Role"), choices=_role_choices)
 
 
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField("Action", validators=[Optional()])
-    actor = StringField("Actor (e-mail contains)", validators=[Optional(), Length(max=254)])
+    action = SelectField(_l("Action"), validators=[Optional()])
+    actor = StringField(_l("Actor (e-mail contains)"), validators=[Optional(), Length(max=254)])

@@ -6,6 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.audit import AuditEntry
@@ -19,7 +21,7 @@ from conference.permissions import can, edition_writable
 def get_edition(year: int) -> Edition:
     edition = db.session.scalar(sa.select(Edition).where(Edition.year == year))
     if edition is None:
-        raise NotFound(f"There is no edition {year}.")
+        raise NotFound(_("There is no edition %(year)s.", year=year))
     return edition
 
 
@@ -32,7 +34,7 @@ def visible_editions(user) -> list[Edition]:
 def ensure_writable(user, edition: Edition) -> None:
     """Refuse changes to an archived edition (administrators excepted)."""
     if not edition_writable(user, edition):
-        raise NotAllowed(f"The {edition.year} edition is archived and read-only.")
+        raise NotAllowed(_("The %(year)s edition is archived and read-only.", year=edition.year))
 
 
 def touch_programme(edition: Edition) -> None:
@@ -41,10 +43,10 @@ def touch_programme(edition: Edition) -> None:
 
 
 STATE_LABELS = {
-    EditionState.DRAFT: "Draft",
-    EditionState.OPEN: "Open",
-    EditionState.CLOSED: "Closed",
-    EditionState.ARCHIVED: "Archived",
+    EditionState.DRAFT: _l("Draft"),
+    EditionState.OPEN: _l("Open"),
+    EditionState.CLOSED: _l("Closed"),
+    EditionState.ARCHIVED: _l("Archived"),
 }
 
 
@@ -73,8 +75,18 @@ SETTINGS_FIELDS = (
     "title_translations",
 )
 WINDOWS = (
-    ("registration_opens_at", "registration_closes_at", "registration window"),
-    ("cfp_opens_at", "cfp_closes_at", "call-for-abstracts window"),
+    (
+        "registration_opens_at",
+        "registration_closes_at",
+        _l("Give both ends of the registration window, or neither."),
+        _l("The registration window must close after it opens."),
+    ),
+    (
+        "cfp_opens_at",
+        "cfp_closes_at",
+        _l("Give both ends of the call-for-abstracts window, or neither."),
+        _l("The call-for-abstracts window must close after it opens."),
+    ),
 )
 
 
@@ -97,7 +109,11 @@ def local_to_utc(naive, tz_name: str):
     aware = naive.replace(tzinfo=zone)
     if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
         raise DomainError(
-            f"{naive:%d %B %Y %H:%M} does not exist in {tz_name} (the clocks change then)."
+            _(
+                "%(moment)s does not exist in %(zone)s (the clocks change then).",
+                moment=f"{naive:%d %B %Y %H:%M}",
+                zone=tz_name,
+            )
         )
     return aware.astimezone(dt.UTC)
 
@@ -105,25 +121,25 @@ def local_to_utc(naive, tz_name: str):
 def _check(values: dict) -> None:
     title = (values.get("title") or "").strip()
     if not title:
-        raise DomainError("Please give the edition a title.")
+        raise DomainError(_("Please give the edition a title."))
     if not valid_timezone(values.get("timezone") or ""):
-        raise DomainError("Please give a valid IANA time zone, e.g. Europe/Brussels.")
+        raise DomainError(_("Please give a valid IANA time zone, e.g. Europe/Brussels."))
     if values.get("state") not in {s.value for s in EditionState}:
-        raise DomainError("Please choose a valid state.")
+        raise DomainError(_("Please choose a valid state."))
     start, end = values.get("start_date"), values.get("end_date")
     if start is None or end is None:
-        raise DomainError("Please give the start and end dates.")
+        raise DomainError(_("Please give the start and end dates."))
     if end < start:
-        raise DomainError("The end date must not be before the start date.")
+        raise DomainError(_("The end date must not be before the start date."))
     capacity = values.get("capacity")
     if capacity is not None and not 0 <= capacity <= 1_000_000:
-        raise DomainError("The capacity must be a number between 0 and 1,000,000 (or empty).")
-    for opens, closes, label in WINDOWS:
+        raise DomainError(_("The capacity must be a number between 0 and 1,000,000 (or empty)."))
+    for opens, closes, one_end_only, reversed_ends in WINDOWS:
         a, b = values.get(opens), values.get(closes)
         if (a is None) != (b is None):
-            raise DomainError(f"Give both ends of the {label}, or neither.")
+            raise DomainError(str(one_end_only))
         if a is not None and b <= a:
-            raise DomainError(f"The {label} must close after it opens.")
+            raise DomainError(str(reversed_ends))
 
 
 def _as_text(value) -> object:
@@ -135,9 +151,9 @@ def _as_text(value) -> object:
 def create_edition(actor, *, year: int, **values) -> Edition:
     """Create an edition (administrators); the year is unique."""
     if not isinstance(year, int) or not 2000 <= year <= 2200:
-        raise DomainError("The year must be between 2000 and 2200.")
+        raise DomainError(_("The year must be between 2000 and 2200."))
     if db.session.scalar(sa.select(Edition.id).where(Edition.year == year)) is not None:
-        raise Conflict(f"An edition {year} already exists.")
+        raise Conflict(_("An edition %(year)s already exists.", year=year))
     values.setdefault("state", EditionState.DRAFT.value)
     values.setdefault("timezone", "Europe/Brussels")
     _check(values)

@@ -31,6 +31,8 @@ from conference.accounts.services.roles import (
     landing_url,
     parse_role,
     revoke_role,
+    role_label,
+    role_name,
     role_revocation_consequences,
     set_admin,
 )
@@ -107,6 +109,8 @@ __all__ = [
     "revoke_all_tokens",
     "revoke_api_token",
     "revoke_role",
+    "role_label",
+    "role_name",
     "role_revocation_consequences",
     "rotate_session",
     "search_users",

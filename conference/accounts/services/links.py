@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from conference.accounts.models import User
@@ -33,16 +34,16 @@ def password_fingerprint(user: User) -> str:
 
 def load_token(token: str, salt: str, max_age: int, expired_message: str) -> dict:
     if not token or len(token) > 500:
-        raise DomainError("This link is not valid.", code="invalid_token")
+        raise DomainError(_("This link is not valid."), code="invalid_token")
     try:
         data, issued_at = _serializer(salt).loads(token, return_timestamp=True)
     except BadSignature:
-        raise DomainError("This link is not valid.", code="invalid_token") from None
+        raise DomainError(_("This link is not valid."), code="invalid_token") from None
     # The age is measured with the application clock (``utcnow``), which tests can freeze.
     if (utcnow() - issued_at).total_seconds() > max_age:
         raise DomainError(expired_message, code="token_expired")
     if not isinstance(data, dict):
-        raise DomainError("This link is not valid.", code="invalid_token")
+        raise DomainError(_("This link is not valid."), code="invalid_token")
     return data
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from conference import audit, mail
@@ -31,14 +35,17 @@ def request_password_reset(email: str) -> None:
     known = user is not None and user.is_active
     # A stand-in that is never added to the session (nothing is stored for it).
     recipient = user if known else User(email=normalise_email(email)[:254], full_name="")
-    subject = "Reset your password"
-    text, html = mail.render(
-        "accounts_reset",
-        subject,
-        user=recipient,
-        link=external_url("accounts.reset_password", token=reset_token(recipient)),
-        valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
-    )
+    # In the language the account chose (looked up for unknown addresses too: same work).
+    locale = mail.recipient_locale(recipient.email)
+    with force_locale(locale.replace("-", "_")) if locale else contextlib.nullcontext():
+        subject = _("Reset your password")
+        text, html = mail.render(
+            "accounts_reset",
+            subject,
+            user=recipient,
+            link=external_url("accounts.reset_password", token=reset_token(recipient)),
+            valid_minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+        )
     if not known:
         return
     mail.queue_rendered(user.email, subject, text, html, template="accounts_reset")
@@ -51,14 +58,14 @@ def user_for_reset_token(token: str) -> User:
         token,
         RESET_SALT,
         current_app.config["RESET_TOKEN_MAX_AGE"],
-        "This reset link has expired. Please ask for a new one.",
+        _("This reset link has expired. Please ask for a new one."),
     )
     user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
     if user is None or not user.is_active:
-        raise DomainError("This link is not valid.", code="invalid_token")
+        raise DomainError(_("This link is not valid."), code="invalid_token")
     if data.get("pw") != password_fingerprint(user):
         raise DomainError(
-            "This reset link has already been used. Please ask for a new one.",
+            _("This reset link has already been used. Please ask for a new one."),
             code="token_used",
         )
     return user
@@ -81,7 +88,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if user.password_hash is None or not check_password_hash(
         user.password_hash, current_password or ""
     ):
-        raise DomainError("The current password is not correct.", code="wrong_password")
+        raise DomainError(_("The current password is not correct."), code="wrong_password")
     set_password(user, new_password)
     audit.record(user, "account.password_change", user)
     revoke_all_tokens(user, reason="password_change")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from conference import audit
 from conference.accounts.models import Role, RoleAssignment, User
@@ -12,12 +15,41 @@ from conference.errors import DomainError
 from conference.extensions import db
 
 
+def role_label(role: str | Role) -> str:
+    """``role`` on its own (a choice, a table cell), in the request's language; the stored
+    value stays the English code. (Context "role": a chair here chairs the committee.)"""
+    labels = {
+        Role.ORGANISER: pgettext("role", "Organiser"),
+        Role.REVIEWER: pgettext("role", "Reviewer"),
+        Role.CHAIR: pgettext("role", "Chair"),
+        Role.STAFF: pgettext("role", "Staff"),
+    }
+    return labels.get(role, str(role))
+
+
+def role_name(role: str | Role) -> str:
+    """``role`` inside a sentence (lower case in English), in the request's language."""
+    names = {
+        Role.ORGANISER: pgettext("role", "organiser"),
+        Role.REVIEWER: pgettext("role", "reviewer"),
+        Role.CHAIR: pgettext("role", "chair"),
+        Role.STAFF: pgettext("role", "staff"),
+    }
+    return names.get(role, str(role))
+
+
 def parse_role(name: str) -> Role:
     try:
         return Role(name.strip().lower())
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise DomainError(f"Unknown role {name!r}; choose one of: {allowed}, admin.") from None
+        raise DomainError(
+            _(
+                "Unknown role %(name)s; choose one of: %(allowed)s, admin.",
+                name=repr(name),
+                allowed=allowed,
+            )
+        ) from None
 
 
 def grant_role(user: User, edition, role: str | Role, *, actor=None) -> RoleAssignment:
@@ -87,12 +119,20 @@ def set_admin(user: User, value: bool, *, actor=None) -> None:
 # --- what losing a right means (for the confirmation pages) --------------------------------
 
 ROLE_LOSSES = {
-    Role.ORGANISER: "the edition's administration: registrations, categories, programme, "
-    "call, roles, badges and the audit log",
-    Role.CHAIR: "the programme committee's chair pages: assigning reviewers, taking and "
-    "publishing decisions, placing talks in the programme",
-    Role.REVIEWER: "their review assignments (reviews already submitted are kept)",
-    Role.STAFF: "scanning badges and the check-in pages at the venue",
+    Role.ORGANISER: _l(
+        "They lose access to the edition's administration: registrations, categories, "
+        "programme, call, roles, badges and the audit log at once."
+    ),
+    Role.CHAIR: _l(
+        "They lose access to the programme committee's chair pages: assigning reviewers, "
+        "taking and publishing decisions, placing talks in the programme at once."
+    ),
+    Role.REVIEWER: _l(
+        "They lose access to their review assignments (reviews already submitted are kept) at once."
+    ),
+    Role.STAFF: _l(
+        "They lose access to scanning badges and the check-in pages at the venue at once."
+    ),
 }
 
 
@@ -100,16 +140,22 @@ def role_revocation_consequences(user: User, edition, role: str | Role) -> list[
     """What revoking ``role`` in ``edition`` takes away from ``user``, in words."""
     role = parse_role(str(role))
     return [
-        f"{user.display_name} ({user.email}) is no longer {role.value} of {edition.year}.",
-        f"They lose access to {ROLE_LOSSES[role]} at once.",
-        "Their other roles and their own registration and submissions are not touched.",
+        _(
+            "%(name)s (%(email)s) is no longer %(role)s of %(year)s.",
+            name=user.display_name,
+            email=user.email,
+            role=role_name(role),
+            year=edition.year,
+        ),
+        str(ROLE_LOSSES[role]),
+        _("Their other roles and their own registration and submissions are not touched."),
     ]
 
 
 def ensure_admin_removable(user: User, actor) -> None:
     """Nobody removes their own administrator rights (another administrator must)."""
     if actor is not None and getattr(actor, "id", None) == user.id:
-        raise DomainError("You cannot remove your own administrator rights.")
+        raise DomainError(_("You cannot remove your own administrator rights."))
 
 
 def landing_url(user: User) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import generate_password_hash
 
 from conference import audit, mail
@@ -25,7 +27,7 @@ def send_verification(user: User, next_url: str | None = None) -> None:
     mail.queue(
         user.email,
         "accounts_verify",
-        "Please confirm your e-mail address",
+        _l("Please confirm your e-mail address"),
         user=user,
         link=external_url(
             "accounts.verify_email",
@@ -45,7 +47,7 @@ def sign_up(email: str, password: str, full_name: str, next_url: str | None = No
     """
     full_name = (full_name or "").strip()
     if not full_name:
-        raise DomainError("Please give your full name.")
+        raise DomainError(_("Please give your full name."))
     validate_password(password)
     existing = find_user(email)
     if existing is not None:
@@ -56,7 +58,7 @@ def sign_up(email: str, password: str, full_name: str, next_url: str | None = No
         mail.queue(
             existing.email,
             "accounts_signup_existing",
-            "Someone tried to create an account with your e-mail address",
+            _l("Someone tried to create an account with your e-mail address"),
             user=existing,
             login_link=external_url("accounts.login"),
             reset_link=external_url("accounts.forgot_password"),
@@ -89,11 +91,11 @@ def user_for_email_token(token: str) -> User:
         token,
         EMAIL_SALT,
         current_app.config["EMAIL_TOKEN_MAX_AGE"],
-        "This confirmation link has expired. Log in and ask for a new one.",
+        _("This confirmation link has expired. Log in and ask for a new one."),
     )
     user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
     if user is None or not user.is_active or user.email != data.get("email"):
-        raise DomainError("This link is not valid.", code="invalid_token")
+        raise DomainError(_("This link is not valid."), code="invalid_token")
     return user
 
 

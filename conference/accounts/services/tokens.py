@@ -9,6 +9,8 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.accounts.models import ApiToken, RoleAssignment, TokenScope, User
@@ -30,7 +32,12 @@ def parse_scope(value) -> TokenScope:
     except ValueError:
         allowed = ", ".join(s.value for s in TokenScope)
         raise DomainError(
-            f"Unknown token scope {value!r}; choose one of: {allowed}.", code="bad_scope"
+            _(
+                "Unknown token scope %(value)s; choose one of: %(allowed)s.",
+                value=repr(value),
+                allowed=allowed,
+            ),
+            code="bad_scope",
         ) from None
 
 
@@ -63,38 +70,48 @@ def create_api_token(
     """
     name = (name or "").strip()
     if not name:
-        raise DomainError("Please give the token a name.", code="bad_name")
+        raise DomainError(_("Please give the token a name."), code="bad_name")
     if len(name) > 100:
-        raise DomainError("The token name is too long (at most 100 characters).", code="bad_name")
+        raise DomainError(
+            _("The token name is too long (at most 100 characters)."), code="bad_name"
+        )
     scope = parse_scope(scope)
     if scope == TokenScope.CHECKIN:
         allowed = checkin_editions(user)
         if edition is None:
             if not allowed:
                 raise DomainError(
-                    "A check-in token is for door staff: this account may not scan badges in "
-                    "any edition.",
+                    _(
+                        "A check-in token is for door staff: this account may not scan badges "
+                        "in any edition."
+                    ),
                     code="bad_scope",
                 )
             edition = allowed[0]
         elif edition not in allowed:
             raise DomainError(
-                f"This account may not scan badges in {edition.year}.", code="bad_edition"
+                _("This account may not scan badges in %(year)s.", year=edition.year),
+                code="bad_edition",
             )
     elif edition is not None:
-        raise DomainError("Only check-in tokens belong to an edition.", code="bad_edition")
+        raise DomainError(_("Only check-in tokens belong to an edition."), code="bad_edition")
     now = utcnow()
     if expires is not None:
         if expires.year > 2200:
-            raise DomainError("The expiry date is too far away (2200 at most).", code="bad_expiry")
+            raise DomainError(
+                _("The expiry date is too far away (2200 at most)."), code="bad_expiry"
+            )
         expires_at = expiry_from_date(expires, edition)
         if expires_at <= now:
-            raise DomainError("The expiry date must be in the future.", code="bad_expiry")
+            raise DomainError(_("The expiry date must be in the future."), code="bad_expiry")
     elif scope == TokenScope.CHECKIN:
         expires_at = default_expiry(edition)
         if expires_at <= now:
             raise DomainError(
-                f"The {edition.year} edition is over: give a later expiry date to scan anyway.",
+                _(
+                    "The %(year)s edition is over: give a later expiry date to scan anyway.",
+                    year=edition.year,
+                ),
                 code="bad_expiry",
             )
     else:
@@ -126,7 +143,7 @@ def create_api_token(
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("There is no such token.")
+        raise NotFound(_("There is no such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(user, "token.revoke", token, name=token.name)
@@ -147,7 +164,8 @@ def revoke_all_tokens(user: User, *, reason: str, actor=None) -> int:
 
 
 class TokenCheck(NamedTuple):
-    """The result of looking up a Bearer token: the token, or why it was refused."""
+    """The result of looking up a Bearer token: the token, or why it was refused (lazily
+    translated: the language is chosen after the token has told who is asking)."""
 
     token: ApiToken | None
     error: str | None
@@ -160,7 +178,7 @@ def check_token(plain: str, edition_id: int | None = None) -> TokenCheck:
     The token comes with its user, and with ``edition_id`` also the user's roles in that
     edition (``TokenCheck.roles``), in one statement: a door scanner calls this on every scan.
     """
-    invalid = TokenCheck(None, "The API token is not valid or has been revoked.")
+    invalid = TokenCheck(None, _l("The API token is not valid or has been revoked."))
     if not plain or len(plain) > 200:
         return invalid
     stmt = (
@@ -186,7 +204,7 @@ def check_token(plain: str, edition_id: int | None = None) -> TokenCheck:
         return invalid
     now = utcnow()
     if token.is_expired(now):
-        return TokenCheck(None, "The API token has expired.")
+        return TokenCheck(None, _l("The API token has expired."))
     # Writing on every call would slow the scanners; a minute's precision is plenty.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now

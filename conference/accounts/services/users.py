@@ -7,6 +7,8 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit, countries
@@ -37,15 +39,17 @@ def find_user(email: str) -> User | None:
 def get_user_by_email(email: str) -> User:
     user = find_user(email)
     if user is None:
-        raise NotFound(f"There is no account for {email}.")
+        raise NotFound(_("There is no account for %(email)s.", email=email))
     return user
 
 
 def validate_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise DomainError(
+            _("The password must have at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
+        )
     if len(password) > 1000:
-        raise DomainError("The password is too long (at most 1000 characters).")
+        raise DomainError(_("The password is too long (at most 1000 characters)."))
 
 
 def set_password(user: User, password: str) -> None:
@@ -63,9 +67,9 @@ def create_user(
     """Create an account; the e-mail address is unique regardless of letter case."""
     email = normalise_email(email)
     if not email or "@" not in email:
-        raise DomainError("Please give a valid e-mail address.")
+        raise DomainError(_("Please give a valid e-mail address."))
     if find_user(email) is not None:
-        raise Conflict("An account with this e-mail address already exists.")
+        raise Conflict(_("An account with this e-mail address already exists."))
     user = User(email=email, full_name=full_name.strip(), **profile)
     if password is not None:
         set_password(user, password)
@@ -97,17 +101,17 @@ def rotate_session(user: User) -> None:
 PROFILE_FIELDS = ("full_name", "organisation", "organisation_type", "country", "position")
 # One list of organisation types for the profile and the registration form.
 ORGANISATION_TYPES = [
-    ("", "— choose —"),
-    ("government", "Government / ministry"),
-    ("funder", "Research funding organisation"),
-    ("university", "University"),
-    ("research", "Research performing organisation"),
-    ("eu", "EU institution or body"),
-    ("international", "International organisation"),
-    ("industry", "Industry"),
-    ("ngo", "Civil society"),
-    ("press", "Press / media"),
-    ("other", "Other"),
+    ("", _l("— choose —")),
+    ("government", _l("Government / ministry")),
+    ("funder", _l("Research funding organisation")),
+    ("university", _l("University")),
+    ("research", _l("Research performing organisation")),
+    ("eu", _l("EU institution or body")),
+    ("international", _l("International organisation")),
+    ("industry", _l("Industry")),
+    ("ngo", _l("Civil society")),
+    ("press", _l("Press / media")),
+    ("other", _l("Other")),
 ]
 
 
@@ -119,16 +123,16 @@ def update_profile(user: User, *, actor=None, **values) -> list[str]:
             continue
         value = (values[name] or "").strip()
         if name == "full_name" and not value:
-            raise DomainError("Please give your full name.")
+            raise DomainError(_("Please give your full name."))
         if name == "country":
             value = value.upper()
             if value and not countries.is_valid(value):
-                raise DomainError("Please choose a country from the list.")
+                raise DomainError(_("Please choose a country from the list."))
         if name == "organisation_type" and value not in {v for v, _ in ORGANISATION_TYPES}:
-            raise DomainError("Please choose an organisation type from the list.")
+            raise DomainError(_("Please choose an organisation type from the list."))
         limit = User.__table__.c[name].type.length
         if limit and len(value) > limit:
-            raise DomainError(f"That is too long (at most {limit} characters).")
+            raise DomainError(_("That is too long (at most %(num)d characters).", num=limit))
         if getattr(user, name) != value:
             setattr(user, name, value)
             changed.append(name)
