@@ -423,7 +423,7 @@ def _bulk_confirmation(edition, ids, action, category, reason, back) -> Confirma
     if skipped:
         consequences.append(
             ngettext(
-                "%(num)d of the selected will be left as it is (the reason is shown below).",
+                "%(num)d of the selected will be left as they are (the reason is shown below).",
                 "%(num)d of the selected will be left as they are (the reason is shown below).",
                 skipped,
             )
