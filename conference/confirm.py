@@ -38,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 # Longer redirect URLs (a bulk selection of hundreds) may be cut by proxies; the page is then
@@ -72,10 +73,10 @@ class Confirmation:
     cancel_url: str
     fields: Sequence[tuple[str, Any]] = ()
     people: Sequence[tuple[str, str]] = ()
-    people_heading: str = "Who is affected"
+    people_heading: str = _l("Who is affected")
     mails: Sequence[MailPreview] = ()
     mails_total: int | None = None
-    mails_heading: str = "The mails that will be sent"
+    mails_heading: str = _l("The mails that will be sent")
     blocked: str | None = None
     danger: bool = True
 

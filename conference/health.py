@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, jsonify
+from flask_babel import lazy_gettext as _l
 from redis.exceptions import RedisError
 
 from conference.config import ROOT
@@ -28,7 +29,8 @@ from conference.extensions import db
 from conference.jobs import redis_connection
 from conference.mail import OutboxMessage
 
-STORAGE_MESSAGE = (
+# Lazy: translated into the language of the request that meets the refusal.
+STORAGE_MESSAGE = _l(
     "The database cannot store changes right now (it is read-only or its disk is full). "
     "Nothing was saved. Please try again later."
 )

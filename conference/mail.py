@@ -20,7 +20,8 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
@@ -158,10 +159,11 @@ class MailThrottled(DomainError):
 
 
 def _wait_phrase(seconds: int) -> str:
+    """ "5 minutes", "3 hours": the wait, rounded up, in the request's language."""
     minutes = max((seconds + 59) // 60, 1)
     if minutes < 120:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{(minutes + 59) // 60} hours"
+        return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    return ngettext("%(num)d hour", "%(num)d hours", (minutes + 59) // 60)
 
 
 def _over_limit(condition, limits: str) -> int | None:
@@ -199,8 +201,10 @@ def check_throttle(to: str, requested_by) -> None:
     wait = _over_limit(OutboxMessage.requested_by_id == sender_id, config["MAIL_LIMIT_PER_SENDER"])
     if wait is not None:
         raise MailThrottled(
-            "You have sent too many invitations recently. "
-            f"Please try again in {_wait_phrase(wait)}.",
+            _(
+                "You have sent too many invitations recently. Please try again in %(wait)s.",
+                wait=_wait_phrase(wait),
+            ),
             wait,
         )
     wait = _over_limit(
@@ -209,8 +213,12 @@ def check_throttle(to: str, requested_by) -> None:
     )
     if wait is not None:
         raise MailThrottled(
-            f"{to} has received too many invitations recently. "
-            f"Please try again in {_wait_phrase(wait)}.",
+            _(
+                "%(address)s has received too many invitations recently. "
+                "Please try again in %(wait)s.",
+                address=to,
+                wait=_wait_phrase(wait),
+            ),
             wait,
         )
 
@@ -421,7 +429,12 @@ def render_sandboxed(source: str, **context) -> str:
     the organiser), never a 500, and never ties up the worker.
     """
     if len(source or "") > MAX_TEMPLATE_LENGTH:
-        raise DomainError(f"The template is too long (at most {MAX_TEMPLATE_LENGTH} characters).")
+        raise DomainError(
+            _(
+                "The template is too long (at most %(max)d characters).",
+                max=MAX_TEMPLATE_LENGTH,
+            )
+        )
     budget = _budget.set(_Budget())
     try:
         template = _sandbox.from_string(source or "")
@@ -430,27 +443,36 @@ def render_sandboxed(source: str, **context) -> str:
         for chunk in template.generate(**context):
             size += len(chunk)
             if size > MAX_RENDERED_LENGTH:
-                raise DomainError("The template produces a text that is far too long.")
+                raise DomainError(_("The template produces a text that is far too long."))
             parts.append(chunk)
     except SecurityError as exc:
         raise DomainError(
-            f"The template uses something that is not allowed in mail templates ({exc}).",
+            _(
+                "The template uses something that is not allowed in mail templates (%(problem)s).",
+                problem=exc,
+            ),
             code="template_not_allowed",
         ) from None
     except TemplateSyntaxError as exc:
         raise DomainError(
-            f"The template has an error on line {exc.lineno}: {exc.message}",
+            _(
+                "The template has an error on line %(line)s: %(problem)s",
+                line=exc.lineno,
+                problem=exc.message,
+            ),
             code="template_invalid",
         ) from None
     except RecursionError:
         raise DomainError(
-            "The template calls itself too deeply to be rendered.", code="template_not_allowed"
+            _("The template calls itself too deeply to be rendered."),
+            code="template_not_allowed",
         ) from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         if isinstance(exc, DomainError):
             raise
         raise DomainError(
-            f"The template could not be rendered: {exc}", code="template_invalid"
+            _("The template could not be rendered: %(problem)s", problem=exc),
+            code="template_invalid",
         ) from None
     finally:
         _budget.reset(budget)

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from flask import request
+from flask_babel import gettext as _
 
 from conference.errors import DomainError
 
@@ -56,9 +57,22 @@ def arg_int(
         return default
     digits = raw[1:] if raw[:1] in "+-" else raw
     if not (digits.isascii() and digits.isdigit()):
-        raise BadArgument(f"The {name} argument must be a whole number (not “{_shown(raw)}”).")
+        raise BadArgument(
+            _(
+                "The %(name)s argument must be a whole number (not “%(value)s”).",
+                name=name,
+                value=_shown(raw),
+            )
+        )
     if len(digits) > 12 or not low <= int(raw) <= high:
-        raise BadArgument(f"The {name} argument must be between {low} and {high}.")
+        raise BadArgument(
+            _(
+                "The %(name)s argument must be between %(low)s and %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            )
+        )
     return int(raw)
 
 
@@ -84,7 +98,14 @@ def arg_float(
     except ValueError:
         number = float("nan")
     if not min <= number <= max:  # also refuses nan and inf
-        raise BadArgument(f"The {name} argument must be a number between {min:g} and {max:g}.")
+        raise BadArgument(
+            _(
+                "The %(name)s argument must be a number between %(min)s and %(max)s.",
+                name=name,
+                min=f"{min:g}",
+                max=f"{max:g}",
+            )
+        )
     return number
 
 
@@ -100,7 +121,14 @@ def arg_choice(
         listed = ", ".join(a for a in allowed if a)
         if len(listed) > 300:
             listed = listed[:300] + "…"
-        raise BadArgument(f"The {name} argument “{_shown(raw)}” is not one of: {listed}.")
+        raise BadArgument(
+            _(
+                "The %(name)s argument “%(value)s” is not one of: %(listed)s.",
+                name=name,
+                value=_shown(raw),
+                listed=listed,
+            )
+        )
     return raw
 
 
@@ -112,13 +140,26 @@ def arg_str(
     if not raw:
         return default
     if len(raw) > max_len:
-        raise BadArgument(f"The {name} argument has at most {max_len} characters.")
+        raise BadArgument(
+            _(
+                "The %(name)s argument has at most %(max)d characters.",
+                name=name,
+                max=max_len,
+            )
+        )
     return raw
 
 
 def _check_year(name: str, value: dt.date) -> None:
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise BadArgument(f"The {name} argument must be a date between {MIN_YEAR} and {MAX_YEAR}.")
+        raise BadArgument(
+            _(
+                "The %(name)s argument must be a date between %(first)s and %(last)s.",
+                name=name,
+                first=MIN_YEAR,
+                last=MAX_YEAR,
+            )
+        )
 
 
 def arg_date(name: str, default: dt.date | None = None, *, args=None) -> dt.date | None:
@@ -131,7 +172,7 @@ def arg_date(name: str, default: dt.date | None = None, *, args=None) -> dt.date
     except ValueError:
         value = None
     if value is None:
-        raise BadArgument(f"The {name} argument must be a date like 2027-06-09.")
+        raise BadArgument(_("The %(name)s argument must be a date like 2027-06-09.", name=name))
     _check_year(name, value)
     return value
 
@@ -152,9 +193,16 @@ def arg_datetime(
         except ValueError:
             continue
     if value is None:
-        raise BadArgument(f"The {name} argument must be a date and time like 2027-06-09T14:30.")
+        raise BadArgument(
+            _(
+                "The %(name)s argument must be a date and time like 2027-06-09T14:30.",
+                name=name,
+            )
+        )
     _check_year(name, value)
     try:
         return value.replace(tzinfo=tz).astimezone(dt.UTC)
     except OverflowError:  # 9999-12-31 late in the evening, west of UTC
-        raise BadArgument(f"The {name} argument is beyond the last date this site handles.")
+        raise BadArgument(
+            _("The %(name)s argument is beyond the last date this site handles.", name=name)
+        )

@@ -7,6 +7,7 @@ import io
 import re
 
 from flask import Flask, abort, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import IntegerConverter
@@ -63,23 +64,27 @@ class ControlCharacterError(DomainError):
 
 
 def _refuse(where: str) -> None:
+    """Refuse the request; ``where`` (translated) names the part that holds the character."""
     raise ControlCharacterError(
-        f"{where} contains a control character (such as a NUL byte) that cannot be stored. "
-        "Remove it and try again."
+        _(
+            "%(where)s contains a control character (such as a NUL byte) that cannot be "
+            "stored. Remove it and try again.",
+            where=where,
+        )
     )
 
 
 def _check_json(value, where: str, depth: int = 0) -> None:
     if depth > MAX_JSON_DEPTH:
-        raise DomainError("The JSON body is nested too deeply.")
+        raise DomainError(_("The JSON body is nested too deeply."))
     if isinstance(value, str):
         if FORBIDDEN_CHARACTERS.search(value):
             _refuse(where)
     elif isinstance(value, dict):
         for key, item in value.items():
             if FORBIDDEN_CHARACTERS.search(key):
-                _refuse(f"A field name in {where}")
-            _check_json(item, f"The field “{key[:60]}”", depth + 1)
+                _refuse(_("A field name in %(where)s", where=where))
+            _check_json(item, _("The field “%(name)s”", name=key[:60]), depth + 1)
     elif isinstance(value, list):
         for item in value:
             _check_json(item, where, depth + 1)
@@ -92,7 +97,8 @@ def refuse_control_characters() -> None:
     one-line field takes."""
     for key, value in request.args.items(multi=True):
         if FORBIDDEN_CHARACTERS.search(key) or FORBIDDEN_CHARACTERS.search(value):
-            _refuse(f"The query argument “{FORBIDDEN_CHARACTERS.sub('', key)[:60]}”")
+            name = FORBIDDEN_CHARACTERS.sub("", key)[:60]
+            _refuse(_("The query argument “%(name)s”", name=name))
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value):
             abort(404)  # no page has such an address
@@ -101,11 +107,11 @@ def refuse_control_characters() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
             if FORBIDDEN_CHARACTERS.search(key) or FORBIDDEN_CHARACTERS.search(value):
-                _refuse(f"The field “{FORBIDDEN_CHARACTERS.sub('', key)[:60]}”")
+                _refuse(_("The field “%(name)s”", name=FORBIDDEN_CHARACTERS.sub("", key)[:60]))
     elif request.is_json:
         data = request.get_json(silent=True)
         if data is not None:
-            _check_json(data, "The JSON body")
+            _check_json(data, _("The JSON body"))
 
 
 class StreamedBodyLimit:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,57 +30,64 @@ def _optional_int(value):
 
 class RegistrationForm(FlaskForm):
     requested_category = SelectField(
-        "Category you are registering in",
+        _l("Category you are registering in"),
         coerce=_optional_int,
-        validators=[InputRequired(message="Please choose a category.")],
+        validators=[InputRequired(message=_l("Please choose a category."))],
     )
     full_name = StringField(
-        "Full name (as on your identity document)", validators=[DataRequired(), Length(max=200)]
+        _l("Full name (as on your identity document)"), validators=[DataRequired(), Length(max=200)]
     )
-    organisation = StringField("Organisation", validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
     organisation_type = SelectField(
-        "Type of organisation",
-        choices=[SelectChoice(v, label) for v, label in [("", "Choose…"), *ORGANISATION_TYPES]],
-        validators=[DataRequired(message="Please choose the type of your organisation.")],
+        _l("Type of organisation"),
+        choices=[SelectChoice(v, label) for v, label in [("", _l("Choose…")), *ORGANISATION_TYPES]],
+        validators=[DataRequired(message=_l("Please choose the type of your organisation."))],
     )
     country = SelectField(
-        "Country",
+        _l("Country"),
         validate_choice=False,
-        validators=[DataRequired(message="Please choose your country.")],
+        validators=[DataRequired(message=_l("Please choose your country."))],
     )
-    position = StringField("Position / job title", validators=[DataRequired(), Length(max=200)])
+    position = StringField(_l("Position / job title"), validators=[DataRequired(), Length(max=200)])
     nominating_authority = StringField(
-        "Nominating authority", validators=[Optional(), Length(max=200)]
+        _l("Nominating authority"), validators=[Optional(), Length(max=200)]
     )
     nominator_email = StringField(
-        "E-mail of your contact at the nominating authority",
+        _l("E-mail of your contact at the nominating authority"),
         validators=[
             Optional(),
-            Email(message="Please give a valid e-mail address."),
+            Email(message=_l("Please give a valid e-mail address.")),
             Length(max=254),
         ],  # fmt: skip
     )
-    dietary_needs = TextAreaField("Dietary needs (optional)", validators=[Length(max=1000)])
+    dietary_needs = TextAreaField(_l("Dietary needs (optional)"), validators=[Length(max=1000)])
     accessibility_needs = TextAreaField(
-        "Accessibility needs (optional)", validators=[Length(max=1000)]
+        _l("Accessibility needs (optional)"), validators=[Length(max=1000)]
     )
     special_data_consent = BooleanField(
-        "I consent to the processing of my dietary and accessibility needs, which may reveal "
-        "health information, for catering and access arrangements at this edition only."
+        _l(
+            "I consent to the processing of my dietary and accessibility needs, which may reveal "
+            "health information, for catering and access arrangements at this edition only."
+        )
     )
     privacy_consent = BooleanField(
-        "I have read the privacy notice and agree to the processing of my registration data.",
-        validators=[DataRequired(message="Please confirm that you have read the privacy notice.")],
+        _l("I have read the privacy notice and agree to the processing of my registration data."),
+        validators=[
+            DataRequired(message=_l("Please confirm that you have read the privacy notice."))
+        ],
     )
-    submit = SubmitField("Register")
+    submit = SubmitField(_l("Register"))
 
     def set_choices(self, categories) -> None:
         # Nothing chosen until the person chooses: no category is silently preselected.
-        self.requested_category.choices = [SelectChoice("", "Choose…")] + [
-            SelectChoice(c.id, c.name + (" (nomination)" if c.requires_nomination else ""))
+        self.requested_category.choices = [SelectChoice("", _("Choose…"))] + [
+            SelectChoice(
+                c.id,
+                _("%(name)s (nomination)", name=c.name) if c.requires_nomination else c.name,
+            )
             for c in categories
         ]
-        self.country.choices = [SelectChoice("", "Choose…")] + [
+        self.country.choices = [SelectChoice("", _("Choose…"))] + [
             SelectChoice(code, label, optgroup=group)
             for group, items in countries.choices()
             for code, label in items
@@ -86,64 +95,69 @@ class RegistrationForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(
-        "Short code (printed on badges)", validators=[DataRequired(), Length(max=20)]
+        _l("Short code (printed on badges)"), validators=[DataRequired(), Length(max=20)]
     )
-    colour = StringField("Colour (#rrggbb)", default="#1f4e79", validators=[Length(max=7)])
-    description = TextAreaField("Description", validators=[Length(max=2000)])
-    requires_nomination = BooleanField("A nominating authority must endorse registrations")
+    colour = StringField(_l("Colour (#rrggbb)"), default="#1f4e79", validators=[Length(max=7)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    requires_nomination = BooleanField(_l("A nominating authority must endorse registrations"))
     quota = IntegerField(
-        "Quota (leave empty for no limit)",
+        _l("Quota (leave empty for no limit)"),
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
     )
     position = IntegerField(
-        "Position in lists", default=0, validators=[Optional(), NumberRange(-10000, 10000)]
+        _l("Position in lists"), default=0, validators=[Optional(), NumberRange(-10000, 10000)]
     )
-    is_speaker_category = BooleanField("Speakers are offered this category")
-    is_staff_category = BooleanField("This is the staff category")
-    submit = SubmitField("Save category")
+    is_speaker_category = BooleanField(_l("Speakers are offered this category"))
+    is_staff_category = BooleanField(_l("This is the staff category"))
+    submit = SubmitField(_l("Save category"))
 
 
 class DecisionForm(FlaskForm):
     action = SelectField(
-        "Decision",
+        _l("Decision"),
         choices=[
-            SelectChoice("accredit", "Accredit"),
-            SelectChoice("waitlist", "Put on the waiting list"),
-            SelectChoice("reject", "Reject"),
-            SelectChoice("revoke", "Revoke the accreditation"),
+            SelectChoice("accredit", _l("Accredit")),
+            SelectChoice("waitlist", _l("Put on the waiting list")),
+            SelectChoice("reject", _l("Reject")),
+            SelectChoice("revoke", _l("Revoke the accreditation")),
         ],
     )
-    category = SelectField("Accredit as category", coerce=int, validate_choice=False)
+    category = SelectField(_l("Accredit as category"), coerce=int, validate_choice=False)
 
     def set_categories(self, categories) -> None:
         self.category.choices = [SelectChoice(c.id, f"{c.name} ({c.code})") for c in categories]
 
     reason = TextAreaField(
-        "Reason or note (sent to the attendee; required to reject or revoke, and to accredit "
-        "without the nominating authority's endorsement)",
+        _l(
+            "Reason or note (sent to the attendee; required to reject or revoke, and to "
+            "accredit without the nominating authority's endorsement)"
+        ),
         validators=[Length(max=2000)],
     )
-    submit = SubmitField("Record decision")
+    submit = SubmitField(_l("Record decision"))
 
 
 class NominationForm(FlaskForm):
-    note = TextAreaField("Note to the organisers (optional)", validators=[Length(max=2000)])
+    note = TextAreaField(_l("Note to the organisers (optional)"), validators=[Length(max=2000)])
 
 
 class CancelForm(FlaskForm):
     confirm = BooleanField(
-        "Yes, cancel my registration. I understand this cannot be undone.",
-        validators=[DataRequired(message="Please tick the box to confirm.")],
+        _l("Yes, cancel my registration. I understand this cannot be undone."),
+        validators=[DataRequired(message=_l("Please tick the box to confirm."))],
     )
-    submit = SubmitField("Cancel my registration")
+    submit = SubmitField(_l("Cancel my registration"))
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1000)])
     confirm = BooleanField(
-        "I understand that my account and personal data will be erased and this cannot be undone.",
-        validators=[DataRequired(message="Please tick the box to confirm.")],
+        _l(
+            "I understand that my account and personal data will be erased and this cannot be "
+            "undone."
+        ),
+        validators=[DataRequired(message=_l("Please tick the box to confirm."))],
     )
-    submit = SubmitField("Delete my account")
+    submit = SubmitField(_l("Delete my account"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from conference import audit
@@ -222,13 +223,13 @@ def delete_account(user: User, password: str) -> None:
     took) keep their integrity.
     """
     if user.deleted_at is not None:
-        raise NotAllowed("This account is already deleted.")
+        raise NotAllowed(_("This account is already deleted."))
     if (
         not password
         or not user.password_hash
         or not check_password_hash(user.password_hash, password)
     ):
-        raise DomainError("The password is not correct.", code="wrong_password", status_code=403)
+        raise DomainError(_("The password is not correct."), code="wrong_password", status_code=403)
     now = utcnow()
     old_email = user.email
     placeholder = f"deleted-{user.id}@invalid"

@@ -17,6 +17,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -79,7 +81,7 @@ def register():
     edition = g.edition
     existing = services.registration_for(current_user, edition)
     if existing is not None and request.method == "GET":
-        flash(f"You have already registered for the {edition.year} edition.", "info")
+        flash(_("You have already registered for the %(year)s edition.", year=edition.year), "info")
         return redirect(url_for("accreditation.me"))
     if not is_verified(current_user):
         # Say so before the form, not after it has been filled in.
@@ -90,7 +92,7 @@ def register():
     closed = services.registration_closed_reason(edition)
     categories = services.requestable_categories(edition)
     if closed or not categories:
-        reason = closed or "The organisers have not opened any category for registration yet."
+        reason = closed or _("The organisers have not opened any category for registration yet.")
         status = 403 if request.method == "POST" else 200
         return render_template("accreditation/register.html", closed=reason, form=None), status
     form = RegistrationForm(data=None if request.method == "POST" else services.prefill(
@@ -114,8 +116,10 @@ def register():
                 ), 409
             else:
                 flash(
-                    "Thank you: your registration is submitted. We have sent you a confirmation "
-                    "by e-mail.",
+                    _(
+                        "Thank you: your registration is submitted. We have sent you a "
+                        "confirmation by e-mail."
+                    ),
                     "success",
                 )
                 return redirect(url_for("accreditation.me"))
@@ -152,10 +156,10 @@ def me():
 def _own_registration():
     registration = services.registration_for(current_user, g.edition)
     if registration is None:
-        flash("You have not registered for this edition.", "info")
+        flash(_("You have not registered for this edition."), "info")
         return None
     if not can(current_user, "registration.change_own", registration, edition=g.edition):
-        abort(403, "This edition is archived: registrations can no longer be changed.")
+        abort(403, _("This edition is archived: registrations can no longer be changed."))
     return registration
 
 
@@ -167,7 +171,7 @@ def edit():
     if registration is None:
         return redirect(url_for("accreditation.register"))
     if registration.state != RegistrationState.SUBMITTED:
-        abort(409, "Your registration can only be changed while it is waiting for a decision.")
+        abort(409, _("Your registration can only be changed while it is waiting for a decision."))
     closed = services.registration_closed_reason(edition)
     if closed:
         abort(403, closed)
@@ -196,7 +200,7 @@ def edit():
         data["privacy_consent"] = registration.privacy_consent_at is not None
         form = RegistrationForm(data=data)
     form.set_choices(categories)
-    form.submit.label.text = "Save changes"
+    form.submit.label.text = _("Save changes")
     status = 200
     if request.method == "POST":
         if form.validate():
@@ -208,7 +212,7 @@ def edit():
                 _attach_error(form, exc)
                 status = 400
             else:
-                flash("Your registration is updated.", "success")
+                flash(_("Your registration is updated."), "success")
                 return redirect(url_for("accreditation.me"))
         else:
             _add_rule_problems(form, edition, categories)
@@ -235,11 +239,11 @@ def cancel():
         if form.validate():
             services.cancel(registration, current_user)
             db.session.commit()
-            flash("Your registration is cancelled.", "success")
+            flash(_("Your registration is cancelled."), "success")
             return redirect(url_for("accreditation.me"))
         status = 400
     if registration.state not in services.OPEN_STATES:
-        abort(409, "Your registration is no longer open.")
+        abort(409, _("Your registration is no longer open."))
     return render_template(
         "accreditation/cancel.html", registration=registration, form=form
     ), status
@@ -252,21 +256,21 @@ def cancel():
 def nomination(token):
     registration = services.registration_for_token(token)
     if registration.edition_id != g.edition.id:
-        raise DomainError("This nomination link is not valid.", code="invalid_token")
+        raise DomainError(_("This nomination link is not valid."), code="invalid_token")
     form = NominationForm()
     if request.method == "POST":
         decision = request.form.get("decision")
         if decision not in ("endorse", "decline") or not form.validate():
-            flash("Please choose to endorse or to decline.", "error")
+            flash(_("Please choose to endorse or to decline."), "error")
             return render_template(
                 "accreditation/nomination.html", registration=registration, form=form
             ), 400
         services.answer_nomination(token, decision == "endorse", form.note.data or "")
         db.session.commit()
         flash(
-            "Thank you: your answer is recorded and the organisers can see it."
+            _("Thank you: your answer is recorded and the organisers can see it.")
             if decision == "endorse"
-            else "Thank you: the organisers will see that you declined this nomination.",
+            else _("Thank you: the organisers will see that you declined this nomination."),
             "success",
         )
         return redirect(url_for("accreditation.nomination", token=token))
@@ -323,30 +327,106 @@ def export_csv():
     )
 
 
-_BULK_VERBS = {"accredit": "accredited", "reject": "rejected", "waitlist": "waitlisted"}
+_BULK_ACTIONS = ("accredit", "reject", "waitlist")
+
+
+def _bulk_text(action: str, text: str, num: int, details: str = "") -> str:
+    """The sentences of a bulk decision, one whole sentence per decision (translators need
+    the verb inside the sentence): ``text`` is "title", "consequence", "blocked", "submit",
+    "done" or "failed" (which lists ``details``)."""
+    texts = {
+        "accredit": {
+            "title": ngettext(
+                "Accredited: %(num)d registration?", "Accredited: %(num)d registrations?", num
+            ),
+            "consequence": ngettext(
+                "%(num)d registration will be accredited; each person is told by e-mail.",
+                "%(num)d registrations will be accredited; each person is told by e-mail.",
+                num,
+            ),
+            "blocked": _("None of the selected registrations can be accredited."),
+            "submit": _("Accredit %(num)d", num=num),
+            "done": ngettext(
+                "%(num)d registration accredited.", "%(num)d registrations accredited.", num
+            ),
+            "failed": ngettext(
+                "%(num)d could not be accredited: %(details)s",
+                "%(num)d could not be accredited: %(details)s",
+                num,
+                details=details,
+            ),
+        },
+        "reject": {
+            "title": ngettext(
+                "Rejected: %(num)d registration?", "Rejected: %(num)d registrations?", num
+            ),
+            "consequence": ngettext(
+                "%(num)d registration will be rejected; each person is told by e-mail.",
+                "%(num)d registrations will be rejected; each person is told by e-mail.",
+                num,
+            ),
+            "blocked": _("None of the selected registrations can be rejected."),
+            "submit": _("Reject %(num)d", num=num),
+            "done": ngettext(
+                "%(num)d registration rejected.", "%(num)d registrations rejected.", num
+            ),
+            "failed": ngettext(
+                "%(num)d could not be rejected: %(details)s",
+                "%(num)d could not be rejected: %(details)s",
+                num,
+                details=details,
+            ),
+        },
+        "waitlist": {
+            "title": ngettext(
+                "Waitlisted: %(num)d registration?", "Waitlisted: %(num)d registrations?", num
+            ),
+            "consequence": ngettext(
+                "%(num)d registration will be waitlisted; each person is told by e-mail.",
+                "%(num)d registrations will be waitlisted; each person is told by e-mail.",
+                num,
+            ),
+            "blocked": _("None of the selected registrations can be waitlisted."),
+            "submit": _("Waitlist %(num)d", num=num),
+            "done": ngettext(
+                "%(num)d registration waitlisted.", "%(num)d registrations waitlisted.", num
+            ),
+            "failed": ngettext(
+                "%(num)d could not be waitlisted: %(details)s",
+                "%(num)d could not be waitlisted: %(details)s",
+                num,
+                details=details,
+            ),
+        },
+    }
+    return texts[action][text]
 
 
 def _bulk_confirmation(edition, ids, action, category, reason, back) -> Confirmation:
     """The confirmation of a bulk decision: every person affected and their category."""
     rows = services.bulk_plan(edition, ids, action, reason=reason, category=category)
     going = [row for row in rows if not row.problem]
-    verb = _BULK_VERBS[action]
-    consequences = [
-        f"{len(going)} registration{'' if len(going) == 1 else 's'} will be {verb}; "
-        "each person is told by e-mail."
-    ]
+    consequences = [_bulk_text(action, "consequence", len(going))]
     if action == "accredit":
         consequences.append(
-            f"They are accredited as {category.name} ({category.code})."
+            _(
+                "They are accredited as %(name)s (%(code)s).",
+                name=category.name,
+                code=category.code,
+            )
             if category
-            else "Each is accredited as the category shown below (the one they asked for)."
+            else _("Each is accredited as the category shown below (the one they asked for).")
         )
     if reason.strip():
-        consequences.append(f"The reason sent to each: “{reason.strip()}”")
+        consequences.append(_("The reason sent to each: “%(reason)s”", reason=reason.strip()))
     skipped = len(rows) - len(going)
     if skipped:
         consequences.append(
-            f"{skipped} of the selected will be left as they are (the reason is shown below)."
+            ngettext(
+                "%(num)d of the selected will be left as they are (the reason is shown below).",
+                "%(num)d of the selected will be left as they are (the reason is shown below).",
+                skipped,
+            )
         )
     people = []
     for row in rows:
@@ -362,11 +442,11 @@ def _bulk_confirmation(edition, ids, action, category, reason, back) -> Confirma
         people.append((f"{r.full_name or '#' + str(r.id)} <{r.email}>", detail))
     back_url = url_for("accreditation.queue") + (back if back.startswith("?") else "")
     return Confirmation(
-        title=f"{verb.capitalize()}: {len(going)} registration{'' if len(going) == 1 else 's'}?",
+        title=_bulk_text(action, "title", len(going)),
         consequences=consequences,
         people=people,
-        people_heading="The selected registrations",
-        blocked=None if going else f"None of the selected registrations can be {verb}.",
+        people_heading=_("The selected registrations"),
+        blocked=None if going else _bulk_text(action, "blocked", 0),
         subject=[
             action,
             category.id if category else None,
@@ -381,7 +461,7 @@ def _bulk_confirmation(edition, ids, action, category, reason, back) -> Confirma
                 for row in rows
             ],
         ],  # fmt: skip
-        submit_label=f"{action.capitalize()} {len(going)}",
+        submit_label=_bulk_text(action, "submit", len(going)),
         cancel_url=back_url,
         fields=[
             ("action", action),
@@ -401,14 +481,14 @@ def bulk():
     edition = g.edition
     values = request.values
     action = values.get("action", "")
-    if action not in _BULK_VERBS:
-        raise DomainError("Bulk decisions are accredit, reject or waitlist.", code="bad_action")
+    if action not in _BULK_ACTIONS:
+        raise DomainError(_("Bulk decisions are accredit, reject or waitlist."), code="bad_action")
     try:
         ids = confirm.id_list(_bulk_ids(edition))
     except ValueError:
-        raise DomainError("The selection was damaged or too large (at most 1000).") from None
+        raise DomainError(_("The selection was damaged or too large (at most 1000).")) from None
     if not ids:
-        raise DomainError("Select at least one registration.", code="empty_selection")
+        raise DomainError(_("Select at least one registration."), code="empty_selection")
     category = None
     if action == "accredit" and values.get("category"):
         category = services.get_category(edition, values.get("category"))
@@ -428,22 +508,13 @@ def bulk():
         category=category,
     )
     db.session.commit()
-    verb = _BULK_VERBS[action]
     if result.done:
-        flash(
-            ngettext(
-                "%(num)d registration %(verb)s.",
-                "%(num)d registrations %(verb)s.",
-                len(result.done),
-                verb=verb,
-            ),
-            "success",
-        )
+        flash(_bulk_text(action, "done", len(result.done)), "success")
     if result.failed:
         details = "; ".join(
             f"#{rid}{' ' + name if name else ''}: {why}" for rid, name, why in result.failed
         )
-        flash(f"{len(result.failed)} could not be {verb}: {details}", "error")
+        flash(_bulk_text(action, "failed", len(result.failed), details), "error")
     return redirect(url_for("accreditation.queue") + back)
 
 
@@ -477,7 +548,9 @@ def _detail(registration, form=None, status=200):
         if choice.value in services.DECISIONS and services.DECISIONS[choice.value] in allowed
     ]
     # No decision is preselected (after accrediting, "revoke" would otherwise be the default).
-    form.action.choices = [SelectChoice("", "Choose…"), *allowed_choices] if allowed_choices else []
+    form.action.choices = (
+        [SelectChoice("", _("Choose…")), *allowed_choices] if allowed_choices else []
+    )
     filters = services.QueueFilters.from_args(request.args)
     previous_id, next_id, position, matching = services.queue_neighbours(
         g.edition, filters, registration.id
@@ -518,7 +591,7 @@ def decide(registration_id):
     form = DecisionForm()
     form.set_categories(services.categories(g.edition))
     if not form.validate():
-        flash("Please choose a decision.", "error")
+        flash(_("Please choose a decision."), "error")
         return _detail(registration, form, 400)
     category = None
     if form.action.data == "accredit" and form.category.data:
@@ -534,7 +607,11 @@ def decide(registration_id):
         flash(exc.message, "error")
         return _detail(db.session.get(type(registration), registration_id), form, exc.status_code)
     flash(
-        f"{registration.full_name}: {services.state_label(registration.state).lower()}.",
+        _(
+            "%(name)s: %(state)s.",
+            name=registration.full_name,
+            state=services.state_label(registration.state).lower(),
+        ),
         "success",
     )
     return redirect(
@@ -567,7 +644,10 @@ def _build_category_form(category=None) -> CategoryForm:
     """The category form with a name and a description field per translation language."""
     form_class = i18n.with_translation_fields(
         CategoryForm,
-        {"name": (StringField, "Name", 100), "description": (TextAreaField, "Description", 2000)},
+        {
+            "name": (StringField, _l("Name"), 100),
+            "description": (TextAreaField, _l("Description"), 2000),
+        },
         i18n.translation_languages(g.edition),
     )
     form = form_class(obj=category)
@@ -603,7 +683,7 @@ def _category_form(form, category=None):
         form,
         page=lambda status=200: _category_form_page(form, category, status),
         save=lambda: _save_category(form, category),
-        message=lambda saved: f"The category {saved.name} is saved.",
+        message=lambda saved: _("The category %(name)s is saved.", name=saved.name),
         done=url_for("accreditation.categories"),
         refused=refused,
     )
@@ -631,23 +711,32 @@ def category_delete(category_id):
     in_use = usage["registrations"] or usage["sessions"]
     return crud.confirm_delete(
         Confirmation(
-            title=f"Delete the category {name} ({category.code})?",
+            title=_("Delete the category %(name)s (%(code)s)?", name=name, code=category.code),
             consequences=[
-                f"The accreditation category {name} ({category.code}) is deleted for good.",
-                "Nobody can register in it any more; no registration or session uses it now.",
+                _(
+                    "The accreditation category %(name)s (%(code)s) is deleted for good.",
+                    name=name,
+                    code=category.code,
+                ),
+                _("Nobody can register in it any more; no registration or session uses it now."),
             ],
             blocked=(
-                f"The category {name} is in use ({usage['registrations']} registrations, "
-                f"{usage['sessions']} sessions) and cannot be deleted."
+                _(
+                    "The category %(name)s is in use (%(registrations)d registrations, "
+                    "%(sessions)d sessions) and cannot be deleted.",
+                    name=name,
+                    registrations=usage["registrations"],
+                    sessions=usage["sessions"],
+                )
                 if in_use
                 else None
             ),
             subject=["category", category.id],
-            submit_label=f"Delete {name}",
+            submit_label=_("Delete %(name)s", name=name),
             cancel_url=url_for("accreditation.categories"),
         ),
         delete=lambda: services.delete_category(category, current_user),
-        message=f"The category {name} is deleted.",
+        message=_("The category %(name)s is deleted.", name=name),
         done=url_for("accreditation.categories"),
     )
 
@@ -686,7 +775,7 @@ def delete_account():
             else:
                 logout_user()
                 session.clear()
-                flash("Your account is deleted and your personal data erased.", "success")
+                flash(_("Your account is deleted and your personal data erased."), "success")
                 return redirect(url_for("editions.home"))
         else:
             status = 400
@@ -707,5 +796,8 @@ def _describe_registrations(ids: list[int]) -> dict:
         )
     ):
         url = url_for("accreditation.detail", registration_id=registration.id) if may_open else None
-        found[registration.id] = (f"Registration of {registration.full_name}", url)
+        found[registration.id] = (
+            _("Registration of %(name)s", name=registration.full_name),
+            url,
+        )
     return found

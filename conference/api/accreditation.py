@@ -9,6 +9,7 @@ decisions — the same services and permission rules as the pages.
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.accreditation import services
@@ -67,7 +68,7 @@ def registration_json(registration) -> dict:
 def my_registration():
     registration = services.registration_for(current_user, g.edition)
     if registration is None:
-        raise NotFound(f"You have not registered for the {g.edition.year} edition.")
+        raise NotFound(_("You have not registered for the %(year)s edition.", year=g.edition.year))
     return jsonify(
         {
             "registration": registration_json(registration),
@@ -104,16 +105,18 @@ def decide_registration(registration_id: int):
     data = json_body()
     unknown = set(data) - {"action", "category", "reason"}
     if unknown:
-        raise DomainError(f"Unknown field(s): {', '.join(sorted(unknown))[:200]}.")
+        raise DomainError(
+            _("Unknown field(s): %(fields)s.", fields=", ".join(sorted(unknown))[:200])
+        )
     action = data.get("action")
     if not isinstance(action, str) or action not in services.DECISIONS:
-        raise DomainError("action must be one of accredit, reject, waitlist, revoke.")
+        raise DomainError(_("action must be one of accredit, reject, waitlist, revoke."))
     reason = data.get("reason", "")
     if not isinstance(reason, str):
-        raise DomainError("reason must be a string.")
+        raise DomainError(_("reason must be a string."))
     code = data.get("category")
     if code is not None and not isinstance(code, str):
-        raise DomainError("category must be a category code (a string).")
+        raise DomainError(_("category must be a category code (a string)."))
     registration = services.get_registration(edition, registration_id)
     category = None
     if code and action == "accredit":
@@ -121,7 +124,9 @@ def decide_registration(registration_id: int):
             (c for c in services.categories(edition) if c.code == code.strip().upper()), None
         )
         if category is None:
-            raise NotFound(f"There is no category {code[:20]!r} in this edition.")
+            raise NotFound(
+                _("There is no category %(code)s in this edition.", code=repr(code[:20]))
+            )
     try:
         services.decide(registration, action, current_user, reason=reason, category=category)
         db.session.commit()

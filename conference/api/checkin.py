@@ -9,6 +9,7 @@ scanner page): ``CHECKIN_RATE_LIMIT``.
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.accounts.scopes import current_token, token_scopes
@@ -53,9 +54,9 @@ def create_checkin():
     if "manual_reason" in body:
         return _manual_admission(body)
     if "code" not in body:
-        raise services.BadRequest("Give the code (the text of the QR code).", code="bad_code")
+        raise services.BadRequest(_("Give the code (the text of the QR code)."), code="bad_code")
     if "checkpoint" not in body:
-        raise services.BadRequest('Give the checkpoint: "venue" or a session id.')
+        raise services.BadRequest(_('Give the checkpoint: "venue" or a session id.'))
     edition = g.edition
     outcome = services.check_in(
         edition,
@@ -81,7 +82,7 @@ def create_checkin():
 def _manual_admission(body):
     """No readable code: the badge number and a reason, audited with the staff member."""
     if "checkpoint" not in body:
-        raise services.BadRequest('Give the checkpoint: "venue" or a session id.')
+        raise services.BadRequest(_('Give the checkpoint: "venue" or a session id.'))
     edition = g.edition
     outcome = services.admit_manually(
         edition,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 
 from conference.errors import DomainError
 from conference.errors_http import translated
@@ -33,13 +34,13 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400/415 DomainError a person can understand."""
     if not request.is_json:
         raise DomainError(
-            "Send a JSON object with Content-Type: application/json.",
+            _("Send a JSON object with Content-Type: application/json."),
             code="unsupported_media_type",
             status_code=415,
         )
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise DomainError("The body must be a JSON object.", code="bad_request")
+        raise DomainError(_("The body must be a JSON object."), code="bad_request")
     return data
 
 

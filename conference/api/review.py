@@ -8,6 +8,7 @@ appears; a conflicted or unassigned caller gets 403 for the submission and its r
 from __future__ import annotations
 
 from flask import g, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.api import bp
@@ -116,10 +117,12 @@ def put_own_review(submission_id: int):
     data = json_body()
     unknown = set(data) - set(REVIEW_FIELDS) - {"submit"}
     if unknown:
-        raise DomainError(f"Unknown field(s): {', '.join(sorted(unknown))[:200]}.")
+        raise DomainError(
+            _("Unknown field(s): %(fields)s.", fields=", ".join(sorted(unknown))[:200])
+        )
     submit = data.get("submit", False)
     if not isinstance(submit, bool):
-        raise DomainError("submit must be true or false.")
+        raise DomainError(_("submit must be true or false."))
     review = services.save_review(current_user, item, data, submit=submit)
     return jsonify({**_deadline(), "review": review_json(review)})
 

@@ -8,6 +8,7 @@ reviewers' names and confidential comments never appear.
 from __future__ import annotations
 
 from flask import g, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.api import bp
@@ -85,7 +86,7 @@ def my_submission(submission_id: int):
     for submission, role in services.my_submissions(current_user, g.edition):
         if submission.id == submission_id:
             return jsonify(submission_json(submission, role))
-    raise NotFound("There is no such submission among yours.")
+    raise NotFound(_("There is no such submission among yours."))
 
 
 _YEAR = {

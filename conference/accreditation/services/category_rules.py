@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from conference import audit
@@ -40,12 +42,12 @@ def get_category(edition: Edition, category_id) -> AccreditationCategory:
     try:
         category_id = int(category_id)
     except (TypeError, ValueError):
-        raise NotFound("There is no such category.") from None
+        raise NotFound(_("There is no such category.")) from None
     if not 0 < category_id <= DB_INT_MAX:  # the database cannot even look it up
-        raise NotFound("There is no such category in this edition.")
+        raise NotFound(_("There is no such category in this edition."))
     category = db.session.get(AccreditationCategory, category_id)
     if category is None or category.edition_id != edition.id:
-        raise NotFound("There is no such category in this edition.")
+        raise NotFound(_("There is no such category in this edition."))
     return category
 
 
@@ -86,15 +88,15 @@ def save_category(
 ) -> AccreditationCategory:
     """Create or update a category after checking its values."""
     ensure_writable(actor, edition)
-    name = _clean(values.get("name"), "name", "name", max_len=100, required=True)
-    code = _clean(values.get("code"), "code", "short code", max_len=20, required=True).upper()
+    name = _clean(values.get("name"), "name", _l("name"), max_len=100, required=True)
+    code = _clean(values.get("code"), "code", _l("short code"), max_len=20, required=True).upper()
     if not _CODE.match(code):
         raise RegistrationError(
-            "The short code may contain only letters, digits, '-' and '_'.", field="code"
+            _("The short code may contain only letters, digits, '-' and '_'."), field="code"
         )
     colour = (values.get("colour") or "#1f4e79").strip()
     if not _HEX.match(colour):
-        raise RegistrationError("The colour must look like #1f4e79.", field="colour")
+        raise RegistrationError(_("The colour must look like #1f4e79."), field="colour")
     quota = values.get("quota")
     if quota in ("", None):
         quota = None
@@ -102,16 +104,22 @@ def save_category(
         try:
             quota = int(quota)
         except (TypeError, ValueError):
-            raise RegistrationError("The quota must be a whole number.", field="quota") from None
+            raise RegistrationError(_("The quota must be a whole number."), field="quota") from None
         if quota < 0 or quota > 1_000_000:
-            raise RegistrationError("The quota must be between 0 and 1,000,000.", field="quota")
+            raise RegistrationError(_("The quota must be between 0 and 1,000,000."), field="quota")
     try:
         position = int(values.get("position") or 0)
     except (TypeError, ValueError):
-        raise RegistrationError("The position must be a whole number.", field="position") from None
+        raise RegistrationError(
+            _("The position must be a whole number."), field="position"
+        ) from None
     if abs(position) > 10_000:
-        raise RegistrationError("The position must be between -10000 and 10000.", field="position")
-    description = _clean(values.get("description"), "description", "description", max_len=MAX_TEXT)
+        raise RegistrationError(
+            _("The position must be between -10000 and 10000."), field="position"
+        )
+    description = _clean(
+        values.get("description"), "description", _l("description"), max_len=MAX_TEXT
+    )
     clash = db.session.scalar(
         sa.select(AccreditationCategory.id).where(
             AccreditationCategory.edition_id == edition.id,
@@ -121,7 +129,8 @@ def save_category(
     )
     if clash is not None:
         raise RegistrationError(
-            f"Another category of this edition already has the code {code}.", field="code"
+            _("Another category of this edition already has the code %(code)s.", code=code),
+            field="code",
         )
     creating = category is None
     before = None if creating else _category_snapshot(category)
@@ -141,7 +150,9 @@ def save_category(
             category.is_speaker_category = bool(values.get("is_speaker_category"))
             category.is_staff_category = bool(values.get("is_staff_category"))
     except IntegrityError:
-        raise Conflict(f"Another category of this edition already has the code {code}.") from None
+        raise Conflict(
+            _("Another category of this edition already has the code %(code)s.", code=code)
+        ) from None
     audit.record(
         actor,
         "category.create" if creating else "category.update",
@@ -172,8 +183,13 @@ def delete_category(category: AccreditationCategory, actor) -> None:
     usage = category_usage(category)
     if usage["registrations"] or usage["sessions"]:
         raise Conflict(
-            f"The category {category.name} is in use ({usage['registrations']} registrations, "
-            f"{usage['sessions']} sessions) and cannot be deleted."
+            _(
+                "The category %(name)s is in use (%(registrations)d registrations, "
+                "%(sessions)d sessions) and cannot be deleted.",
+                name=category.name,
+                registrations=usage["registrations"],
+                sessions=usage["sessions"],
+            )
         )
     audit.record(
         actor,

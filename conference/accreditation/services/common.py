@@ -4,6 +4,8 @@ registration error, the attendee's mail and the event log of a registration."""
 from __future__ import annotations
 
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import mail
 from conference.accounts.services import ORGANISATION_TYPES as _PROFILE_ORGANISATION_TYPES
@@ -16,19 +18,20 @@ from conference.urls import external_url
 ORGANISATION_TYPES: list[tuple[str, str]] = [t for t in _PROFILE_ORGANISATION_TYPES if t[0]]
 ORGANISATION_TYPE_LABELS = dict(ORGANISATION_TYPES)
 
+# Labels are lazy: translated where they are shown; the keys (stored states) stay English.
 STATE_LABELS = {
-    S.SUBMITTED: "Submitted",
-    S.ACCREDITED: "Accredited",
-    S.REJECTED: "Rejected",
-    S.WAITLISTED: "Waitlisted",
-    S.REVOKED: "Revoked",
-    S.CANCELLED: "Cancelled",
+    S.SUBMITTED: _l("Submitted"),
+    S.ACCREDITED: _l("Accredited"),
+    S.REJECTED: _l("Rejected"),
+    S.WAITLISTED: _l("Waitlisted"),
+    S.REVOKED: _l("Revoked"),
+    S.CANCELLED: _l("Cancelled"),
 }
 ENDORSEMENT_LABELS = {
-    EndorsementState.NOT_NEEDED: "Not needed",
-    EndorsementState.PENDING: "Awaiting the nominating authority",
-    EndorsementState.ENDORSED: "Endorsed",
-    EndorsementState.DECLINED: "Declined by the nominating authority",
+    EndorsementState.NOT_NEEDED: _l("Not needed"),
+    EndorsementState.PENDING: _l("Awaiting the nominating authority"),
+    EndorsementState.ENDORSED: _l("Endorsed"),
+    EndorsementState.DECLINED: _l("Declined by the nominating authority"),
 }
 
 # The workflow: which states each state may move to.
@@ -70,18 +73,22 @@ def _link(endpoint: str, **values) -> str:
 
 
 def _clean(value, field: str, label: str, *, max_len: int = 200, required: bool = False) -> str:
+    """``value`` tidied; ``label`` (a lazy translated word) names the field in the errors."""
     text = " ".join(str(value or "").split()) if max_len <= 254 else str(value or "").strip()
     if required and not text:
-        raise RegistrationError(f"Please give your {label}.", field=field)
+        raise RegistrationError(_("Please give your %(label)s.", label=label), field=field)
     if len(text) > max_len:
         raise RegistrationError(
-            f"The {label} is too long (at most {max_len} characters).", field=field
+            _("The %(label)s is too long (at most %(max)d characters).", label=label, max=max_len),
+            field=field,
         )
     return text
 
 
 def state_label(state: str) -> str:
-    return STATE_LABELS.get(state, state)
+    """The state as people read it, in the current language (the state itself if unknown)."""
+    label = STATE_LABELS.get(state)
+    return str(label) if label is not None else state
 
 
 def attendee_email(registration: Registration) -> str:
@@ -103,7 +110,9 @@ def _event(registration, from_state, to_state, actor, reason) -> RegistrationEve
     return event
 
 
-def _mail_attendee(registration: Registration, template: str, subject: str, **context) -> None:
+def _mail_attendee(registration: Registration, template: str, subject, **context) -> None:
+    """Queue a mail to the attendee; ``subject`` and the state label are lazy, so they come
+    out in the recipient's language."""
     to = attendee_email(registration)
     if not to:
         return
@@ -114,7 +123,7 @@ def _mail_attendee(registration: Registration, template: str, subject: str, **co
         subject,
         edition=edition,
         registration=registration,
-        state_label=state_label(registration.state),
+        state_label=STATE_LABELS.get(registration.state, registration.state),
         me_link=_link("accreditation.me", year=edition.year),
         **context,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from conference import audit, mail
@@ -34,8 +36,10 @@ def nomination_token(registration: Registration) -> str:
 def registration_for_token(token: str) -> Registration:
     """The registration a nomination link names, if the link is genuine and still current."""
     invalid = DomainError(
-        "This nomination link is not valid (any more). Please ask the registrant to send "
-        "a new one, or contact the organisers.",
+        _(
+            "This nomination link is not valid (any more). Please ask the registrant to send "
+            "a new one, or contact the organisers."
+        ),
         code="invalid_token",
     )
     if not token or len(token) > 500:
@@ -44,7 +48,7 @@ def registration_for_token(token: str) -> Registration:
         payload = _serializer().loads(token, max_age=NOMINATION_MAX_AGE)
     except SignatureExpired:
         raise DomainError(
-            "This nomination link has expired. Please contact the organisers.", code="expired"
+            _("This nomination link has expired. Please contact the organisers."), code="expired"
         ) from None
     except BadSignature:
         raise invalid from None
@@ -66,17 +70,20 @@ def answer_nomination(token: str, endorse: bool, note: str = "") -> Registration
     registration = registration_for_token(token)
     note = (note or "").strip()
     if len(note) > MAX_TEXT:
-        raise DomainError(f"The note is too long (at most {MAX_TEXT} characters).")
+        raise DomainError(_("The note is too long (at most %(max)d characters).", max=MAX_TEXT))
     registration = _lock_registration(registration)
     if registration.endorsement in (EndorsementState.ENDORSED, EndorsementState.DECLINED):
         raise Conflict(
-            "You have already answered for this registration "
-            f"({ENDORSEMENT_LABELS[registration.endorsement].lower()}).",
+            _(
+                "You have already answered for this registration (%(answer)s).",
+                answer=str(ENDORSEMENT_LABELS[registration.endorsement]).lower(),
+            ),
             code="already_answered",
         )
     if registration.state not in OPEN_STATES or registration.edition.is_archived:
         raise Conflict(
-            "This registration is no longer open, so no endorsement is needed.", code="closed"
+            _("This registration is no longer open, so no endorsement is needed."),
+            code="closed",
         )
     registration.endorsement = EndorsementState.ENDORSED if endorse else EndorsementState.DECLINED
     registration.endorsement_at = utcnow()
@@ -101,7 +108,7 @@ def _mail_nominator(registration: Registration) -> None:
     mail.queue(
         registration.nominator_email,
         "accreditation_nomination",
-        f"Please confirm a nomination: {edition.acronym or edition.title}",
+        _l("Please confirm a nomination: %(edition)s", edition=edition.acronym or edition.title),
         edition=edition,
         registration=registration,
         link=_link(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from conference import countries
 from conference.accreditation.models import EndorsementState, Registration
@@ -35,7 +36,7 @@ class QueueFilters:
         """The filters of a query string; an unusable argument is a ``BadArgument`` (400)."""
         country = arg_str("country", max_len=2, args=args).upper()
         if country and not countries.is_valid(country):
-            raise BadArgument("The country argument must be a two-letter country code.")
+            raise BadArgument(_("The country argument must be a two-letter country code."))
         return cls(
             state=arg_choice("state", STATE_LABELS, args=args),
             category=arg_id("category", args=args),
@@ -189,25 +190,29 @@ def next_steps(registration: Registration) -> str:
     """What happens next, in the attendee's words."""
     state = registration.state
     if state == S.SUBMITTED:
-        text = "The organisers will review your registration and let you know by e-mail."
         if registration.endorsement == EndorsementState.PENDING:
-            text += (
-                " We have asked your nominating authority to confirm your nomination; "
+            return _(
+                "The organisers will review your registration and let you know by e-mail. "
+                "We have asked your nominating authority to confirm your nomination; "
                 "the organisers see their answer."
             )
-        return text
+        return _("The organisers will review your registration and let you know by e-mail.")
     if state == S.WAITLISTED:
-        return (
+        return _(
             "You are on the waiting list. If a place becomes free, the organisers may still "
             "accredit you; you will be told by e-mail."
         )
     if state == S.ACCREDITED:
-        return (
+        return _(
             "You are accredited. Bring your badge (shown on this page once issued) and an "
             "identity document to the venue."
         )
     if state == S.REJECTED:
-        return "Your registration was not accepted. Contact the organisers if you have questions."
+        return _(
+            "Your registration was not accepted. Contact the organisers if you have questions."
+        )
     if state == S.REVOKED:
-        return "Your accreditation was withdrawn. Contact the organisers if you have questions."
-    return "Your registration is cancelled. Contact the organisers if you wish to attend after all."
+        return _("Your accreditation was withdrawn. Contact the organisers if you have questions.")
+    return _(
+        "Your registration is cancelled. Contact the organisers if you wish to attend after all."
+    )

@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from babel.dates import format_date
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from conference import audit, countries
@@ -72,12 +76,12 @@ def get_registration(edition: Edition, registration_id) -> Registration:
     try:
         registration_id = int(registration_id)
     except (TypeError, ValueError):
-        raise NotFound("There is no such registration.") from None
+        raise NotFound(_("There is no such registration.")) from None
     if not 0 < registration_id <= DB_INT_MAX:
-        raise NotFound("There is no such registration in this edition.")
+        raise NotFound(_("There is no such registration in this edition."))
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.edition_id != edition.id:
-        raise NotFound("There is no such registration in this edition.")
+        raise NotFound(_("There is no such registration in this edition."))
     return registration
 
 
@@ -122,20 +126,40 @@ def registration_closed_reason(edition: Edition, now=None) -> str | None:
     """Why nobody can register for ``edition`` now, or None when the window is open."""
     now = now or utcnow()
     if edition.state == EditionState.ARCHIVED:
-        return f"The {edition.year} edition is archived: registration is closed for good."
+        return _(
+            "The %(year)s edition is archived: registration is closed for good.", year=edition.year
+        )
     if edition.state == EditionState.CLOSED:
-        return f"Registration for the {edition.year} edition is closed."
+        return _("Registration for the %(year)s edition is closed.", year=edition.year)
     if edition.state == EditionState.DRAFT:
-        return f"The {edition.year} edition is still being prepared; registration is not open."
+        return _(
+            "The %(year)s edition is still being prepared; registration is not open.",
+            year=edition.year,
+        )
     if edition.registration_opens_at is None or edition.registration_closes_at is None:
-        return "The organisers have not announced the registration period yet."
+        return _("The organisers have not announced the registration period yet.")
     if now < edition.registration_opens_at:
         opens = edition.local(edition.registration_opens_at)
-        return f"Registration opens on {opens:%d %B %Y at %H:%M} ({edition.timezone})."
+        return _(
+            "Registration opens on %(date)s at %(time)s (%(zone)s).",
+            date=_long_date(opens),
+            time=f"{opens:%H:%M}",
+            zone=edition.timezone,
+        )
     if now >= edition.registration_closes_at:
         closes = edition.local(edition.registration_closes_at)
-        return f"Registration closed on {closes:%d %B %Y at %H:%M} ({edition.timezone})."
+        return _(
+            "Registration closed on %(date)s at %(time)s (%(zone)s).",
+            date=_long_date(closes),
+            time=f"{closes:%H:%M}",
+            zone=edition.timezone,
+        )
     return None
+
+
+def _long_date(moment) -> str:
+    """ "05 March 2025" in the current language (the local date as given, no zone change)."""
+    return format_date(moment.date(), "dd MMMM yyyy", locale=get_locale() or "en")
 
 
 @dataclass
@@ -170,19 +194,19 @@ def _validate(edition: Edition, data: dict, *, allowed_category_ids=None) -> Reg
     category = check(_requested_category, edition, data, allowed_category_ids)
     org_type = (data.get("organisation_type") or "").strip()
     if org_type not in ORGANISATION_TYPE_LABELS:
-        errors["organisation_type"] = "Please choose the type of your organisation."
+        errors["organisation_type"] = _("Please choose the type of your organisation.")
     country = (data.get("country") or "").strip().upper()
     if not countries.is_valid(country):
-        errors["country"] = "Please choose your country."
+        errors["country"] = _("Please choose your country.")
     authority = check(
-        _clean, data.get("nominating_authority"), "nominating_authority", "nominating authority"
+        _clean, data.get("nominating_authority"), "nominating_authority", _l("nominating authority")
     )
     nominator = (
         check(
             _clean,
             data.get("nominator_email"),
             "nominator_email",
-            "nominating contact's e-mail",
+            _l("nominating contact's e-mail"),
             max_len=254,
         )
         or ""
@@ -191,41 +215,41 @@ def _validate(edition: Edition, data: dict, *, allowed_category_ids=None) -> Reg
         if not authority:
             errors.setdefault(
                 "nominating_authority",
-                f"The category {category.name} needs a nominating authority.",
+                _("The category %(name)s needs a nominating authority.", name=category.name),
             )
         if not nominator:
             errors.setdefault(
                 "nominator_email",
-                "Please give the e-mail address of your contact at the nominating authority.",
+                _("Please give the e-mail address of your contact at the nominating authority."),
             )
     if nominator and not _EMAIL.match(nominator):
         errors.setdefault(
-            "nominator_email", "The nominating contact's e-mail address is not valid."
+            "nominator_email", _("The nominating contact's e-mail address is not valid.")
         )
     dietary = check(
-        _clean, data.get("dietary_needs"), "dietary_needs", "dietary needs", max_len=1000
+        _clean, data.get("dietary_needs"), "dietary_needs", _l("dietary needs"), max_len=1000
     )
     access = check(
         _clean,
         data.get("accessibility_needs"),
         "accessibility_needs",
-        "accessibility needs",
+        _l("accessibility needs"),
         max_len=1000,
     )
     special_consent = bool(data.get("special_data_consent"))
     if (dietary or access) and not special_consent:
-        errors["special_data_consent"] = (
+        errors["special_data_consent"] = _(
             "Dietary and accessibility needs can be health-related information: we can only "
             "keep them with your explicit consent. Tick the consent box or leave both fields "
             "empty."
         )
     if not data.get("privacy_consent"):
-        errors["privacy_consent"] = "Please confirm that you have read the privacy notice."
-    full_name = check(_clean, data.get("full_name"), "full_name", "full name", required=True)
+        errors["privacy_consent"] = _("Please confirm that you have read the privacy notice.")
+    full_name = check(_clean, data.get("full_name"), "full_name", _l("full name"), required=True)
     organisation = check(
-        _clean, data.get("organisation"), "organisation", "organisation", required=True
+        _clean, data.get("organisation"), "organisation", _l("organisation"), required=True
     )
-    position = check(_clean, data.get("position"), "position", "position", required=True)
+    position = check(_clean, data.get("position"), "position", _l("position"), required=True)
     if errors:
         field, message = next(iter(errors.items()))
         raise RegistrationError(message, field=field or None, errors=errors)
@@ -249,12 +273,12 @@ def _requested_category(edition: Edition, data: dict, allowed_category_ids=None)
         category = get_category(edition, data.get("requested_category"))
     except NotFound:
         raise RegistrationError(
-            "Please choose a category of this edition.", field="requested_category"
+            _("Please choose a category of this edition."), field="requested_category"
         ) from None
     allowed = allowed_category_ids or {c.id for c in requestable_categories(edition)}
     if category.id not in allowed:
         raise RegistrationError(
-            "That category is given by the organisers and cannot be requested.",
+            _("That category is given by the organisers and cannot be requested."),
             field="requested_category",
         )
     return category
@@ -304,12 +328,15 @@ def register(user: User, edition: Edition, data: dict) -> Registration:
         raise NotAllowed(reason, code="registration_closed")
     if registration_for(user, edition) is not None:
         raise Conflict(
-            f"You have already registered for the {edition.year} edition.", code="duplicate"
+            _("You have already registered for the %(year)s edition.", year=edition.year),
+            code="duplicate",
         )
     if user.email_verified_at is None:
         raise NotAllowed(
-            "Please confirm your e-mail address first (see the link we sent you, or ask for a "
-            "new one on your account page).",
+            _(
+                "Please confirm your e-mail address first (see the link we sent you, or ask "
+                "for a new one on your account page)."
+            ),
             code="unverified",
         )
     values = _validate(edition, data)
@@ -328,13 +355,15 @@ def register(user: User, edition: Edition, data: dict) -> Registration:
             db.session.add(registration)
     except IntegrityError:
         raise Conflict(
-            f"You have already registered for the {edition.year} edition.", code="duplicate"
+            _("You have already registered for the %(year)s edition.", year=edition.year),
+            code="duplicate",
         ) from None
     _event(registration, None, S.SUBMITTED, user, "")
     audit.record(user, "registration.submit", registration, edition=edition,
                  category=values.category.code)  # fmt: skip
     _mail_attendee(registration, "accreditation_submitted",
-                   f"Registration received: {edition.acronym or edition.title}")  # fmt: skip
+                   _l("Registration received: %(edition)s",
+                      edition=edition.acronym or edition.title))  # fmt: skip
     if registration.endorsement == EndorsementState.PENDING:
         _mail_nominator(registration)
     registration_changed.send(
@@ -349,13 +378,16 @@ def register(user: User, edition: Edition, data: dict) -> Registration:
 def update_registration(registration: Registration, user: User, data: dict) -> Registration:
     """The attendee edits a registration that is still waiting for a decision."""
     if registration.user_id != getattr(user, "id", None):
-        raise NotAllowed("This is not your registration.")
+        raise NotAllowed(_("This is not your registration."))
     edition = registration.edition
     ensure_writable(user, edition)
     if registration.state != S.SUBMITTED:
         raise Conflict(
-            f"Your registration is {state_label(registration.state).lower()}; it can only be "
-            "changed while it is waiting for a decision."
+            _(
+                "Your registration is %(state)s; it can only be changed while it is waiting "
+                "for a decision.",
+                state=state_label(registration.state).lower(),
+            )
         )
     reason = registration_closed_reason(edition)
     if reason:

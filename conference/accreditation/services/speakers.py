@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from conference import audit
@@ -34,11 +36,14 @@ def accreditation_category_offer(
     category = category or speaker_category(edition)
     if category is None:
         raise DomainError(
-            f"The {edition.year} edition has no speaker category; create one first.",
+            _(
+                "The %(year)s edition has no speaker category; create one first.",
+                year=edition.year,
+            ),
             code="no_speaker_category",
         )
     if category.edition_id != edition.id:
-        raise NotFound("There is no such category in this edition.")
+        raise NotFound(_("There is no such category in this edition."))
     registration = registration_for(user, edition)
     label = edition.acronym or edition.title
     if registration is None:
@@ -62,8 +67,8 @@ def accreditation_category_offer(
         audit.record(actor, "registration.offer", registration, edition=edition,
                      category=category.code, created=True)  # fmt: skip
         _mail_attendee(registration, "accreditation_speaker_offer",
-                       f"Your speaker registration: {label}", category=category,
-                       created=True)  # fmt: skip
+                       _l("Your speaker registration: %(edition)s", edition=label),
+                       category=category, created=True)  # fmt: skip
         registration_changed.send(
             registration,
             from_state=None,
@@ -87,8 +92,8 @@ def _record_offer(registration, category, actor, label) -> Registration:
     audit.record(actor, "registration.offer", registration, edition=registration.edition_id,
                  category=category.code, created=False, moved=False)  # fmt: skip
     _mail_attendee(registration, "accreditation_speaker_offer",
-                   f"Your speaker registration: {label}", category=category,
-                   created=False)  # fmt: skip
+                   _l("Your speaker registration: %(edition)s", edition=label),
+                   category=category, created=False)  # fmt: skip
     return registration
 
 

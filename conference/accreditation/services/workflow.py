@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import audit
 from conference.accreditation.models import AccreditationCategory, EndorsementState, Registration
@@ -79,12 +81,19 @@ def _check_limits(edition: Edition, category: AccreditationCategory) -> None:
     """
     if category.quota is not None and accredited_count(edition.id, category.id) >= category.quota:
         raise Conflict(
-            f"The quota of the category {category.name} ({category.quota}) is reached.",
+            _(
+                "The quota of the category %(name)s (%(quota)d) is reached.",
+                name=category.name,
+                quota=category.quota,
+            ),
             code="quota_reached",
         )
     if edition.capacity is not None and accredited_count(edition.id) >= edition.capacity:
         raise Conflict(
-            f"The edition's capacity ({edition.capacity} accredited attendees) is reached.",
+            _(
+                "The edition's capacity (%(capacity)d accredited attendees) is reached.",
+                capacity=edition.capacity,
+            ),
             code="capacity_reached",
         )
 
@@ -107,7 +116,7 @@ def transition(
     """Move ``registration`` to ``to_state`` if the workflow and the limits allow it."""
     reason = (reason or "").strip()
     if len(reason) > MAX_TEXT:
-        raise DomainError(f"The reason is too long (at most {MAX_TEXT} characters).")
+        raise DomainError(_("The reason is too long (at most %(max)d characters).", max=MAX_TEXT))
     edition = registration.edition
     ensure_writable(actor, edition)
     # Lock order everywhere: edition, then category, then registration (no deadlocks).
@@ -115,24 +124,31 @@ def transition(
     if to_state == S.ACCREDITED:
         category = category or registration.category or registration.requested_category
         if category.edition_id != edition.id:
-            raise NotFound("There is no such category in this edition.")
+            raise NotFound(_("There is no such category in this edition."))
         category = _lock_category(category)
     registration = _lock_registration(registration)
     from_state = registration.state
     if to_state not in TRANSITIONS.get(from_state, frozenset()):
         raise Conflict(
-            f"A registration that is {state_label(from_state).lower()} cannot be "
-            f"{state_label(to_state).lower()}.",
+            _(
+                "A registration that is %(state)s cannot be %(target)s.",
+                state=state_label(from_state).lower(),
+                target=state_label(to_state).lower(),
+            ),
             code="invalid_transition",
         )
     if to_state in REASON_REQUIRED and not reason:
-        raise DomainError("Please give a reason: it is sent to the attendee.", code="reason_needed")
+        raise DomainError(
+            _("Please give a reason: it is sent to the attendee."), code="reason_needed"
+        )
     now = utcnow()
     if to_state == S.ACCREDITED:
         if needs_decision_note(registration, category) and not reason:
             raise DomainError(
-                "This category needs a nomination and the nominating authority has not "
-                "endorsed this registration: record why you accredit it anyway.",
+                _(
+                    "This category needs a nomination and the nominating authority has not "
+                    "endorsed this registration: record why you accredit it anyway."
+                ),
                 code="note_needed",
             )
         _check_limits(edition, category)
@@ -157,7 +173,7 @@ def transition(
         _mail_attendee(
             registration,
             f"accreditation_{to_state}",
-            _SUBJECTS[to_state].format(edition=edition.acronym or edition.title),
+            _subject(to_state, edition.acronym or edition.title),
             reason=reason,
         )
     registration_changed.send(
@@ -169,13 +185,17 @@ def transition(
     return registration
 
 
-_SUBJECTS = {
-    S.ACCREDITED: "You are accredited: {edition}",
-    S.REJECTED: "Your registration was not accepted: {edition}",
-    S.WAITLISTED: "Your registration is on the waiting list: {edition}",
-    S.REVOKED: "Your accreditation was withdrawn: {edition}",
-    S.CANCELLED: "Your registration is cancelled: {edition}",
-}
+def _subject(to_state: str, edition: str):
+    """The subject of the attendee's mail about ``to_state``: lazy, so that it comes out in
+    the recipient's language."""
+    subjects = {
+        S.ACCREDITED: _l("You are accredited: %(edition)s", edition=edition),
+        S.REJECTED: _l("Your registration was not accepted: %(edition)s", edition=edition),
+        S.WAITLISTED: _l("Your registration is on the waiting list: %(edition)s", edition=edition),
+        S.REVOKED: _l("Your accreditation was withdrawn: %(edition)s", edition=edition),
+        S.CANCELLED: _l("Your registration is cancelled: %(edition)s", edition=edition),
+    }
+    return subjects[to_state]
 
 
 def decide(
@@ -189,17 +209,20 @@ def decide(
     """An organiser's decision: accredit (as ``category``), reject, waitlist or revoke."""
     to_state = DECISIONS.get(action)
     if to_state is None:
-        raise DomainError("Choose accredit, reject, waitlist or revoke.", code="bad_action")
+        raise DomainError(_("Choose accredit, reject, waitlist or revoke."), code="bad_action")
     return transition(registration, to_state, actor, reason=reason, category=category)
 
 
 def cancel(registration: Registration, user) -> Registration:
     """The attendee cancels their own open registration."""
     if registration.user_id != getattr(user, "id", None):
-        raise NotAllowed("This is not your registration.")
+        raise NotAllowed(_("This is not your registration."))
     if registration.state not in OPEN_STATES:
         raise Conflict(
-            f"Your registration is already {state_label(registration.state).lower()}.",
+            _(
+                "Your registration is already %(state)s.",
+                state=state_label(registration.state).lower(),
+            ),
             code="invalid_transition",
         )
     return transition(registration, S.CANCELLED, user)
@@ -222,26 +245,26 @@ def bulk_decide(
 ) -> BulkResult:
     """Decide several registrations; each succeeds or is reported with the reason it failed."""
     if action not in ("accredit", "reject", "waitlist"):
-        raise DomainError("Bulk decisions are accredit, reject or waitlist.", code="bad_action")
+        raise DomainError(_("Bulk decisions are accredit, reject or waitlist."), code="bad_action")
     ids: list[int] = []
     for raw in registration_ids:
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise DomainError("The selection contains an invalid registration.") from None
+            raise DomainError(_("The selection contains an invalid registration.")) from None
         if not 0 < value <= DB_INT_MAX:
-            raise DomainError("The selection contains an invalid registration.")
+            raise DomainError(_("The selection contains an invalid registration."))
         if value not in ids:
             ids.append(value)
     if not ids:
-        raise DomainError("Select at least one registration.", code="empty_selection")
+        raise DomainError(_("Select at least one registration."), code="empty_selection")
     if len(ids) > 1000:
-        raise DomainError("Select at most 1000 registrations at a time.")
+        raise DomainError(_("Select at most 1000 registrations at a time."))
     result = BulkResult(done=[], failed=[])
     for registration_id in sorted(ids):
         registration = db.session.get(Registration, registration_id)
         if registration is None or registration.edition_id != edition.id:
-            result.failed.append((registration_id, "", "not a registration of this edition"))
+            result.failed.append((registration_id, "", _("not a registration of this edition")))
             continue
         name = registration.full_name or f"#{registration.id}"
         try:
@@ -302,19 +325,26 @@ def bulk_plan(
             target = category or registration.category or registration.requested_category
         problem = ""
         if to_state not in TRANSITIONS.get(registration.state, frozenset()):
-            problem = f"skipped: it is {state_label(registration.state).lower()}"
+            problem = _("skipped: it is %(state)s", state=state_label(registration.state).lower())
         elif to_state in REASON_REQUIRED and not reason.strip():
-            problem = "skipped: a reason is needed"
+            problem = _("skipped: a reason is needed")
         elif (
             target is not None and needs_decision_note(registration, target) and not reason.strip()
         ):
-            problem = "skipped: not endorsed by the nominating authority and no note given"
+            problem = _("skipped: not endorsed by the nominating authority and no note given")
         elif target is not None:
             used = accredited_count(edition.id, target.id) + taken.get(target.id, 0)
             if target.quota is not None and used >= target.quota:
-                problem = f"skipped: the quota of {target.name} ({target.quota}) is reached"
+                problem = _(
+                    "skipped: the quota of %(name)s (%(quota)d) is reached",
+                    name=target.name,
+                    quota=target.quota,
+                )
             elif capacity_left is not None and capacity_left <= 0:
-                problem = f"skipped: the edition's capacity ({edition.capacity}) is reached"
+                problem = _(
+                    "skipped: the edition's capacity (%(capacity)d) is reached",
+                    capacity=edition.capacity,
+                )
             else:
                 taken[target.id] = taken.get(target.id, 0) + 1
                 if capacity_left is not None:
