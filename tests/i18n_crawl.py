@@ -54,15 +54,35 @@ def _date_words() -> set[str]:
     return words
 
 
+def _country_names() -> set[str]:
+    """Country names in English as Babel has them: locale data, translated by Babel (CLDR),
+    not by our catalogue."""
+    return {name for code, name in Locale.parse("en").territories.items() if code.isalpha()}
+
+
+def _skipped(element) -> bool:
+    """Script-like elements, and content marked ``translate="no"`` (HTML's own way of saying
+    "this is data, not text to translate": titles typed by people, product names…)."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in SKIPPED_TAGS or node.get("translate") == "no":
+            return True
+    return False
+
+
 def _visible_texts(html: str) -> list[str]:
     tree = lxml.html.fromstring(html)
     texts = []
     for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+        if not isinstance(element.tag, str):
             continue
-        for text in (element.text, element.tail if element.getparent() is not None else None):
-            if text and text.strip():
-                texts.append(text)
+        parent = element.getparent()
+        # The tail (text after the element) belongs to the parent's content.
+        if parent is not None and element.tail and element.tail.strip() and not _skipped(parent):
+            texts.append(element.tail)
+        if _skipped(element):
+            continue
+        if element.text and element.text.strip():
+            texts.append(element.text)
         for attribute in ("title", "placeholder", "aria-label", "alt"):
             if element.get(attribute):
                 texts.append(element.get(attribute))
@@ -76,7 +96,9 @@ def leftovers(html: str, entered: set[str]) -> list[str]:
     previous = None
     while previous != text:  # nested brackets (a message inside a message) from inside out
         previous, text = text, _BRACKETED.sub(" ", text)
-    values = sorted((v for v in entered | ALLOW if len(v) > 1), key=len, reverse=True)
+    values = sorted(
+        (v for v in entered | ALLOW | _country_names() if len(v) > 1), key=len, reverse=True
+    )
     if values:
         # Whole words only: an entered "in" must not eat the middle of "Settings".
         pattern = "|".join(re.escape(v) for v in values)

@@ -33,7 +33,6 @@ def test_catalogues_exist_with_their_plural_rules():
         assert len(catalog) > 10
 
 
-@pytest.mark.xfail(strict=False, reason="the catalogues are being filled")
 @pytest.mark.parametrize("language", ["fr", "de"])
 def test_catalogue_is_complete(language):
     problems = _problems(language)
