@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from conference.permissions import can
@@ -12,7 +13,7 @@ from conference.permissions import can
 
 @dataclass(frozen=True)
 class Link:
-    label: str
+    label: object  # a lazily translated string
     endpoint: str
     action: str | None = None  # permission needed to see the link; None = everyone
     class_: str = ""
@@ -21,24 +22,24 @@ class Link:
 
 # Shown in the header for the current edition.
 NAV: list[Link] = [
-    Link("Programme", "programme.programme"),
-    Link("My conference", "accreditation.me", "login"),
-    Link("Scan", "checkin.scanner", "checkin.scan"),
-    Link("Review", "review.my_reviews", "review.participate"),
-    Link("Organise", "dashboard.overview", "edition.manage"),
-    Link("Registrations", "accreditation.queue", "registration.view_all"),
-    Link("Programme admin", "programme.admin_index", "programme.admin"),
-    Link("Submissions", "submissions.admin_list", "submissions.list_all"),
-    Link("Badges", "badges.index", "badges.manage"),
-    Link("Check-in", "checkin.monitor", "checkin.monitor"),
+    Link(_l("Programme"), "programme.programme"),
+    Link(_l("My conference"), "accreditation.me", "login"),
+    Link(_l("Scan"), "checkin.scanner", "checkin.scan"),
+    Link(_l("Review"), "review.my_reviews", "review.participate"),
+    Link(_l("Organise"), "dashboard.overview", "edition.manage"),
+    Link(_l("Registrations"), "accreditation.queue", "registration.view_all"),
+    Link(_l("Programme admin"), "programme.admin_index", "programme.admin"),
+    Link(_l("Submissions"), "submissions.admin_list", "submissions.list_all"),
+    Link(_l("Badges"), "badges.index", "badges.manage"),
+    Link(_l("Check-in"), "checkin.monitor", "checkin.monitor"),
 ]
 
 # Shown as buttons on the edition's landing page.
 EDITION_LINKS: list[Link] = [
-    Link("Programme", "programme.programme"),
-    Link("Register", "accreditation.register", "registration.offered", "button-primary"),
-    Link("Call for abstracts", "submissions.call"),
-    Link("Calendar (.ics)", "calendar.programme_ics", None, "button-secondary"),
+    Link(_l("Programme"), "programme.programme"),
+    Link(_l("Register"), "accreditation.register", "registration.offered", "button-primary"),
+    Link(_l("Call for abstracts"), "submissions.call"),
+    Link(_l("Calendar (.ics)"), "calendar.programme_ics", None, "button-secondary"),
 ]
 
 

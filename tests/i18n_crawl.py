@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import lxml.html
+import pycountry
 import sqlalchemy as sa
 from babel import Locale
 
@@ -26,7 +27,8 @@ ALLOW = {
     "API",
     "ERA Action 15",
 }
-SKIPPED_TAGS = {"script", "style", "template", "noscript"}
+# Code, keys and program output are not prose: they stay as they are in every language.
+SKIPPED_TAGS = {"script", "style", "template", "noscript", "code", "kbd", "samp", "pre"}
 _BRACKETED = re.compile(r"⟦[^⟦⟧]*⟧")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -57,7 +59,12 @@ def _date_words() -> set[str]:
 def _country_names() -> set[str]:
     """Country names in English as Babel has them: locale data, translated by Babel (CLDR),
     not by our catalogue."""
-    return {name for code, name in Locale.parse("en").territories.items() if code.isalpha()}
+    names = {name for code, name in Locale.parse("en").territories.items() if code.isalpha()}
+    return (
+        names
+        | {country.name for country in pycountry.countries}
+        | {getattr(country, "common_name", country.name) for country in pycountry.countries}
+    )
 
 
 def _skipped(element) -> bool:

@@ -50,7 +50,7 @@ def test_every_page_has_no_unmarked_text_for_role(app, login, client, email):
     report: dict[str, list[str]] = {}
 
     def check(url, response):
-        if response.mimetype == "text/html" and response.status_code < 400:
+        if response.mimetype == "text/html" and response.status_code == 200:
             found = leftovers(response.get_data(as_text=True), entered)
             if found:
                 report[url] = found
@@ -62,6 +62,8 @@ def test_every_page_has_no_unmarked_text_for_role(app, login, client, email):
         max_pages=250,
         max_per_pattern=2,
         on_page=check,
+        # The language switch would leave the pseudo-locale.
+        skip=lambda url: url.startswith("/language/"),
     )
     assert len(visited) > 20
     assert not report, f"{len(report)} page(s) as {email or 'anonymous'}:\n" + "\n".join(

@@ -6,6 +6,7 @@ from flask import Response, g, render_template
 from flask_login import current_user
 
 from conference.editions import bp, services
+from conference.editions.models import EditionState
 from conference.signals import theme_requested
 
 
@@ -37,3 +38,9 @@ def privacy():
 
 
 from conference.editions import admin_views  # noqa: E402,F401
+
+
+@bp.app_template_global("edition_state_label")
+def edition_state_label(state) -> str:
+    """An edition's state in the reader's language (the stored value stays the code)."""
+    return str(services.STATE_LABELS.get(EditionState(state), state))

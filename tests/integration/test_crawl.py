@@ -189,10 +189,12 @@ def crawl(
     max_pages: int = MAX_PAGES,
     max_per_pattern: int = MAX_PER_PATTERN,
     on_page=None,
+    skip=None,
 ) -> tuple[list[str], list[str]]:
     """Visit the start pages and every internal link; return (visited, problems).
 
-    ``on_page(url, response)``, if given, sees every answer (the fuzz tests collect forms)."""
+    ``on_page(url, response)``, if given, sees every answer (the fuzz tests collect forms);
+    links for which ``skip(url)`` is true are not followed."""
     queue: deque[tuple[str, str | None]] = deque((url, None) for url in START_PAGES)
     seen = set(START_PAGES)
     per_pattern: Counter[str] = Counter()
@@ -221,7 +223,7 @@ def crawl(
                 problems.extend(check_archive_forms(url, text, archived))
             new_links = _links(url, text, internal_hosts)
         for link in new_links:
-            if link in seen:
+            if link in seen or (skip is not None and skip(link)):
                 continue
             seen.add(link)
             path, _, query = link.partition("?")
