@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import lazy_gettext
 
 from conference import mail
@@ -238,3 +240,45 @@ def test_organiser_enters_translations_in_the_forms(login, edition):
     assert category.name_translations == {"fr": "Presse"}
     settings = client.get("/2027/admin/settings").get_data(as_text=True)
     assert 'name="title__de"' in settings and 'name="languages"' in settings
+
+
+def _german(message: str) -> str:
+    from babel.support import Translations
+
+    from conference.i18n import compile_catalogues
+
+    compile_catalogues()
+    root = Path(__file__).resolve().parent.parent / "conference" / "translations"
+    text = Translations.load(str(root), ["de"]).gettext(message)
+    assert text != message, f"not in the German catalogue: {message!r}"
+    return text
+
+
+@pytest.mark.parametrize(
+    ("action", "subject"),
+    [
+        ("accredit", "You are accredited: %(edition)s"),
+        ("waitlist", "Your registration is on the waiting list: %(edition)s"),
+    ],
+)
+def test_german_attendee_gets_decision_and_waitlist_mails_in_german(app, edition, action, subject):
+    """An organiser working in French decides; the attendee chose German: the mail is German."""
+    from conference.accreditation import services as accreditation
+    from tests.accreditation.conftest import make_category, make_registration
+
+    category = make_category(edition, "RES", "Research organisation")
+    attendee = make_user(locale="de")
+    registration = make_registration(user=attendee, category=category, edition=edition)
+    organiser = make_user(role="organiser", edition=edition)
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        accreditation.decide(registration, action, organiser, category=category)
+        db.session.commit()
+    message = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.to == attendee.email)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    before, _, after = _german(subject).partition("%(edition)s")
+    assert message.subject.startswith(before) and message.subject.endswith(after)
+    assert "Guten Tag" in message.text_body or "Sie" in message.text_body
+    assert "Dear" not in message.text_body and "Hello" not in message.text_body
