@@ -43,7 +43,8 @@ def test_switch_to_german_on_the_registration_form_and_submit_with_errors(
     assert page.url.endswith("/2027/register")
     assert page.locator("html").get_attribute("lang") == "de"
 
-    page.get_by_label(german("Organisation", same_word=True), exact=True).fill("Forschungszentrum Jülich")
+    organisation = page.get_by_label(german("Organisation", same_word=True), exact=True)
+    organisation.fill("Forschungszentrum Jülich")
     with page.expect_navigation():
         page.get_by_role("button", name=german("Register"), exact=True).click()
     assert page.locator("html").get_attribute("lang") == "de"
@@ -51,9 +52,7 @@ def test_switch_to_german_on_the_registration_form_and_submit_with_errors(
     assert german("Please confirm that you have read the privacy notice.") in errors
     assert "Please" not in errors and "This field is required" not in errors
     # What was typed is kept.
-    assert page.get_by_label(german("Organisation", same_word=True), exact=True).input_value() == (
-        "Forschungszentrum Jülich"
-    )
+    assert organisation.input_value() == "Forschungszentrum Jülich"
     assert not page.js_errors
 
 
