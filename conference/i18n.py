@@ -306,9 +306,20 @@ def set_language(code: str):
     return response
 
 
+def _this_page() -> str:
+    """The current page to come back to: its path and query, but not its own ``next=``,
+    which that page checks itself and which must not travel in every link."""
+    if not has_request_context():
+        return "/"
+    from urllib.parse import urlencode
+
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "next"]
+    return request.path + ("?" + urlencode(query) if query else "")
+
+
 def switch_links() -> list[dict]:
     """The language switch of every page: one link per offered language."""
-    here = request.full_path.rstrip("?") if has_request_context() else "/"
+    here = _this_page()
     current = current_locale()
     from flask import url_for
 

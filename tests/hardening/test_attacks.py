@@ -465,8 +465,10 @@ MUTATING_VERBS = (
 NOUN_PHRASES = ("scan_log", "send_log", "set_list")
 
 # None: even links opened from a mail (confirming an address) show a page whose button POSTs,
-# since mail gateways open links to scan them.
-GET_ALLOWED: set[str] = set()
+# since mail gateways open links to scan them. The one exception: the language switch, a plain
+# link on every page (no JavaScript), whose only effect is the display language (the cookie,
+# and the profile's language when logged in); a forged or scanned link changes nothing else.
+GET_ALLOWED: set[str] = {"set_language"}
 
 
 def test_no_mutating_endpoint_answers_get(app):
