@@ -77,22 +77,26 @@ def _skipped(element) -> bool:
 
 
 def _visible_texts(html: str) -> list[str]:
-    tree = lxml.html.fromstring(html)
+    """The visible texts in reading order: an element's text, its children, then its tail
+    (so that a message with a link inside reads as one piece, not with its end first)."""
     texts = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
-        parent = element.getparent()
-        # The tail (text after the element) belongs to the parent's content.
-        if parent is not None and element.tail and element.tail.strip() and not _skipped(parent):
-            texts.append(element.tail)
-        if _skipped(element):
-            continue
-        if element.text and element.text.strip():
-            texts.append(element.text)
-        for attribute in ("title", "placeholder", "aria-label", "alt"):
-            if element.get(attribute):
-                texts.append(element.get(attribute))
+
+    def walk(element) -> None:
+        skipped = _skipped(element)
+        if not skipped:
+            if element.text and element.text.strip():
+                texts.append(element.text)
+            for attribute in ("title", "placeholder", "aria-label", "alt"):
+                if element.get(attribute):
+                    texts.append(element.get(attribute))
+        for child in element:
+            if isinstance(child.tag, str):
+                walk(child)
+            # The tail (text after the child) belongs to this element's content.
+            if child.tail and child.tail.strip() and not skipped:
+                texts.append(child.tail)
+
+    walk(lxml.html.fromstring(html))
     return texts
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -214,7 +215,7 @@ def chair():
         people=people,
         hidden=hidden,
         tracks=services.tracks(g.edition),
-        sorts=list(services.SORTS),
+        sorts={key: _SORT_NAMES[key] for key in services.SORTS},
         args=request.args,
         decision_form=DecisionForm(),
         decisions=services.DECISION_LABELS,
@@ -222,6 +223,17 @@ def chair():
         labels=services.RECOMMENDATION_LABELS,
         withdrawn=services.withdrawn_submissions(current_user, g.edition),
     )
+
+
+# The chairs' dashboard's sort keys (services.SORTS) as the sort menu names them.
+_SORT_NAMES = {
+    "id": _l("Number"),
+    "title": _l("Title"),
+    "track": _l("Track"),
+    "mean": _l("Mean"),
+    "spread": _l("Spread"),
+    "progress": _l("Review progress"),
+}
 
 
 @bp.get("/<int:year>/review/chair/submissions/<int:submission_id>")

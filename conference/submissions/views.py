@@ -573,10 +573,24 @@ def admin_list():
         filters=filters,
         tracks=services.tracks(edition),
         types=services.submission_types(edition),
-        states=list(SubmissionState),
-        decisions=list(Decision),
+        states=_STATE_NAMES,
+        decisions=_DECISION_NAMES,
         count_words=services.count_words,
     )
+
+
+# The organisers' list shows the raw state and decision (the speakers see ``submission_status``).
+_STATE_NAMES = {
+    SubmissionState.DRAFT: _l("Draft"),
+    SubmissionState.SUBMITTED: _l("Submitted"),
+    SubmissionState.WITHDRAWN: _l("Withdrawn"),
+}
+_DECISION_NAMES = {
+    Decision.PENDING: _l("Pending"),
+    Decision.ACCEPTED: _l("Accepted"),
+    Decision.REJECTED: _l("Rejected"),
+    Decision.WAITLISTED: _l("Waitlisted"),
+}
 
 
 @bp.get("/<int:year>/admin/submissions.csv")
