@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from conference.db import UTCDateTime, utcnow
 from conference.extensions import db
@@ -114,22 +115,134 @@ def describe_targets(entries) -> dict[tuple[str, str], tuple[str, str | None]]:
     return found
 
 
+# The names of the details areas record, as the log shows them. A name missing here is shown
+# as written in the code ("from_state" → "From state"), untranslated.
+DETAIL_LABELS = {
+    "acronym": _l("Acronym"),
+    "added": _l("Added"),
+    "address": _l("Address"),
+    "after": _l("After"),
+    "authority": _l("Authority"),
+    "badge_footer": _l("Badge footer"),
+    "badge_show_country": _l("Badge show country"),
+    "badge_show_organisation": _l("Badge show organisation"),
+    "before": _l("Before"),
+    "blocked": _l("Blocked"),
+    "by_organiser_after_deadline": _l("By organiser after deadline"),
+    "capacity": _l("Capacity"),
+    "categories": _l("Categories"),
+    "category": _l("Category"),
+    "category_ids": _l("Category ids"),
+    "cfp_closes_at": _l("Cfp closes at"),
+    "cfp_opens_at": _l("Cfp opens at"),
+    "changed": _l("Changed"),
+    "changes": _l("Changes"),
+    "checkpoint": _l("Checkpoint"),
+    "clashes": _l("Clashes"),
+    "closes_at": _l("Closes at"),
+    "code": _l("Code"),
+    "colour": _l("Colour"),
+    "count": _l("Count"),
+    "created": _l("Created"),
+    "credential": _l("Credential"),
+    "decision": _l("Decision"),
+    "done": _l("Done"),
+    "duration_minutes": _l("Duration minutes"),
+    "email": _l("Email"),
+    "end_date": _l("End date"),
+    "expires_at": _l("Expires at"),
+    "failed": _l("Failed"),
+    "fields": _l("Fields"),
+    "from_state": _l("From state"),
+    "had_seat": _l("Had seat"),
+    "invited_to_register": _l("Invited to register"),
+    "is_speaker_category": _l("Is speaker category"),
+    "is_staff_category": _l("Is staff category"),
+    "key": _l("Key"),
+    "languages": _l("Languages"),
+    "left": _l("Left"),
+    "mail_templates": _l("Mail templates"),
+    "max_words": _l("Max words"),
+    "method": _l("Method"),
+    "moved": _l("Moved"),
+    "name": _l("Name"),
+    "offered": _l("Offered"),
+    "older_than_days": _l("Older than days"),
+    "only_unprinted": _l("Only unprinted"),
+    "open_tracks": _l("Open tracks"),
+    "opens_at": _l("Opens at"),
+    "overrides": _l("Overrides"),
+    "pairs": _l("Pairs"),
+    "placed_despite_clashes": _l("Placed despite clashes"),
+    "position": _l("Position"),
+    "previous": _l("Previous"),
+    "previous_state": _l("Previous state"),
+    "programme_session": _l("Programme session"),
+    "quota": _l("Quota"),
+    "reason": _l("Reason"),
+    "registration": _l("Registration"),
+    "registration_closes_at": _l("Registration closes at"),
+    "registration_opens_at": _l("Registration opens at"),
+    "registrations": _l("Registrations"),
+    "removed": _l("Removed"),
+    "replaces": _l("Replaces"),
+    "requires_nomination": _l("Requires nomination"),
+    "result": _l("Result"),
+    "review_deadline": _l("Review deadline"),
+    "reviewer_id": _l("Reviewer id"),
+    "role": _l("Role"),
+    "rooms": _l("Rooms"),
+    "scope": _l("Scope"),
+    "session_id": _l("Session id"),
+    "session_types": _l("Session types"),
+    "sessions": _l("Sessions"),
+    "shared_domains": _l("Shared domains"),
+    "shift_days": _l("Shift days"),
+    "source": _l("Source"),
+    "source_year": _l("Source year"),
+    "start_date": _l("Start date"),
+    "state": _l("State"),
+    "submission_id": _l("Submission id"),
+    "submission_types": _l("Submission types"),
+    "submitted": _l("Submitted"),
+    "timezone": _l("Timezone"),
+    "title": _l("Title"),
+    "title_translations": _l("Title translations"),
+    "total": _l("Total"),
+    "tracks": _l("Tracks"),
+    "unassigned": _l("Unassigned"),
+    "user_id": _l("User id"),
+    "venue": _l("Venue"),
+    "version": _l("Version"),
+    "warnings": _l("Warnings"),
+    "was_confirmed": _l("Was confirmed"),
+    "was_published": _l("Was published"),
+    "where": _l("Where"),
+    "with_programme": _l("With programme"),
+    "withdrawn_talks": _l("Withdrawn talks"),
+    "words": _l("Words"),
+    "year": _l("Year"),
+}
+
+
+def detail_label(key) -> str:
+    """A detail's name as people read it, in the current language."""
+    label = DETAIL_LABELS.get(str(key))
+    return str(label) if label is not None else str(key).replace("_", " ").capitalize()
+
+
 def readable_details(details: dict | None) -> list[tuple[str, str]]:
     """An entry's details as (label, text) pairs for a list: "From state: submitted"."""
-    pairs = []
-    for key, value in (details or {}).items():
-        label = str(key).replace("_", " ").capitalize()
-        pairs.append((label, _readable(value)))
-    return pairs
+    return [(detail_label(key), _readable(value)) for key, value in (details or {}).items()]
 
 
 def _readable(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return str(_l("yes") if value else _l("no"))
     if isinstance(value, list | tuple):
         return ", ".join(_readable(v) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in value.items())
+        return "; ".join(f"{detail_label(k)}: {_readable(v)}" for k, v in value.items())
     return str(value)
