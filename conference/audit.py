@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, pgettext
 
 from conference.db import UTCDateTime, utcnow
 from conference.extensions import db
@@ -115,134 +115,142 @@ def describe_targets(entries) -> dict[tuple[str, str], tuple[str, str | None]]:
     return found
 
 
-# The names of the details areas record, as the log shows them. A name missing here is shown
-# as written in the code ("from_state" → "From state"), untranslated.
-DETAIL_LABELS = {
-    "acronym": _l("Acronym"),
-    "added": _l("Added"),
-    "address": _l("Address"),
-    "after": _l("After"),
-    "authority": _l("Authority"),
-    "badge_footer": _l("Badge footer"),
-    "badge_show_country": _l("Badge show country"),
-    "badge_show_organisation": _l("Badge show organisation"),
-    "before": _l("Before"),
-    "blocked": _l("Blocked"),
-    "by_organiser_after_deadline": _l("By organiser after deadline"),
-    "capacity": _l("Capacity"),
-    "categories": _l("Categories"),
-    "category": _l("Category"),
-    "category_ids": _l("Category ids"),
-    "cfp_closes_at": _l("Cfp closes at"),
-    "cfp_opens_at": _l("Cfp opens at"),
-    "changed": _l("Changed"),
-    "changes": _l("Changes"),
-    "checkpoint": _l("Checkpoint"),
-    "clashes": _l("Clashes"),
-    "closes_at": _l("Closes at"),
-    "code": _l("Code"),
-    "colour": _l("Colour"),
-    "count": _l("Count"),
-    "created": _l("Created"),
-    "credential": _l("Credential"),
-    "decision": _l("Decision"),
-    "done": _l("Done"),
-    "duration_minutes": _l("Duration minutes"),
-    "email": _l("Email"),
-    "end_date": _l("End date"),
-    "expires_at": _l("Expires at"),
-    "failed": _l("Failed"),
-    "fields": _l("Fields"),
-    "from_state": _l("From state"),
-    "had_seat": _l("Had seat"),
-    "invited_to_register": _l("Invited to register"),
-    "is_speaker_category": _l("Is speaker category"),
-    "is_staff_category": _l("Is staff category"),
-    "key": _l("Key"),
-    "languages": _l("Languages"),
-    "left": _l("Left"),
-    "mail_templates": _l("Mail templates"),
-    "max_words": _l("Max words"),
-    "method": _l("Method"),
-    "moved": _l("Moved"),
-    "name": _l("Name"),
-    "offered": _l("Offered"),
-    "older_than_days": _l("Older than days"),
-    "only_unprinted": _l("Only unprinted"),
-    "open_tracks": _l("Open tracks"),
-    "opens_at": _l("Opens at"),
-    "overrides": _l("Overrides"),
-    "pairs": _l("Pairs"),
-    "placed_despite_clashes": _l("Placed despite clashes"),
-    "position": _l("Position"),
-    "previous": _l("Previous"),
-    "previous_state": _l("Previous state"),
-    "programme_session": _l("Programme session"),
-    "quota": _l("Quota"),
-    "reason": _l("Reason"),
-    "registration": _l("Registration"),
-    "registration_closes_at": _l("Registration closes at"),
-    "registration_opens_at": _l("Registration opens at"),
-    "registrations": _l("Registrations"),
-    "removed": _l("Removed"),
-    "replaces": _l("Replaces"),
-    "requires_nomination": _l("Requires nomination"),
-    "result": _l("Result"),
-    "review_deadline": _l("Review deadline"),
-    "reviewer_id": _l("Reviewer id"),
-    "role": _l("Role"),
-    "rooms": _l("Rooms"),
-    "scope": _l("Scope"),
-    "session_id": _l("Session id"),
-    "session_types": _l("Session types"),
-    "sessions": _l("Sessions"),
-    "shared_domains": _l("Shared domains"),
-    "shift_days": _l("Shift days"),
-    "source": _l("Source"),
-    "source_year": _l("Source year"),
-    "start_date": _l("Start date"),
-    "state": _l("State"),
-    "submission_id": _l("Submission id"),
-    "submission_types": _l("Submission types"),
-    "submitted": _l("Submitted"),
-    "timezone": _l("Timezone"),
-    "title": _l("Title"),
-    "title_translations": _l("Title translations"),
-    "total": _l("Total"),
-    "tracks": _l("Tracks"),
-    "unassigned": _l("Unassigned"),
-    "user_id": _l("User id"),
-    "venue": _l("Venue"),
-    "version": _l("Version"),
-    "warnings": _l("Warnings"),
-    "was_confirmed": _l("Was confirmed"),
-    "was_published": _l("Was published"),
-    "where": _l("Where"),
-    "with_programme": _l("With programme"),
-    "withdrawn_talks": _l("Withdrawn talks"),
-    "words": _l("Words"),
-    "year": _l("Year"),
-}
+def _detail_labels() -> dict[str, str]:
+    """The names of the details areas record, as the log shows them, in the request's
+    language. (Context "audit detail": "Added" is a count here, not a date.) A name missing
+    here is shown as written in the code ("from_state" → "From state"), untranslated."""
+    return {
+        "acronym": pgettext("audit detail", "Acronym"),
+        "added": pgettext("audit detail", "Added"),
+        "address": pgettext("audit detail", "Address"),
+        "after": pgettext("audit detail", "After"),
+        "authority": pgettext("audit detail", "Authority"),
+        "badge_footer": pgettext("audit detail", "Badge footer"),
+        "badge_show_country": pgettext("audit detail", "Badge show country"),
+        "badge_show_organisation": pgettext("audit detail", "Badge show organisation"),
+        "before": pgettext("audit detail", "Before"),
+        "blocked": pgettext("audit detail", "Blocked"),
+        "by_organiser_after_deadline": pgettext("audit detail", "By organiser after deadline"),
+        "capacity": pgettext("audit detail", "Capacity"),
+        "categories": pgettext("audit detail", "Categories"),
+        "category": pgettext("audit detail", "Category"),
+        "category_ids": pgettext("audit detail", "Category ids"),
+        "cfp_closes_at": pgettext("audit detail", "Cfp closes at"),
+        "cfp_opens_at": pgettext("audit detail", "Cfp opens at"),
+        "changed": pgettext("audit detail", "Changed"),
+        "changes": pgettext("audit detail", "Changes"),
+        "checkpoint": pgettext("audit detail", "Checkpoint"),
+        "clashes": pgettext("audit detail", "Clashes"),
+        "closes_at": pgettext("audit detail", "Closes at"),
+        "code": pgettext("audit detail", "Code"),
+        "colour": pgettext("audit detail", "Colour"),
+        "count": pgettext("audit detail", "Count"),
+        "created": pgettext("audit detail", "Created"),
+        "credential": pgettext("audit detail", "Credential"),
+        "decision": pgettext("audit detail", "Decision"),
+        "done": pgettext("audit detail", "Done"),
+        "duration_minutes": pgettext("audit detail", "Duration minutes"),
+        "email": pgettext("audit detail", "Email"),
+        "end_date": pgettext("audit detail", "End date"),
+        "expires_at": pgettext("audit detail", "Expires at"),
+        "failed": pgettext("audit detail", "Failed"),
+        "fields": pgettext("audit detail", "Fields"),
+        "from_state": pgettext("audit detail", "From state"),
+        "had_seat": pgettext("audit detail", "Had seat"),
+        "invited_to_register": pgettext("audit detail", "Invited to register"),
+        "is_speaker_category": pgettext("audit detail", "Is speaker category"),
+        "is_staff_category": pgettext("audit detail", "Is staff category"),
+        "key": pgettext("audit detail", "Key"),
+        "languages": pgettext("audit detail", "Languages"),
+        "left": pgettext("audit detail", "Left"),
+        "mail_templates": pgettext("audit detail", "Mail templates"),
+        "max_words": pgettext("audit detail", "Max words"),
+        "method": pgettext("audit detail", "Method"),
+        "moved": pgettext("audit detail", "Moved"),
+        "name": pgettext("audit detail", "Name"),
+        "offered": pgettext("audit detail", "Offered"),
+        "older_than_days": pgettext("audit detail", "Older than days"),
+        "only_unprinted": pgettext("audit detail", "Only unprinted"),
+        "open_tracks": pgettext("audit detail", "Open tracks"),
+        "opens_at": pgettext("audit detail", "Opens at"),
+        "overrides": pgettext("audit detail", "Overrides"),
+        "pairs": pgettext("audit detail", "Pairs"),
+        "placed_despite_clashes": pgettext("audit detail", "Placed despite clashes"),
+        "position": pgettext("audit detail", "Position"),
+        "previous": pgettext("audit detail", "Previous"),
+        "previous_state": pgettext("audit detail", "Previous state"),
+        "programme_session": pgettext("audit detail", "Programme session"),
+        "quota": pgettext("audit detail", "Quota"),
+        "reason": pgettext("audit detail", "Reason"),
+        "registration": pgettext("audit detail", "Registration"),
+        "registration_closes_at": pgettext("audit detail", "Registration closes at"),
+        "registration_opens_at": pgettext("audit detail", "Registration opens at"),
+        "registrations": pgettext("audit detail", "Registrations"),
+        "removed": pgettext("audit detail", "Removed"),
+        "replaces": pgettext("audit detail", "Replaces"),
+        "requires_nomination": pgettext("audit detail", "Requires nomination"),
+        "result": pgettext("audit detail", "Result"),
+        "review_deadline": pgettext("audit detail", "Review deadline"),
+        "reviewer_id": pgettext("audit detail", "Reviewer id"),
+        "role": pgettext("audit detail", "Role"),
+        "rooms": pgettext("audit detail", "Rooms"),
+        "scope": pgettext("audit detail", "Scope"),
+        "session_id": pgettext("audit detail", "Session id"),
+        "session_types": pgettext("audit detail", "Session types"),
+        "sessions": pgettext("audit detail", "Sessions"),
+        "shared_domains": pgettext("audit detail", "Shared domains"),
+        "shift_days": pgettext("audit detail", "Shift days"),
+        "source": pgettext("audit detail", "Source"),
+        "source_year": pgettext("audit detail", "Source year"),
+        "start_date": pgettext("audit detail", "Start date"),
+        "state": pgettext("audit detail", "State"),
+        "submission_id": pgettext("audit detail", "Submission id"),
+        "submission_types": pgettext("audit detail", "Submission types"),
+        "submitted": pgettext("audit detail", "Submitted"),
+        "timezone": pgettext("audit detail", "Timezone"),
+        "title": pgettext("audit detail", "Title"),
+        "title_translations": pgettext("audit detail", "Title translations"),
+        "total": pgettext("audit detail", "Total"),
+        "tracks": pgettext("audit detail", "Tracks"),
+        "unassigned": pgettext("audit detail", "Unassigned"),
+        "user_id": pgettext("audit detail", "User id"),
+        "venue": pgettext("audit detail", "Venue"),
+        "version": pgettext("audit detail", "Version"),
+        "warnings": pgettext("audit detail", "Warnings"),
+        "was_confirmed": pgettext("audit detail", "Was confirmed"),
+        "was_published": pgettext("audit detail", "Was published"),
+        "where": pgettext("audit detail", "Where"),
+        "with_programme": pgettext("audit detail", "With programme"),
+        "withdrawn_talks": pgettext("audit detail", "Withdrawn talks"),
+        "words": pgettext("audit detail", "Words"),
+        "year": pgettext("audit detail", "Year"),
+    }
 
 
-def detail_label(key) -> str:
+def detail_label(key, labels: dict[str, str] | None = None) -> str:
     """A detail's name as people read it, in the current language."""
-    label = DETAIL_LABELS.get(str(key))
-    return str(label) if label is not None else str(key).replace("_", " ").capitalize()
+    label = (labels if labels is not None else _detail_labels()).get(str(key))
+    return label if label is not None else str(key).replace("_", " ").capitalize()
 
 
 def readable_details(details: dict | None) -> list[tuple[str, str]]:
     """An entry's details as (label, text) pairs for a list: "From state: submitted"."""
-    return [(detail_label(key), _readable(value)) for key, value in (details or {}).items()]
+    labels = _detail_labels()
+    return [
+        (detail_label(key, labels), _readable(value, labels))
+        for key, value in (details or {}).items()
+    ]
 
 
-def _readable(value) -> str:
+def _readable(value, labels: dict[str, str]) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return str(_l("yes") if value else _l("no"))
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
-        return ", ".join(_readable(v) for v in value) or "—"
+        return ", ".join(_readable(v, labels) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{detail_label(k)}: {_readable(v)}" for k, v in value.items())
+        return "; ".join(
+            f"{detail_label(k, labels)}: {_readable(v, labels)}" for k, v in value.items()
+        )
     return str(value)
