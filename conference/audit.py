@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext, pgettext
 
 from conference.db import UTCDateTime, utcnow
 from conference.extensions import db
@@ -114,22 +115,142 @@ def describe_targets(entries) -> dict[tuple[str, str], tuple[str, str | None]]:
     return found
 
 
+def _detail_labels() -> dict[str, str]:
+    """The names of the details areas record, as the log shows them, in the request's
+    language. (Context "audit detail": "Added" is a count here, not a date.) A name missing
+    here is shown as written in the code ("from_state" → "From state"), untranslated."""
+    return {
+        "acronym": pgettext("audit detail", "Acronym"),
+        "added": pgettext("audit detail", "Added"),
+        "address": pgettext("audit detail", "Address"),
+        "after": pgettext("audit detail", "After"),
+        "authority": pgettext("audit detail", "Authority"),
+        "badge_footer": pgettext("audit detail", "Badge footer"),
+        "badge_show_country": pgettext("audit detail", "Badge show country"),
+        "badge_show_organisation": pgettext("audit detail", "Badge show organisation"),
+        "before": pgettext("audit detail", "Before"),
+        "blocked": pgettext("audit detail", "Blocked"),
+        "by_organiser_after_deadline": pgettext("audit detail", "By organiser after deadline"),
+        "capacity": pgettext("audit detail", "Capacity"),
+        "categories": pgettext("audit detail", "Categories"),
+        "category": pgettext("audit detail", "Category"),
+        "category_ids": pgettext("audit detail", "Category ids"),
+        "cfp_closes_at": pgettext("audit detail", "Cfp closes at"),
+        "cfp_opens_at": pgettext("audit detail", "Cfp opens at"),
+        "changed": pgettext("audit detail", "Changed"),
+        "changes": pgettext("audit detail", "Changes"),
+        "checkpoint": pgettext("audit detail", "Checkpoint"),
+        "clashes": pgettext("audit detail", "Clashes"),
+        "closes_at": pgettext("audit detail", "Closes at"),
+        "code": pgettext("audit detail", "Code"),
+        "colour": pgettext("audit detail", "Colour"),
+        "count": pgettext("audit detail", "Count"),
+        "created": pgettext("audit detail", "Created"),
+        "credential": pgettext("audit detail", "Credential"),
+        "decision": pgettext("audit detail", "Decision"),
+        "done": pgettext("audit detail", "Done"),
+        "duration_minutes": pgettext("audit detail", "Duration minutes"),
+        "email": pgettext("audit detail", "Email"),
+        "end_date": pgettext("audit detail", "End date"),
+        "expires_at": pgettext("audit detail", "Expires at"),
+        "failed": pgettext("audit detail", "Failed"),
+        "fields": pgettext("audit detail", "Fields"),
+        "from_state": pgettext("audit detail", "From state"),
+        "had_seat": pgettext("audit detail", "Had seat"),
+        "invited_to_register": pgettext("audit detail", "Invited to register"),
+        "is_speaker_category": pgettext("audit detail", "Is speaker category"),
+        "is_staff_category": pgettext("audit detail", "Is staff category"),
+        "key": pgettext("audit detail", "Key"),
+        "languages": pgettext("audit detail", "Languages"),
+        "left": pgettext("audit detail", "Left"),
+        "mail_templates": pgettext("audit detail", "Mail templates"),
+        "max_words": pgettext("audit detail", "Max words"),
+        "method": pgettext("audit detail", "Method"),
+        "moved": pgettext("audit detail", "Moved"),
+        "name": pgettext("audit detail", "Name"),
+        "offered": pgettext("audit detail", "Offered"),
+        "older_than_days": pgettext("audit detail", "Older than days"),
+        "only_unprinted": pgettext("audit detail", "Only unprinted"),
+        "open_tracks": pgettext("audit detail", "Open tracks"),
+        "opens_at": pgettext("audit detail", "Opens at"),
+        "overrides": pgettext("audit detail", "Overrides"),
+        "pairs": pgettext("audit detail", "Pairs"),
+        "placed_despite_clashes": pgettext("audit detail", "Placed despite clashes"),
+        "position": pgettext("audit detail", "Position"),
+        "previous": pgettext("audit detail", "Previous"),
+        "previous_state": pgettext("audit detail", "Previous state"),
+        "programme_session": pgettext("audit detail", "Programme session"),
+        "quota": pgettext("audit detail", "Quota"),
+        "reason": pgettext("audit detail", "Reason"),
+        "registration": pgettext("audit detail", "Registration"),
+        "registration_closes_at": pgettext("audit detail", "Registration closes at"),
+        "registration_opens_at": pgettext("audit detail", "Registration opens at"),
+        "registrations": pgettext("audit detail", "Registrations"),
+        "removed": pgettext("audit detail", "Removed"),
+        "replaces": pgettext("audit detail", "Replaces"),
+        "requires_nomination": pgettext("audit detail", "Requires nomination"),
+        "result": pgettext("audit detail", "Result"),
+        "review_deadline": pgettext("audit detail", "Review deadline"),
+        "reviewer_id": pgettext("audit detail", "Reviewer id"),
+        "role": pgettext("audit detail", "Role"),
+        "rooms": pgettext("audit detail", "Rooms"),
+        "scope": pgettext("audit detail", "Scope"),
+        "session_id": pgettext("audit detail", "Session id"),
+        "session_types": pgettext("audit detail", "Session types"),
+        "sessions": pgettext("audit detail", "Sessions"),
+        "shared_domains": pgettext("audit detail", "Shared domains"),
+        "shift_days": pgettext("audit detail", "Shift days"),
+        "source": pgettext("audit detail", "Source"),
+        "source_year": pgettext("audit detail", "Source year"),
+        "start_date": pgettext("audit detail", "Start date"),
+        "state": pgettext("audit detail", "State"),
+        "submission_id": pgettext("audit detail", "Submission id"),
+        "submission_types": pgettext("audit detail", "Submission types"),
+        "submitted": pgettext("audit detail", "Submitted"),
+        "timezone": pgettext("audit detail", "Timezone"),
+        "title": pgettext("audit detail", "Title"),
+        "title_translations": pgettext("audit detail", "Title translations"),
+        "total": pgettext("audit detail", "Total"),
+        "tracks": pgettext("audit detail", "Tracks"),
+        "unassigned": pgettext("audit detail", "Unassigned"),
+        "user_id": pgettext("audit detail", "User id"),
+        "venue": pgettext("audit detail", "Venue"),
+        "version": pgettext("audit detail", "Version"),
+        "warnings": pgettext("audit detail", "Warnings"),
+        "was_confirmed": pgettext("audit detail", "Was confirmed"),
+        "was_published": pgettext("audit detail", "Was published"),
+        "where": pgettext("audit detail", "Where"),
+        "with_programme": pgettext("audit detail", "With programme"),
+        "withdrawn_talks": pgettext("audit detail", "Withdrawn talks"),
+        "words": pgettext("audit detail", "Words"),
+        "year": pgettext("audit detail", "Year"),
+    }
+
+
+def detail_label(key, labels: dict[str, str] | None = None) -> str:
+    """A detail's name as people read it, in the current language."""
+    label = (labels if labels is not None else _detail_labels()).get(str(key))
+    return label if label is not None else str(key).replace("_", " ").capitalize()
+
+
 def readable_details(details: dict | None) -> list[tuple[str, str]]:
     """An entry's details as (label, text) pairs for a list: "From state: submitted"."""
-    pairs = []
-    for key, value in (details or {}).items():
-        label = str(key).replace("_", " ").capitalize()
-        pairs.append((label, _readable(value)))
-    return pairs
+    labels = _detail_labels()
+    return [
+        (detail_label(key, labels), _readable(value, labels))
+        for key, value in (details or {}).items()
+    ]
 
 
-def _readable(value) -> str:
+def _readable(value, labels: dict[str, str]) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
-        return ", ".join(_readable(v) for v in value) or "—"
+        return ", ".join(_readable(v, labels) for v in value) or "—"
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in value.items())
+        return "; ".join(
+            f"{detail_label(k, labels)}: {_readable(v, labels)}" for k, v in value.items()
+        )
     return str(value)

@@ -4,6 +4,7 @@ page (no image request, no JavaScript, crisp at any size)."""
 from __future__ import annotations
 
 import qrcode
+from flask_babel import gettext as _
 from markupsafe import Markup
 from qrcode.constants import ERROR_CORRECT_M
 
@@ -26,8 +27,11 @@ def row_runs(matrix) -> list[tuple[int, int, int]]:
     return runs
 
 
-def qr_svg(text: str, *, label: str = "Badge QR code") -> Markup:
-    """An SVG square (4-module quiet zone) drawing ``text`` as a QR code: one path of runs."""
+def qr_svg(text: str, *, label: str | None = None) -> Markup:
+    """An SVG square (4-module quiet zone) drawing ``text`` as a QR code: one path of runs.
+    ``label`` names it for screen readers ("Badge QR code" in the page's language)."""
+    if label is None:
+        label = _("Badge QR code")
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
     qr.add_data(text)
     qr.make(fit=True)

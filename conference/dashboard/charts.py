@@ -28,7 +28,7 @@ def bar_chart(title: str, series: list[tuple[str, float]], *, width: int = 640) 
         w = 0 if value <= 0 else max(2, round(plot_w * value / top))
         parts.append(
             f'<text x="{label_w - 6}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" '
-            f'font-size="13" fill="#1a1a1a">{escape(_short(label))}</text>'
+            f'font-size="13" fill="#1a1a1a"{_cut_mark(label)}>{escape(_short(label))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="{PALETTE[0]}"/>'
             f'<text x="{label_w + w + 6}" y="{y + bar_h * 0.7:.1f}" font-size="13" '
             f'fill="#1a1a1a">{_number(value)}</text>'
@@ -101,8 +101,17 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower())[:40]
 
 
-def _short(label: str, limit: int = 26) -> str:
+LABEL_LIMIT = 26
+
+
+def _short(label: str, limit: int = LABEL_LIMIT) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _cut_mark(label: str) -> str:
+    """A cut label is a fragment (the full text is in the paired table): not text to
+    translate, so it says so, as entered data does."""
+    return ' translate="no"' if len(label) > LABEL_LIMIT else ""
 
 
 def _number(value: float) -> str:

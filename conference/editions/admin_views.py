@@ -210,7 +210,10 @@ def audit_log():
     edition = g.edition
     form = AuditFilterForm(request.args)
     actions = services.audit_actions(edition)
-    form.action.choices = [SelectChoice("", _("All actions"))] + [SelectChoice(a) for a in actions]
+    # Action names are codes (as in the table), the same in every language.
+    form.action.choices = [SelectChoice("", _("All actions"))] + [
+        SelectChoice(a, render_kw={"translate": "no"}) for a in actions
+    ]
     action = arg_choice("action", actions)
     actor = arg_str("actor", max_len=254)
     page = arg_page()
