@@ -77,22 +77,27 @@ def _skipped(element) -> bool:
 
 
 def _visible_texts(html: str) -> list[str]:
-    tree = lxml.html.fromstring(html)
-    texts = []
-    for element in tree.iter():
+    """The visible text pieces in document order: an element's text, then its children, then
+    its tail, so that a message spanning elements (a link inside a sentence) stays whole."""
+    texts: list[str] = []
+
+    def walk(element) -> None:
         if not isinstance(element.tag, str):
-            continue
-        parent = element.getparent()
-        # The tail (text after the element) belongs to the parent's content.
-        if parent is not None and element.tail and element.tail.strip() and not _skipped(parent):
-            texts.append(element.tail)
+            return
         if _skipped(element):
-            continue
+            return
         if element.text and element.text.strip():
             texts.append(element.text)
         for attribute in ("title", "placeholder", "aria-label", "alt"):
             if element.get(attribute):
                 texts.append(element.get(attribute))
+        for child in element:
+            walk(child)
+            # The tail (text after the child) belongs to this element's content.
+            if child.tail and child.tail.strip():
+                texts.append(child.tail)
+
+    walk(lxml.html.fromstring(html))
     return texts
 
 
