@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from conference.extensions import db
 from conference.permissions import clearance
@@ -17,6 +18,29 @@ from conference.programme.models import (
     SessionSpeaker,
 )
 from conference.programme.services.visibility import SessionView, session_query, session_view
+
+# Why a session is on someone's agenda, as people read it (the codes stay English): as a tag,
+# and inside a running list, "(booked, speaker)", where German still writes nouns capitalised.
+ROLE_LABELS = {
+    "booked": _l("Booked"),
+    "waiting list": _l("Waiting list"),
+    "chair": _l("Chair"),
+    "speaker": _l("Speaker"),
+    "invited": _l("Invited"),
+}
+ROLE_LABELS_IN_LIST = {
+    "booked": _l("booked"),
+    "waiting list": _l("waiting list"),
+    "chair": _l("chair"),
+    "speaker": _l("speaker"),
+    "invited": _l("invited"),
+}
+
+
+def role_label(role: str, *, in_list: bool = False) -> str:
+    """An agenda role in the reader's language (the code itself if unknown)."""
+    label = (ROLE_LABELS_IN_LIST if in_list else ROLE_LABELS).get(role)
+    return str(label) if label is not None else role
 
 
 def personal_agenda(user, edition) -> list[ProgrammeSession]:
