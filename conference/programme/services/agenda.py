@@ -6,6 +6,7 @@ import dataclasses
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from conference.extensions import db
 from conference.permissions import clearance
@@ -19,8 +20,7 @@ from conference.programme.models import (
 )
 from conference.programme.services.visibility import SessionView, session_query, session_view
 
-# Why a session is on someone's agenda, as people read it (the codes stay English): as a tag,
-# and inside a running list, "(booked, speaker)", where German still writes nouns capitalised.
+# Why a session is on someone's agenda, as a tag; the codes stay English.
 ROLE_LABELS = {
     "booked": _l("Booked"),
     "waiting list": _l("Waiting list"),
@@ -28,18 +28,22 @@ ROLE_LABELS = {
     "speaker": _l("Speaker"),
     "invited": _l("Invited"),
 }
-ROLE_LABELS_IN_LIST = {
-    "booked": _l("booked"),
-    "waiting list": _l("waiting list"),
-    "chair": _l("chair"),
-    "speaker": _l("speaker"),
-    "invited": _l("invited"),
-}
 
 
 def role_label(role: str, *, in_list: bool = False) -> str:
-    """An agenda role in the reader's language (the code itself if unknown)."""
-    label = (ROLE_LABELS_IN_LIST if in_list else ROLE_LABELS).get(role)
+    """An agenda role in the reader's language (the code itself if unknown): as a tag, or
+    inside a running list, "(booked, speaker)", where German still writes nouns capitalised.
+    (Context "agenda": the bare words mean other things elsewhere, e.g. a letter's salutation.)"""
+    if in_list:
+        names = {
+            "booked": pgettext("agenda", "booked"),
+            "waiting list": pgettext("agenda", "waiting list"),
+            "chair": pgettext("agenda", "chair"),
+            "speaker": pgettext("agenda", "speaker"),
+            "invited": pgettext("agenda", "invited"),
+        }
+        return names.get(role, role)
+    label = ROLE_LABELS.get(role)
     return str(label) if label is not None else role
 
 
