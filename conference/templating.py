@@ -14,10 +14,11 @@ from conference import countries, navigation, permissions
 from conference.text import ngettext, render_markdown
 
 
-def to_local(moment: dt.datetime | None, edition=None) -> dt.datetime | None:
-    """``moment`` in the edition's time zone (the request's edition by default)."""
-    if moment is None:
-        return None
+def to_local(moment: dt.date | None, edition=None) -> dt.date | None:
+    """``moment`` in the edition's time zone (the request's edition by default); a calendar
+    day has no zone and comes back as it is, so ``localtime`` writes days too."""
+    if moment is None or not isinstance(moment, dt.datetime):
+        return moment
     edition = edition or g.get("edition")
     if edition is None:
         return moment

@@ -77,23 +77,24 @@ def _skipped(element) -> bool:
 
 
 def _visible_texts(html: str) -> list[str]:
-    """The visible texts in reading order: an element's text, its children, then its tail
-    (so that a message with a link inside reads as one piece, not with its end first)."""
-    texts = []
+    """The visible text pieces in document order: an element's text, then its children, then
+    its tail, so that a message spanning elements (a link inside a sentence) stays whole."""
+    texts: list[str] = []
 
     def walk(element) -> None:
-        skipped = _skipped(element)
-        if not skipped:
-            if element.text and element.text.strip():
-                texts.append(element.text)
-            for attribute in ("title", "placeholder", "aria-label", "alt"):
-                if element.get(attribute):
-                    texts.append(element.get(attribute))
+        if not isinstance(element.tag, str):
+            return
+        if _skipped(element):
+            return
+        if element.text and element.text.strip():
+            texts.append(element.text)
+        for attribute in ("title", "placeholder", "aria-label", "alt"):
+            if element.get(attribute):
+                texts.append(element.get(attribute))
         for child in element:
-            if isinstance(child.tag, str):
-                walk(child)
+            walk(child)
             # The tail (text after the child) belongs to this element's content.
-            if child.tail and child.tail.strip() and not skipped:
+            if child.tail and child.tail.strip():
                 texts.append(child.tail)
 
     walk(lxml.html.fromstring(html))

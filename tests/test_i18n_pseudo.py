@@ -25,6 +25,9 @@ def test_pseudo_locale_wraps_messages_and_the_crawl_sees_leftovers(client):
     assert "⟦We could not find that page.⟧" in response.get_data(as_text=True)
     html = "<html><body><p>⟦Saved⟧ Olga</p><p>Not marked</p></body></html>"
     assert leftovers(html, {"Olga"}) == ["Not marked"]
+    # A message may hold a link or emphasis: its parts stay inside the brackets, in order.
+    spanning = "<p>⟦Read the <a href='/privacy'>privacy notice</a>.⟧ <em>Loose</em> end</p>"
+    assert leftovers(spanning, set()) == ["Loose", "end"]
 
 
 def test_pseudo_locale_is_not_offered_without_the_setting(app_config):

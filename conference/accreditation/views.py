@@ -801,3 +801,9 @@ def _describe_registrations(ids: list[int]) -> dict:
             url,
         )
     return found
+
+
+@bp.app_template_global("registration_state_label")
+def registration_state_label(state: str) -> str:
+    """A registration's state in the reader's language (the stored value stays the code)."""
+    return services.state_label(state)

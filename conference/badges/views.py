@@ -69,7 +69,11 @@ def my_badge_screen():
     if badge is None:
         abort(404, _("You have no valid badge for this edition (yet)."))
     response = current_app.make_response(
-        render_template("badges/screen.html", badge=badge, qr=qr_svg(services.badge_code(badge)))
+        render_template(
+            "badges/screen.html",
+            badge=badge,
+            qr=qr_svg(services.badge_code(badge), label=_("Badge QR code")),
+        )
     )
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
@@ -86,7 +90,11 @@ def print_page(badge_id: int):
     services.mark_printed([badge])
     audit.record(current_user, "badge.print", badge, version=badge.version, where="door")
     db.session.commit()
-    return render_template("badges/print.html", badge=badge, qr=qr_svg(services.badge_code(badge)))
+    return render_template(
+        "badges/print.html",
+        badge=badge,
+        qr=qr_svg(services.badge_code(badge), label=_("Badge QR code")),
+    )
 
 
 # --- organisers --------------------------------------------------------------------------

@@ -768,7 +768,9 @@ def _describe_sessions(ids: list[int]) -> dict:
 
 @bp.record_once
 def _register_template_globals(state) -> None:
-    """``my_agenda(edition)`` for the attendee's page (``templates/programme/_me.html``)."""
+    """``my_agenda(edition)`` for the attendee's page (``templates/programme/_me.html``) and
+    ``agenda_role_label(role)`` for why a session is on it, in the reader's language."""
     state.app.jinja_env.globals["my_agenda"] = lambda edition: services.agenda_entries(
         current_user, edition
     )
+    state.app.jinja_env.globals["agenda_role_label"] = services.role_label

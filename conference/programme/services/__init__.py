@@ -16,6 +16,7 @@ from conference.programme.services.agenda import (
     AgendaEntry,
     agenda_entries,
     personal_agenda,
+    role_label,
     user_bookings,
 )
 from conference.programme.services.bookings import (
@@ -104,6 +105,7 @@ __all__ = [
     "programme_sessions",
     "release_bookings",
     "room_day",
+    "role_label",
     "rooms_of",
     "save_room",
     "save_session",

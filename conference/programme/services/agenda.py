@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 from conference.extensions import db
 from conference.permissions import clearance
@@ -17,6 +19,32 @@ from conference.programme.models import (
     SessionSpeaker,
 )
 from conference.programme.services.visibility import SessionView, session_query, session_view
+
+# Why a session is on someone's agenda, as a tag; the codes stay English.
+ROLE_LABELS = {
+    "booked": _l("Booked"),
+    "waiting list": _l("Waiting list"),
+    "chair": _l("Chair"),
+    "speaker": _l("Speaker"),
+    "invited": _l("Invited"),
+}
+
+
+def role_label(role: str, *, in_list: bool = False) -> str:
+    """An agenda role in the reader's language (the code itself if unknown): as a tag, or
+    inside a running list, "(booked, speaker)", where German still writes nouns capitalised.
+    (Context "agenda": the bare words mean other things elsewhere, e.g. a letter's salutation.)"""
+    if in_list:
+        names = {
+            "booked": pgettext("agenda", "booked"),
+            "waiting list": pgettext("agenda", "waiting list"),
+            "chair": pgettext("agenda", "chair"),
+            "speaker": pgettext("agenda", "speaker"),
+            "invited": pgettext("agenda", "invited"),
+        }
+        return names.get(role, role)
+    label = ROLE_LABELS.get(role)
+    return str(label) if label is not None else role
 
 
 def personal_agenda(user, edition) -> list[ProgrammeSession]:
