@@ -253,4 +253,6 @@ def _readable(value, labels: dict[str, str]) -> str:
         return "; ".join(
             f"{detail_label(k, labels)}: {_readable(v, labels)}" for k, v in value.items()
         )
+    if value == "door":  # the one word code recorded as a value (badges printed at the door)
+        return pgettext("audit value", "door")
     return str(value)
