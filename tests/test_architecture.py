@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "conference"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"

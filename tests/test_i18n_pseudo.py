@@ -39,6 +39,7 @@ def test_pseudo_locale_is_not_offered_without_the_setting(app_config):
 
 
 @pytest.mark.slow
+@pytest.mark.database_independent
 @pytest.mark.parametrize("email", ROLES, ids=lambda e: (e or "anonymous").split("@")[0])
 def test_every_page_has_no_unmarked_text_for_role(app, login, client, email):
     """Crawl every kind of page a demo role reaches (the integration crawl, fewer samples per

@@ -66,6 +66,7 @@ PAGES = [
 ]
 
 
+@pytest.mark.database_independent
 @pytest.mark.parametrize("language", ["fr", "de"])
 @pytest.mark.parametrize(("name", "endpoint", "who"), PAGES, ids=[p[0] for p in PAGES])
 def test_pages_in_french_and_german_have_no_serious_violation(
