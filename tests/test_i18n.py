@@ -282,3 +282,22 @@ def test_german_attendee_gets_decision_and_waitlist_mails_in_german(app, edition
     assert message.subject.startswith(before) and message.subject.endswith(after)
     assert "Guten Tag" in message.text_body or "Sie" in message.text_body
     assert "Dear" not in message.text_body and "Hello" not in message.text_body
+
+
+def test_dates_in_mails_follow_the_recipients_language(app, edition):
+    """A German registrant's acknowledgement writes the edition's date the German way."""
+    from babel.dates import format_date
+
+    from conference.accreditation.models import Registration
+    from tests.accreditation.conftest import make_category, make_registration
+
+    category = make_category(edition, "RES", "Research organisation")
+    attendee = make_user(locale="de")
+    make_registration(user=attendee, category=category, edition=edition)
+    message = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.to == attendee.email)
+        .where(OutboxMessage.template == "accreditation_submitted")
+    ).one()
+    assert db.session.scalar(sa.select(Registration).where(Registration.user_id == attendee.id))
+    assert format_date(edition.start_date, "dd MMMM yyyy", locale="de") in message.text_body
