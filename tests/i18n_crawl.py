@@ -9,13 +9,16 @@ out as ``⟦…⟧``; what is left outside the brackets on a page was either ent
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import lxml.html
 import pycountry
 import sqlalchemy as sa
 from babel import Locale
+from babel.support import Translations
 
 from conference.extensions import db
+from conference.i18n import compile_catalogues
 
 # Text a page shows that is neither a message nor entered data: the brand and proper names,
 # language names in the switch, symbols. Keep it short; everything else should be marked.
@@ -139,3 +142,13 @@ def untranslated(client, paths, *, entered: set[str] | None = None) -> dict[str,
         if found:
             report[path] = found
     return report
+
+
+def german(message: str, *, same_word: bool = False) -> str:
+    """``message`` as the German catalogue has it; fails if it is untranslated, unless German
+    writes it the same way (``same_word``)."""
+    compile_catalogues()
+    root = Path(__file__).resolve().parent.parent / "conference" / "translations"
+    text = Translations.load(str(root), ["de"]).gettext(message)
+    assert same_word or text != message, f"not in the German catalogue: {message!r}"
+    return text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from conference.accreditation.models import AccreditationCategory
 from conference.extensions import db
 from conference.mail import OutboxMessage
 from tests.factories import make_edition, make_user
+from tests.i18n_crawl import german
 
 
 def _lang(response) -> str:
@@ -242,18 +242,6 @@ def test_organiser_enters_translations_in_the_forms(login, edition):
     assert 'name="title__de"' in settings and 'name="languages"' in settings
 
 
-def _german(message: str) -> str:
-    from babel.support import Translations
-
-    from conference.i18n import compile_catalogues
-
-    compile_catalogues()
-    root = Path(__file__).resolve().parent.parent / "conference" / "translations"
-    text = Translations.load(str(root), ["de"]).gettext(message)
-    assert text != message, f"not in the German catalogue: {message!r}"
-    return text
-
-
 @pytest.mark.parametrize(
     ("action", "subject"),
     [
@@ -278,7 +266,7 @@ def test_german_attendee_gets_decision_and_waitlist_mails_in_german(app, edition
         .where(OutboxMessage.to == attendee.email)
         .order_by(OutboxMessage.id.desc())
     ).first()
-    before, _, after = _german(subject).partition("%(edition)s")
+    before, _, after = german(subject).partition("%(edition)s")
     assert message.subject.startswith(before) and message.subject.endswith(after)
     assert "Guten Tag" in message.text_body or "Sie" in message.text_body
     assert "Dear" not in message.text_body and "Hello" not in message.text_body

@@ -3,29 +3,15 @@ axe-core on the main pages in French and German."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from babel.support import Translations
 
-from conference.i18n import compile_catalogues
 from tests.accreditation.conftest import make_category
 from tests.browser.conftest import assert_accessible
 from tests.factories import make_edition, make_user
 from tests.hardening.world import build_world, fill
+from tests.i18n_crawl import german
 
 pytestmark = pytest.mark.browser
-
-CATALOGUES = Path(__file__).resolve().parents[2] / "conference" / "translations"
-
-
-def german(message: str, *, same_word: bool = False) -> str:
-    """``message`` as the German catalogue has it (the test fails if it is untranslated,
-    unless German writes it the same way: ``same_word``)."""
-    compile_catalogues()
-    text = Translations.load(str(CATALOGUES), ["de"]).gettext(message)
-    assert same_word or text != message, f"not translated into German: {message!r}"
-    return text
 
 
 def test_switch_to_german_on_the_registration_form_and_submit_with_errors(
