@@ -91,7 +91,7 @@ bench: install-dev system-deps
 TRANSLATIONS := conference/translations
 
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_pgettext:1c,2 -o $(TRANSLATIONS)/messages.pot .
 
 translations-update: translations-extract
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import gettext, pgettext
+from flask_babel import gettext, lazy_pgettext, pgettext
 
 from conference.db import UTCDateTime, utcnow
 from conference.extensions import db
@@ -242,6 +242,10 @@ def readable_details(details: dict | None) -> list[tuple[str, str]]:
     ]
 
 
+# Codes recorded as detail values that are words of the interface (where a badge was printed).
+_VALUE_WORDS = {"door": lazy_pgettext("audit value", "door")}
+
+
 def _readable(value, labels: dict[str, str]) -> str:
     if value is None or value == "":
         return "—"
@@ -253,6 +257,6 @@ def _readable(value, labels: dict[str, str]) -> str:
         return "; ".join(
             f"{detail_label(k, labels)}: {_readable(v, labels)}" for k, v in value.items()
         )
-    if value == "door":  # the one word code recorded as a value (badges printed at the door)
-        return pgettext("audit value", "door")
+    if isinstance(value, str) and value in _VALUE_WORDS:
+        return str(_VALUE_WORDS[value])
     return str(value)
