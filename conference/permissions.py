@@ -557,6 +557,19 @@ def _checkin_override(user, edition, obj) -> bool:
     return is_organiser(user, edition) and edition_writable(user, edition)
 
 
+@rule("badges.print_at_door")
+def _badges_print_at_door(user, edition, obj) -> bool:
+    """Print one attendee's badge at the door (door mode), reissuing it when it was lost:
+    door staff and organisers, audited."""
+    return is_staff(user, edition) and edition_writable(user, edition)
+
+
+@rule("checkin.configure")
+def _checkin_configure(user, edition, obj) -> bool:
+    """The door choices: names in the offline bundle, exit scans per checkpoint."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
 @rule("checkin.monitor")
 def _checkin_monitor(user, edition, obj) -> bool:
     """Live counts and the scan log with its export."""

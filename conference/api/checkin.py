@@ -91,6 +91,9 @@ def _manual_admission(body):
         reason=body.get("manual_reason"),
         staff=current_user,
         may_override=can(current_user, "checkin.override", edition=edition),
+        scan_id=body.get("scan_id"),
+        scanned_at=body.get("scanned_at"),
+        offline=body.get("offline"),
     )
     return jsonify(
         {
@@ -187,6 +190,11 @@ ATTENDEE_LOOKUP = {
                         "nullable": True,
                         "description": "The number printed on the valid badge",
                     },
+                    "badge_id": {
+                        "type": "integer",
+                        "nullable": True,
+                        "description": "The valid badge's id (to print it at the door)",
+                    },
                 },
             },
         }
@@ -272,6 +280,31 @@ SCANNER_BUNDLE = {
                         "items": {"type": "integer"},
                         "description": "Badges of people cleared individually.",
                     },
+                    "exit_scans": {
+                        "type": "boolean",
+                        "description": "Whether this door takes exit scans (direction out).",
+                    },
+                },
+            },
+        },
+        "names_offline": {
+            "type": "boolean",
+            "description": "Whether the organisers allow names in the bundle (offline lookup).",
+        },
+        "attendees": {
+            "type": "array",
+            "description": "Accredited holders of valid badges, for offline lookup and "
+            "admission by badge number; name, organisation and category are null unless "
+            "names_offline.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "badge_id": {"type": "integer"},
+                    "badge_number": {"type": "integer", "nullable": True},
+                    "name": {"type": "string", "nullable": True},
+                    "organisation": {"type": "string", "nullable": True},
+                    "category": {"type": "string", "nullable": True},
+                    "category_code": {"type": "string", "nullable": True},
                 },
             },
         },

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import (
     Response,
     abort,
@@ -79,6 +82,29 @@ def my_badge_screen():
     return response
 
 
+@bp.get("/<int:year>/me/badge/sw.js")
+def badge_service_worker():
+    """The on-screen badge's service worker, scoped to the badge page (offline use)."""
+    static = current_app.static_folder
+    with open(f"{static}/js/badge-sw.js", encoding="utf-8") as handle:
+        source = handle.read()
+    assets = [
+        url_for("static", filename="css/app.css"),
+        url_for("editions.theme_css"),
+        url_for("static", filename="js/badge-screen.js"),
+    ]
+    digest = hashlib.sha256(source.encode())
+    with open(f"{static}/css/app.css", "rb") as css:
+        digest.update(css.read())
+    source = source.replace('"__ASSETS__"', json.dumps(assets)).replace(
+        "__VERSION__", f"{g.edition.year}-{digest.hexdigest()[:12]}"
+    )
+    response = Response(source, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = url_for("badges.my_badge_screen")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/<int:year>/organise/badges/<int:badge_id>/print")
 @require("badges.manage")
 def print_page(badge_id: int):
@@ -87,6 +113,10 @@ def print_page(badge_id: int):
     badge = services.get_badge(g.edition, badge_id)
     if badge.state != "valid":
         abort(409, _("This badge is revoked: print the registration's valid badge."))
+    return _print_one(badge, back_url=url_for("badges.detail", badge_id=badge.id))
+
+
+def _print_one(badge, *, back_url: str):
     services.mark_printed([badge])
     audit.record(current_user, "badge.print", badge, version=badge.version, where="door")
     db.session.commit()
@@ -94,7 +124,44 @@ def print_page(badge_id: int):
         "badges/print.html",
         badge=badge,
         qr=qr_svg(services.badge_code(badge), label=_("Badge QR code")),
+        back_url=back_url,
     )
+
+
+@bp.get("/<int:year>/scan/badges/<int:badge_id>/print")
+@require("badges.print_at_door")
+def door_print(badge_id: int):
+    """Door mode: print one attendee's A6 badge through the browser's print dialog."""
+    badge = services.get_badge(g.edition, badge_id)
+    if badge.state != "valid":
+        abort(409, _("This badge is revoked: print the registration's valid badge."))
+    return _print_one(badge, back_url=url_for("checkin.scanner", door=1))
+
+
+@bp.post("/<int:year>/scan/badges/<int:badge_id>/reissue")
+@require("badges.print_at_door")
+def door_reissue(badge_id: int):
+    """Door mode, a lost badge: reissue it (the old one stops opening doors), then print."""
+    badge = services.get_badge(g.edition, badge_id)
+    if badge.state != "valid":
+        abort(409, _("This badge was already replaced: look the person up again."))
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400, _("The reason is too long (at most 400 characters)."))
+    new = services.reissue_badge(
+        badge.registration,
+        actor=current_user,
+        reason=(form.reason.data or "").strip() or "lost badge (door)",
+    )
+    db.session.commit()
+    flash(
+        _(
+            "Issued version %(version)s; the earlier badge no longer opens any door.",
+            version=new.version,
+        ),
+        "success",
+    )
+    return redirect(url_for("badges.door_print", badge_id=new.id), 303)
 
 
 # --- organisers --------------------------------------------------------------------------

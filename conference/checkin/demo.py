@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from conference.accounts import services as accounts
 from conference.accounts.models import ApiToken, TokenScope
 from conference.badges.models import Badge, BadgeState
-from conference.checkin.models import InvalidScanCount, ManualReason, Scan, ScanDirection
+from conference.checkin.models import (
+    CheckpointSettings,
+    DoorSettings,
+    InvalidScanCount,
+    ManualReason,
+    Scan,
+    ScanDirection,
+)
 from conference.db import utcnow
 from conference.extensions import db
 
@@ -52,6 +59,21 @@ def seed(demo) -> None:
             )
         )
     _door_scans(edition, staff)
+    _door_settings(edition)
+
+
+def _door_settings(edition) -> None:
+    """2027: the venue counts exits, and scanners may look the accredited up offline."""
+    if db.session.get(DoorSettings, edition.id) is None:
+        db.session.add(DoorSettings(edition_id=edition.id, names_offline=True))
+    if not db.session.scalar(
+        sa.select(CheckpointSettings.id).where(
+            CheckpointSettings.edition_id == edition.id, CheckpointSettings.checkpoint == "venue"
+        )
+    ):
+        db.session.add(
+            CheckpointSettings(edition_id=edition.id, checkpoint="venue", exit_scans=True)
+        )
 
 
 def _door_scans(edition, staff) -> None:

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -52,6 +52,13 @@ class ManualAdmissionForm(FlaskForm):
             SelectChoice("organiser_override", _l("Organiser override (organisers only)")),
         ],
     )
+
+
+class DoorSettingsForm(FlaskForm):
+    """The organisers' door choices (the check-in page)."""
+
+    names_offline = BooleanField(_l("Names in the offline bundle"))
+    exit_scans = SelectMultipleField(_l("Doors that take exit scans"), choices=[])
 
 
 class ScanLogFilterForm(FlaskForm):

@@ -109,3 +109,31 @@ class InvalidScanCount(db.Model):
     count: so.Mapped[int] = so.mapped_column(default=0)
     logged: so.Mapped[int] = so.mapped_column(default=0)
     last_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DoorSettings(db.Model):
+    """An edition's door choices that are not about one checkpoint."""
+
+    __tablename__ = "door_settings"
+
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Whether the scanner bundle carries the names, organisations and badge numbers of the
+    # accredited, so that door staff can look people up offline (off: names stay online).
+    names_offline: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+
+
+class CheckpointSettings(db.Model):
+    """One door's choices: whether it takes exit scans (to count who is still inside)."""
+
+    __tablename__ = "checkpoint_settings"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "checkpoint"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    # "venue" or "session:<id>", as in Scan.checkpoint.
+    checkpoint: so.Mapped[str] = so.mapped_column(sa.String(40))
+    exit_scans: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())

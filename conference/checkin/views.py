@@ -9,8 +9,10 @@ from babel import dates
 from flask import (
     Response,
     current_app,
+    flash,
     g,
     jsonify,
+    redirect,
     render_template,
     request,
     url_for,
@@ -22,11 +24,13 @@ from flask_wtf.csrf import generate_csrf
 
 from conference.checkin import bp, services
 from conference.checkin.forms import (
+    DoorSettingsForm,
     LookupForm,
     ManualAdmissionForm,
     ScanForm,
     ScanLogFilterForm,
 )
+from conference.extensions import db
 from conference.permissions import can, require
 from conference.query_args import BadArgument, arg_choice, arg_datetime, arg_page, arg_str
 from conference.text import csv_response
@@ -77,6 +81,9 @@ def _scanner_page(form, outcome=None, status: int = 200, lookup=None, lookup_for
             room=_room_presence(edition, form.checkpoint.data),
             lookup_form=lookup_form or LookupForm(formdata=None),
             may_override=can(current_user, "checkin.override", edition=edition),
+            may_print=can(current_user, "badges.print_at_door", edition=edition),
+            exits=services.exit_scan_checkpoints(edition),
+            names_offline=services.names_offline(edition),
             repeat_seconds=current_app.config["CHECKIN_REPEAT_SECONDS"],
         ),
         status,
@@ -185,13 +192,58 @@ def service_worker():
 # --- organisers --------------------------------------------------------------------------
 
 
-@bp.get("/<int:year>/organise/checkin")
-@require("checkin.monitor")
-def monitor():
+def _door_settings_form(edition, formdata=None) -> DoorSettingsForm:
+    form = DoorSettingsForm(formdata=formdata)
+    form.exit_scans.choices = _checkpoint_choices(edition)
+    if formdata is None:
+        form.names_offline.data = services.names_offline(edition)
+        form.exit_scans.data = sorted(services.exit_scan_checkpoints(edition))
+    return form
+
+
+def _monitor_page(settings_form, status: int = 200):
     edition = g.edition
     rows = services.counts(edition)
     presence = [(row, services.presence(edition, row["checkpoint"])) for row in rows]
-    return render_template("checkin/monitor.html", counts=rows, presence=presence)
+    return (
+        render_template(
+            "checkin/monitor.html",
+            counts=rows,
+            presence=presence,
+            settings_form=settings_form,
+            may_configure=can(current_user, "checkin.configure", edition=edition),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:year>/organise/checkin")
+@require("checkin.monitor")
+def monitor():
+    return _monitor_page(_door_settings_form(g.edition))
+
+
+@bp.post("/<int:year>/organise/checkin/settings")
+@require("checkin.configure")
+def door_settings():
+    """Names in the offline bundle, and which doors take exit scans (audited)."""
+    edition = g.edition
+    form = _door_settings_form(edition, request.form)
+    if not form.validate_on_submit():
+        return _monitor_page(form, 400)
+    try:
+        services.update_door_settings(
+            edition,
+            names=bool(form.names_offline.data),
+            exits=set(form.exit_scans.data or []),
+            actor=current_user,
+        )
+    except services.BadRequest as exc:
+        form.exit_scans.errors = [str(exc)]
+        return _monitor_page(form, 400)
+    db.session.commit()
+    flash(_("The door settings are saved."), "success")
+    return redirect(url_for("checkin.monitor"), 303)
 
 
 def _last_text(moment, edition) -> str:

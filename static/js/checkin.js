@@ -262,7 +262,10 @@
     }
     this.checkpoint.addEventListener("change", function () {
       save("scancheckpoint:" + self.year, self.checkpoint.value);
+      self.paintDirection();
     });
+    this.paintDirection();
+    this.setupLookup();
     this.form.addEventListener("submit", function (event) {
       event.preventDefault();
       var code = self.code.value.trim();
@@ -304,7 +307,9 @@
       })
       .then(function (bundle) {
         self.bundle = bundle;
+        self.bundleFresh = true;
         save("scanbundle:" + self.year, bundle);
+        self.paintDirection();
         return self.importKeys();
       })
       .then(function () { self.paintStatus(); })
@@ -379,7 +384,9 @@
   };
 
   Scanner.prototype.send = function (item, offline, controller) {
-    var body = { code: item.code, checkpoint: item.checkpoint, scan_id: item.scan_id, scanned_at: item.scanned_at, direction: item.direction || "in" };
+    var body = item.manual_reason ?
+      { badge_number: item.badge_number, manual_reason: item.manual_reason, checkpoint: item.checkpoint, scan_id: item.scan_id, scanned_at: item.scanned_at } :
+      { code: item.code, checkpoint: item.checkpoint, scan_id: item.scan_id, scanned_at: item.scanned_at, direction: item.direction || "in" };
     if (offline) { body.offline = true; }
     return fetch(this.checkinUrl, {
       method: "POST",
@@ -464,29 +471,187 @@
         return finish("denied", "wrong_edition");
       }
       if (!genuine) { return finish("denied", "invalid_code"); }
-      if (bundle.revoked_badge_ids.indexOf(parsed.badgeId) >= 0) { return finish("denied", "revoked"); }
-      if ((bundle.not_accredited_badge_ids || []).indexOf(parsed.badgeId) >= 0) {
-        return finish("denied", "not_accredited");
-      }
-      var point = null;
-      bundle.checkpoints.forEach(function (p) {
-        var key = p.id === "venue" ? "venue" : "session:" + p.id;
-        if (key === item.checkpointKey) { point = p; }
-      });
-      if (point && (point.access === "categories" || point.access === "invitation")) {
-        var byCategory = (point.categories || []).indexOf(parsed.category) >= 0;
-        var byName = (point.badge_ids || []).indexOf(parsed.badgeId) >= 0;
-        if (!byCategory && !byName) { return finish("denied", "not_cleared"); }
-      }
-      var map = self.admitted[item.checkpointKey] || {};
-      var first = map[parsed.badgeId];
-      self.remember(item.checkpointKey, item.code, "admitted", item.scanned_at);
-      return finish(first ? "admitted_again" : "admitted", null, {
-        first_admitted_at: first || item.scanned_at,
+      var verdict = self.decideBadge(item, parsed.badgeId, parsed.category);
+      return finish(verdict.result, verdict.reason, verdict.result === "denied" ? null : {
+        first_admitted_at: verdict.first,
         badge: parsed.badgeId,
         category_code: parsed.category
       });
     });
+  };
+
+  // The bundle's rules for one badge at the item's door (after the code's signature, or for
+  // a manual admission by printed number): revoked, not accredited, not cleared, or admitted
+  // (again, when this device admitted the badge here before).
+  Scanner.prototype.decideBadge = function (item, badgeId, categoryCode) {
+    var bundle = this.bundle;
+    if (bundle.revoked_badge_ids.indexOf(badgeId) >= 0) { return { result: "denied", reason: "revoked" }; }
+    if ((bundle.not_accredited_badge_ids || []).indexOf(badgeId) >= 0) {
+      return { result: "denied", reason: "not_accredited" };
+    }
+    var point = null;
+    bundle.checkpoints.forEach(function (p) {
+      var key = p.id === "venue" ? "venue" : "session:" + p.id;
+      if (key === item.checkpointKey) { point = p; }
+    });
+    if (point && (point.access === "categories" || point.access === "invitation")) {
+      var byCategory = (point.categories || []).indexOf(categoryCode) >= 0;
+      var byName = (point.badge_ids || []).indexOf(badgeId) >= 0;
+      if (!byCategory && !byName) { return { result: "denied", reason: "not_cleared" }; }
+    }
+    var map = this.admitted[item.checkpointKey] || {};
+    var first = map[badgeId];
+    if (item.direction !== "out" && !first) {
+      map[badgeId] = item.scanned_at;
+      this.admitted[item.checkpointKey] = map;
+      save("scanadmitted:" + this.year, this.admitted);
+    }
+    return { result: first ? "admitted_again" : "admitted", reason: null, first: first || item.scanned_at };
+  };
+
+  // --- lookup and manual admission without a connection ----------------------------------
+
+  Scanner.prototype.setupLookup = function () {
+    var self = this;
+    var form = document.getElementById("lookup-form");
+    this.lookupBox = document.getElementById("offline-lookup");
+    if (!form || !this.lookupBox) { return; }
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) { return; }  // online, the server finds and answers
+      event.preventDefault();
+      self.findOffline((form.querySelector("[name=q]").value || "").trim());
+    });
+    // Results the server rendered earlier: their admission forms work offline too.
+    document.addEventListener("submit", function (event) {
+      var f = event.target;
+      if (navigator.onLine || !f.classList || !f.classList.contains("manual-admit")) { return; }
+      event.preventDefault();
+      self.admitOffline(f.querySelector("[name=badge_number]").value,
+        f.querySelector("[name=manual_reason]").value);
+    });
+  };
+
+  Scanner.prototype.findOffline = function (q) {
+    var self = this;
+    var box = this.lookupBox;
+    var words = box.dataset;
+    box.hidden = false;
+    box.textContent = "";
+    var say = function (text, cls) {
+      var p = document.createElement("p");
+      p.className = cls || "help";
+      p.textContent = text;
+      box.appendChild(p);
+    };
+    say(words.offlineNote);
+    var people = (this.bundle && this.bundle.attendees) || [];
+    var digits = /^[0-9]{1,9}$/.test(q);
+    var text = q.toLowerCase();
+    var found = people.filter(function (p) {
+      if (digits && p.badge_number === parseInt(q, 10)) { return true; }
+      if (text.length < 2 || !p.name) { return false; }
+      return p.name.toLowerCase().indexOf(text) >= 0 ||
+        (p.organisation || "").toLowerCase().indexOf(text) >= 0;
+    }).slice(0, 20);
+    if (!found.length && digits) { found = [{ badge_number: parseInt(q, 10), name: null }]; }
+    if (!found.length) {
+      say(this.bundle && this.bundle.names_offline ? words.nobody : words.noNames, "");
+      return;
+    }
+    var list = document.createElement("ul");
+    list.className = "lookup-results";
+    found.forEach(function (person, index) {
+      var li = document.createElement("li");
+      li.className = "lookup-result";
+      var line = document.createElement("p");
+      if (person.name) {
+        var strong = document.createElement("strong");
+        strong.textContent = person.name;
+        line.appendChild(strong);
+        line.appendChild(document.createTextNode(
+          (person.organisation ? " · " + person.organisation : "") +
+          (person.category ? " · " + person.category : "") + " · "));
+      }
+      line.appendChild(document.createTextNode(words.badgeNo + " " + person.badge_number));
+      li.appendChild(line);
+      var row = document.createElement("p");
+      row.className = "form-inline";
+      var label = document.createElement("label");
+      label.htmlFor = "offline-reason-" + index;
+      label.textContent = words.reasonLabel;
+      var select = document.createElement("select");
+      select.id = "offline-reason-" + index;
+      [["forgotten_badge", words.forgotten], ["unreadable_print", words.unreadable]].forEach(function (o) {
+        var option = document.createElement("option");
+        option.value = o[0];
+        option.textContent = o[1];
+        select.appendChild(option);
+      });
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button-primary";
+      button.textContent = words.admit;
+      button.addEventListener("click", function () { self.admitOffline(person.badge_number, select.value); });
+      row.appendChild(label);
+      row.appendChild(select);
+      row.appendChild(button);
+      li.appendChild(row);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  };
+
+  Scanner.prototype.admitOffline = function (number, reason) {
+    var item = {
+      badge_number: parseInt(number, 10),
+      manual_reason: reason,
+      checkpoint: this.apiCheckpoint(),
+      checkpointKey: this.checkpoint.value,
+      scan_id: uuid(),
+      scanned_at: new Date().toISOString(),
+      direction: "in"
+    };
+    var person = null;
+    ((this.bundle && this.bundle.attendees) || []).forEach(function (p) {
+      if (p.badge_number === item.badge_number) { person = p; }
+    });
+    this.enqueue(item);
+    if (!person) {
+      this.showError(0, this.lookupBox.dataset.undecided);
+    } else {
+      var verdict = this.decideBadge(item, person.badge_id, person.category_code);
+      this.show({
+        result: verdict.result,
+        reason: verdict.reason,
+        attendee: person.name ? { name: person.name, organisation: person.organisation, category: person.category } : null,
+        first_admitted_at: verdict.first,
+        offline: true,
+        manual: true,
+        badge: person.badge_id,
+        category_code: person.category_code
+      });
+    }
+    this.paintStatus();
+    try { this.result.scrollIntoView({ block: "start" }); } catch (e) { /* old browsers */ }
+  };
+
+  // --- exit scans: only at doors that take them -----------------------------------------
+
+  Scanner.prototype.exitCheckpoints = function () {
+    if (this.bundle && this.bundle.checkpoints && this.bundle.checkpoints.length &&
+        "exit_scans" in this.bundle.checkpoints[0] && this.bundleFresh) {
+      return this.bundle.checkpoints.filter(function (p) { return p.exit_scans; })
+        .map(function (p) { return p.id === "venue" ? "venue" : "session:" + p.id; });
+    }
+    return (this.root.dataset.exitCheckpoints || "").split(" ").filter(Boolean);
+  };
+
+  Scanner.prototype.paintDirection = function () {
+    var wrap = document.getElementById("direction-field");
+    if (!wrap || !this.direction) { return; }
+    var takesExits = this.exitCheckpoints().indexOf(this.checkpoint.value) >= 0;
+    wrap.hidden = !takesExits;
+    if (!takesExits) { this.direction.value = "in"; }
   };
 
   Scanner.prototype.enqueue = function (item) {
@@ -555,6 +720,7 @@
     if (body.result === "admitted_again" && body.first_admitted_at) {
       add("scan-first", "First admitted here at " + this.formatTime(body.first_admitted_at) + ".");
     }
+    if (body.manual) { add("scan-reason", this.lookupBox ? this.lookupBox.dataset.manual : "Manual admission"); }
     if (body.offline) { add("scan-offline", "Decided offline on this device; the scan will be sent when the connection returns."); }
     beep(body.result);
     if (navigator.vibrate) { navigator.vibrate(body.result === "denied" ? [200, 100, 200, 100, 200] : body.result === "admitted" ? 120 : [120, 80, 120]); }

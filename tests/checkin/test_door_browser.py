@@ -189,7 +189,7 @@ def test_lookup_and_manual_admission_on_a_phone(app, db, live, browser, setup):
     page.get_by_label("Name, organisation or badge number").fill("Ørsted")
     page.get_by_role("button", name="Find").click()
     page.locator(".lookup-result", has_text="Łucja Ørsted").wait_for()
-    page.get_by_label("Reason").select_option("forgotten_badge")
+    page.get_by_label("Reason", exact=True).select_option("forgotten_badge")
     page.get_by_role("button", name="Admit manually").click()
     page.locator("#scan-result .scan-verdict", has_text="Admitted").wait_for()
     assert "Manual admission" in page.inner_text("#scan-result")
@@ -255,3 +255,146 @@ def test_camera_scan_of_a_real_badge_keeps_the_verdict_on_screen(app, db, live, 
             context.close()
         finally:
             chromium.close()
+
+
+def _offline(context, page):
+    context.set_offline(True)
+    page.evaluate("() => window.dispatchEvent(new Event('offline'))")
+
+
+def _scanner_ready(context, page):
+    page.goto("/2027/scan?door=1&checkpoint=venue")
+    page.wait_for_function("() => localStorage.getItem('scanbundle:2027') !== null")
+    page.locator("#scanner-status", has_text="are ready").wait_for()
+
+
+def test_offline_lookup_by_name_admits_manually_and_sends_it_later(app, db, live, browser, setup):
+    from conference.checkin import services
+    from conference.editions.models import Edition
+
+    staff, _code = setup
+    edition = db.session.scalar(db.select(Edition).where(Edition.year == 2027))
+    services.update_door_settings(edition, names=True, exits=set(), actor=None)
+    db.session.commit()
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    _scanner_ready(context, page)
+    _offline(context, page)
+    page.get_by_label("Name, organisation or badge number").fill("ørsted")
+    page.get_by_role("button", name="Find").click()
+    found = page.locator("#offline-lookup .lookup-result", has_text="Łucja Ørsted")
+    found.wait_for()
+    found.get_by_label("Reason").select_option("unreadable_print")
+    found.get_by_role("button", name="Admit manually").click()
+    result = page.locator("#scan-result")
+    result.locator(".scan-verdict", has_text="Admitted").wait_for()
+    assert "Łucja Ørsted" in result.inner_text()
+    assert "Manual admission" in result.inner_text()
+    assert _in_viewport(page, "#scan-result")
+    page.locator("#queue-status", has_text="1 scan is waiting").wait_for()
+    assert recorded_scans(db) == []
+
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.locator("#queue-status", has_text="waiting").wait_for(state="detached")
+    page.wait_for_timeout(300)
+    [scan] = recorded_scans(db)
+    assert (scan.manual_reason, scan.offline, scan.staff_id) == (
+        "unreadable_print",
+        True,
+        staff.id,
+    )
+    context.close()
+
+
+def test_offline_lookup_without_names_still_admits_by_printed_number(app, db, live, browser, setup):
+    from conference.badges.models import Badge
+
+    staff, _code = setup
+    number = db.session.scalar(db.select(Badge.number))
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    _scanner_ready(context, page)
+    assert "Names are found online only" in page.inner_text("#lookup")
+    _offline(context, page)
+    page.get_by_label("Name, organisation or badge number").fill("Ørsted")
+    page.get_by_role("button", name="Find").click()
+    page.locator("#offline-lookup", has_text="keeps no names").wait_for()
+    page.get_by_label("Name, organisation or badge number").fill(str(number))
+    page.get_by_role("button", name="Find").click()
+    found = page.locator("#offline-lookup .lookup-result", has_text=f"badge No. {number}")
+    found.wait_for()
+    assert "Ørsted" not in page.inner_text("#offline-lookup")
+    found.get_by_role("button", name="Admit manually").click()
+    page.locator("#scan-result .scan-verdict", has_text="Admitted").wait_for()
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.locator("#queue-status", has_text="waiting").wait_for(state="detached")
+    page.wait_for_timeout(300)
+    [scan] = recorded_scans(db)
+    assert scan.manual_reason == "forgotten_badge"
+    context.close()
+
+
+def test_exit_direction_appears_only_at_a_door_that_takes_exits(app, db, live, browser, setup):
+    from conference.checkin import services
+    from conference.editions.models import Edition
+
+    staff, _code = setup
+    edition = db.session.scalar(db.select(Edition).where(Edition.year == 2027))
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.goto("/2027/scan?checkpoint=venue")
+    assert not page.get_by_label("Direction").is_visible()
+    services.update_door_settings(edition, names=False, exits={"venue"}, actor=None)
+    db.session.commit()
+    page.reload()
+    page.get_by_label("Direction").wait_for()
+    assert page.get_by_label("Direction").is_visible()
+    context.close()
+
+
+def test_the_on_screen_badge_opens_offline_after_one_visit(app, db, live, browser):
+    from conference.badges import services as badge_services
+    from tests.badges.factories import accredited, keys_for, make_category
+    from tests.factories import make_edition, make_user
+
+    edition = make_edition()
+    keys_for(2027)
+    person = make_user(full_name="Oskar Offline")
+    registration = accredited(person, edition, make_category(edition, "ATT", "Attendee"))
+    badge = badge_services.valid_badge(registration)
+    context = logged_in_context(browser, app, live, person)
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/2027/me/badge")
+    page.wait_for_function(
+        "() => navigator.serviceWorker.ready.then((r) => !!r.active)", timeout=15000
+    )
+    page.wait_for_function(
+        "() => caches.keys().then((keys) => Promise.all(keys.map((k) => caches.open(k)"
+        ".then((c) => c.match('/2027/me/badge'))))).then((found) => found.some(Boolean))",
+        timeout=15000,
+    )
+    context.set_offline(True)
+    page.reload()
+    assert "Oskar Offline" in page.inner_text("body")
+    assert f"Badge No. {badge.number}" in page.inner_text("body")
+    assert page.locator(".badge-screen-qr svg").count() == 1
+    context.close()
+
+
+def test_door_staff_print_a_badge_from_the_lookup_in_door_mode(app, db, live, browser, setup):
+    staff, _code = setup
+    context = logged_in_context(browser, app, live, staff)
+    page = context.new_page()
+    page.goto("/2027/scan?door=1&checkpoint=venue")
+    page.get_by_label("Name, organisation or badge number").fill("Ørsted")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("link", name="Print the badge").click()
+    page.locator(".badge-a6", has_text="Łucja Ørsted").wait_for()
+    page.get_by_role("link", name="Back").click()
+    page.wait_for_url("**/2027/scan?door=1")
+    context.close()

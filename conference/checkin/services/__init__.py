@@ -13,6 +13,7 @@ Where things live:
 - ``manual``: looking a holder up and admitting by printed badge number.
 - ``bundle``: the offline scanner bundle.
 - ``reports``: counts per checkpoint, the scan log, invalid-code counts, presence.
+- ``settings``: the organisers' door choices (names offline, exit scans per checkpoint).
 
 This module re-exports every public name, so ``services.check_in(...)`` works.
 """
@@ -61,6 +62,13 @@ from conference.checkin.services.scanning import (
     parse_scanned_at,
     record_scan,
 )
+from conference.checkin.services.settings import (
+    exit_scan_checkpoints,
+    names_offline,
+    refuse_exit_unless_allowed,
+    takes_exit_scans,
+    update_door_settings,
+)
 
 __all__ = [
     "BadRequest",
@@ -85,18 +93,23 @@ __all__ = [
     "decide",
     "decide_holder",
     "door_checkpoints",
+    "exit_scan_checkpoints",
     "find_attendees",
     "first_admitted_at",
     "invalid_code_counts",
+    "names_offline",
     "parse_direction",
     "parse_scan_id",
     "parse_scanned_at",
     "presence",
     "record_scan",
+    "refuse_exit_unless_allowed",
     "resolve_checkpoint",
     "room_capacity",
     "scan_log",
     "scan_log_query",
     "scanner_bundle",
     "session_label",
+    "takes_exit_scans",
+    "update_door_settings",
 ]

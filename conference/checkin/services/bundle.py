@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from conference.accounts.models import Role, RoleAssignment, User
-from conference.accreditation.models import Registration, RegistrationState
+from conference.accreditation.models import AccreditationCategory, Registration, RegistrationState
 from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
 from conference.checkin.services.checkpoint import checkpoints
+from conference.checkin.services.settings import exit_scan_checkpoints, names_offline
 from conference.db import utcnow
 from conference.extensions import db
 from conference.programme.models import (
@@ -43,6 +44,41 @@ def _individually_cleared(edition, session_ids: list[int]) -> dict[int, set[int]
     return people
 
 
+def _offline_attendees(edition, with_names: bool) -> list[dict]:
+    """The accredited holders of valid badges, with only what a door lookup shows: the
+    printed number and category always (admission by number offline), the name,
+    organisation and category name only when the organisers allow names offline."""
+    rows = db.session.execute(
+        sa.select(
+            Badge.id,
+            Badge.number,
+            Registration.full_name,
+            Registration.organisation,
+            AccreditationCategory.name,
+            AccreditationCategory.code,
+        )
+        .join(Registration, Badge.registration_id == Registration.id)
+        .outerjoin(AccreditationCategory, AccreditationCategory.id == Registration.category_id)
+        .where(
+            Badge.edition_id == edition.id,
+            Badge.state == BadgeState.VALID,
+            Registration.state == RegistrationState.ACCREDITED,
+        )
+        .order_by(Registration.full_name, Badge.id)
+    ).all()
+    return [
+        {
+            "badge_id": badge_id,
+            "badge_number": number,
+            "name": name if with_names else None,
+            "organisation": organisation if with_names else None,
+            "category": category if with_names else None,
+            "category_code": code,
+        }
+        for badge_id, number, name, organisation, category, code in rows
+    ]
+
+
 def scanner_bundle(edition) -> dict:
     """What a scanner needs to decide offline: keys, revocations and each door's rules."""
     keys = signing.public_keys(edition.year)
@@ -71,6 +107,8 @@ def scanner_bundle(edition) -> dict:
         )
     )
     privileged |= set(db.session.scalars(sa.select(User.id).where(User.is_admin.is_(True))))
+    exits = exit_scan_checkpoints(edition)
+    with_names = names_offline(edition)
     points = [
         {
             "id": "venue",
@@ -78,6 +116,7 @@ def scanner_bundle(edition) -> dict:
             "access": "venue",
             "categories": None,
             "badge_ids": [],
+            "exit_scans": "venue" in exits,
         }
     ]
     valid_badge_of_user = dict(
@@ -104,6 +143,7 @@ def scanner_bundle(edition) -> dict:
             "access": session.access,
             "categories": None,
             "badge_ids": [],
+            "exit_scans": point.key in exits,
         }
         if session.access != AccessPolicy.OPEN:
             entry["categories"] = (
@@ -137,4 +177,7 @@ def scanner_bundle(edition) -> dict:
         "revoked_badge_ids": sorted({row.id for row in revoked}),
         "not_accredited_badge_ids": not_accredited,
         "checkpoints": points,
+        # Badge numbers always; names only when the organisers allow it (offline lookup).
+        "names_offline": with_names,
+        "attendees": _offline_attendees(edition, with_names),
     }

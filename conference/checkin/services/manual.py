@@ -13,12 +13,17 @@ from conference.badges.models import Badge, BadgeState
 from conference.checkin.models import ManualReason, Scan, ScanDirection, ScanResult
 from conference.checkin.services.checkpoint import BadRequest, resolve_checkpoint
 from conference.checkin.services.scanning import (
+    OFFLINE_THRESHOLD,
     Decision,
     ScanOutcome,
     attendee_json,
     commit_keeping_objects,
     decide_holder,
+    existing_scan,
     first_admitted_at,
+    outcome_of,
+    parse_scan_id,
+    parse_scanned_at,
     record_scan,
 )
 from conference.db import utcnow
@@ -56,7 +61,7 @@ def find_attendees(edition, query: str, *, limit: int = LOOKUP_LIMIT) -> list[di
         matches.append(Badge.number == int(text))
     category = so.aliased(AccreditationCategory)
     rows = db.session.execute(
-        sa.select(Registration, Badge.number, category.name)
+        sa.select(Registration, Badge.id, Badge.number, category.name)
         .outerjoin(
             Badge,
             sa.and_(Badge.registration_id == Registration.id, Badge.state == BadgeState.VALID),
@@ -77,8 +82,9 @@ def find_attendees(edition, query: str, *, limit: int = LOOKUP_LIMIT) -> list[di
             "category": category_name,
             "state": registration.state,
             "badge_number": number,
+            "badge_id": badge_id,
         }
-        for registration, number, category_name in rows
+        for registration, badge_id, number, category_name in rows
     ]
 
 
@@ -92,13 +98,23 @@ MANUAL_REASONS = {
 
 
 def admit_manually(
-    edition, *, badge_number, checkpoint, reason, staff, may_override: bool = False
+    edition,
+    *,
+    badge_number,
+    checkpoint,
+    reason,
+    staff,
+    may_override: bool = False,
+    scan_id=None,
+    scanned_at=None,
+    offline: bool | None = None,
 ) -> ScanOutcome:
     """Admit (or refuse) the holder of the badge with the printed ``badge_number`` without
     reading its code, for ``reason`` (a ManualReason). The door's usual decision applies;
     only ``organiser_override`` turns a denial into an admission, and only when
     ``may_override`` (an organiser). Recorded as a scan with ``manual_reason`` and audited
-    with the staff member."""
+    with the staff member. A scanner that admitted someone offline sends its ``scan_id`` and
+    ``scanned_at``: the same scan_id is recorded once."""
     if reason not in MANUAL_REASONS:
         raise BadRequest(
             _("Give the reason: forgotten_badge, unreadable_print or organiser_override."),
@@ -113,6 +129,14 @@ def admit_manually(
     if not text.isdigit() or len(text) > 9:
         raise BadRequest(_("The badge number is a whole number."), code="bad_badge_number")
     point = resolve_checkpoint(edition, checkpoint)
+    now = utcnow()
+    scan_id = parse_scan_id(scan_id)
+    moment = parse_scanned_at(scanned_at, now)
+    if offline is not None and not isinstance(offline, bool):
+        raise BadRequest(_("offline must be true or false."), code="bad_offline")
+    replay = existing_scan(edition, scan_id)
+    if replay is not None:
+        return outcome_of(edition, replay, True)
     badge = db.session.scalar(
         sa.select(Badge)
         .where(
@@ -132,14 +156,14 @@ def admit_manually(
     if decision.result == ScanResult.DENIED and reason == ManualReason.ORGANISER_OVERRIDE:
         decision = Decision(ScanResult.ADMITTED, None, badge, registration)
     result = decision.result
-    now = utcnow()
+    scanned = moment or now
     first = None
     if result == ScanResult.ADMITTED:
         first = first_admitted_at(edition, point.key, registration.id)
         if first is not None:
             result = ScanResult.ADMITTED_AGAIN
         else:
-            first = now
+            first = scanned
     decision.first_admitted_at = first
     scan = Scan(
         edition_id=edition.id,
@@ -150,13 +174,15 @@ def admit_manually(
         result=result,
         reason=decision.reason,
         staff_id=staff.id,
-        scanned_at=now,
+        scan_id=scan_id,
+        scanned_at=scanned,
         received_at=now,
+        offline=bool(offline) or (moment is not None and now - moment > OFFLINE_THRESHOLD),
         direction=ScanDirection.IN,
         manual_reason=reason,
     )
     recorded = record_scan(edition, scan, decision)
-    if isinstance(recorded, ScanOutcome):  # pragma: no cover - manual scans have no scan_id
+    if isinstance(recorded, ScanOutcome):  # the same scan_id arrived twice at once
         return recorded
     audit.record(
         staff,

@@ -19,6 +19,7 @@ from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
 from conference.checkin.models import InvalidScanCount, Scan, ScanDirection, ScanResult
 from conference.checkin.services.checkpoint import BadRequest, Checkpoint, resolve_checkpoint
+from conference.checkin.services.settings import refuse_exit_unless_allowed
 from conference.db import utcnow
 from conference.extensions import db
 from conference.permissions import Clearance
@@ -221,7 +222,7 @@ def _count_invalid(edition, device: str, checkpoint: str, staff, now: dt.datetim
     return True
 
 
-def _outcome_of(edition, scan: Scan, replayed: bool) -> ScanOutcome:
+def outcome_of(edition, scan: Scan, replayed: bool) -> ScanOutcome:
     registration = (
         db.session.get(Registration, scan.registration_id) if scan.registration_id else None
     )
@@ -240,7 +241,7 @@ def _outcome_of(edition, scan: Scan, replayed: bool) -> ScanOutcome:
     )
 
 
-def _existing_scan(edition, scan_id: str | None) -> Scan | None:
+def existing_scan(edition, scan_id: str | None) -> Scan | None:
     if scan_id is None:
         return None
     return db.session.scalar(
@@ -280,9 +281,9 @@ def record_scan(edition, scan: Scan, decision: Decision) -> Scan | ScanOutcome:
     except IntegrityError as exc:
         db.session.rollback()
         conflict = exc
-    existing = _existing_scan(edition, scan.scan_id)
+    existing = existing_scan(edition, scan.scan_id)
     if existing is not None:
-        return _outcome_of(edition, existing, True)
+        return outcome_of(edition, existing, True)
     if scan.result != ScanResult.ADMITTED or scan.direction != ScanDirection.IN:
         raise conflict
     first = first_admitted_at(edition, scan.checkpoint, scan.registration_id)
@@ -333,14 +334,16 @@ def check_in(
     scanned = moment or now
     is_offline = bool(offline) or (moment is not None and now - moment > OFFLINE_THRESHOLD)
 
+    if direction == ScanDirection.OUT:
+        refuse_exit_unless_allowed(edition, point.key)
     decision = decide(edition, point, code or "", scan_id)
     if decision.replay is not None:
-        return _outcome_of(edition, decision.replay, True)
+        return outcome_of(edition, decision.replay, True)
     result, reason = decision.result, decision.reason
     if reason == "invalid_code":
-        existing = _existing_scan(edition, scan_id)
+        existing = existing_scan(edition, scan_id)
         if existing is not None:
-            return _outcome_of(edition, existing, True)
+            return outcome_of(edition, existing, True)
         device = device or (f"user:{staff.id}" if staff is not None else "anonymous")
         if not _count_invalid(edition, device, point.key, staff, now):
             db.session.commit()
