@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -61,6 +61,58 @@ def _room_presence(edition, key):
     return here if here.capacity else None
 
 
+def _scanner_texts() -> dict:
+    """What the scanner's script writes on the page, in the page's language ({name} marks
+    what the script fills in)."""
+    return {
+        "words": {key: str(word) for key, word in services.RESULT_WORDS.items()},
+        "reasons": {key: str(reason) for key, reason in services.REASONS.items()},
+        "ready": _("Ready"),
+        "online": _("Online: badges are checked with the server."),
+        "rulesReady": _("Offline rules from %(time)s are ready.", time="{time}"),
+        "offline": _(
+            "Offline: deciding on this device with the rules from %(time)s.", time="{time}"
+        ),
+        "noRules": _("Offline, and this device has no rules yet: connect once to download them."),
+        "queueOne": ngettext(
+            "%(count)s scan is waiting to be sent to the server.",
+            "%(count)s scans are waiting to be sent to the server.",
+            1,
+            count="{n}",
+        ),
+        "queueMany": ngettext(
+            "%(count)s scan is waiting to be sent to the server.",
+            "%(count)s scans are waiting to be sent to the server.",
+            2,
+            count="{n}",
+        ),
+        "noRulesKept": _(
+            "No connection and no offline rules on this device: the scan is kept and will be "
+            "checked when the connection returns."
+        ),
+        "badgeOffline": _(
+            "Badge %(badge)s · category %(category)s (check the name on the badge)",
+            badge="{badge}",
+            category="{category}",
+        ),
+        "firstAdmitted": _("First admitted here at %(time)s.", time="{time}"),
+        "decidedOffline": _(
+            "Decided offline on this device; the scan will be sent when the connection returns."
+        ),
+        "logInAgain": _("Please log in again"),
+        "notChecked": _("Not checked"),
+        "serverFailed": _("The server could not check this badge."),
+        "cameraStart": _("Start the camera"),
+        "cameraStop": _("Stop the camera"),
+        "cameraHold": _("Hold the badge's QR code in front of the camera."),
+        "cameraMissing": _(
+            "The camera is not available (%(error)s). Type the code or use a barcode reader "
+            "instead.",
+            error="{error}",
+        ),
+    }
+
+
 def _scanner_page(form, outcome=None, status: int = 200, lookup=None, lookup_form=None):
     edition = g.edition
     return (
@@ -82,6 +134,7 @@ def _scanner_page(form, outcome=None, status: int = 200, lookup=None, lookup_for
             lookup_form=lookup_form or LookupForm(formdata=None),
             may_override=can(current_user, "checkin.override", edition=edition),
             may_print=can(current_user, "badges.print_at_door", edition=edition),
+            texts=_scanner_texts(),
             exits=services.exit_scan_checkpoints(edition),
             names_offline=services.names_offline(edition),
             repeat_seconds=current_app.config["CHECKIN_REPEAT_SECONDS"],
@@ -211,6 +264,7 @@ def _monitor_page(settings_form, status: int = 200):
             counts=rows,
             presence=presence,
             settings_form=settings_form,
+            texts={"updated": _("(updated %(time)s)", time="{time}")},
             may_configure=can(current_user, "checkin.configure", edition=edition),
         ),
         status,

@@ -11,6 +11,40 @@
     not_cleared: "The holder is not cleared for this session."
   };
   var WORDS = { admitted: "Admitted", admitted_again: "Admitted again", denied: "Denied" };
+  // The page's language: the server renders these texts into data-texts (English defaults).
+  var T = {
+    ready: "Ready",
+    online: "Online: badges are checked with the server.",
+    rulesReady: "Offline rules from {time} are ready.",
+    offline: "Offline: deciding on this device with the rules from {time}.",
+    noRules: "Offline, and this device has no rules yet: connect once to download them.",
+    queueOne: "{n} scan is waiting to be sent to the server.",
+    queueMany: "{n} scans are waiting to be sent to the server.",
+    noRulesKept: "No connection and no offline rules on this device: the scan is kept and will be checked when the connection returns.",
+    badgeOffline: "Badge {badge} · category {category} (check the name on the badge)",
+    firstAdmitted: "First admitted here at {time}.",
+    decidedOffline: "Decided offline on this device; the scan will be sent when the connection returns.",
+    logInAgain: "Please log in again",
+    notChecked: "Not checked",
+    serverFailed: "The server could not check this badge.",
+    cameraStart: "Start the camera",
+    cameraStop: "Stop the camera",
+    cameraHold: "Hold the badge's QR code in front of the camera.",
+    cameraMissing: "The camera is not available ({error}). Type the code or use a barcode reader instead.",
+    updated: "(updated {time})"
+  };
+  function say(key, values) {
+    var text = T[key];
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
+  function readTexts(element) {
+    var given = {};
+    try { given = JSON.parse(element.dataset.texts || "{}"); } catch (e) { given = {}; }
+    if (given.words) { WORDS = given.words; }
+    if (given.reasons) { REASONS = given.reasons; }
+    Object.keys(given).forEach(function (key) { if (typeof given[key] === "string") { T[key] = given[key]; } });
+  }
   var B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
   // --- small helpers ---------------------------------------------------------------------
@@ -178,6 +212,7 @@
   };
 
   function Scanner(root) {
+    readTexts(root);
     this.root = root;
     this.year = root.dataset.year;
     this.tz = root.dataset.timezone;
@@ -234,7 +269,7 @@
         self.result.textContent = "";
         var p = document.createElement("p");
         p.className = "scan-verdict";
-        p.textContent = "Ready";
+        p.textContent = T.ready;
         self.result.appendChild(p);
         self.focusCode();
       });
@@ -330,18 +365,17 @@
     var when = this.bundle ? this.formatTime(this.bundle.generated_at) : null;
     var text;
     if (online) {
-      text = "Online: badges are checked with the server.";
-      if (when) { text += " Offline rules from " + when + " are ready."; }
+      text = T.online;
+      if (when) { text += " " + say("rulesReady", { time: when }); }
     } else if (this.bundle && this.keys.length) {
-      text = "Offline: deciding on this device with the rules from " + when + ".";
+      text = say("offline", { time: when });
     } else {
-      text = "Offline, and this device has no rules yet: connect once to download them.";
+      text = T.noRules;
     }
     this.status.textContent = text;
     this.status.className = "scanner-status " + (online ? "is-online" : "is-offline");
     var n = this.queue.length;
-    this.queueStatus.textContent = n ? n + (n === 1 ? " scan is" : " scans are") +
-      " waiting to be sent to the server." : "";
+    this.queueStatus.textContent = n ? say(n === 1 ? "queueOne" : "queueMany", { n: n }) : "";
   };
 
   Scanner.prototype.formatTime = function (iso) {
@@ -456,7 +490,7 @@
     };
     if (!this.bundle || !this.keys.length) {
       this.enqueue(item);
-      this.showError(0, "No connection and no offline rules on this device: the scan is kept and will be checked when the connection returns.");
+      this.showError(0, T.noRulesKept);
       this.paintStatus();
       return Promise.resolve();
     }
@@ -715,13 +749,13 @@
         (body.attendee.category ? " · " + body.attendee.category : "");
       add("scan-person", rest, body.attendee.name);
     } else if (body.offline && body.badge) {
-      add("scan-person", "Badge " + body.badge + " · category " + body.category_code + " (check the name on the badge)");
+      add("scan-person", say("badgeOffline", { badge: body.badge, category: body.category_code }));
     }
     if (body.result === "admitted_again" && body.first_admitted_at) {
-      add("scan-first", "First admitted here at " + this.formatTime(body.first_admitted_at) + ".");
+      add("scan-first", say("firstAdmitted", { time: this.formatTime(body.first_admitted_at) }));
     }
     if (body.manual) { add("scan-reason", this.lookupBox ? this.lookupBox.dataset.manual : "Manual admission"); }
-    if (body.offline) { add("scan-offline", "Decided offline on this device; the scan will be sent when the connection returns."); }
+    if (body.offline) { add("scan-offline", T.decidedOffline); }
     beep(body.result);
     if (navigator.vibrate) { navigator.vibrate(body.result === "denied" ? [200, 100, 200, 100, 200] : body.result === "admitted" ? 120 : [120, 80, 120]); }
     this.focusCode();
@@ -733,11 +767,11 @@
     box.textContent = "";
     var p = document.createElement("p");
     p.className = "scan-verdict";
-    p.textContent = status === 401 || status === 403 ? "Please log in again" : "Not checked";
+    p.textContent = status === 401 || status === 403 ? T.logInAgain : T.notChecked;
     box.appendChild(p);
     var q = document.createElement("p");
     q.className = "scan-reason";
-    q.textContent = message || "The server could not check this badge.";
+    q.textContent = message || T.serverFailed;
     box.appendChild(q);
     beep("denied");
     this.focusCode();
@@ -762,7 +796,7 @@
       stream = null;
       video.hidden = true;
       self.cameraOn = false;
-      button.textContent = "Start the camera";
+      button.textContent = T.cameraStart;
     }
 
     function tick() {
@@ -794,15 +828,14 @@
           if (document.activeElement && document.activeElement.blur) { document.activeElement.blur(); }
           video.srcObject = s;
           video.hidden = false;
-          button.textContent = "Stop the camera";
-          message.textContent = "Hold the badge's QR code in front of the camera.";
+          button.textContent = T.cameraStop;
+          message.textContent = T.cameraHold;
           return video.play();
         })
         .then(function () { requestAnimationFrame(tick); })
         .catch(function (err) {
           stop();
-          message.textContent = "The camera is not available (" + (err && err.name ? err.name : "error") +
-            "). Type the code or use a barcode reader instead.";
+          message.textContent = say("cameraMissing", { error: err && err.name ? err.name : "error" });
         });
     });
   };
@@ -810,6 +843,7 @@
   // --- organisers' live counts -----------------------------------------------------------
 
   function liveCounts(table) {
+    readTexts(table);
     var updated = document.getElementById("counts-updated");
     function refresh() {
       if (document.hidden) { return; }
@@ -824,7 +858,7 @@
               if (cell) { cell.textContent = row[field]; }
             });
           });
-          if (updated) { updated.textContent = "(updated " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }) + ")"; }
+          if (updated) { updated.textContent = say("updated", { time: new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }) }); }
         })
         .catch(function () { /* keep the last numbers */ });
     }

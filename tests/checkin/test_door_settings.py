@@ -287,3 +287,21 @@ def test_the_badge_page_registers_a_service_worker_scoped_to_it(client, db, atte
     assert worker.headers["Service-Worker-Allowed"] == "/2027/me/badge"
     source = worker.get_data(as_text=True)
     assert "__ASSETS__" not in source and "/static/css/app.css" in source
+
+
+# --- the scanner's script speaks the page's language -------------------------------------
+
+
+def test_the_scanner_script_gets_its_texts_in_the_page_language(db, edition, staff, login):
+    import html
+    import json
+    import re
+
+    edition.languages = "en,fr,de"
+    db.session.commit()
+    page = login(staff).get("/2027/scan", headers={"Accept-Language": "fr"})
+    raw = re.search(r"data-texts='([^']*)'", page.get_data(as_text=True)).group(1)
+    texts = json.loads(html.unescape(raw))
+    assert texts["words"]["admitted"] == "Admis"
+    assert texts["online"] == "En ligne : les badges sont vérifiés par le serveur."
+    assert "{n}" in texts["queueMany"] and "{time}" in texts["firstAdmitted"]
