@@ -12,15 +12,21 @@ worker; short timeouts, and any Redis error just means "build it here"). Only an
 variants are ever cached: ``public_request()`` says whether this request is one (no login, no
 ``Authorization`` header, no flash message waiting to be shown). ``PAGE_CACHE_ENABLED=0``
 turns caching off.
+
+A stored body is also kept compressed (brotli and gzip, as the client asks), beside the plain
+one: ``encode(response, key)`` compresses it once per encoding instead of on every request
+(Flask-Compress leaves a response that already has a ``Content-Encoding`` alone).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+import brotli
 from flask import current_app, request, session
 from flask_login import current_user
 from redis import Redis
@@ -150,3 +156,45 @@ def cached(key: str, build: Callable[[], bytes | str]) -> bytes:
         except Exception as exc:  # a cache that cannot store only costs speed
             app.logger.warning("page cache: Redis unavailable (%s)", type(exc).__name__)
     return body
+
+
+def _accepted_algorithm() -> str | None:
+    """The encoding this request gets: the first of ``COMPRESS_ALGORITHM`` the client
+    accepts, or None (compression off, or the client asked for none)."""
+    config = current_app.config
+    if not config.get("COMPRESS_ENABLED", True):
+        return None
+    accepted = request.accept_encodings
+    for algorithm in config.get("COMPRESS_ALGORITHM", ["br", "gzip"]):
+        if algorithm in ("br", "gzip") and accepted[algorithm] > 0:
+            return algorithm
+    return None
+
+
+def compress(body: bytes, algorithm: str) -> bytes:
+    """``body`` compressed as Flask-Compress would (same levels)."""
+    config = current_app.config
+    if algorithm == "br":
+        return brotli.compress(body, quality=int(config.get("COMPRESS_BR_LEVEL", 4)))
+    return gzip.compress(body, compresslevel=int(config.get("COMPRESS_LEVEL", 6)), mtime=0)
+
+
+def encode(response, key: str):
+    """Serve the stored body ``key`` of ``response`` compressed as the client asks, from the
+    cache (compressed once per encoding and version, not on every request)."""
+    config = current_app.config
+    if response.status_code != 200 or response.direct_passthrough:
+        return response
+    if response.mimetype not in config.get("COMPRESS_MIMETYPES", ()):
+        return response
+    body = response.get_data()
+    if len(body) < int(config.get("COMPRESS_MIN_SIZE", 1024)):
+        return response
+    algorithm = _accepted_algorithm()
+    response.vary.add("Accept-Encoding")
+    if algorithm is None:
+        return response
+    encoded = cached(f"{key}:{algorithm}", lambda: compress(body, algorithm))
+    response.set_data(encoded)
+    response.headers["Content-Encoding"] = algorithm
+    return response

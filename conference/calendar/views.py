@@ -111,18 +111,22 @@ def _conditional(
     names the language too: a body in one language is never "current" for another.
     """
     validators = dataclasses.replace(validators, etag=f"{validators.etag}.{current_locale()}")
+    key = None
     if _is_fresh(validators):
         response = make_response("", 304)
     else:
         with _collector_paused():
             if not personal and pagecache.enabled() and pagecache.public_request():
-                body = pagecache.cached(pagecache.make_key("feed", validators.etag), build)
+                key = pagecache.make_key("feed", validators.etag)
+                body = pagecache.cached(key, build)
             else:
                 body = build()
         response = make_response(body)
         response.headers["Content-Type"] = mimetype
         if filename:
             response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        if key is not None:
+            response = pagecache.encode(response, key)
     response.set_etag(validators.etag, weak=True)
     if validators.last_modified is not None:
         response.last_modified = validators.last_modified

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import OrderedDict
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -119,7 +119,9 @@ def programme():
         request.args.get("day", ""),
         services.utcnow().astimezone(edition.tz).date(),  # the default day follows the clock
     )
-    return pagecache.cached(key, lambda: _render_programme(edition)).decode("utf-8")
+    response = make_response(pagecache.cached(key, lambda: _render_programme(edition)))
+    response.mimetype = "text/html"
+    return pagecache.encode(response, key)
 
 
 def _render_programme(edition) -> str:

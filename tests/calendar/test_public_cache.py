@@ -156,3 +156,57 @@ def test_redis_down_still_serves(app, client):
     make_session(make_edition(), title="Opening plenary")
     response = client.get("/2027/schedule.json")
     assert response.status_code == 200 and b"Opening plenary" in response.data
+
+
+# --- compressed bodies are kept too --------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+@pytest.mark.parametrize("url", [*CHANNELS, "/2027/programme"])
+def test_a_stored_body_is_compressed_once_per_encoding(app, client, monkeypatch, url, encoding):
+    import gzip
+
+    import brotli
+
+    edition = make_edition()
+    for n in range(12):  # over the 1 KB threshold
+        make_session(edition, title=f"Session number {n} on research security")
+    compressions = _count_builds(monkeypatch, pagecache, "compress")
+    plain = client.get(url).data
+    headers = {"Accept-Encoding": encoding}
+    first, second = client.get(url, headers=headers), client.get(url, headers=headers)
+    assert first.headers["Content-Encoding"] == second.headers["Content-Encoding"] == encoding
+    assert "Accept-Encoding" in first.headers["Vary"]
+    decode = brotli.decompress if encoding == "br" else gzip.decompress
+    assert decode(first.data) == decode(second.data) == plain
+    assert len(compressions) == 1
+
+
+def test_a_change_gets_a_newly_compressed_body(app, client):
+    import brotli
+
+    edition = make_edition()
+    session = make_session(edition, title="Opening plenary")
+    for n in range(12):
+        make_session(edition, title=f"Session number {n} on research security")
+    headers = {"Accept-Encoding": "br"}
+    before = brotli.decompress(client.get("/2027/programme.ics", headers=headers).data)
+    organiser = make_user(role="organiser", edition=edition)
+    programme.cancel_session(organiser, session, edition, "The speaker is ill")
+    db.session.commit()
+    after = brotli.decompress(client.get("/2027/programme.ics", headers=headers).data)
+    assert b"CANCELLED" not in before and b"CANCELLED" in after
+
+
+def test_logged_in_and_uncompressed_answers_are_not_taken_from_the_compressed_store(
+    app, client, login
+):
+    edition = make_edition()
+    for n in range(12):
+        make_session(edition, title=f"Session number {n} on research security")
+    client.get("/2027/programme.ics", headers={"Accept-Encoding": "br"})
+    plain = client.get("/2027/programme.ics", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert b"BEGIN:VCALENDAR" in plain.data
+    mine = login(make_user()).get("/2027/programme.ics", headers={"Accept-Encoding": "br"})
+    assert mine.headers["Cache-Control"] == "private, no-store"
