@@ -260,11 +260,17 @@ def _recover_interrupted(mailing_id: int) -> int:
 
 
 def _claim_next(mailing_id: int) -> OutboxMessage | None:
-    """The next held message of the mailing, claimed for this worker (committed)."""
+    """The next held message of the mailing, claimed for this worker (committed); None when
+    nothing is held or the mailing is no longer being sent (stopped meanwhile)."""
+    sending_now = sa.exists().where(Mailing.id == mailing_id, Mailing.state == MailingState.SENDING)
     while True:
         message_id = db.session.scalar(
             sa.select(OutboxMessage.id)
-            .where(OutboxMessage.id.in_(_messages(mailing_id)), OutboxMessage.status == HELD)
+            .where(
+                OutboxMessage.id.in_(_messages(mailing_id)),
+                OutboxMessage.status == HELD,
+                sending_now,
+            )
             .order_by(OutboxMessage.id)
             .limit(1)
         )
@@ -273,12 +279,14 @@ def _claim_next(mailing_id: int) -> OutboxMessage | None:
             return None
         claimed = db.session.execute(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == HELD)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == HELD, sending_now)
             .values(status=SENDING, next_attempt_at=utcnow())
         ).rowcount
-        db.session.commit()
         if claimed == 1:
-            return db.session.get(OutboxMessage, message_id)
+            message = db.session.get(OutboxMessage, message_id)
+            db.session.commit()
+            return message
+        db.session.commit()
 
 
 def _record(message: OutboxMessage, error: str | None) -> None:
@@ -294,12 +302,6 @@ def _record(message: OutboxMessage, error: str | None) -> None:
         message.next_attempt_at = now + dt.timedelta(seconds=delay)
         message.status = "failed" if message.attempts >= mail.MAX_ATTEMPTS else "pending"
     db.session.commit()
-
-
-def _state(mailing_id: int) -> str | None:
-    state = db.session.scalar(sa.select(Mailing.state).where(Mailing.id == mailing_id))
-    db.session.commit()  # end the read: the next look sees an organiser's stop
-    return state
 
 
 def _finish_if_done(mailing_id: int) -> None:
@@ -319,7 +321,7 @@ def _finish_if_done(mailing_id: int) -> None:
 
 
 def deliver(mailing_id: int) -> int:
-    """Send the mailing's held messages at the configured rate; the number sent.
+    """Send the mailing's held messages at the configured rate; the number tried.
 
     Stops when the mailing is stopped or done; after ``MAILING_JOB_SECONDS`` it hands the
     rest to a new job so that one mailing does not hold a worker for hours."""
@@ -329,7 +331,7 @@ def deliver(mailing_id: int) -> int:
     started = time.monotonic()
     _recover_interrupted(mailing_id)
     sent = 0
-    while _state(mailing_id) == MailingState.SENDING:
+    while True:
         if time.monotonic() - started > config["MAILING_JOB_SECONDS"]:
             start_delivery(mailing_id)
             return sent
