@@ -2,6 +2,22 @@
 // Without JavaScript the page shows the same figures and a "Refresh" link.
 (function () {
   "use strict";
+  // The compose form: show only the filters of the chosen group (all of them without JS).
+  var kinds = document.querySelectorAll('input[name="kind"]');
+  if (kinds.length) {
+    var showFilters = function () {
+      var chosen = document.querySelector('input[name="kind"]:checked');
+      document.querySelectorAll("fieldset[data-kind]").forEach(function (fieldset) {
+        fieldset.hidden = !chosen || fieldset.dataset.kind !== chosen.value;
+      });
+    };
+    kinds.forEach(function (radio) { radio.addEventListener("change", showFilters); });
+    showFilters();
+  }
+})();
+
+(function () {
+  "use strict";
   var section = document.getElementById("mailing-progress");
   if (!section || section.dataset.state !== "sending") return;
   var bar = document.getElementById("delivery-progress");
