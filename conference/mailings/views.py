@@ -3,16 +3,18 @@ services and render."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import confirm
+from conference import audit, confirm
 from conference.accounts.models import Role
 from conference.accreditation.services import ORGANISATION_TYPES, STATE_LABELS, categories
 from conference.errors import DomainError
+from conference.extensions import db
 from conference.mailings import bp
 from conference.mailings.forms import MailingForm, PreviewForm
 from conference.mailings.models import Mailing, MailingState
@@ -31,6 +33,14 @@ MAILING_STATE_LABELS = {
     MailingState.SENDING: _l("Sending"),
     MailingState.STOPPED: _l("Stopped"),
     MailingState.SENT: _l("Sent"),
+}
+# The state of one recipient's message (outbox statuses, and the two of mailings).
+DELIVERY_LABELS = {
+    sending.HELD: _l("Waiting"),
+    sending.SENDING: _l("Being sent"),
+    "pending": _l("Refused once, will be retried"),
+    "sent": _l("Delivered"),
+    "failed": _l("Failed"),
 }
 # A draft's recipients page and preview choices list at most this many people.
 LIST_LIMIT = 2000
@@ -276,6 +286,7 @@ def recipients(mailing_id: int):
         rows=rows[:LIST_LIMIT],
         total=len(rows),
         limit=LIST_LIMIT,
+        delivery_labels=DELIVERY_LABELS,
     )
 
 
@@ -386,3 +397,19 @@ def delete(mailing_id: int):
 def progress(mailing_id: int):
     mailing = _mailing(mailing_id)
     return jsonify(state=mailing.state, **sending.progress(mailing))
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("Mailing")
+def _describe_mailings(ids: list[int]) -> dict:
+    edition = g.edition
+    found = {}
+    for mailing in db.session.scalars(
+        sa.select(Mailing).where(Mailing.id.in_(ids), Mailing.edition_id == edition.id)
+    ):
+        may_open = can(current_user, "mailing.view", mailing, edition=edition)
+        url = url_for("mailings.detail", mailing_id=mailing.id) if may_open else None
+        found[mailing.id] = (_("Mailing “%(subject)s”", subject=mailing.subject), url)
+    return found

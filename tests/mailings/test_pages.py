@@ -80,6 +80,9 @@ def test_organiser_composes_a_draft_and_sees_the_recipients(edition, organiser, 
         db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "mailing.save"))
         is not None
     )
+    log = client.get("/2027/admin/audit").get_data(as_text=True)
+    assert "mailing.save" in log
+    assert f'href="/2027/admin/mailings/{mailing.id}"' in log
 
 
 def test_preview_renders_the_chosen_recipients_message(edition, organiser, login):

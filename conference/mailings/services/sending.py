@@ -74,7 +74,7 @@ def save_draft(
         db.session.add(mailing)
     mailing.subject, mailing.body, mailing.audience = subject, body, audience
     db.session.flush()
-    audit.record(actor, "mailing.save", mailing, edition=edition, kind=audience["kind"])
+    audit.record(actor, "mailing.save", mailing, edition=edition, title=subject)
     db.session.commit()
     return mailing
 
@@ -82,7 +82,7 @@ def save_draft(
 def delete_draft(actor, mailing: Mailing) -> None:
     if mailing.state != MailingState.DRAFT:
         raise DomainError(_("Only a draft can be deleted."), status_code=409)
-    audit.record(actor, "mailing.delete", mailing, subject=mailing.subject)
+    audit.record(actor, "mailing.delete", mailing, title=mailing.subject)
     db.session.delete(mailing)
     db.session.commit()
 
@@ -106,7 +106,7 @@ def send_test(actor, mailing: Mailing, recipient: groups.Recipient) -> OutboxMes
         edition=mailing.edition_id,
         template="mailing_test",
     )
-    audit.record(actor, "mailing.test", mailing, to=actor.email, as_recipient=recipient.to)
+    audit.record(actor, "mailing.test", mailing, email=actor.email)
     db.session.commit()
     return message
 
@@ -150,8 +150,8 @@ def send(actor, mailing: Mailing) -> int:
         "mailing.send",
         mailing,
         edition=edition,
-        recipients=len(recipients),
-        subject=mailing.subject,
+        total=len(recipients),
+        title=mailing.subject,
     )
     db.session.commit()
     start_delivery(mailing.id)
@@ -182,7 +182,7 @@ def stop(actor, mailing: Mailing) -> None:
         .where(OutboxMessage.id.in_(_messages(mailing.id)), OutboxMessage.status == "pending")
         .values(status=HELD)
     )
-    audit.record(actor, "mailing.stop", mailing, progress=progress(mailing))
+    audit.record(actor, "mailing.stop", mailing, **_audit_figures(mailing))
     db.session.commit()
 
 
@@ -199,9 +199,14 @@ def resume(actor, mailing: Mailing) -> None:
     if resumed != 1:
         db.session.rollback()
         raise DomainError(_("This mailing is not stopped."), status_code=409)
-    audit.record(actor, "mailing.resume", mailing, progress=progress(mailing))
+    audit.record(actor, "mailing.resume", mailing, **_audit_figures(mailing))
     db.session.commit()
     start_delivery(mailing.id)
+
+
+def _audit_figures(mailing: Mailing) -> dict[str, int]:
+    figures = progress(mailing)
+    return {"total": figures["total"], "done": figures["sent"], "failed": figures["failed"]}
 
 
 def progress(mailing: Mailing) -> dict[str, int]:
