@@ -376,3 +376,27 @@ def test_rq_worker_killed_and_restarted_sends_nothing_twice(app, edition, organi
             queue.connection.delete(f"rq:job:{job_id}")
         queue.empty()
         queue.delete(delete_jobs=True)
+
+
+def test_the_cli_and_the_restart_button_continue_a_mailing_whose_worker_died(
+    app, edition, organiser, smtp_server, manual_delivery, runner, login
+):
+    app.config["MAILING_RATE_PER_MINUTE"] = 0
+    category = make_category(edition)
+    people = crowd(edition, 6, category)
+    mailing = make_mailing(edition, {"kind": "registrations"})
+    _send(app, organiser, mailing)  # queued; the worker never ran (it died)
+    assert runner.invoke(args=["mailings", "deliver"]).output == (
+        f"mailing {mailing.id}: delivered\n"
+    )
+    assert len(smtp_server.wait_for(6)) == 6
+    assert runner.invoke(args=["mailings", "deliver"]).output == "No mailing is being sent.\n"
+    # A second mailing: "Restart delivery" on its page hands it to the worker again.
+    second = make_mailing(edition, {"kind": "registrations"})
+    _send(app, organiser, second)
+    response = login(organiser).post(f"/2027/admin/mailings/{second.id}/resume")
+    assert response.status_code == 303
+    assert manual_delivery == [mailing.id, second.id, second.id]
+    sending.deliver(second.id)
+    counts = _to_counts(smtp_server)
+    assert set(counts) == {p.email for p in people} and set(counts.values()) == {2}
