@@ -30,6 +30,7 @@ import conference.calendar.models
 import conference.checkin.models
 import conference.editions.models
 import conference.mail
+import conference.mailings.models
 import conference.programme.models
 import conference.review.models
 import conference.submissions.models  # noqa: F401
@@ -45,6 +46,7 @@ from conference import (
     errors_http,
     health,
     i18n,
+    mailings,
     programme,
     review,
     security,
@@ -81,6 +83,7 @@ BLUEPRINTS = [
     badges,
     checkin,
     calendar,
+    mailings,
     dashboard,
     api,
 ]

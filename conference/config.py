@@ -56,6 +56,13 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "conference@localhost")
     MAIL_SEND_AFTER_REQUEST = _bool("MAIL_SEND_AFTER_REQUEST", True)
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Mailings to groups (conference/mailings): messages a worker sends per minute (0: no
+    # limit), seconds one delivery job runs before handing the rest to a new job, and seconds
+    # after which a message left "sending" by a killed worker counts as interrupted (it is then
+    # marked failed, never sent twice).
+    MAILING_RATE_PER_MINUTE = int(os.environ.get("MAILING_RATE_PER_MINUTE", "120"))
+    MAILING_JOB_SECONDS = int(os.environ.get("MAILING_JOB_SECONDS", "240"))
+    MAILING_STALE_SECONDS = int(os.environ.get("MAILING_STALE_SECONDS", "300"))
 
     # /readyz: a pending mail older than this many seconds is reported as a warning.
     READY_MAIL_MAX_AGE = int(os.environ.get("READY_MAIL_MAX_AGE", "900"))

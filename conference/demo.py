@@ -33,6 +33,8 @@ DEMO_STEPS: list[str] = [
     # a door for a restricted session).
     "conference.badges.demo",
     "conference.checkin.demo",  # after badges: scanner token, invalid-code counts
+    # Mailings: after accreditation, programme and submissions (recipients and their sessions).
+    "conference.mailings.demo",
 ]
 
 DEMO_ACCOUNTS = [

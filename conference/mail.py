@@ -560,3 +560,11 @@ def outbox_counts(edition_id: int | None = None) -> dict[str, int]:
     counts = {"pending": 0, "sent": 0, "failed": 0}
     counts.update(dict(db.session.execute(stmt).all()))
     return counts
+
+
+def send_now(message: OutboxMessage) -> str | None:
+    """Send one message over SMTP at once; the error, or None when the server accepted it.
+
+    For senders that claim their own messages and record the result themselves (mailings,
+    which deliver at a rate and must never send a message twice)."""
+    return _smtp_send([message]).get(message.id)

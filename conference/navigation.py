@@ -32,6 +32,7 @@ NAV: list[Link] = [
     Link(_l("Submissions"), "submissions.admin_list", "submissions.list_all"),
     Link(_l("Badges"), "badges.index", "badges.manage"),
     Link(_l("Check-in"), "checkin.monitor", "checkin.monitor"),
+    Link(_l("Mailings"), "mailings.index", "mailing.view"),
 ]
 
 # Shown as buttons on the edition's landing page.

@@ -581,6 +581,34 @@ def _checkin_monitor(user, edition, obj) -> bool:
 # --- dashboard ---------------------------------------------------------------------------
 
 
+# --- mailings ----------------------------------------------------------------------------
+
+# Chairs write to speakers and reviewers; organisers to every group.
+MAILING_CHAIR_KINDS = frozenset({"speakers", "reviewers"})
+
+
+def _mailing_kind(obj) -> str | None:
+    if obj is None or isinstance(obj, str):
+        return obj
+    return (getattr(obj, "audience", None) or {}).get("kind")
+
+
+@rule("mailing.view")
+def _mailing_view(user, edition, obj) -> bool:
+    """The mailings list and a mailing's page (``obj``: a mailing or an audience kind):
+    organisers see all; chairs those to speakers and reviewers."""
+    if is_organiser(user, edition):
+        return True
+    kind = _mailing_kind(obj)
+    return is_chair(user, edition) and (kind is None or kind in MAILING_CHAIR_KINDS)
+
+
+@rule("mailing.write")
+def _mailing_write(user, edition, obj) -> bool:
+    """Compose, test, send, stop and resume (not in an archived edition)."""
+    return edition_writable(user, edition) and _mailing_view(user, edition, obj)
+
+
 # --- decorators --------------------------------------------------------------------------
 
 
