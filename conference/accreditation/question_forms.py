@@ -102,14 +102,18 @@ def _field_for(question):
     if kind == K.LONG_TEXT:
         return TextAreaField(label)
     if kind == K.SINGLE_CHOICE:
-        return RadioField(label, choices=[(c, c) for c in question.choices], validate_choice=False)
+        return RadioField(
+            label, choices=[SelectChoice(c, c) for c in question.choices], validate_choice=False
+        )
     if kind == K.MULTIPLE_CHOICE:
         return SelectMultipleField(
-            label, choices=[(c, c) for c in question.choices], validate_choice=False
+            label, choices=[SelectChoice(c, c) for c in question.choices], validate_choice=False
         )
     if kind == K.YES_NO:
         return RadioField(
-            label, choices=[("yes", _l("Yes")), ("no", _l("No"))], validate_choice=False
+            label,
+            choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+            validate_choice=False,
         )
     if kind == K.COUNTRY:
         return SelectField(label, validate_choice=False)

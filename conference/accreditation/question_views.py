@@ -5,6 +5,8 @@ registration pages use to ask the questions and show the answers. Views parse, a
 
 from __future__ import annotations
 
+import io
+
 from flask import flash, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -176,7 +178,7 @@ def answer_file(registration_id, key):
         raise NotFound(_("There is no such file."))
     path = question_files.path_of(answer.stored_name)
     response = send_file(
-        path,
+        io.BytesIO(path.read_bytes()),
         mimetype=answer.file_type or "application/octet-stream",
         as_attachment=True,
         download_name=answer.file_name or "file",

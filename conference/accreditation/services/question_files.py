@@ -61,7 +61,11 @@ def check_file(storage) -> PendingFile | None:
         return None
     name = _clean_name(storage.filename)
     limit = current_app.config["QUESTION_FILE_MAX_BYTES"]
-    content = storage.stream.read(limit + 1)
+    try:
+        content = storage.stream.read(limit + 1)
+    finally:
+        # A large upload is spooled to a temporary file: close it now, not at collection.
+        storage.close()
     if len(content) > limit:
         raise DomainError(
             _("The file is too large: at most %(size)s.", size=f"{limit / 1024 / 1024:.1f} MB")
