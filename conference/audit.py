@@ -148,6 +148,7 @@ def _detail_labels() -> dict[str, str]:
         "created": pgettext("audit detail", "Created"),
         "credential": pgettext("audit detail", "Credential"),
         "decision": pgettext("audit detail", "Decision"),
+        "description": pgettext("audit detail", "Description"),
         "done": pgettext("audit detail", "Done"),
         "duration_minutes": pgettext("audit detail", "Duration minutes"),
         "email": pgettext("audit detail", "Email"),

@@ -18,7 +18,7 @@ from conference.accounts.models import ApiToken, RoleAssignment, User
 from conference.accounts.services import rotate_session
 from conference.accreditation.models import Registration, RegistrationEvent
 from conference.accreditation.models import RegistrationState as S
-from conference.accreditation.services import OPEN_STATES, questions, transition
+from conference.accreditation.services import OPEN_STATES, question_data, transition
 from conference.audit import AuditEntry
 from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
@@ -210,7 +210,7 @@ def anonymise_registration(registration: Registration, *, now: dt.datetime | Non
     registration.decision_reason = ERASED if registration.decision_reason else ""
     registration.anonymised_at = now
     # Answers to the edition's own questions (and their files) go with the rest.
-    questions.erase_answers(registration)
+    question_data.erase_answers(registration)
     for event in registration.events:
         if event.reason:
             event.reason = ERASED
@@ -298,7 +298,7 @@ def purge_edition(edition: Edition, older_than_days: int, *, now: dt.datetime | 
             f"{due.astimezone(edition.tz):%d %B %Y}."
         )
     # Answers to sensitive questions are erased first, whatever else happens.
-    sensitive = questions.erase_sensitive_answers(edition)
+    sensitive = question_data.erase_sensitive_answers(edition)
     registrations = list(
         db.session.scalars(
             sa.select(Registration).where(

@@ -4,7 +4,7 @@ questions, and the personal-data download lists the person's answers."""
 from __future__ import annotations
 
 from conference.accreditation.reactions import copied_categories
-from conference.accreditation.services import questions as question_services
+from conference.accreditation.services import question_data
 from conference.signals import edition_cloned, personal_data_requested
 
 
@@ -12,10 +12,10 @@ from conference.signals import edition_cloned, personal_data_requested
 def copy_questions_for_new_edition(edition, *, source, mapping, **_kwargs) -> dict[str, int]:
     """A cloned edition asks the source's questions, in the copied categories."""
     categories = copied_categories(edition, source, mapping)
-    return {"registration_questions": question_services.copy_questions(edition, source, categories)}
+    return {"registration_questions": question_data.copy_questions(edition, source, categories)}
 
 
 @personal_data_requested.connect
 def personal_data_answers(user, **_kwargs) -> tuple[str, list]:
     """The person's answers to registration questions, for the data download."""
-    return "registration_answers", question_services.personal_data_section(user)
+    return "registration_answers", question_data.personal_data_section(user)

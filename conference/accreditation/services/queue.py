@@ -11,7 +11,7 @@ from conference import countries
 from conference.accreditation.models import EndorsementState, Registration
 from conference.accreditation.models import RegistrationState as S
 from conference.accreditation.question_models import RegistrationQuestion
-from conference.accreditation.services import questions
+from conference.accreditation.services import question_data
 from conference.accreditation.services.category_rules import categories
 from conference.accreditation.services.common import (
     ORGANISATION_TYPE_LABELS,
@@ -104,7 +104,7 @@ def queue_query(edition: Edition, filters: QueueFilters):
         question = db.session.get(RegistrationQuestion, filters.question)
         if question is None or question.edition_id != edition.id:
             raise BadArgument(_("The question argument must name a question of this edition."))
-        stmt = questions.filter_by_answer(stmt, question, filters.answer)
+        stmt = question_data.filter_by_answer(stmt, question, filters.answer)
     order = Registration.created_at.asc() if filters.sort == "oldest" else (
         Registration.created_at.desc())  # fmt: skip
     return stmt.order_by(order, Registration.id)
@@ -182,14 +182,14 @@ def csv_header(edition: Edition, *, include_sensitive: bool = False) -> list[str
     return [
         *CSV_HEADER,
         *(f"{q.label} [{q.key}]"
-          for q in questions.csv_questions(edition, include_sensitive=include_sensitive)),
+          for q in question_data.csv_questions(edition, include_sensitive=include_sensitive)),
     ]  # fmt: skip
 
 
 def csv_rows(edition: Edition, filters: QueueFilters, *, include_sensitive: bool = False):
     registrations = list(db.session.scalars(queue_query(edition, filters)))
-    columns = questions.csv_questions(edition, include_sensitive=include_sensitive)
-    answers = questions.csv_answer_cells([r.id for r in registrations], columns)
+    columns = question_data.csv_questions(edition, include_sensitive=include_sensitive)
+    answers = question_data.csv_answer_cells([r.id for r in registrations], columns)
     for r in registrations:
         yield [
             r.id,
