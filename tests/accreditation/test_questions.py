@@ -601,3 +601,20 @@ def test_cloning_copies_questions_with_categories_and_conditions(edition, catego
     assert copies["second"].sensitive and copies["second"].condition_value == "yes"
     # The source keeps its own.
     assert {q.key for q in question_services.questions(edition)} == {"first", "second"}
+
+
+def test_demo_has_conditional_and_sensitive_questions_with_answers(app, runner, client):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    edition = make_edition(2027)
+    asked = {q.key: q for q in question_services.questions(edition)}
+    assert any(q.condition_question_id for q in asked.values())
+    assert any(q.sensitive for q in asked.values())
+    answers = count(RegistrationAnswer)
+    assert answers >= 40
+    assert count(RegistrationAnswer, RegistrationAnswer.question_key == "id_document") >= 5
+    assert "Research Security" in client.get("/2027/").get_data(as_text=True)
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert count(RegistrationAnswer) == answers
+    assert len(question_services.questions(edition)) == len(asked)
