@@ -25,6 +25,7 @@ from conference.accreditation.services import questions as question_services
 from conference.confirm import Confirmation
 from conference.errors import NotFound
 from conference.permissions import can, require
+from conference.text import ngettext
 
 # --- the registration form's part ---------------------------------------------------------
 
@@ -148,10 +149,11 @@ def question_delete(question_id):
     consequences = [_("The question “%(label)s” is no longer asked.", label=label)]
     if answered:
         consequences.append(
-            _(
+            ngettext(
+                "The answer already given is kept and stays readable on its registration.",
                 "The %(num)d answers already given are kept and stay readable on the "
                 "registrations.",
-                num=answered,
+                answered,
             )
         )
     return crud.confirm_delete(

@@ -354,7 +354,7 @@ def test_changed_or_deleted_question_keeps_old_answers_readable(login, organiser
     detail = client.get(f"/2027/admin/registrations/{registration.id}").get_data(as_text=True)
     assert "Dinner menu" in detail and "Meat" in detail
     page = confirmation_page(client, f"/2027/admin/questions/{question.id}/delete")
-    assert "answers already given are kept" in page.get_data(as_text=True)
+    assert "answer already given is kept" in page.get_data(as_text=True)
     response = confirm_post(client, f"/2027/admin/questions/{question.id}/delete")
     assert response.status_code == 302
     assert count(RegistrationQuestion) == 0
