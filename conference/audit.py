@@ -156,6 +156,7 @@ def _detail_labels() -> dict[str, str]:
         "expires_at": pgettext("audit detail", "Expires at"),
         "failed": pgettext("audit detail", "Failed"),
         "fields": pgettext("audit detail", "Fields"),
+        "filters": pgettext("audit detail", "Filters"),
         "from_state": pgettext("audit detail", "From state"),
         "had_seat": pgettext("audit detail", "Had seat"),
         "invited_to_register": pgettext("audit detail", "Invited to register"),

@@ -345,6 +345,11 @@ def export_csv():
     filters = services.QueueFilters.from_args(request.args)
     # Answers to sensitive questions only when asked for (``?sensitive=1``).
     sensitive = arg_choice("sensitive", ["0", "1"], "0") == "1"
+    if sensitive:
+        # Who downloaded answers to sensitive questions is on record.
+        audit.record(current_user, "registration.export_sensitive", ("Edition", edition.id),
+                     edition=edition, filters=filters.as_args())  # fmt: skip
+        db.session.commit()
     return csv_response(
         f"registrations-{edition.year}.csv",
         csv_header(edition, include_sensitive=sensitive),

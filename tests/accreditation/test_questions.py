@@ -17,6 +17,7 @@ from conference.accreditation import privacy
 from conference.accreditation.models import AccreditationCategory, Registration
 from conference.accreditation.question_models import RegistrationAnswer, RegistrationQuestion
 from conference.accreditation.services import questions as question_services
+from conference.audit import AuditEntry
 from conference.editions.cloning import clone_edition
 from conference.editions.models import EditionState
 from conference.extensions import db
@@ -515,6 +516,14 @@ def test_csv_has_answers_and_sensitive_ones_only_when_asked(login, organiser, an
     cell = by_name["Ana Silva"][header.index("Health [health]")]
     assert cell.startswith("'=") or not cell.startswith("=")
     assert "HYPERLINK" in cell
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEntry.id)).where(
+                AuditEntry.action == "registration.export_sensitive"
+            )
+        )
+        == 1
+    )
     assert client.get("/2027/admin/registrations.csv?sensitive=yes").status_code == 400
     assert login(make_user()).get("/2027/admin/registrations.csv?sensitive=1").status_code == 403
 
