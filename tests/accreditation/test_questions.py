@@ -24,7 +24,7 @@ from conference.extensions import db
 from conference.permissions import can
 from tests.accreditation.conftest import form_data, make_category, make_registration
 from tests.confirming import confirm_post, confirmation_page
-from tests.factories import bearer, make_edition, make_user
+from tests.factories import PASSWORD, bearer, make_edition, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -627,3 +627,17 @@ def test_demo_has_conditional_and_sensitive_questions_with_answers(app, runner, 
     assert result.exit_code == 0, result.output
     assert count(RegistrationAnswer) == answers
     assert len(question_services.questions(edition)) == len(asked)
+
+
+def test_deleting_the_account_erases_answers_and_files(app, login, category, file_question):
+    user = make_user()
+    client = login(user)
+    data = form_data(category) | {f"q_{file_question.id}": (io.BytesIO(PDF), "cv.pdf")}
+    client.post("/2027/register", data=data, content_type="multipart/form-data")
+    answer = db.session.scalar(sa.select(RegistrationAnswer))
+    stored = Path(app.config["UPLOAD_DIR"]) / "questions" / answer.stored_name
+    assert stored.exists()
+    response = client.post("/me/delete", data={"password": PASSWORD, "confirm": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert count(RegistrationAnswer) == 0 and not stored.exists()
