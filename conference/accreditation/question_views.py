@@ -70,6 +70,15 @@ def registration_answers(registration, include_sensitive=True):
     ]
 
 
+@bp.app_template_global("question_condition_value")
+def question_condition_value(question) -> str:
+    """The answer a question's condition waits for, as people read it ("Yes", not "yes")."""
+    parent = question.condition_question
+    if parent is not None and parent.kind == QuestionKind.YES_NO:
+        return {"yes": _("Yes"), "no": _("No")}.get(question.condition_value, "")
+    return question.condition_value
+
+
 # --- the organisers' pages ----------------------------------------------------------------
 
 

@@ -284,7 +284,7 @@ def test_conditional_question_is_asked_only_when_the_condition_holds(login, edit
         condition_question_id=side.id, condition_value="yes", label="Menu", position=2,
     )  # fmt: skip
     html = login(make_user()).get("/2027/register").get_data(as_text=True)
-    assert "Only if your answer to “Side event?” is “yes”." in html
+    assert "Only if your answer to “Side event?” is “Yes”." in html
     assert f'data-condition="{side.id}"' in html
     # "no": the menu is not asked, and an answer sent anyway is dropped.
     user = make_user()

@@ -68,7 +68,7 @@ def test_organiser_adds_a_conditional_question_and_a_registrant_sees_it_appear(
         value="yes",
     )  # fmt: skip
     listing = organiser_page.content()
-    assert "Your menu" in listing and "when “Will you attend the dinner?” is “yes”" in listing
+    assert "Your menu" in listing and "when “Will you attend the dinner?” is “Yes”" in listing
     menu = db.session.scalar(
         sa.select(RegistrationQuestion).where(RegistrationQuestion.key == "menu")
     )
