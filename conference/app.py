@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import conference.accounts.models
 import conference.accounts.twofactor_models
 import conference.accreditation.models
+import conference.accreditation.question_models
 import conference.audit
 import conference.badges.models
 import conference.calendar.models

@@ -77,6 +77,10 @@ class Config:
     WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
     TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "5 per minute;30 per hour")
     BADGE_KEY_DIR = Path(os.environ.get("BADGE_KEY_DIR", INSTANCE_DIR / "badge-keys"))
+    # Issue 20: files answering registration questions are kept here, outside the web root
+    # (default: <INSTANCE_DIR>/uploads), at most QUESTION_FILE_MAX_BYTES each.
+    UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+    QUESTION_FILE_MAX_BYTES = int(os.environ.get("QUESTION_FILE_MAX_BYTES", str(1024 * 1024)))
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Scans per API token (or per staff member on the scanner page): a busy door scans a
     # badge every 2-3 seconds; 600 a minute leaves room for offline queues being replayed.

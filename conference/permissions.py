@@ -178,6 +178,18 @@ def _registration_decide(user, edition, obj) -> bool:
     return is_organiser(user, edition) and edition_writable(user, edition)
 
 
+@rule("question.view")
+def _question_view(user, edition, obj) -> bool:
+    """The edition's registration questions and the files people answered with: organisers."""
+    return is_organiser(user, edition)
+
+
+@rule("question.manage")
+def _question_manage(user, edition, obj) -> bool:
+    """Add, change and delete registration questions (not in an archived edition)."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
 @rule("registration.view")
 def _registration_view(user, edition, obj) -> bool:
     """A registration is seen by its owner and the edition's organisers."""

@@ -116,6 +116,7 @@ def app_config(tmp_path, database_template):
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_DIR": instance,
         "BADGE_KEY_DIR": instance / "badge-keys",
+        "UPLOAD_DIR": instance / "uploads",
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
     }

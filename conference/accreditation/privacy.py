@@ -18,7 +18,7 @@ from conference.accounts.models import ApiToken, RoleAssignment, User
 from conference.accounts.services import rotate_session
 from conference.accreditation.models import Registration, RegistrationEvent
 from conference.accreditation.models import RegistrationState as S
-from conference.accreditation.services import OPEN_STATES, transition
+from conference.accreditation.services import OPEN_STATES, question_data, transition
 from conference.audit import AuditEntry
 from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
@@ -71,6 +71,7 @@ SECTIONS = (
     "roles",
     "api_tokens",
     "registrations",
+    "registration_answers",
     "submissions",
     "co_speaker_invitations",
     "reviews_written",
@@ -208,6 +209,8 @@ def anonymise_registration(registration: Registration, *, now: dt.datetime | Non
     registration.special_data_consent_at = None
     registration.decision_reason = ERASED if registration.decision_reason else ""
     registration.anonymised_at = now
+    # Answers to the edition's own questions (and their files) go with the rest.
+    question_data.erase_answers(registration)
     for event in registration.events:
         if event.reason:
             event.reason = ERASED
@@ -294,6 +297,8 @@ def purge_edition(edition: Edition, older_than_days: int, *, now: dt.datetime | 
             f"period of {older_than_days} days its registrations can be purged from "
             f"{due.astimezone(edition.tz):%d %B %Y}."
         )
+    # Answers to sensitive questions are erased first, whatever else happens.
+    sensitive = question_data.erase_sensitive_answers(edition)
     registrations = list(
         db.session.scalars(
             sa.select(Registration).where(
@@ -310,6 +315,7 @@ def purge_edition(edition: Edition, older_than_days: int, *, now: dt.datetime | 
         edition=edition,
         count=len(registrations),
         older_than_days=older_than_days,
+        sensitive_answers=sensitive,
     )
     return len(registrations)
 

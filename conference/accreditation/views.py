@@ -24,7 +24,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from conference import audit, confirm, countries, crud, i18n
-from conference.accreditation import bp, privacy, services
+from conference.accreditation import bp, privacy, question_views, services
 from conference.accreditation.forms import (
     CancelForm,
     CategoryForm,
@@ -34,11 +34,13 @@ from conference.accreditation.forms import (
     RegistrationForm,
 )
 from conference.accreditation.models import EndorsementState, Registration, RegistrationState
+from conference.accreditation.services import questions as question_services
+from conference.accreditation.services.queue import csv_header
 from conference.confirm import Confirmation
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
-from conference.query_args import arg_page
+from conference.query_args import arg_choice, arg_page
 from conference.text import csv_response, ngettext
 
 QUEUE_PAGE_SIZE = 100
@@ -95,14 +97,21 @@ def register():
         reason = closed or _("The organisers have not opened any category for registration yet.")
         status = 403 if request.method == "POST" else 200
         return render_template("accreditation/register.html", closed=reason, form=None), status
-    form = RegistrationForm(data=None if request.method == "POST" else services.prefill(
+    form_class, edition_questions = question_views.registration_form_class(
+        RegistrationForm, edition
+    )
+    form = form_class(data=None if request.method == "POST" else services.prefill(
         current_user, edition))  # fmt: skip
     form.set_choices(categories)
     status = 200
     if request.method == "POST":
-        if form.validate():
+        answers, question_errors = question_views.question_problems(
+            form, edition, edition_questions
+        )
+        if form.validate() and not question_errors:
             try:
-                services.register(current_user, edition, _form_data(form))
+                registration = services.register(current_user, edition, _form_data(form))
+                question_services.save_answers(registration, answers)
                 db.session.commit()
             except services.RegistrationError as exc:
                 db.session.rollback()
@@ -125,6 +134,7 @@ def register():
                 return redirect(url_for("accreditation.me"))
         else:
             _add_rule_problems(form, edition, categories)
+            _attach_problems(form, question_errors)
             status = 400
     return render_template(
         "accreditation/register.html",
@@ -132,6 +142,7 @@ def register():
         closed=None,
         nomination_ids=[c.id for c in categories if c.requires_nomination],
         categories=categories,
+        **question_views.question_context(form, edition_questions, categories),
     ), status
 
 
@@ -178,8 +189,11 @@ def edit():
     categories = services.requestable_categories(edition)
     if registration.requested_category not in categories:
         categories = [registration.requested_category, *categories]
+    form_class, edition_questions = question_views.registration_form_class(
+        RegistrationForm, edition
+    )
     if request.method == "POST":
-        form = RegistrationForm()
+        form = form_class()
     else:
         data = {
             name: getattr(registration, name)
@@ -198,14 +212,19 @@ def edit():
         data["requested_category"] = registration.requested_category_id
         data["special_data_consent"] = registration.special_data_consent_at is not None
         data["privacy_consent"] = registration.privacy_consent_at is not None
-        form = RegistrationForm(data=data)
+        data.update(question_services.form_values(registration))
+        form = form_class(data=data)
     form.set_choices(categories)
     form.submit.label.text = _("Save changes")
     status = 200
     if request.method == "POST":
-        if form.validate():
+        answers, question_errors = question_views.question_problems(
+            form, edition, edition_questions, registration
+        )
+        if form.validate() and not question_errors:
             try:
                 services.update_registration(registration, current_user, _form_data(form))
+                question_services.save_answers(registration, answers)
                 db.session.commit()
             except services.RegistrationError as exc:
                 db.session.rollback()
@@ -216,6 +235,7 @@ def edit():
                 return redirect(url_for("accreditation.me"))
         else:
             _add_rule_problems(form, edition, categories)
+            _attach_problems(form, question_errors)
             status = 400
     return render_template(
         "accreditation/register.html",
@@ -224,6 +244,8 @@ def edit():
         editing=True,
         nomination_ids=[c.id for c in categories if c.requires_nomination],
         categories=categories,
+        **question_views.question_context(form, edition_questions, categories),
+        existing_answers=question_services.existing_answers(registration),
     ), status
 
 
@@ -305,6 +327,7 @@ def _queue_context(filters):
         decision_form=decision_form,
         may_decide=can(current_user, "registration.decide", edition=edition),
         speaking=services.speaking_in(edition, [r.user_id for r in registrations]),
+        questions=question_services.questions(edition),
     )
 
 
@@ -320,10 +343,17 @@ def queue():
 def export_csv():
     edition = g.edition
     filters = services.QueueFilters.from_args(request.args)
+    # Answers to sensitive questions only when asked for (``?sensitive=1``).
+    sensitive = arg_choice("sensitive", ["0", "1"], "0") == "1"
+    if sensitive:
+        # Who downloaded answers to sensitive questions is on record.
+        audit.record(current_user, "registration.export_sensitive", ("Edition", edition.id),
+                     edition=edition, filters=filters.as_args())  # fmt: skip
+        db.session.commit()
     return csv_response(
         f"registrations-{edition.year}.csv",
-        services.CSV_HEADER,
-        list(services.csv_rows(edition, filters)),
+        csv_header(edition, include_sensitive=sensitive),
+        list(services.csv_rows(edition, filters, include_sensitive=sensitive)),
     )
 
 

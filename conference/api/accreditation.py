@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.accreditation import services
+from conference.accreditation.services import questions as question_services
 from conference.api import bp
 from conference.api.common import error_responses, iso, json_body
 from conference.errors import DomainError, NotFound
@@ -51,6 +52,7 @@ def registration_json(registration) -> dict:
         "created_at": iso(registration.created_at, edition),
         "decided_at": iso(registration.decided_at, edition),
         "decision_reason": registration.decision_reason,
+        "answers": question_services.answers_json(registration),
         "history": [
             {
                 "from_state": e.from_state,
@@ -181,6 +183,30 @@ REGISTRATION_SCHEMA = {
         "created_at": _DATETIME,
         "decided_at": _DATETIME,
         "decision_reason": {"type": "string"},
+        "answers": {
+            "type": "object",
+            "description": "Answers to the edition's registration questions: question key → "
+            "value (text; a list of choices; true/false for yes/no; a number; a date as "
+            "YYYY-MM-DD; a country code; for a file, its file_name, size and content_type). "
+            "A question not answered is absent.",
+            "additionalProperties": {
+                "nullable": True,
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "array", "items": {"type": "string"}},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "file_name": {"type": "string"},
+                            "size": {"type": "integer"},
+                            "content_type": {"type": "string"},
+                        },
+                    },
+                ],
+            },
+        },
         "history": {
             "type": "array",
             "items": {
@@ -250,6 +276,19 @@ OPENAPI_PATHS = {
                     "in": "query",
                     "schema": {"type": "string", "enum": ["newest", "oldest"]},
                 },  # fmt: skip
+                {
+                    "name": "question",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "description": "Only registrations that answered this registration question",
+                },
+                {
+                    "name": "answer",
+                    "in": "query",
+                    "schema": {"type": "string", "maxLength": 200},
+                    "description": "With question: the answer contains this text (a choice: "
+                    "exactly this choice)",
+                },
                 {
                     "name": "page",
                     "in": "query",

@@ -93,7 +93,7 @@ def settings():
             values["timezone"] = tz_name
             values["languages"] = ",".join(i18n.parse_languages(values["languages"]))
             values["title_translations"] = i18n.merged_translations(edition, form, "title")
-            for name in ("acronym", "venue", "address", "badge_footer"):
+            for name in ("acronym", "venue", "address", "badge_footer", "description"):
                 values[name] = (values[name] or "").strip()
             try:
                 for name in DATETIME_FIELDS:

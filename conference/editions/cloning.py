@@ -43,6 +43,7 @@ EDITION_SETTINGS = (
     "conflict_free_domains",
     "languages",
     "title_translations",
+    "description",
 )
 EDITION_TIMES = (
     "registration_opens_at",

@@ -15,6 +15,7 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -105,6 +106,14 @@ class EditionSettingsForm(EditionBasicsForm):
     cfp_closes_at = _local(_l("Call for abstracts closes"))
     review_deadline = _local(_l("Review deadline"))
     badge_footer = StringField(_l("Badge footer"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=10000)],
+        description=_l(
+            "Shown on the edition's page: what the conference is about and who it is for. "
+            "Markdown: **bold**, *italic*, [links](https://…), lists; no HTML."
+        ),
+    )
     badge_show_country = BooleanField(_l("Show the country on badges"))
     badge_show_organisation = BooleanField(_l("Show the organisation on badges"))
 

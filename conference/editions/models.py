@@ -33,6 +33,8 @@ class Edition(TimestampMixin, db.Model):
     acronym: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
     venue: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     address: so.Mapped[str] = so.mapped_column(sa.String(400), default="")
+    # What the edition is about, in Markdown (rendered without raw HTML on its page).
+    description: so.Mapped[str] = so.mapped_column(sa.Text(), default="", server_default="")
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/Brussels")
     start_date: so.Mapped[dt.date] = so.mapped_column(sa.Date())
     end_date: so.Mapped[dt.date] = so.mapped_column(sa.Date())

@@ -73,6 +73,7 @@ SETTINGS_FIELDS = (
     "badge_show_organisation",
     "languages",
     "title_translations",
+    "description",
 )
 WINDOWS = (
     (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, g, render_template
 from flask_login import current_user
 
-from conference.editions import bp, services
+from conference.editions import bp, page, services
 from conference.editions.models import EditionState
 from conference.signals import theme_requested
 
@@ -17,7 +17,11 @@ def home():
 
 @bp.get("/<int:year>/")
 def edition_home():
-    return render_template("editions/edition.html")
+    return render_template(
+        "editions/edition.html",
+        key_dates=page.key_dates(g.edition),
+        visitor_news=page.visitor_news(g.edition),
+    )
 
 
 @bp.get("/<int:year>/theme.css")

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from conference import countries
 from conference.accreditation.models import EndorsementState, Registration
 from conference.accreditation.models import RegistrationState as S
+from conference.accreditation.question_models import RegistrationQuestion
+from conference.accreditation.services import question_data
 from conference.accreditation.services.category_rules import categories
 from conference.accreditation.services.common import (
     ORGANISATION_TYPE_LABELS,
@@ -30,6 +32,9 @@ class QueueFilters:
     organisation_type: str = ""
     search: str = ""
     sort: str = "newest"
+    # A registration question and the answer wanted ("": any answer).
+    question: int | None = None
+    answer: str = ""
 
     @classmethod
     def from_args(cls, args) -> QueueFilters:
@@ -44,6 +49,8 @@ class QueueFilters:
             organisation_type=arg_choice("organisation_type", ORGANISATION_TYPE_LABELS, args=args),
             search=arg_str("q", max_len=200, args=args),
             sort=arg_choice("sort", ["newest", "oldest"], "newest", args=args),
+            question=arg_id("question", args=args),
+            answer=arg_str("answer", max_len=200, args=args),
         )
 
     def as_args(self) -> dict:
@@ -56,6 +63,8 @@ class QueueFilters:
                 "organisation_type": self.organisation_type,
                 "q": self.search,
                 "sort": self.sort if self.sort != "newest" else "",
+                "question": self.question,
+                "answer": self.answer if self.question else "",
             }.items()
             if v
         }
@@ -91,6 +100,11 @@ def queue_query(edition: Edition, filters: QueueFilters):
                 sa.func.lower(Registration.organisation).like(pattern, escape="\\"),
             )
         )
+    if filters.question:
+        question = db.session.get(RegistrationQuestion, filters.question)
+        if question is None or question.edition_id != edition.id:
+            raise BadArgument(_("The question argument must name a question of this edition."))
+        stmt = question_data.filter_by_answer(stmt, question, filters.answer)
     order = Registration.created_at.asc() if filters.sort == "oldest" else (
         Registration.created_at.desc())  # fmt: skip
     return stmt.order_by(order, Registration.id)
@@ -162,8 +176,21 @@ CSV_HEADER = [
 ]  # fmt: skip
 
 
-def csv_rows(edition: Edition, filters: QueueFilters):
-    for r in db.session.scalars(queue_query(edition, filters)):
+def csv_header(edition: Edition, *, include_sensitive: bool = False) -> list[str]:
+    """The export's columns: ``CSV_HEADER``, then one per registration question (sensitive
+    ones only when asked for)."""
+    return [
+        *CSV_HEADER,
+        *(f"{q.label} [{q.key}]"
+          for q in question_data.csv_questions(edition, include_sensitive=include_sensitive)),
+    ]  # fmt: skip
+
+
+def csv_rows(edition: Edition, filters: QueueFilters, *, include_sensitive: bool = False):
+    registrations = list(db.session.scalars(queue_query(edition, filters)))
+    columns = question_data.csv_questions(edition, include_sensitive=include_sensitive)
+    answers = question_data.csv_answer_cells([r.id for r in registrations], columns)
+    for r in registrations:
         yield [
             r.id,
             r.state,
@@ -183,6 +210,7 @@ def csv_rows(edition: Edition, filters: QueueFilters):
             r.dietary_needs,
             r.accessibility_needs,
             r.decision_reason,
+            *answers[r.id],
         ]
 
 
