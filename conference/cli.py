@@ -19,9 +19,10 @@ from conference.editions.services import get_edition
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.mail import send_pending
+from conference.review.cli import cli as review_cli
 
 # Areas' own command groups.
-AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli]
+AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli, review_cli]
 
 
 def _fail(exc: Exception):

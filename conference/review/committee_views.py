@@ -100,7 +100,7 @@ def criteria():
     status = 200
     if request.method == "GET":
         for criterion in current:
-            sub = getattr(form, criterion.key)
+            sub = getattr(form, criterion.key).form
             sub.description.data = criterion.description
             for n in range(1, 6):
                 getattr(sub, f"descriptor_{n}").data = criterion.descriptors.get(n, "")
@@ -109,7 +109,7 @@ def criteria():
     elif form.validate_on_submit():
         data = {}
         for key in services.CRITERIA_KEYS:
-            sub = getattr(form, key)
+            sub = getattr(form, key).form
             data[key] = {"description": sub.description.data or ""}
             for n in range(1, 6):
                 data[key][n] = getattr(sub, f"descriptor_{n}").data or ""
@@ -141,7 +141,11 @@ def discuss(submission_id: int):
         "review.chair_submission" if back else "review.submission", submission_id=item.id
     )
     if not form.validate_on_submit():
-        abort(400, " ".join(form.body.errors) or _("The form has expired; please try again."))
+        abort(
+            400,
+            " ".join(str(e) for e in form.body.errors)
+            or _("The form has expired; please try again."),
+        )
     try:
         services.add_comment(current_user, item, form.body.data)
     except DomainError as exc:

@@ -105,6 +105,7 @@ from conference.review.services.overview import (
     DISAGREEMENT_SPREAD,
     REJECT_SIDE,
     REVIEWER_EXPORT_HEADER,
+    REVIEWS_EXPORT_HEADER,
     SORTS,
     ReviewerStats,
     SubmissionStats,
@@ -113,6 +114,7 @@ from conference.review.services.overview import (
     dashboard,
     review_state_counts,
     reviewer_export_rows,
+    reviews_export_rows,
     withdrawn_submissions,
 )
 from conference.review.services.phases import (
@@ -156,6 +158,8 @@ from conference.review.services.reviews import (
 )
 
 __all__ = [
+    "REVIEWS_EXPORT_HEADER",
+    "reviews_export_rows",
     "CRITERIA_KEYS",
     "CRITERION_NAMES",
     "Criterion",

@@ -61,9 +61,7 @@ class Writer:
             if self.former:
                 return _("A former committee member")
             if self.name is None:
-                return (
-                    _("A programme chair") if self.chair else _("A reviewer no longer assigned")
-                )
+                return _("A programme chair") if self.chair else _("A reviewer no longer assigned")
             if not self.chair:
                 return _("%(name)s (no longer assigned)", name=self.name)
             return _("%(name)s (programme chair)", name=self.name)
