@@ -151,5 +151,5 @@ def save_criteria(actor, edition: Edition, data: dict[str, dict]) -> None:
         for n, text in texts.items():
             setattr(row, f"descriptor_{n}", text)
     db.session.flush()
-    audit.record(actor, "review.criteria_saved", edition, edition=edition, keys=sorted(data))
+    audit.record(actor, "review.criteria_saved", edition, edition=edition, criteria=sorted(data))
     _commit(_("The criteria were saved at the same time elsewhere; please reload the page."))
