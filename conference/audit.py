@@ -194,6 +194,7 @@ def _detail_labels() -> dict[str, str]:
         "replaces": pgettext("audit detail", "Replaces"),
         "requires_nomination": pgettext("audit detail", "Requires nomination"),
         "result": pgettext("audit detail", "Result"),
+        "review_criteria": pgettext("audit detail", "Review criteria"),
         "review_deadline": pgettext("audit detail", "Review deadline"),
         "reviewer_id": pgettext("audit detail", "Reviewer id"),
         "reviewer_names_visible": pgettext("audit detail", "Reviewer names visible"),
