@@ -96,3 +96,28 @@ def test_reviewer_discusses_a_submission(live_server, browser, axe_context, brow
     page.reload()
     tops = _option_tops(page, "Relevance")
     assert tops == sorted(tops) and tops[-1] - tops[0] > 100
+
+
+def test_chairs_review_pages_are_accessible(live_server, axe_context, browser_login):
+    edition = make_edition()
+    submission = make_submission(edition, title="Export controls")
+    rita = make_reviewer(edition, email="rita@example.net", full_name="Rita")
+    chair = make_chair(edition, email="chair@example.net", password=PASSWORD)
+    assign(submission, rita)
+    page = axe_context.new_page()
+    browser_login(page, chair)
+    for path in ("/2027/review/phase", "/2027/review/criteria", "/2027/review/chair/progress"):
+        response = page.goto(live_server.url(path))
+        assert response.status == 200, path
+        assert_accessible(page)
+    # the one-click reminder works without JavaScript
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send a reminder to Rita").click()
+    assert "Rita was reminded of 1 outstanding review." in page.content()
+    # criteria: a missing descriptor is refused with the field's message
+    page.goto(live_server.url("/2027/review/criteria"))
+    page.get_by_role("group", name="Quality").get_by_label("What a 5 means").fill("")
+    page.evaluate("document.querySelector('form.criteria-form').noValidate = true")
+    page.get_by_role("button", name="Save the criteria").click()
+    assert "Say what a 5 means." in page.content()
+    assert_accessible(page)
