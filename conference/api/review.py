@@ -91,9 +91,11 @@ def discussion_json(comments: list[dict]) -> list[dict]:
 @require("review.participate")
 def review_assignments():
     rows = services.my_assignments(current_user, g.edition)
+    progress = services.progress_of(current_user, g.edition, rows)
     return jsonify(
         {
             **_deadline(),
+            "progress": {"done": progress.done, "total": progress.total, "drafts": progress.drafts},
             "assignments": [
                 {"submission": blinded_json(r.submission), "review_status": r.status} for r in rows
             ],
@@ -316,6 +318,16 @@ OPENAPI_PATHS = {
                             "type": "object",
                             "properties": {
                                 **_DEADLINE_PROPS,
+                                "progress": {
+                                    "type": "object",
+                                    "description": "The caller's submitted reviews of their "
+                                    "assignments (3 of 8 done), and drafts",
+                                    "properties": {
+                                        "done": {"type": "integer"},
+                                        "total": {"type": "integer"},
+                                        "drafts": {"type": "integer"},
+                                    },
+                                },
                                 "assignments": {
                                     "type": "array",
                                     "items": {

@@ -459,6 +459,12 @@ def test_reviewer_and_chairs_see_progress(world, login, client):
         .status_code
         == 403
     )
+    # every review page and the API say it too
+    rita = login(world.reviewer, client=client.application.test_client())
+    page = rita.get(f"/2027/review/submissions/{world.submission.id}").get_data(as_text=True)
+    assert "1 of 2 done" in page
+    api = client.get("/api/v1/editions/2027/review/assignments", headers=bearer(world.reviewer))
+    assert api.json["progress"] == {"done": 1, "total": 2, "drafts": 0}
 
 
 def test_one_click_reminder_through_the_outbox_audited(world, login):

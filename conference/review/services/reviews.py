@@ -268,14 +268,18 @@ class AssignmentNeighbours:
     next_open: dict | None = None
     position: int | None = None
     total: int = 0
+    done: int = 0  # the reviewer's submitted reviews ("3 of 8 done")
 
 
 def assignment_neighbours(user: User, edition: Edition, submission_id: int) -> AssignmentNeighbours:
     rows = my_assignments(user, edition)
     ids = [row.submission["id"] for row in rows]
+    done = sum(1 for row in rows if row.status == "submitted")
     if submission_id not in ids:
         waiting = [row.submission for row in rows if row.status != "submitted"]
-        return AssignmentNeighbours(next_open=waiting[0] if waiting else None, total=len(rows))
+        return AssignmentNeighbours(
+            next_open=waiting[0] if waiting else None, total=len(rows), done=done
+        )
     index = ids.index(submission_id)
     after = rows[index + 1 :] + rows[:index]
     waiting = [row.submission for row in after if row.status != "submitted"]
@@ -285,4 +289,5 @@ def assignment_neighbours(user: User, edition: Edition, submission_id: int) -> A
         next_open=waiting[0] if waiting else None,
         position=index + 1,
         total=len(rows),
+        done=done,
     )
