@@ -19,6 +19,7 @@ from conference.review.models import (
     ReviewSettings,
 )
 from conference.signals import (
+    account_deleting,
     author_comments_requested,
     edition_cloned,
     personal_data_requested,
@@ -157,3 +158,15 @@ def copy_review_setup(edition, *, source, **_kwargs) -> dict[str, int]:
     if settings is not None and settings.reviewer_names_visible:
         db.session.add(ReviewSettings(edition_id=edition.id, reviewer_names_visible=True))
     return {"review_criteria": len(criteria)} if criteria else {}
+
+
+@account_deleting.connect
+def forget_discussion_writer(user, **_) -> None:
+    """The committee keeps the discussion, without the link to the deleted account (shown as
+    "a former committee member"); the reminders sent to the person are removed."""
+    db.session.execute(
+        sa.update(DiscussionComment)
+        .where(DiscussionComment.author_id == user.id)
+        .values(author_id=None)
+    )
+    db.session.execute(sa.delete(ReviewerReminder).where(ReviewerReminder.reviewer_id == user.id))

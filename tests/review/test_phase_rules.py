@@ -118,3 +118,23 @@ def test_personal_data_lists_discussion_comments(world):
     db.session.commit()
     sections = dict(reply for _h, reply in personal_data_requested.send(world.reviewer))
     assert sections["review_discussion_comments"][0]["body"] == "My view"
+
+
+def test_account_deletion_unlinks_the_discussion(world):
+    from conference.signals import account_deleting
+
+    comment = DiscussionComment(
+        edition_id=world.edition.id,
+        submission_id=world.submission.id,
+        author_id=world.reviewer.id,
+        body="Kept for the committee",
+    )
+    db.session.add(comment)
+    db.session.commit()
+    account_deleting.send(world.reviewer)
+    db.session.commit()
+    db.session.refresh(comment)
+    assert comment.author_id is None and comment.body == "Kept for the committee"
+    set_phase(world.edition, "discussion")
+    [shown] = services.comments(world.chair, world.submission)
+    assert shown["label"] == "A former committee member"
