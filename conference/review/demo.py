@@ -222,11 +222,11 @@ DEMO_CRITERIA = {
 }
 
 DISCUSSION = [
-    "My score is higher than the others': the case study alone is worth a slot. Could we "
-    "suggest a shorter format rather than reject?",
-    "I see the point, but the abstract promises more than 20 minutes can hold. A lightning "
-    "talk would work for me.",
-    "Agreed on the lightning talk. I will note it for the decision.",
+    "The case study is the strongest part; the rest of the abstract stays general. Could we "
+    "suggest a shorter format rather than a full talk?",
+    "Agreed on the case study. The abstract promises more than 20 minutes can hold: a "
+    "lightning talk would work for me.",
+    "Thank you both. I will note a lightning talk for the decision.",
 ]
 
 
