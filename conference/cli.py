@@ -20,9 +20,10 @@ from conference.errors import DomainError
 from conference.extensions import db
 from conference.mail import send_pending
 from conference.mailings.cli import cli as mailings_cli
+from conference.review.cli import cli as review_cli
 
 # Areas' own command groups.
-AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli, mailings_cli]
+AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli, mailings_cli, review_cli]
 
 
 def _fail(exc: Exception):

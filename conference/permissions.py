@@ -26,7 +26,13 @@ from conference.programme.models import (
     SessionInvitation,
     SessionSpeaker,
 )
-from conference.review.models import Conflict, Review, ReviewAssignment
+from conference.review.models import (
+    Conflict,
+    Review,
+    ReviewAssignment,
+    ReviewPhase,
+    ReviewSettings,
+)
 from conference.submissions.models import CoSpeaker, Submission
 
 Rule = Callable[[Any, Any, Any], bool]
@@ -513,22 +519,56 @@ def _review_read(user, edition, obj) -> bool:
     return is_chair(user, edition) or (assigned and is_reviewer(user, edition))
 
 
+def review_phase(edition) -> str:
+    """The edition's review phase (``ReviewPhase``); reviewing when the chairs never set one."""
+    if edition is None:
+        return ReviewPhase.REVIEWING
+    phase = db.session.scalar(
+        sa.select(ReviewSettings.phase).where(ReviewSettings.edition_id == edition.id)
+    )
+    return phase or ReviewPhase.REVIEWING
+
+
+# What reviewers may do in each phase (the chairs' work is not gated by the phase).
+PHASES_WRITING = frozenset({ReviewPhase.REVIEWING, ReviewPhase.DISCUSSION})
+PHASES_OTHERS_VISIBLE = frozenset({ReviewPhase.DISCUSSION, ReviewPhase.DECISIONS})
+
+
 @rule("review.write")
 def _review_write(user, edition, obj) -> bool:
-    """Write one's own review (the review deadline is the service's rule)."""
+    """Write one's own review: in the reviewing and discussion phases (the review deadline
+    is the service's rule)."""
     if not _in_edition(edition, obj) or not edition_writable(user, edition):
         return False
     assigned, conflicted, _ = review_state(user, obj)
-    return assigned and not conflicted and is_reviewer(user, edition)
+    return (
+        assigned
+        and not conflicted
+        and is_reviewer(user, edition)
+        and review_phase(edition) in PHASES_WRITING
+    )
 
 
-@rule("review.read_others")
+@rule("review.read_others", "review.discussion.read")
 def _review_read_others(user, edition, obj) -> bool:
-    """See the other reviews: chairs, and reviewers once their own review is submitted."""
+    """See the other reviews and the discussion: chairs; reviewers in the discussion and
+    decisions phases, once their own review is submitted."""
     if not _review_read(user, edition, obj):
         return False
+    if is_chair(user, edition):
+        return True
     _, _, submitted = review_state(user, obj)
-    return is_chair(user, edition) or submitted
+    return submitted and review_phase(edition) in PHASES_OTHERS_VISIBLE
+
+
+@rule("review.discuss")
+def _review_discuss(user, edition, obj) -> bool:
+    """Comment in a submission's discussion: those who may read it, in the discussion phase."""
+    return (
+        edition_writable(user, edition)
+        and review_phase(edition) == ReviewPhase.DISCUSSION
+        and _review_read_others(user, edition, obj)
+    )
 
 
 @rule("review.decide")

@@ -59,19 +59,43 @@ def review_json(review) -> dict | None:
 
 
 def _deadline() -> dict:
+    """The deadline and the review phase, stated in every review answer."""
+    phase = services.current_phase(g.edition)
+    rules = services.phase_rules(phase)
     return {
         "review_deadline": iso(g.edition.review_deadline, g.edition),
         "reviews_closed": services.review_closed(g.edition),
+        "phase": phase,
+        "phase_rules": {
+            "may_review": rules.may_review,
+            "others_visible": rules.others_visible,
+            "may_discuss": rules.may_discuss,
+        },
     }
+
+
+def discussion_json(comments: list[dict]) -> list[dict]:
+    return [
+        {
+            "id": c["id"],
+            "label": c["label"],
+            "own": c["own"],
+            "body": c["body"],
+            "created_at": iso(c["created_at"], g.edition),
+        }
+        for c in comments
+    ]
 
 
 @bp.get("/editions/<int:year>/review/assignments")
 @require("review.participate")
 def review_assignments():
     rows = services.my_assignments(current_user, g.edition)
+    progress = services.progress_of(current_user, g.edition, rows)
     return jsonify(
         {
             **_deadline(),
+            "progress": {"done": progress.done, "total": progress.total, "drafts": progress.drafts},
             "assignments": [
                 {"submission": blinded_json(r.submission), "review_status": r.status} for r in rows
             ],
@@ -99,8 +123,27 @@ def review_submission(submission_id: int):
                 }
                 for r in others
             ],
+            "discussion_visible": can(current_user, "review.discussion.read", item),
+            "may_discuss": can(current_user, "review.discuss", item),
+            "discussion": discussion_json(services.comments(current_user, item)),
         }
     )
+
+
+@bp.post("/editions/<int:year>/review/submissions/<int:submission_id>/discussion")
+@require("review.discuss", _submission)
+def post_discussion_comment(submission_id: int):
+    """Add a comment to the discussion (discussion phase; notifies the other participants)."""
+    item = _submission(submission_id)
+    data = json_body()
+    unknown = set(data) - {"body"}
+    if unknown:
+        raise DomainError(
+            _("Unknown field(s): %(fields)s.", fields=", ".join(sorted(unknown))[:200])
+        )
+    comment = services.add_comment(current_user, item, data.get("body"))
+    mine = next(c for c in services.comments(current_user, item) if c["id"] == comment.id)
+    return jsonify({**_deadline(), "comment": discussion_json([mine])[0]}), 201
 
 
 @bp.get("/editions/<int:year>/review/submissions/<int:submission_id>/review")
@@ -201,6 +244,18 @@ OPENAPI_SCHEMAS = {
         },
         "additionalProperties": False,
     },
+    "DiscussionComment": {
+        "type": "object",
+        "description": "A comment in the committee's discussion; never shown to speakers. "
+        "`label` is Reviewer N (or the name, if the edition shows reviewers' names).",
+        "properties": {
+            "id": {"type": "integer"},
+            "label": {"type": "string"},
+            "own": {"type": "boolean"},
+            "body": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
     "OtherReview": {
         "type": "object",
         "properties": {
@@ -223,6 +278,24 @@ OPENAPI_SCHEMAS = {
 _DEADLINE_PROPS = {
     "review_deadline": {"type": "string", "format": "date-time", "nullable": True},
     "reviews_closed": {"type": "boolean"},
+    "phase": {
+        "type": "string",
+        "enum": ["assigning", "reviewing", "discussion", "decisions"],
+        "description": "The edition's review phase, switched by the chairs: what reviewers may "
+        "see and do (`phase_rules`).",
+    },
+    "phase_rules": {
+        "type": "object",
+        "properties": {
+            "may_review": {"type": "boolean"},
+            "others_visible": {
+                "type": "boolean",
+                "description": "Others' reviews and the discussion are shown (to a reviewer "
+                "once their own review is submitted)",
+            },
+            "may_discuss": {"type": "boolean"},
+        },
+    },
 }
 
 
@@ -245,6 +318,16 @@ OPENAPI_PATHS = {
                             "type": "object",
                             "properties": {
                                 **_DEADLINE_PROPS,
+                                "progress": {
+                                    "type": "object",
+                                    "description": "The caller's submitted reviews of their "
+                                    "assignments (3 of 8 done), and drafts",
+                                    "properties": {
+                                        "done": {"type": "integer"},
+                                        "total": {"type": "integer"},
+                                        "drafts": {"type": "integer"},
+                                    },
+                                },
                                 "assignments": {
                                     "type": "array",
                                     "items": {
@@ -295,11 +378,56 @@ OPENAPI_PATHS = {
                                     "type": "array",
                                     "items": {"$ref": "#/components/schemas/OtherReview"},
                                 },
+                                "discussion_visible": {"type": "boolean"},
+                                "may_discuss": {"type": "boolean"},
+                                "discussion": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/DiscussionComment"},
+                                },
                             },
                         }
                     ),
                 },
                 **error_responses(401, 403, 404),
+            },
+        }
+    },
+    "/editions/{year}/review/submissions/{submission_id}/discussion": {
+        "post": {
+            "summary": "Comment in the discussion of a submission (discussion phase)",
+            "description": "Reviewers assigned to the submission whose own review is "
+            "submitted, and the chairs; the other participants are notified by mail. 403 in "
+            "other phases and for everyone else (speakers never see the discussion).",
+            "tags": ["review"],
+            "security": [{"bearer": []}],
+            "parameters": [YEAR_PARAM, SUBMISSION_ID_PARAM],
+            "requestBody": {
+                "required": True,
+                "content": _json(
+                    {
+                        "type": "object",
+                        "required": ["body"],
+                        "properties": {
+                            "body": {"type": "string", "maxLength": services.MAX_DISCUSSION_COMMENT}
+                        },
+                        "additionalProperties": False,
+                    }
+                ),
+            },
+            "responses": {
+                "201": {
+                    "description": "The comment",
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                **_DEADLINE_PROPS,
+                                "comment": {"$ref": "#/components/schemas/DiscussionComment"},
+                            },
+                        }
+                    ),
+                },
+                **error_responses(400, 401, 403, 404, 409, 415),
             },
         }
     },

@@ -5,10 +5,15 @@ declared and automatic conflicts, an automatic assignment, reviews in progress (
 drafts) and a few decisions, not all published, so that ``reviewer@demo.test`` and
 ``chair@demo.test`` have work. Idempotent: the assignment, reviews and decisions are made only
 once (when 2027 has no assignment yet).
+
+Then the review of 2027 is put in the discussion phase, the score criteria get the chairs'
+descriptors, and a few submissions (one reviewed by ``reviewer@demo.test``) get a discussion
+between their reviewers and the chair — each only once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import sqlalchemy as sa
@@ -17,15 +22,20 @@ from conference.accounts import services as accounts
 from conference.accounts.models import Role
 from conference.db import utcnow
 from conference.extensions import db
+from conference.permissions import can
 from conference.review import services
 from conference.review.assignment import ReviewerProfile, SubmissionSlot, propose
 from conference.review.models import (
     Conflict,
     ConflictSource,
+    DiscussionComment,
     Recommendation,
     Review,
     ReviewAssignment,
+    ReviewCriterion,
     ReviewerExpertise,
+    ReviewPhase,
+    ReviewSettings,
 )
 from conference.submissions.models import Decision
 
@@ -54,6 +64,12 @@ CONFIDENTIAL = [
 
 
 def seed(demo) -> None:
+    _seed_committee(demo)
+    db.session.flush()
+    _seed_phase_and_discussion(demo)
+
+
+def _seed_committee(demo) -> None:
     edition = demo.editions[2027]
     if not edition.conflict_free_domains:
         # A large institution whose staff are not conflicted with each other for that alone.
@@ -187,4 +203,96 @@ def seed(demo) -> None:
         if decided < 2:
             submission.decision_published_at = now
         decided += 1
+    db.session.flush()
+
+
+DEMO_CRITERIA = {
+    "relevance": (
+        "Does it help research-performing organisations protect their work?",
+        ["Off topic", "Loosely related", "Useful to some", "Clearly on topic", "Must be heard"],
+    ),
+    "quality": (
+        "Is the proposal sound, specific and well argued?",
+        ["Vague", "Thin evidence", "Sound with gaps", "Solid", "Exemplary"],
+    ),
+    "originality": (
+        "Would the audience learn something new?",
+        ["Heard it all", "Mostly familiar", "Some new angles", "Fresh", "Groundbreaking"],
+    ),
+}
+
+DISCUSSION = [
+    "The case study is the strongest part; the rest of the abstract stays general. Could we "
+    "suggest a shorter format rather than a full talk?",
+    "Agreed on the case study. The abstract promises more than 20 minutes can hold: a "
+    "lightning talk would work for me.",
+    "Thank you both. I will note a lightning talk for the decision.",
+]
+
+
+def _seed_phase_and_discussion(demo) -> None:
+    edition = demo.editions[2027]
+    chair = demo.users.get("chair@demo.test")
+    existing = {
+        c.key
+        for c in db.session.scalars(
+            sa.select(ReviewCriterion).where(ReviewCriterion.edition_id == edition.id)
+        )
+    }
+    for key, (description, texts) in DEMO_CRITERIA.items():
+        if key in existing:
+            continue
+        criterion = ReviewCriterion(edition_id=edition.id, key=key, description=description)
+        for n, text in enumerate(texts, start=1):
+            setattr(criterion, f"descriptor_{n}", text)
+        db.session.add(criterion)
+    settings = db.session.scalar(
+        sa.select(ReviewSettings).where(ReviewSettings.edition_id == edition.id)
+    )
+    if settings is None:
+        db.session.add(
+            ReviewSettings(
+                edition_id=edition.id,
+                phase=ReviewPhase.DISCUSSION,
+                reviewer_names_visible=False,
+                phase_changed_at=utcnow(),
+                phase_changed_by_id=chair.id if chair else None,
+            )
+        )
+    db.session.flush()
+    started = db.session.scalar(
+        sa.select(DiscussionComment.id).where(DiscussionComment.edition_id == edition.id).limit(1)
+    )
+    if started is not None:
+        return
+    submitted: dict[int, list[int]] = {}
+    for review in db.session.scalars(
+        sa.select(Review)
+        .where(Review.edition_id == edition.id, Review.submitted_at.is_not(None))
+        .order_by(Review.id)
+    ):
+        submitted.setdefault(review.submission_id, []).append(review.reviewer_id)
+    rita = demo.users.get("reviewer@demo.test")
+    candidates = sorted(
+        (sid for sid, people in submitted.items() if len(people) >= 2),
+        key=lambda sid: (rita is None or rita.id not in submitted[sid], sid),
+    )
+    now = utcnow()
+    for submission_id in candidates[:3]:
+        submission = services.get_submission(edition, submission_id)
+        if submission.decision != Decision.PENDING:
+            continue
+        people = [services.get_user(uid) for uid in submitted[submission_id][:2]]
+        if chair is not None and can(chair, "review.discussion.read", submission):
+            people.append(chair)
+        for offset, (person, text) in enumerate(zip(people, DISCUSSION, strict=False)):
+            db.session.add(
+                DiscussionComment(
+                    edition_id=edition.id,
+                    submission_id=submission_id,
+                    author_id=person.id,
+                    body=text,
+                    created_at=now - dt.timedelta(hours=len(people) - offset),
+                )
+            )
     db.session.flush()

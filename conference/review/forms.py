@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    Form,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -20,7 +22,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from conference.review.services import MAX_COMMENT, RECOMMENDATION_LABELS
+from conference.review.services import (
+    MAX_COMMENT,
+    MAX_DISCUSSION_COMMENT,
+    RECOMMENDATION_LABELS,
+)
 from conference.submissions.models import Decision
 
 SCORE_CHOICES = [
@@ -145,3 +151,53 @@ class ConflictRulesForm(FlaskForm):
         ],
         validators=[DataRequired()],
     )
+
+
+class PhaseForm(FlaskForm):
+    phase = RadioField(_l("Review phase"), validators=[DataRequired()])
+    reviewer_names_visible = BooleanField(
+        _l("Reviewers of a submission see each other's names"),
+        description=_l(
+            "Otherwise they are “Reviewer 1, 2…” to each other, in their reviews and in the "
+            "discussion. Chairs always see the names; the speakers never see the discussion."
+        ),
+    )
+    submit = SubmitField(_l("Save the review phase"))
+
+
+class CriterionForm(Form):
+    """One criterion's description and what each score means (a subform, no CSRF)."""
+
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
+    descriptor_1 = StringField(
+        _l("What a 1 means"), validators=[DataRequired(_l("Say what a 1 means.")), Length(max=300)]
+    )
+    descriptor_2 = StringField(_l("What a 2 means"), validators=[Optional(), Length(max=300)])
+    descriptor_3 = StringField(_l("What a 3 means"), validators=[Optional(), Length(max=300)])
+    descriptor_4 = StringField(_l("What a 4 means"), validators=[Optional(), Length(max=300)])
+    descriptor_5 = StringField(
+        _l("What a 5 means"), validators=[DataRequired(_l("Say what a 5 means.")), Length(max=300)]
+    )
+
+
+class CriteriaForm(FlaskForm):
+    relevance = FormField(CriterionForm, label=_l("Relevance"))
+    quality = FormField(CriterionForm, label=_l("Quality"))
+    originality = FormField(CriterionForm, label=_l("Originality"))
+    submit = SubmitField(_l("Save the criteria"))
+
+
+class DiscussionForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your comment"),
+        validators=[DataRequired(_l("Write a comment first.")), Length(max=MAX_DISCUSSION_COMMENT)],
+        description=_l(
+            "Seen by the other reviewers of this submission and the chairs, never by the "
+            "speakers. They are notified by e-mail."
+        ),
+    )
+    submit = SubmitField(_l("Post the comment"))
+
+
+class ReminderForm(FlaskForm):
+    """A one-click reminder: the CSRF token only."""

@@ -150,3 +150,101 @@ class Review(TimestampMixin, db.Model):
     comments_to_authors: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     confidential_comments: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     submitted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+
+
+class ReviewPhase(enum.StrEnum):
+    """Where an edition's review stands; each phase says what reviewers may see and do
+    (``conference.review.services.phases.PHASE_RULES``)."""
+
+    ASSIGNING = "assigning"
+    REVIEWING = "reviewing"
+    DISCUSSION = "discussion"
+    DECISIONS = "decisions"
+
+
+class ReviewSettings(db.Model):
+    """An edition's review phase, switched by the chairs, and whether reviewers of a
+    submission see each other's names. An edition without a row is in the reviewing phase
+    with reviewers' names hidden from each other."""
+
+    __tablename__ = "review_settings"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "phase IN ('assigning', 'reviewing', 'discussion', 'decisions')", name="phase_valid"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), unique=True
+    )
+    phase: so.Mapped[str] = so.mapped_column(sa.String(20), default=ReviewPhase.REVIEWING)
+    reviewer_names_visible: so.Mapped[bool] = so.mapped_column(default=False)
+    phase_changed_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    phase_changed_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class ReviewCriterion(db.Model):
+    """What a score criterion means in an edition: a description and a descriptor for each
+    score (what a 1 and a 5 mean), shown next to the radios. Without a row the built-in
+    texts apply (``services.criteria.DEFAULT_CRITERIA``)."""
+
+    __tablename__ = "review_criteria"
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "key"),
+        sa.CheckConstraint("key IN ('relevance', 'quality', 'originality')", name="key_valid"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    key: so.Mapped[str] = so.mapped_column(sa.String(20))
+    description: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    descriptor_1: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    descriptor_2: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    descriptor_3: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    descriptor_4: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    descriptor_5: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+
+
+class DiscussionComment(db.Model):
+    """A comment in the committee's discussion of a submission: its assigned reviewers and
+    the chairs; never shown to its speakers (they are conflicted with it)."""
+
+    __tablename__ = "review_discussion_comments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    # None once the writer's account is deleted (the comment stays, without a name).
+    author_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: so.Mapped[str] = so.mapped_column(sa.Text())
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewerReminder(db.Model):
+    """A reminder a chair sent a reviewer about their outstanding reviews (also audited)."""
+
+    __tablename__ = "reviewer_reminders"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    sent_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    outstanding: so.Mapped[int] = so.mapped_column(default=0)
+    sent_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

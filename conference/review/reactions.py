@@ -5,10 +5,26 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from conference.accreditation import privacy
+from conference.db import copy_row
 from conference.extensions import db
 from conference.programme.models import Track
-from conference.review.models import Conflict, Review, ReviewAssignment, ReviewerExpertise
-from conference.signals import author_comments_requested, personal_data_requested, roles_carried
+from conference.review.models import (
+    Conflict,
+    DiscussionComment,
+    Review,
+    ReviewAssignment,
+    ReviewCriterion,
+    ReviewerExpertise,
+    ReviewerReminder,
+    ReviewSettings,
+)
+from conference.signals import (
+    account_deleting,
+    author_comments_requested,
+    edition_cloned,
+    personal_data_requested,
+    roles_carried,
+)
 
 
 def _rows_of(user, model, column, *fields) -> list[dict]:
@@ -104,3 +120,53 @@ def carry_expertise(edition, *, source, granted, **_kwargs) -> None:
                 db.session.add(
                     ReviewerExpertise(edition_id=edition.id, user_id=user.id, track_id=track.id)
                 )
+
+
+@personal_data_requested.connect
+def personal_data_discussion_comments(user, **_) -> tuple[str, list]:
+    """The comments the person wrote in the committee's discussions."""
+    return "review_discussion_comments", _rows_of(
+        user,
+        DiscussionComment,
+        DiscussionComment.author_id,
+        "edition_id",
+        "submission_id",
+        "body",
+        "created_at",
+    )
+
+
+@personal_data_requested.connect
+def personal_data_reviewer_reminders(user, **_) -> tuple[str, list]:
+    return "reviewer_reminders", _rows_of(
+        user, ReviewerReminder, ReviewerReminder.reviewer_id, "edition_id", "outstanding", "sent_at"
+    )
+
+
+@edition_cloned.connect
+def copy_review_setup(edition, *, source, **_kwargs) -> dict[str, int]:
+    """A cloned edition keeps the chairs' score descriptors and whether reviewers see each
+    other's names; its review starts again in the reviewing phase."""
+    criteria = db.session.scalars(
+        sa.select(ReviewCriterion).where(ReviewCriterion.edition_id == source.id)
+    ).all()
+    for criterion in criteria:
+        db.session.add(copy_row(criterion, edition_id=edition.id))
+    settings = db.session.scalar(
+        sa.select(ReviewSettings).where(ReviewSettings.edition_id == source.id)
+    )
+    if settings is not None and settings.reviewer_names_visible:
+        db.session.add(ReviewSettings(edition_id=edition.id, reviewer_names_visible=True))
+    return {"review_criteria": len(criteria)} if criteria else {}
+
+
+@account_deleting.connect
+def forget_discussion_writer(user, **_) -> None:
+    """The committee keeps the discussion, without the link to the deleted account (shown as
+    "a former committee member"); the reminders sent to the person are removed."""
+    db.session.execute(
+        sa.update(DiscussionComment)
+        .where(DiscussionComment.author_id == user.id)
+        .values(author_id=None)
+    )
+    db.session.execute(sa.delete(ReviewerReminder).where(ReviewerReminder.reviewer_id == user.id))

@@ -26,6 +26,7 @@ from conference.review.forms import (
     ConflictOverrideForm,
     ConflictRulesForm,
     DecisionForm,
+    DiscussionForm,
     ExpertiseForm,
     MailTemplateForm,
     ManualAssignForm,
@@ -48,11 +49,12 @@ def _submission(submission_id: int, **_):
 @require("review.participate")
 def my_reviews():
     rows = services.my_assignments(current_user, g.edition)
-    done = sum(1 for r in rows if r.status == "submitted")
+    progress = services.progress_of(current_user, g.edition, rows)
     return render_template(
         "review/my_reviews.html",
         rows=rows,
-        done=done,
+        done=progress.done,
+        progress=progress,
         closed=services.review_closed(g.edition),
         statuses=services.STATUS_LABELS,
     )
@@ -182,6 +184,11 @@ def submission(submission_id: int):
             labels=services.RECOMMENDATION_LABELS,
             states=services.STATE_LABELS,
             neighbours=services.assignment_neighbours(current_user, g.edition, item.id),
+            criteria=services.criteria(g.edition),
+            discussion=services.comments(current_user, item),
+            may_read_discussion=can(current_user, "review.discussion.read", item),
+            may_discuss=can(current_user, "review.discuss", item),
+            discussion_form=DiscussionForm(),
         ),
         status,
     )
@@ -267,6 +274,9 @@ def chair_submission(submission_id: int):
         overridable=services.OVERRIDABLE_SOURCES,
         override_form=ConflictOverrideForm(),
         overrides=[(o, services.get_user(o.reviewer_id)) for o in services.overrides_of(item)],
+        discussion=services.comments(current_user, item),
+        may_discuss=can(current_user, "review.discuss", item),
+        discussion_form=DiscussionForm(),
     )
 
 

@@ -136,3 +136,17 @@ __all__ = [
     "make_track",
     "make_type",
 ]
+
+
+def set_phase(edition, phase: str, *, names_visible: bool = False):
+    """Put ``edition``'s review in ``phase`` (assigning, reviewing, discussion, decisions)."""
+    from conference.review.models import ReviewSettings
+
+    row = db.session.scalar(
+        db.select(ReviewSettings).where(ReviewSettings.edition_id == edition.id)
+    ) or ReviewSettings(edition_id=edition.id)
+    row.phase = phase
+    row.reviewer_names_visible = names_visible
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -24,6 +24,7 @@ from tests.review.factories import (
     make_reviewer,
     make_submission,
     make_track,
+    set_phase,
 )
 
 
@@ -37,6 +38,7 @@ def _seed():
     assign(submission, reviewer)
     assign(submission, other)
     make_review(submission, other, scores=(2, 2, 2), rec="reject")
+    set_phase(edition, "discussion")
     return reviewer, chair, submission
 
 
@@ -59,13 +61,13 @@ def test_review_pages_are_accessible_and_the_form_works(
     # fill the review with labels only, then submit
     page.get_by_role("group", name="Relevance").get_by_label("4").check()
     page.get_by_role("group", name="Quality").get_by_label("3").check()
-    page.get_by_role("group", name="Originality").get_by_label("5 – excellent").check()
+    page.get_by_role("group", name="Originality").get_by_label("Groundbreaking").check()
     page.get_by_label("Weak accept").check()
     page.get_by_label("Comments to the authors").fill("Clear.")
     with page.expect_navigation():
         page.get_by_role("button", name="Submit review").click()
     assert "Review submitted." in page.content()
-    assert "Reviewer 1" in page.content()  # the other review is visible now
+    assert "Reviewer 2" in page.content()  # the other review is visible now
     db.session.expire_all()
     assert db.session.scalar(
         sa.select(Review).where(Review.reviewer_id == reviewer.id)

@@ -59,3 +59,31 @@ def test_demo_without_submissions_only_creates_the_committee(app):
     db.session.commit()
     assert _counts()[0] == 0
     assert len(demo.users) >= 6
+
+
+def test_demo_review_is_in_discussion_with_descriptors_and_comments(app, login):
+    from conference.review.models import DiscussionComment, ReviewCriterion, ReviewSettings
+
+    demo = Demo(password="demo-password-123")
+    seed_base(demo)
+    edition = demo.editions[2027]
+    tracks = [make_track(edition, f"Demo track {i}") for i in range(4)]
+    for i in range(24):
+        make_submission(edition, track=tracks[i % 4], title=f"Demo submission {i}")
+    review_demo.seed(demo)
+    db.session.commit()
+    assert db.session.scalar(sa.select(ReviewSettings.phase)) == "discussion"
+    assert db.session.scalar(sa.select(sa.func.count(ReviewCriterion.id))) == 3
+    comments = db.session.scalars(sa.select(DiscussionComment)).all()
+    assert len({c.submission_id for c in comments}) >= 2
+    review_demo.seed(demo)
+    db.session.commit()
+    assert len(db.session.scalars(sa.select(DiscussionComment)).all()) == len(comments)
+    # reviewer@demo.test takes part in a discussion and sees it
+    rita = demo.users["reviewer@demo.test"]
+    first = min(comments, key=lambda c: c.id)
+    page = login(rita).get(f"/2027/review/submissions/{first.submission_id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Review phase: Discussion" in text
+    assert "lightning talk" in text or "case study" in text
+    assert "Must be heard" in text or "Groundbreaking" in text

@@ -6,7 +6,7 @@ from conference.editions.models import EditionState
 from conference.extensions import db
 from conference.permissions import can, clear_role_cache
 from tests.factories import make_edition, make_user
-from tests.review.factories import assign, make_review, make_submission
+from tests.review.factories import assign, make_review, make_submission, set_phase
 
 
 def _can(user, action, obj=None, edition=None):
@@ -36,6 +36,9 @@ def test_read_write_and_others(world):
     assert _can(world.reviewer, "review.read", s) and _can(world.reviewer, "review.write", s)
     assert not _can(world.reviewer, "review.read_others", s)
     make_review(s, world.reviewer)
+    # others' reviews only in the discussion and decisions phases
+    assert not _can(world.reviewer, "review.read_others", s)
+    set_phase(world.edition, "discussion")
     assert _can(world.reviewer, "review.read_others", s)
     assert _can(world.chair, "review.read", s) and _can(world.chair, "review.read_others", s)
     assert not _can(world.chair, "review.write", s)  # chairs review only when assigned

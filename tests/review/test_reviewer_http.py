@@ -12,7 +12,13 @@ from conference.mail import OutboxMessage
 from conference.review.models import Conflict, Review, ReviewAssignment
 from tests.factories import bearer, make_edition, make_user
 from tests.review.conftest import assert_blind
-from tests.review.factories import assign, make_review, make_reviewer, make_submission
+from tests.review.factories import (
+    assign,
+    make_review,
+    make_reviewer,
+    make_submission,
+    set_phase,
+)
 
 REVIEW = {
     "relevance": "4",
@@ -43,6 +49,7 @@ def test_reviewer_sees_no_author_identity_anywhere(world, login, client):
     assert saved.status_code == 302
     # the other reviewer submits, so that our reviewer later sees another review
     make_review(world.submission, world.other_reviewer)
+    set_phase(world.edition, "discussion")
 
     rita = login(world.reviewer)
     sid = world.submission.id
@@ -276,7 +283,9 @@ def test_draft_then_submit_and_validation(world, login):
 
 
 def test_other_reviews_only_after_submitting_ones_own(world, login, client):
+    set_phase(world.edition, "discussion")
     assign(world.submission, world.reviewer)
+    assign(world.submission, world.other_reviewer)
     make_review(
         world.submission, world.other_reviewer, confidential_comments="Only for the committee"
     )
@@ -301,7 +310,7 @@ def test_other_reviews_only_after_submitting_ones_own(world, login, client):
     api = client.get(
         f"/api/v1/editions/2027/review/submissions/{sid}", headers=bearer(world.reviewer)
     ).json
-    assert [r["label"] for r in api["other_reviews"]] == ["Reviewer 1"]
+    assert [r["label"] for r in api["other_reviews"]] == ["Reviewer 2"]
 
 
 def test_no_review_changes_after_the_deadline(world, login, client):

@@ -11,6 +11,10 @@
 - ``decisions``: recording decisions (sends ``submission_decided``) and publishing them.
 - ``mail_templates``: the decision mails and the organisers' templates for them.
 - ``placement``: accepted submissions into the programme (sends ``session_changed``).
+- ``phases``: the edition's review phase and what it lets reviewers see and do.
+- ``criteria``: the score criteria and their descriptors (what a 1 and a 5 mean).
+- ``discussion``: the committee's discussion of a submission and its notifications.
+- ``progress``: reviewers' progress and the chairs' reminders.
 
 Permission questions are asked in ``conference.permissions``. The names below are
 re-exported so that callers keep writing ``services.decide(...)``.
@@ -50,6 +54,13 @@ from conference.review.services.conflicts import (
     shared_domains,
     withdraw_conflict,
 )
+from conference.review.services.criteria import (
+    CRITERIA_KEYS,
+    CRITERION_NAMES,
+    Criterion,
+    criteria,
+    save_criteria,
+)
 from conference.review.services.decisions import (
     DECISION_LABELS,
     PublicationMail,
@@ -58,6 +69,13 @@ from conference.review.services.decisions import (
     decisions_to_publish,
     publication_mails,
     publish_decisions,
+)
+from conference.review.services.discussion import (
+    MAX_DISCUSSION_COMMENT,
+    add_comment,
+    comments,
+    participants,
+    reviewer_numbers,
 )
 from conference.review.services.lookups import (
     STATE_LABELS,
@@ -87,6 +105,7 @@ from conference.review.services.overview import (
     DISAGREEMENT_SPREAD,
     REJECT_SIDE,
     REVIEWER_EXPORT_HEADER,
+    REVIEWS_EXPORT_HEADER,
     SORTS,
     ReviewerStats,
     SubmissionStats,
@@ -95,7 +114,17 @@ from conference.review.services.overview import (
     dashboard,
     review_state_counts,
     reviewer_export_rows,
+    reviews_export_rows,
     withdrawn_submissions,
+)
+from conference.review.services.phases import (
+    PHASE_LABELS,
+    PHASES,
+    current_phase,
+    phase_rules,
+    reviewer_names_visible,
+    set_phase,
+    settings_of,
 )
 from conference.review.services.placement import (
     PlacementClash,
@@ -105,6 +134,12 @@ from conference.review.services.placement import (
     placement_rooms,
     placement_types,
     session_for,
+)
+from conference.review.services.progress import (
+    Progress,
+    committee_progress,
+    progress_of,
+    send_reminder,
 )
 from conference.review.services.reviews import (
     MAX_COMMENT,
@@ -123,6 +158,29 @@ from conference.review.services.reviews import (
 )
 
 __all__ = [
+    "REVIEWS_EXPORT_HEADER",
+    "reviews_export_rows",
+    "CRITERIA_KEYS",
+    "CRITERION_NAMES",
+    "Criterion",
+    "criteria",
+    "save_criteria",
+    "MAX_DISCUSSION_COMMENT",
+    "add_comment",
+    "comments",
+    "participants",
+    "reviewer_numbers",
+    "PHASE_LABELS",
+    "PHASES",
+    "current_phase",
+    "phase_rules",
+    "reviewer_names_visible",
+    "set_phase",
+    "settings_of",
+    "Progress",
+    "committee_progress",
+    "progress_of",
+    "send_reminder",
     "ACCEPT_SIDE",
     "AssignmentNeighbours",
     "AssignmentRow",

@@ -269,3 +269,57 @@ def review_state_counts(edition: Edition) -> dict[str, int]:
         )
         or 0,
     }
+
+
+REVIEWS_EXPORT_HEADER = [
+    "Submission",
+    "Title",
+    "Reviewer",
+    "Reviewer e-mail",
+    "Relevance",
+    "Quality",
+    "Originality",
+    "Overall score",
+    "Recommendation",
+    "Comments to the authors",
+    "Confidential comments",
+    "Submitted",
+]
+
+
+def reviews_export_rows(user: User, edition: Edition) -> list[list]:
+    """Every submitted review of the submissions ``user`` (a chair) may read, one row each;
+    submissions the chair is conflicted with are left out, as on the dashboard."""
+    _require(user, "review.chair", edition=edition)
+    conflicted = committee_conflicts(user, edition)
+    rows = db.session.execute(
+        sa.select(Review, Submission, User)
+        .join(Submission, Submission.id == Review.submission_id)
+        .join(User, User.id == Review.reviewer_id)
+        .where(
+            Review.edition_id == edition.id,
+            Review.submitted_at.is_not(None),
+            Submission.state == SubmissionState.SUBMITTED,
+        )
+        .order_by(Submission.id, Review.id)
+    )
+    out = []
+    for review, submission, reviewer in rows:
+        if submission.id in conflicted:
+            continue
+        submitted = edition.local(review.submitted_at)
+        out.append(
+            [
+                submission.id,
+                submission.title,
+                reviewer.display_name,
+                reviewer.email,
+                *(getattr(review, n) for n in SCORE_FIELDS),
+                review_score(review),
+                review.recommendation or "",
+                review.comments_to_authors,
+                review.confidential_comments,
+                submitted.strftime("%Y-%m-%d %H:%M") if submitted else "",
+            ]
+        )
+    return out

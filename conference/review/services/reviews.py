@@ -19,7 +19,9 @@ from conference.extensions import db
 from conference.permissions import can
 from conference.review.models import Recommendation, Review, ReviewAssignment
 from conference.review.services.conflicts import conflict_pairs
+from conference.review.services.discussion import reviewer_numbers, writer_for
 from conference.review.services.lookups import _commit, _flush, _require, blinded
+from conference.review.services.phases import reviewer_names_visible
 from conference.submissions.models import Submission, SubmissionState
 
 SCORE_FIELDS = ("relevance", "quality", "originality")
@@ -179,20 +181,35 @@ def visible_reviews(user: User, submission: Submission) -> list[dict]:
     """
     if not can(user, "review.read_others", submission):
         return []
-    chair = can(user, "review.chair", edition=db.session.get(Edition, submission.edition_id))
+    edition = db.session.get(Edition, submission.edition_id)
+    chair = can(user, "review.chair", edition=edition)
     rows = db.session.scalars(
         sa.select(Review)
         .where(Review.submission_id == submission.id, Review.submitted_at.is_not(None))
         .order_by(Review.id)
     )
+    numbers = reviewer_numbers(submission)
+    names = reviewer_names_visible(edition)
     out = []
-    for number, review in enumerate(rows, start=1):
+    for review in rows:
         if review.reviewer_id == user.id and not chair:
             continue
-        reviewer = db.session.get(User, review.reviewer_id) if chair else None
+        if chair:
+            reviewer = db.session.get(User, review.reviewer_id)
+            label = reviewer.display_name
+        else:
+            # Same "Reviewer N" as in the discussion (named if the edition says so).
+            label = writer_for(
+                user,
+                review.reviewer_id,
+                numbers,
+                viewer_is_chair=False,
+                names_visible=names,
+                edition_id=edition.id,
+            ).label
         out.append(
             {
-                "label": reviewer.display_name if reviewer else _("Reviewer %(num)d", num=number),
+                "label": label,
                 "own": review.reviewer_id == user.id,
                 "relevance": review.relevance,
                 "quality": review.quality,
@@ -251,14 +268,18 @@ class AssignmentNeighbours:
     next_open: dict | None = None
     position: int | None = None
     total: int = 0
+    done: int = 0  # the reviewer's submitted reviews ("3 of 8 done")
 
 
 def assignment_neighbours(user: User, edition: Edition, submission_id: int) -> AssignmentNeighbours:
     rows = my_assignments(user, edition)
     ids = [row.submission["id"] for row in rows]
+    done = sum(1 for row in rows if row.status == "submitted")
     if submission_id not in ids:
         waiting = [row.submission for row in rows if row.status != "submitted"]
-        return AssignmentNeighbours(next_open=waiting[0] if waiting else None, total=len(rows))
+        return AssignmentNeighbours(
+            next_open=waiting[0] if waiting else None, total=len(rows), done=done
+        )
     index = ids.index(submission_id)
     after = rows[index + 1 :] + rows[:index]
     waiting = [row.submission for row in after if row.status != "submitted"]
@@ -268,4 +289,5 @@ def assignment_neighbours(user: User, edition: Edition, submission_id: int) -> A
         next_open=waiting[0] if waiting else None,
         position=index + 1,
         total=len(rows),
+        done=done,
     )
