@@ -5,7 +5,7 @@ the scanner bundle (offline lookup). ``checkpoint_settings`` says which doors ta
 doors that already recorded exits keep taking them.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-11-29 18:40:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
