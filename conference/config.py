@@ -56,6 +56,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "conference@localhost")
     MAIL_SEND_AFTER_REQUEST = _bool("MAIL_SEND_AFTER_REQUEST", True)
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Seconds the page after sign-up waits for the first delivery attempt of the confirmation
+    # mail, so that it can say whether the mail went out (0: do not wait).
+    SIGNUP_MAIL_WAIT = float(os.environ.get("SIGNUP_MAIL_WAIT", "3"))
 
     # /readyz: a pending mail older than this many seconds is reported as a warning.
     READY_MAIL_MAX_AGE = int(os.environ.get("READY_MAIL_MAX_AGE", "900"))
