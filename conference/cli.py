@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from conference import backup, jobs
+from conference import backup, jobs, mailcatcher
 from conference.accounts import services
 from conference.accounts.models import RoleAssignment, User
 from conference.accreditation.cli import cli as accreditation_cli
@@ -207,6 +211,30 @@ def mail_send_pending(include_failed):
         if sent == 0 or failed:
             break
     click.echo(f"sent {total_sent}, failed {total_failed}")
+
+
+@mail_cli.command("catcher")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8025, show_default=True, type=int, help="SMTP port.")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False),
+    help="Where each message is written (default: instance/mail).",
+)
+def mail_catcher(host, port, directory):
+    """Development only: an SMTP server keeping every message as a file (make run starts it)."""
+    target = Path(directory) if directory else Path(current_app.config["INSTANCE_DIR"]) / "mail"
+    controller = mailcatcher.start(target, host=host, port=port, report=click.echo)
+    click.echo(f"Mail catcher on {host}:{port}; messages are written to {target}/")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+    try:
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")

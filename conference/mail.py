@@ -82,6 +82,17 @@ def render(template: str, subject: str, *, edition=None, **context) -> tuple[str
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 
 
+def linked_text(text: str) -> Markup:
+    """``text`` escaped for HTML, its http(s) links made live."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup('<a href="{0}">{0}</a>').format(match.group(0)))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
 def text_to_html(text: str, subject: str = "", lang: str | None = None) -> str:
     """The HTML part of a mail: the text part, escaped, in paragraphs, with its links live.
 
@@ -90,14 +101,7 @@ def text_to_html(text: str, subject: str = "", lang: str | None = None) -> str:
     lang = lang or str(get_locale() or "en").replace("_", "-")
 
     def linked(block: str) -> str:
-        parts, last = [], 0
-        for match in _URL.finditer(block):
-            parts.append(escape(block[last : match.start()]))
-            url = escape(match.group(0))
-            parts.append(Markup('<a href="{0}">{0}</a>').format(url))
-            last = match.end()
-        parts.append(escape(block[last:]))
-        return Markup("<br>\n").join(Markup("").join(parts).split("\n"))
+        return Markup("<br>\n").join(linked_text(block).split("\n"))
 
     blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
     paragraphs = Markup("\n").join(

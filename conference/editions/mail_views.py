@@ -15,6 +15,7 @@ from conference.editions import bp, mail_log
 from conference.editions.forms import MailFilterForm
 from conference.errors import NotFound
 from conference.extensions import db
+from conference.mail import linked_text
 from conference.permissions import can, deny, require
 from conference.query_args import arg_choice, arg_page, arg_str
 
@@ -80,6 +81,7 @@ def _message_page(message, edition):
         prefix=prefix,
         state=mail_log.state_of(message),
         states=mail_log.STATES,
+        linked_text=linked_text,
         can_resend=can(current_user, "outbox.resend", message, edition=edition),
     )
 

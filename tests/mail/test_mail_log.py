@@ -134,6 +134,7 @@ def test_message_page_shows_the_message_as_sent(login, db):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Dear ada@example.org," in text
+    assert '<a href="https://example.org/x">https://example.org/x</a>' in text
     assert "550 &lt;b&gt;mailbox&lt;/b&gt; unavailable" in text
     assert "Retry delivery" in text and "Send this message again" in text
 
