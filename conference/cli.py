@@ -94,7 +94,7 @@ def roles_grant(email, role, year):
         else:
             if year is None:
                 raise DomainError("Give the edition with --edition YEAR.")
-            services.grant_role(user, get_edition(year), role)
+            services.grant_role(user, get_edition(year), role, notify=True)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

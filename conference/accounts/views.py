@@ -537,7 +537,7 @@ def admin_grant_role(user_id):
     user = _load_user(user_id)
     edition = _edition_from_form()
     role = services.parse_role(request.form.get("role", ""))
-    services.grant_role(user, edition, role, actor=current_user)
+    services.grant_role(user, edition, role, actor=current_user, notify=True)
     db.session.commit()
     flash(
         _(

@@ -35,6 +35,7 @@ from conference.accreditation.forms import (
 )
 from conference.accreditation.models import EndorsementState, Registration, RegistrationState
 from conference.confirm import Confirmation
+from conference.editions import mail_log
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
@@ -535,6 +536,15 @@ def _bulk_ids(edition) -> list:
     return values.getlist("ids")
 
 
+def _mails_to(registration) -> list | None:
+    """The edition's mail to this person (None when the viewer may not read the mail log)."""
+    if not can(current_user, "outbox.read", edition=g.edition):
+        return None
+    addresses = {registration.email, getattr(registration.user, "email", "")} - {""}
+    found = {m.id: m for a in addresses for m in mail_log.messages_to(a, g.edition)}
+    return sorted(found.values(), key=lambda m: (m.created_at, m.id), reverse=True)
+
+
 def _detail(registration, form=None, status=200):
     categories = services.categories(g.edition)
     form = form or DecisionForm()
@@ -566,6 +576,9 @@ def _detail(registration, form=None, status=200):
         matching=matching,
         may_decide=can(current_user, "registration.decide", edition=g.edition)
         and bool(form.action.choices),
+        mails=_mails_to(registration),
+        mail_states=mail_log.STATES,
+        mail_state_of=mail_log.state_of,
         needs_note=registration.endorsement
         in (EndorsementState.PENDING, EndorsementState.DECLINED),
         organisation_types=services.ORGANISATION_TYPE_LABELS,

@@ -134,7 +134,7 @@ def roles():
             form.email.errors = [*form.email.errors, _("There is no account with this address.")]
             status = 400
         else:
-            accounts.grant_role(user, edition, form.role.data, actor=current_user)
+            accounts.grant_role(user, edition, form.role.data, actor=current_user, notify=True)
             db.session.commit()
             flash(
                 _(

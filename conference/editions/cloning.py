@@ -180,7 +180,7 @@ def confirm_roles(edition: Edition, keys: set[str], *, actor=None) -> list[RoleO
     for offer in role_offers(edition):
         if offer.key not in keys:
             continue
-        grant_role(offer.user, edition, offer.role, actor=actor)
+        grant_role(offer.user, edition, offer.role, actor=actor, notify=True)
         granted.append(offer)
     if granted and source is not None:
         roles_carried.send(
