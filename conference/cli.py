@@ -17,6 +17,7 @@ from conference.accounts.models import RoleAssignment, User
 from conference.accreditation.cli import cli as accreditation_cli
 from conference.badges.cli import cli as badges_cli
 from conference.demo import DEMO_ACCOUNTS, seed_demo
+from conference.editions import reminders
 from conference.editions.cli import cli as editions_cli
 from conference.editions.models import Edition
 from conference.editions.services import get_edition
@@ -211,6 +212,32 @@ def mail_send_pending(include_failed):
         if sent == 0 or failed:
             break
     click.echo(f"sent {total_sent}, failed {total_failed}")
+
+
+@mail_cli.command("reminders")
+@click.option("--edition", "year", type=int, help="Only this edition (default: every current one).")
+@click.option(
+    "--queue-only", is_flag=True, help="Queue the reminders; leave sending to the worker."
+)
+def mail_reminders(year, queue_only):
+    """Send the reminders due now (for cron); each is sent at most once."""
+    editions = None
+    if year is not None:
+        try:
+            editions = [get_edition(year)]
+        except DomainError as exc:
+            _fail(exc)
+    counts = reminders.send_due(editions=editions)
+    for kind, count in counts.items():
+        click.echo(f"{kind}: {count}")
+    if not queue_only and any(counts.values()):
+        sent = failed = 0
+        while True:
+            batch_sent, batch_failed = send_pending()
+            sent, failed = sent + batch_sent, failed + batch_failed
+            if batch_sent == 0 or batch_failed:
+                break
+        click.echo(f"sent {sent}, failed {failed}")
 
 
 @mail_cli.command("catcher")

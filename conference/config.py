@@ -59,6 +59,8 @@ class Config:
     # Seconds the page after sign-up waits for the first delivery attempt of the confirmation
     # mail, so that it can say whether the mail went out (0: do not wait).
     SIGNUP_MAIL_WAIT = float(os.environ.get("SIGNUP_MAIL_WAIT", "3"))
+    # Seconds between two runs of the reminders by the worker (0: only `flask mail reminders`).
+    REMINDERS_INTERVAL = int(os.environ.get("REMINDERS_INTERVAL", "3600"))
 
     # /readyz: a pending mail older than this many seconds is reported as a warning.
     READY_MAIL_MAX_AGE = int(os.environ.get("READY_MAIL_MAX_AGE", "900"))

@@ -23,4 +23,3 @@ def test_registration_page_lists_the_persons_mail_for_the_edition(login, db):
     assert "Elsewhere" not in text and "Not hers" not in text
     # The registration's own confirmation mail is there, with a link to it in the mail log.
     assert "/2027/admin/mail/" in text
-

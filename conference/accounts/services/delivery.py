@@ -47,6 +47,7 @@ def send_and_wait(ids: list[int]) -> str | None:
     if state != "queued" or not config["MAIL_SEND_AFTER_REQUEST"]:
         return state
     in_background("conference.mail.send_pending")
+    g.mail_queued = False  # handed over already: the after-request hook need not do it again
     deadline = time.monotonic() + float(config["SIGNUP_MAIL_WAIT"])
     while state == "queued" and time.monotonic() < deadline:
         time.sleep(0.1)

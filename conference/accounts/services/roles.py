@@ -7,10 +7,9 @@ import contextlib
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, has_request_context, url_for
-from flask_babel import LazyString
+from flask_babel import LazyString, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 
 from conference import audit, mail
 from conference.accounts.models import Role, RoleAssignment, User
