@@ -157,6 +157,6 @@ class SentReminder(db.Model):
     )
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
     # What the reminder is about, within its kind (a person, a registration, a deadline).
+    # (No address: the outbox keeps the mail itself, and erases it with the account.)
     key: so.Mapped[str] = so.mapped_column(sa.String(120))
-    to: so.Mapped[str] = so.mapped_column(sa.String(254))
     sent_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

@@ -185,11 +185,7 @@ def _claim(edition: Edition, kind: str, reminder: Reminder) -> bool:
     """Record the reminder; False when it was sent already (by this run or another)."""
     try:
         with db.session.begin_nested():
-            db.session.add(
-                SentReminder(
-                    edition_id=edition.id, kind=kind, key=reminder.key[:120], to=reminder.to
-                )
-            )
+            db.session.add(SentReminder(edition_id=edition.id, kind=kind, key=reminder.key[:120]))
     except sa.exc.IntegrityError:
         return False
     return True

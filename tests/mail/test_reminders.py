@@ -425,3 +425,36 @@ def test_the_worker_runs_the_reminders_and_schedules_the_next_run(app, db):
             queue.connection.delete(f"rq:job:{job_id}")
         queue.connection.delete(ScheduledJobRegistry(queue=queue).key)
         queue.delete(delete_jobs=True)
+
+
+@pytest.mark.postgres
+def test_parallel_runs_send_each_reminder_once(app, db):
+    """Several workers (or cron and a worker) at once: the unique key lets one send each."""
+    import threading
+
+    _edition()
+    for n in range(5):
+        _user(f"person{n}@example.org")
+    runs = 6
+    barrier = threading.Barrier(runs)
+    errors = []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait()
+                reminders.send_due()
+            except Exception as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    sent = [m.to for m in _mails("accreditation_unfinished_reminder")]
+    assert sorted(sent) == [f"person{n}@example.org" for n in range(5)]
