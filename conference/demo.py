@@ -33,6 +33,7 @@ DEMO_STEPS: list[str] = [
     # a door for a restricted session).
     "conference.badges.demo",
     "conference.checkin.demo",  # after badges: scanner token, invalid-code counts
+    "conference.editions.demo",  # the mail log in every state, reminder settings (last)
 ]
 
 DEMO_ACCOUNTS = [
