@@ -458,3 +458,19 @@ def test_parallel_runs_send_each_reminder_once(app, db):
     db.session.expire_all()
     sent = [m.to for m in _mails("accreditation_unfinished_reminder")]
     assert sorted(sent) == [f"person{n}@example.org" for n in range(5)]
+
+
+def test_cloning_an_edition_keeps_its_reminder_choices(app, db):
+    from conference.editions import cloning
+
+    source = make_edition(2025)
+    db.session.add(ReminderSetting(edition_id=source.id, kind="review_unfinished", enabled=False))
+    db.session.add(
+        ReminderSetting(edition_id=source.id, kind="attendee_week_before", days_before=10)
+    )
+    db.session.commit()
+    new = cloning.clone_edition(source, 2029).edition
+    db.session.commit()
+    settings = reminders.settings_for(new)
+    assert settings["review_unfinished"] == (False, 3)
+    assert settings["attendee_week_before"] == (True, 10)
