@@ -7,6 +7,8 @@ the outbox like any other, so the log shows it too.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_pgettext
@@ -24,6 +26,22 @@ STATES = {
     "sent": lazy_pgettext("mail state", "Sent"),
     "failed": lazy_pgettext("mail state", "Failed"),
 }
+
+
+# The links of mails that carry a secret (a signed token): whoever holds one can confirm an
+# address, set a password, answer an invitation or nomination, or read a personal calendar.
+_SECRET_LINK = re.compile(
+    r"(/(?:verify|reset-password|nomination|invitations)/)[^\s/\"'<>?&]+"
+    r"|(/calendar/)[^\s/\"'<>?&]+(\.ics)"
+)
+
+
+def hide_secret_links(text: str) -> str:
+    """``text`` with the token of every secret link replaced by ``[hidden]`` (the mail log in
+    production shows what was sent without handing its readers other people's links)."""
+    return _SECRET_LINK.sub(
+        lambda m: (m.group(1) or m.group(2)) + "[hidden]" + (m.group(3) or ""), text or ""
+    )
 
 
 def state_of(message: OutboxMessage) -> str:

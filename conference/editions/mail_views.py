@@ -5,7 +5,7 @@ Views only parse, ask ``permissions`` and call ``editions.mail_log``."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -74,10 +74,15 @@ def _message(message_id: int, edition):
 
 def _message_page(message, edition):
     prefix = "editions.edition_mail" if edition is not None else "editions.admin_mail"
+    text, html = message.text_body, message.html_body
+    if not current_app.config["MAIL_LOG_SHOW_SECRET_LINKS"]:
+        text, html = mail_log.hide_secret_links(text), html and mail_log.hide_secret_links(html)
     return render_template(
         "editions/mail_message.html",
         edition=edition,
         message=message,
+        text_body=text,
+        html_body=html,
         prefix=prefix,
         state=mail_log.state_of(message),
         states=mail_log.STATES,

@@ -242,3 +242,32 @@ def test_permission_rules_for_the_outbox(db):
     assert not can(archived_organiser, "outbox.resend", edition=archived)
     for message in (mine, foreign, account):
         assert can(admin, "outbox.resend", message, edition=None)
+
+
+def test_secret_links_are_hidden_when_configured(app, login, db):
+    from conference.editions.mail_log import hide_secret_links
+
+    text = (
+        "Confirm: http://conference.test/verify/abc.def-ghi?next=/2027/register\n"
+        "Reset: http://conference.test/reset-password/tok_en\n"
+        "Invitation: http://conference.test/2027/invitations/xyz/decline\n"
+        "Feed: webcal://conference.test/calendar/s3cr3t.ics\n"
+        "Programme: http://conference.test/2027/programme\n"
+    )
+    hidden = hide_secret_links(text)
+    for secret in ("abc.def-ghi", "tok_en", "xyz", "s3cr3t"):
+        assert secret not in hidden
+    assert "/verify/[hidden]?next=/2027/register" in hidden
+    assert "/calendar/[hidden].ics" in hidden
+    assert "http://conference.test/2027/programme" in hidden
+
+    message = _message(None, to="someone@example.org")
+    message.text_body = text
+    message.html_body = mail.text_to_html(text)
+    db.session.commit()
+    admin = login(make_user(admin=True))
+    assert "abc.def-ghi" in admin.get(f"/admin/mail/{message.id}").get_data(as_text=True)
+    app.config["MAIL_LOG_SHOW_SECRET_LINKS"] = False
+    page = admin.get(f"/admin/mail/{message.id}").get_data(as_text=True)
+    assert "abc.def-ghi" not in page and "tok_en" not in page and "s3cr3t" not in page
+    assert "/verify/[hidden]" in page
