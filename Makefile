@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # Links in mails and feeds, and the login URL seed-demo prints, follow HOST and PORT.
 BASE_URL ?= http://$(HOST):$(PORT)
+# The development mail catcher's SMTP port (make run).
+MAIL_CATCHER_PORT ?= 8025
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -65,9 +67,12 @@ migrate: install
 seed: migrate
 	BASE_URL=$(BASE_URL) $(BIN)/flask seed-demo
 
+# `make run` also starts the development mail catcher (a real SMTP server on 127.0.0.1,
+# conference/mailcatcher.py) and sends the application's mail to it: every message is
+# written to instance/mail/ and its links are printed here. It stops with the server.
 run: assets translations-compile seed
-	@echo "Serving on $(BASE_URL) (Ctrl-C to stop)"
-	BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Serving on $(BASE_URL) (Ctrl-C to stop); mail goes to the catcher on 127.0.0.1:$(MAIL_CATCHER_PORT) (instance/mail/, and $(BASE_URL)/admin/mail)"
+	$(BIN)/flask mail catcher --port $(MAIL_CATCHER_PORT) & catcher=$$!; trap 'kill $$catcher 2>/dev/null' EXIT; BASE_URL=$(BASE_URL) MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_CATCHER_PORT) MAIL_USE_TLS=0 MAIL_USERNAME= $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install-dev system-deps assets translations-compile
 	$(BIN)/pytest -n auto -q $(PYTEST_ARGS)

@@ -237,6 +237,9 @@ def _detail_labels() -> dict[str, str]:
         "withdrawn_talks": pgettext("audit detail", "Withdrawn talks"),
         "words": pgettext("audit detail", "Words"),
         "year": pgettext("audit detail", "Year"),
+        # The mail log (editions.mail_log).
+        "subject": pgettext("audit detail", "Subject"),
+        "resent_message": pgettext("audit detail", "Message resent"),
     }
 
 

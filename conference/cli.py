@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from conference import backup, jobs
+from conference import backup, jobs, mailcatcher
 from conference.accounts import services
 from conference.accounts.models import RoleAssignment, User
 from conference.accreditation.cli import cli as accreditation_cli
 from conference.badges.cli import cli as badges_cli
 from conference.demo import DEMO_ACCOUNTS, seed_demo
+from conference.editions import reminders
 from conference.editions.cli import cli as editions_cli
 from conference.editions.models import Edition
 from conference.editions.services import get_edition
@@ -92,7 +97,7 @@ def roles_grant(email, role, year):
         else:
             if year is None:
                 raise DomainError("Give the edition with --edition YEAR.")
-            services.grant_role(user, get_edition(year), role)
+            services.grant_role(user, get_edition(year), role, notify=True)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -209,6 +214,56 @@ def mail_send_pending(include_failed):
         if sent == 0 or failed:
             break
     click.echo(f"sent {total_sent}, failed {total_failed}")
+
+
+@mail_cli.command("reminders")
+@click.option("--edition", "year", type=int, help="Only this edition (default: every current one).")
+@click.option(
+    "--queue-only", is_flag=True, help="Queue the reminders; leave sending to the worker."
+)
+def mail_reminders(year, queue_only):
+    """Send the reminders due now (for cron); each is sent at most once."""
+    editions = None
+    if year is not None:
+        try:
+            editions = [get_edition(year)]
+        except DomainError as exc:
+            _fail(exc)
+    counts = reminders.send_due(editions=editions)
+    for kind, count in counts.items():
+        click.echo(f"{kind}: {count}")
+    if not queue_only and any(counts.values()):
+        sent = failed = 0
+        while True:
+            batch_sent, batch_failed = send_pending()
+            sent, failed = sent + batch_sent, failed + batch_failed
+            if batch_sent == 0 or batch_failed:
+                break
+        click.echo(f"sent {sent}, failed {failed}")
+
+
+@mail_cli.command("catcher")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8025, show_default=True, type=int, help="SMTP port.")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False),
+    help="Where each message is written (default: instance/mail).",
+)
+def mail_catcher(host, port, directory):
+    """Development only: an SMTP server keeping every message as a file (make run starts it)."""
+    target = Path(directory) if directory else Path(current_app.config["INSTANCE_DIR"]) / "mail"
+    controller = mailcatcher.start(target, host=host, port=port, report=click.echo)
+    click.echo(f"Mail catcher on {host}:{port}; messages are written to {target}/")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+    try:
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")

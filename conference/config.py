@@ -63,6 +63,14 @@ class Config:
     MAILING_RATE_PER_MINUTE = int(os.environ.get("MAILING_RATE_PER_MINUTE", "120"))
     MAILING_JOB_SECONDS = int(os.environ.get("MAILING_JOB_SECONDS", "240"))
     MAILING_STALE_SECONDS = int(os.environ.get("MAILING_STALE_SECONDS", "300"))
+    # Seconds the page after sign-up waits for the first delivery attempt of the confirmation
+    # mail, so that it can say whether the mail went out (0: do not wait).
+    SIGNUP_MAIL_WAIT = float(os.environ.get("SIGNUP_MAIL_WAIT", "3"))
+    # Seconds between two runs of the reminders by the worker (0: only `flask mail reminders`).
+    REMINDERS_INTERVAL = int(os.environ.get("REMINDERS_INTERVAL", "3600"))
+    # Show the secret links of mails (confirmation, password, invitation, nomination, calendar
+    # feed) in the mail log; off in production, where they are shown as "[hidden]".
+    MAIL_LOG_SHOW_SECRET_LINKS = _bool("MAIL_LOG_SHOW_SECRET_LINKS", True)
 
     # /readyz: a pending mail older than this many seconds is reported as a warning.
     READY_MAIL_MAX_AGE = int(os.environ.get("READY_MAIL_MAX_AGE", "900"))
@@ -143,6 +151,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     LOG_JSON = _bool("LOG_JSON", True)
+    MAIL_LOG_SHOW_SECRET_LINKS = _bool("MAIL_LOG_SHOW_SECRET_LINKS", False)
 
 
 class TestingConfig(Config):

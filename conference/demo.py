@@ -37,6 +37,7 @@ DEMO_STEPS: list[str] = [
     "conference.checkin.demo",  # after badges: scanner token, invalid-code counts
     # Mailings: after accreditation, programme and submissions (recipients and their sessions).
     "conference.mailings.demo",
+    "conference.editions.demo",  # the mail log in every state, reminder settings (last)
 ]
 
 DEMO_ACCOUNTS = [

@@ -13,16 +13,19 @@ per process, never in the worker that serves the request.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import queue as queue_module
 import threading
+import time
 from typing import Any
 
 from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker, Worker
+from rq.registry import ScheduledJobRegistry
 
 from conference.extensions import db
 
@@ -207,6 +210,70 @@ def reset_connections_after_fork() -> None:
             engine.dispose(close=False)
 
 
+# --- periodic jobs (reminders): the worker runs them again and again ------------------------
+
+# Dotted path of a job → the setting holding the seconds between its runs (0: never).
+PERIODIC: dict[str, str] = {}
+
+
+def every(path: str, interval_setting: str) -> None:
+    """Have the worker run ``path`` every ``config[interval_setting]`` seconds."""
+    PERIODIC[path] = interval_setting
+
+
+def _periodic_prefix(path: str) -> str:
+    """RQ job ids allow letters, digits, underscores and dashes only."""
+    return "periodic-" + path.replace(".", "_") + "-"
+
+
+def _periodic_job_id(path: str) -> str:
+    return f"{_periodic_prefix(path)}{time.time_ns()}"
+
+
+def _waiting_periodic(queue, path: str) -> bool:
+    """Is a run of ``path`` already queued or scheduled (by this worker or another)?"""
+    prefix = _periodic_prefix(path)
+    waiting = [*queue.get_job_ids(), *ScheduledJobRegistry(queue=queue).get_job_ids()]
+    return any(job_id.startswith(prefix) for job_id in waiting)
+
+
+def schedule_periodic(queue, path: str, delay: float | None = None) -> bool:
+    """Schedule the next run of ``path`` (after its interval, or ``delay`` seconds)."""
+    interval = float(current_app.config.get(PERIODIC[path]) or 0)
+    if interval <= 0:
+        return False
+    options = {"job_id": _periodic_job_id(path), "description": f"every {int(interval)} s: {path}"}
+    if delay == 0:
+        queue.enqueue_call(run_job, args=("conference.jobs.run_periodic", path), **options)
+    else:
+        seconds = interval if delay is None else delay
+        queue.enqueue_in(
+            dt.timedelta(seconds=seconds), run_job, "conference.jobs.run_periodic", path, **options
+        )
+    return True
+
+
+def run_periodic(path: str) -> Any:
+    """Run a periodic job, then schedule its next run (the chain the worker started)."""
+    if path not in PERIODIC:
+        raise ValueError(f"{path} is not a periodic job")
+    try:
+        return _resolve(path)()
+    finally:
+        queue = job_queue()
+        if queue is not None:
+            schedule_periodic(queue, path)
+
+
+def start_periodic(queue) -> list[str]:
+    """Start the chain of each periodic job that has no run waiting (a worker starting)."""
+    started = []
+    for path in PERIODIC:
+        if not _waiting_periodic(queue, path) and schedule_periodic(queue, path, delay=0):
+            started.append(path)
+    return started
+
+
 def work(burst: bool = False, fork: bool = True) -> bool:
     """Process the queue in the current app context (what ``flask jobs worker`` runs)."""
     queue = job_queue(redis_connection(worker=True))
@@ -217,6 +284,8 @@ def work(burst: bool = False, fork: bool = True) -> bool:
     if worker_class is Worker and not _fork_hook_registered:
         os.register_at_fork(after_in_child=reset_connections_after_fork)
         _fork_hook_registered = True
+    if not burst:  # a burst run (tests, cron) leaves the periodic chain to the real workers
+        start_periodic(queue)
     worker = worker_class([queue], connection=queue.connection)
     # The scheduler (a separate process) re-queues failed jobs whose retry time has come.
     return worker.work(burst=burst, with_scheduler=not burst)

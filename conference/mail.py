@@ -20,13 +20,14 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, g, render_template
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
-from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2 import TemplateError, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from limits import parse_many
+from markupsafe import Markup, escape
 
 from conference.db import UTCDateTime, utcnow
 from conference.errors import DomainError
@@ -67,16 +68,53 @@ class OutboxMessage(db.Model):
     )
 
 
-def render(template: str, subject: str, *, edition=None, **context) -> tuple[str, str | None]:
-    """The text (and HTML, if the template has one) of ``templates/mail/<template>``."""
+def render(template: str, subject: str, *, edition=None, **context) -> tuple[str, str]:
+    """The text of ``templates/mail/<template>.txt`` and the HTML part made from it.
+
+    Every mail's HTML part is the text part laid out by ``text_to_html`` (one way for all,
+    organiser-edited mail included), so that both parts always say the same."""
     context.setdefault("base_url", current_app.config["BASE_URL"])
     context.setdefault("edition", edition)
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
-    try:
-        html = render_template(f"mail/{template}.html", subject=subject, **context)
-    except TemplateNotFound:
-        html = None
-    return text, html
+    return text, text_to_html(text, subject)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def linked_text(text: str) -> Markup:
+    """``text`` escaped for HTML, its http(s) links made live."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup('<a href="{0}">{0}</a>').format(match.group(0)))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def text_to_html(text: str, subject: str = "", lang: str | None = None) -> str:
+    """The HTML part of a mail: the text part, escaped, in paragraphs, with its links live.
+
+    The text is the reference (what every client shows); the HTML part only adds live links
+    and readable paragraphs, in the language the text was rendered in."""
+    lang = lang or str(get_locale() or "en").replace("_", "-")
+
+    def linked(block: str) -> str:
+        return Markup("<br>\n").join(linked_text(block).split("\n"))
+
+    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
+    paragraphs = Markup("\n").join(
+        Markup("<p>{}</p>").format(linked(block)) for block in blocks if block.strip()
+    )
+    return str(
+        Markup(
+            '<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            "<title>{subject}</title></head>\n"
+            '<body style="font-family: sans-serif; line-height: 1.5; color: #1a1a1a">\n'
+            "{paragraphs}\n</body></html>\n"
+        ).format(lang=lang, subject=subject, paragraphs=paragraphs)
+    )
 
 
 def recipient_locale(to: str, edition=None) -> str | None:
@@ -130,17 +168,19 @@ def queue_rendered(
     requested_by=None,
 ) -> OutboxMessage:
     """Queue an already rendered mail (for organiser-edited templates)."""
+    subject = " ".join(subject.split())[:300]
     message = OutboxMessage(
         edition_id=getattr(edition, "id", edition),
         to=to,
-        subject=" ".join(subject.split())[:300],
+        subject=subject,
         text_body=text,
-        html_body=html,
+        html_body=html if html is not None else text_to_html(text, subject),
         template=template,
         requested_by_id=getattr(requested_by, "id", requested_by),
     )
     db.session.add(message)
     g.setdefault("mail_queued", True)
+    g.setdefault("queued_messages", []).append(message)
     return message
 
 

@@ -169,6 +169,17 @@ def _outbox_read(user, edition, obj) -> bool:
     return is_organiser(user, edition)
 
 
+@rule("outbox.resend")
+def _outbox_resend(user, edition, obj) -> bool:
+    """Resend or retry mail: the edition's organisers (not in an archived edition); site
+    administrators for every message, those of no edition (sign-up, passwords) included."""
+    if is_admin(user):
+        return True
+    if edition is None or (obj is not None and getattr(obj, "edition_id", None) != edition.id):
+        return False
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
 # --- accreditation -----------------------------------------------------------------------
 
 

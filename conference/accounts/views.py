@@ -141,18 +141,52 @@ def signup():
 
 
 def _check_email_page(email: str, next_url: str):
-    """After sign-up (or a resend): look for the link; a button sends it again."""
-    return render_template(
-        "accounts/check_email.html",
-        heading=_("Check your e-mail"),
-        message=_(
+    """After sign-up (or a resend): what became of the mail, truthfully (sent, queued, or
+    queued after a failed attempt); a button sends the link again."""
+    ids = services.queued_in_this_request()
+    session["mail_status_ids"] = ids[-5:]
+    session["mail_status_email"] = email
+    return _mail_status_page(email, services.send_and_wait(ids), next_url)
+
+
+def _mail_status_page(email: str, state: str | None, next_url: str):
+    if state == "sent":
+        message = _(
             "We have sent a message to %(email)s. "
             "Follow the link in it to confirm your address, then log in.",
             email=email,
-        ),
+        )
+    elif state == "failed":
+        message = _(
+            "Your message to %(email)s is queued; it could not be delivered yet (our mail "
+            "server did not accept it). We will keep trying: it may take a while to arrive.",
+            email=email,
+        )
+    else:
+        message = _(
+            "Your message to %(email)s is queued and will be sent in a moment. "
+            "Follow the link in it to confirm your address, then log in.",
+            email=email,
+        )
+    return render_template(
+        "accounts/check_email.html",
+        heading=_("Check your e-mail"),
+        message=message,
+        mail_state=state or "queued",
         resend_email=email,
         next=next_url,
     )
+
+
+@bp.get("/signup/mail-status")
+def signup_mail_status():
+    """The state now of the mail the last sign-up (or resend) in this browser queued."""
+    email = session.get("mail_status_email")
+    if not email:
+        return redirect(url_for("accounts.signup"))
+    ids = [i for i in session.get("mail_status_ids", []) if isinstance(i, int)]
+    next_url = safe_next(request.args.get("next"), default="")
+    return _mail_status_page(email, services.delivery_state(ids), next_url)
 
 
 @bp.route("/verify/<token>", methods=["GET", "POST"])
@@ -503,7 +537,7 @@ def admin_grant_role(user_id):
     user = _load_user(user_id)
     edition = _edition_from_form()
     role = services.parse_role(request.form.get("role", ""))
-    services.grant_role(user, edition, role, actor=current_user)
+    services.grant_role(user, edition, role, actor=current_user, notify=True)
     db.session.commit()
     flash(
         _(

@@ -37,6 +37,7 @@ from conference.accreditation.models import EndorsementState, Registration, Regi
 from conference.accreditation.services import questions as question_services
 from conference.accreditation.services.queue import csv_header
 from conference.confirm import Confirmation
+from conference.editions import mail_log
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
@@ -565,6 +566,15 @@ def _bulk_ids(edition) -> list:
     return values.getlist("ids")
 
 
+def _mails_to(registration) -> list | None:
+    """The edition's mail to this person (None when the viewer may not read the mail log)."""
+    if not can(current_user, "outbox.read", edition=g.edition):
+        return None
+    addresses = {registration.email, getattr(registration.user, "email", "")} - {""}
+    found = {m.id: m for a in addresses for m in mail_log.messages_to(a, g.edition)}
+    return sorted(found.values(), key=lambda m: (m.created_at, m.id), reverse=True)
+
+
 def _detail(registration, form=None, status=200):
     categories = services.categories(g.edition)
     form = form or DecisionForm()
@@ -596,6 +606,9 @@ def _detail(registration, form=None, status=200):
         matching=matching,
         may_decide=can(current_user, "registration.decide", edition=g.edition)
         and bool(form.action.choices),
+        mails=_mails_to(registration),
+        mail_states=mail_log.STATES,
+        mail_state_of=mail_log.state_of,
         needs_note=registration.endorsement
         in (EndorsementState.PENDING, EndorsementState.DECLINED),
         organisation_types=services.ORGANISATION_TYPE_LABELS,

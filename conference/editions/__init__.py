@@ -10,5 +10,6 @@ bp = Blueprint("editions", __name__)
 VIEWS = (
     "clone_views",
     "views",
+    "mail_views",
     "lookups",  # hands accounts its look-ups
 )

@@ -14,7 +14,7 @@ from conference import audit, confirm, i18n
 from conference.accounts import services as accounts
 from conference.accounts.models import RoleAssignment, User
 from conference.confirm import Confirmation
-from conference.editions import bp, services
+from conference.editions import bp, reminders, services
 from conference.editions.forms import (
     DATETIME_FIELDS,
     AuditFilterForm,
@@ -63,8 +63,9 @@ def _settings_form_for(edition) -> EditionSettingsForm:
         {"title": (StringField, _("Title"), 200)},
         i18n.translation_languages(edition),
     )
-    form = form_class(obj=edition)
+    form = reminders.with_reminder_fields(form_class)(obj=edition)
     if request.method == "GET":
+        reminders.fill_form(form, edition)
         i18n.fill_translations(form, "title", edition.title_translations)
         for name in DATETIME_FIELDS:
             moment = getattr(edition, name)
@@ -104,17 +105,31 @@ def settings():
                         moment = stored
                     values[name] = moment
                 changes = services.update_settings(current_user, edition, **values)
+                changes = reminders.save_form(form, edition, actor=current_user) or changes
             except DomainError as exc:
                 db.session.rollback()
                 flash(exc.message, "error")
                 return render_template(
-                    "editions/admin_settings.html", form=form, writable=writable
+                    "editions/admin_settings.html",
+                    form=form,
+                    writable=writable,
+                    reminder_fields=reminders.reminder_fields(form),
                 ), exc.status_code
             db.session.commit()
             flash(_("The settings are saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for("editions.settings"))
-        return render_template("editions/admin_settings.html", form=form, writable=writable), 400
-    return render_template("editions/admin_settings.html", form=form, writable=writable)
+        return render_template(
+            "editions/admin_settings.html",
+            form=form,
+            writable=writable,
+            reminder_fields=reminders.reminder_fields(form),
+        ), 400
+    return render_template(
+        "editions/admin_settings.html",
+        form=form,
+        writable=writable,
+        reminder_fields=reminders.reminder_fields(form),
+    )
 
 
 @bp.route("/<int:year>/admin/roles", methods=["GET", "POST"])
@@ -134,7 +149,7 @@ def roles():
             form.email.errors = [*form.email.errors, _("There is no account with this address.")]
             status = 400
         else:
-            accounts.grant_role(user, edition, form.role.data, actor=current_user)
+            accounts.grant_role(user, edition, form.role.data, actor=current_user, notify=True)
             db.session.commit()
             flash(
                 _(

@@ -21,7 +21,7 @@ from conference import audit
 from conference.accounts.models import RoleAssignment, User
 from conference.accounts.services import grant_role
 from conference.db import copy_row
-from conference.editions.models import Edition, EditionState, MailTemplate
+from conference.editions.models import Edition, EditionState, MailTemplate, ReminderSetting
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
 from conference.signals import edition_cloned, roles_carried
@@ -111,6 +111,11 @@ def clone_edition(
         for template in templates:
             db.session.add(copy_row(template, edition_id=edition.id))
         counts["mail_templates"] = len(templates)
+        # The organisers' reminder choices carry over (editions.reminders).
+        for setting in db.session.scalars(
+            sa.select(ReminderSetting).where(ReminderSetting.edition_id == source.id)
+        ):
+            db.session.add(copy_row(setting, edition_id=edition.id))
 
         # The set-up of the other areas (categories, rooms, tracks, types, the programme
         # skeleton) is copied by their handlers, in this transaction; each returns its counts.
@@ -181,7 +186,7 @@ def confirm_roles(edition: Edition, keys: set[str], *, actor=None) -> list[RoleO
     for offer in role_offers(edition):
         if offer.key not in keys:
             continue
-        grant_role(offer.user, edition, offer.role, actor=actor)
+        grant_role(offer.user, edition, offer.role, actor=actor, notify=True)
         granted.append(offer)
     if granted and source is not None:
         roles_carried.send(

@@ -135,3 +135,14 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField(_l("Action"), validators=[Optional()])
     actor = StringField(_l("Actor (e-mail contains)"), validators=[Optional(), Length(max=254)])
+
+
+class MailFilterForm(FlaskForm):
+    """Search and filters of the mail log (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Recipient or subject contains"), validators=[Optional(), Length(max=254)])
+    state = SelectField(_l("State"), validators=[Optional()])
+    template = SelectField(_l("Kind of mail"), validators=[Optional()])

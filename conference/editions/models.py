@@ -122,3 +122,43 @@ class MailTemplate(db.Model):
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+
+
+class ReminderSetting(db.Model):
+    """An edition's choice for one kind of reminder (``editions.reminders``): on or off, and
+    how many days ahead. No row: the kind's defaults (on)."""
+
+    __tablename__ = "reminder_settings"
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "kind"),
+        sa.CheckConstraint(
+            "days_before IS NULL OR (days_before >= 0 AND days_before <= 365)",
+            name="days_before_range",
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    enabled: so.Mapped[bool] = so.mapped_column(default=True)
+    days_before: so.Mapped[int | None] = so.mapped_column()
+
+
+class SentReminder(db.Model):
+    """A reminder that went out: the unique key makes sure none is ever sent twice, even by
+    two workers at once (the second insert fails and that worker skips it)."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "kind", "key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # What the reminder is about, within its kind (a person, a registration, a deadline).
+    # (No address: the outbox keeps the mail itself, and erases it with the account.)
+    key: so.Mapped[str] = so.mapped_column(sa.String(120))
+    sent_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

@@ -33,8 +33,9 @@ def test_signup_creates_an_unverified_account_and_mails_a_link(client, db):
     assert user.email_verified_at is None
     assert user.password_hash and PASSWORD not in user.password_hash
     [message] = outbox(to="marie@example.org", template="accounts_verify")
-    assert message.html_body and "Confirm my e-mail address" in message.html_body
     assert link_in(message).startswith("http://conference.test/verify/")
+    # The HTML part is the text part with its links live (one way for every mail).
+    assert f'<a href="{link_in(message).replace("&", "&amp;")}">' in message.html_body
     assert "account.signup" in audit_actions()
 
 

@@ -154,7 +154,11 @@ def check_archive_forms(url: str, text: str, archived: tuple[str, ...]) -> list[
 
 def _targets(doc) -> list[str]:
     """Every ``<a href>``, plus each GET form submitted with its default values."""
-    hrefs = [anchor.get("href").strip() for anchor in doc.xpath("//a[@href]")]
+    # Links inside a copy of a mail (the mail log) are the recipient's, not the viewer's.
+    hrefs = [
+        anchor.get("href").strip()
+        for anchor in doc.xpath("//a[@href][not(ancestor::*[contains(@class, 'mail-preview')])]")
+    ]
     for form in doc.xpath("//form"):
         if (form.get("method") or "get").lower() != "get":
             continue

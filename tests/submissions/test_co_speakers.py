@@ -74,7 +74,8 @@ def test_invitation_mail_is_delivered_over_smtp(login, edition, author, tracks, 
     send_pending()
     messages = smtp_server.wait_for(1)
     assert messages and messages[0]["To"] == "co@example.org"
-    assert "http://conference.test/2027/invitations/" in messages[0].get_content()
+    text = messages[0].get_body(preferencelist=("plain",)).get_content()
+    assert "http://conference.test/2027/invitations/" in text
 
 
 def test_wrong_account_is_refused_and_nothing_changes(login, edition, author, tracks):

@@ -6,11 +6,17 @@
 - ``passwords``: a forgotten password's reset link, changing one's password;
 - ``roles``: per-edition roles, site administrators, where a login leads;
 - ``tokens``: personal API tokens, and checking a Bearer token;
+- ``delivery``: what became of the mail a page just queued (the page after sign-up);
 - ``edition_lookup``: how accounts finds editions (the editions area provides it).
 
 The names other areas and tests use are re-exported here.
 """
 
+from conference.accounts.services.delivery import (
+    delivery_state,
+    queued_in_this_request,
+    send_and_wait,
+)
 from conference.accounts.services.edition_lookup import (
     checkin_editions,
     edition_for_year,
@@ -73,6 +79,9 @@ from conference.accounts.services.users import (
 )
 
 __all__ = [
+    "delivery_state",
+    "queued_in_this_request",
+    "send_and_wait",
     "EMAIL_SALT",
     "MIN_PASSWORD_LENGTH",
     "ORGANISATION_TYPES",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import url_for
+from flask import current_app, has_request_context, url_for
+from flask_babel import LazyString, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 
-from conference import audit
+from conference import audit, mail
 from conference.accounts.models import Role, RoleAssignment, User
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.urls import external_url
 
 
 def role_label(role: str | Role) -> str:
@@ -52,7 +55,13 @@ def parse_role(name: str) -> Role:
         ) from None
 
 
-def grant_role(user: User, edition, role: str | Role, *, actor=None) -> RoleAssignment:
+def grant_role(
+    user: User, edition, role: str | Role, *, actor=None, notify: bool = False
+) -> RoleAssignment:
+    """Give ``user`` the ``role`` in ``edition`` (nothing changes if they hold it).
+
+    ``notify``: a new role is told to its holder by mail, with the link to their area
+    (people granting roles pass it; demo data and tests need not)."""
     role = parse_role(str(role))
     existing = db.session.scalar(
         sa.select(RoleAssignment).where(
@@ -72,7 +81,42 @@ def grant_role(user: User, edition, role: str | Role, *, actor=None) -> RoleAssi
     db.session.add(assignment)
     audit.record(actor, "role.grant", user, edition=edition, role=role.value, email=user.email)
     db.session.flush()
+    if notify:
+        notify_role_granted(user, edition, role)
     return assignment
+
+
+# Where each role's work is (the link in the mail telling a person about their new role).
+ROLE_AREAS = {
+    Role.ORGANISER: "dashboard.overview",
+    Role.CHAIR: "review.chair",
+    Role.REVIEWER: "review.my_reviews",
+    Role.STAFF: "checkin.scanner",
+}
+
+
+def notify_role_granted(user: User, edition, role: Role) -> None:
+    """Queue the mail telling ``user`` they hold ``role`` now, in their language."""
+    context = (
+        contextlib.nullcontext() if has_request_context() else current_app.test_request_context()
+    )
+    with context:
+        link = external_url(ROLE_AREAS[role], year=edition.year)
+    mail.queue(
+        user.email,
+        "accounts_role_granted",
+        LazyString(
+            lambda: _(
+                "Your new role in %(edition)s: %(role)s",
+                edition=edition.title,
+                role=role_label(role),
+            )
+        ),
+        edition=edition,
+        user=user,
+        role=role.value,
+        link=link,
+    )
 
 
 def has_role(user: User, edition, role: str | Role) -> bool:

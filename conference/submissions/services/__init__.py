@@ -16,6 +16,7 @@ Where things live:
 - ``withdrawal``: the withdrawal preview and withdrawing, with the programme's follow-up.
 - ``co_speakers``: invitations by signed link, confirming, declining, removing.
 - ``listing``: the organisers' filtered list and its CSV export.
+- ``unconfirmed``: accepted speakers who have not confirmed (the speakers' reminder).
 
 This module re-exports every public name, so ``services.create_submission(...)`` works.
 """
@@ -84,6 +85,7 @@ from conference.submissions.services.reading import (
     status_label,
     visible_submission,
 )
+from conference.submissions.services.unconfirmed import unconfirmed_speakers
 from conference.submissions.services.withdrawal import (
     WithdrawalPreview,
     programme_session_of,
@@ -100,6 +102,7 @@ from conference.submissions.services.writing import (
 )
 
 __all__ = [
+    "unconfirmed_speakers",
     "ABSTRACT_MAX_CHARS",
     "AUDIENCE_MAX",
     "DECISION_LABELS",
