@@ -16,6 +16,8 @@ Where things live:
 - ``withdrawal``: the withdrawal preview and withdrawing, with the programme's follow-up.
 - ``co_speakers``: invitations by signed link, confirming, declining, removing.
 - ``listing``: the organisers' filtered list and its CSV export.
+- ``participation``: after acceptance, speakers confirm their talk (``unconfirmed_speakers``
+  lists those who have not) and see when and where it is scheduled.
 
 This module re-exports every public name, so ``services.create_submission(...)`` works.
 """
@@ -70,6 +72,15 @@ from conference.submissions.services.listing import (
     hidden_by_conflicts,
     list_submissions,
 )
+from conference.submissions.services.participation import (
+    ScheduledSlot,
+    UnconfirmedTalk,
+    awaits_confirmation,
+    confirm_participation,
+    scheduled_slots,
+    submission_files,
+    unconfirmed_speakers,
+)
 from conference.submissions.services.reading import (
     DECISION_LABELS,
     STATE_LABELS,
@@ -100,6 +111,13 @@ from conference.submissions.services.writing import (
 )
 
 __all__ = [
+    "ScheduledSlot",
+    "UnconfirmedTalk",
+    "awaits_confirmation",
+    "confirm_participation",
+    "scheduled_slots",
+    "submission_files",
+    "unconfirmed_speakers",
     "ABSTRACT_MAX_CHARS",
     "AUDIENCE_MAX",
     "DECISION_LABELS",
