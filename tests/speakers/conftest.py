@@ -5,6 +5,15 @@ from __future__ import annotations
 import pytest
 
 from conference.accounts.models import Role
+from tests.browser.conftest import (  # noqa: F401 (fixtures for test_browser.py)
+    axe_context,
+    browser,
+    browser_login,
+    context,
+    live_server,
+    page,
+    playwright_instance,
+)
 from tests.factories import make_edition, make_user
 from tests.programme.factories import accredit, make_attendee, make_category
 
