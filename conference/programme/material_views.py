@@ -8,11 +8,12 @@ that the session page, the API, the exports and the download URL give one answer
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference import confirm
+from conference import audit, confirm
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -25,7 +26,7 @@ from conference.programme.speaker_forms import (
     RecordingForm,
     SpeakerProfileForm,
 )
-from conference.programme.speaker_models import MaterialKind
+from conference.programme.speaker_models import MaterialKind, SessionMaterial, SpeakerProfile
 
 # Endpoints that take files: the body may be as large as the file limit (plus the form).
 _UPLOADS = {
@@ -252,3 +253,31 @@ def material_download(material_id: int):
         files.download_name(material.filename or material.title, extension),
         public=materials.is_public(edition, material),
     )
+
+
+# --- names in the audit log ----------------------------------------------------------------
+
+
+@audit.describes("SessionMaterial")
+def _describe_materials(ids: list[int]) -> dict:
+    found = {}
+    for material in db.session.scalars(
+        sa.select(SessionMaterial).where(
+            SessionMaterial.id.in_(ids), SessionMaterial.edition_id == g.edition.id
+        )
+    ):
+        found[material.id] = (_("Material “%(title)s”", title=material.title), None)
+    return found
+
+
+@audit.describes("SpeakerProfile")
+def _describe_profiles(ids: list[int]) -> dict:
+    found = {}
+    for profile in db.session.scalars(
+        sa.select(SpeakerProfile).where(
+            SpeakerProfile.id.in_(ids), SpeakerProfile.edition_id == g.edition.id
+        )
+    ):
+        name = profile.user.display_name if profile.user else str(profile.user_id)
+        found[profile.id] = (_("Speaker profile of %(name)s", name=name), None)
+    return found

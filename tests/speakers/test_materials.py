@@ -376,3 +376,10 @@ def test_schedule_exports_validate_with_materials_and_profiles(login, client, op
     schema = etree.XMLSchema(etree.parse("tests/calendar/schedule.xml.xsd"))
     schema.assertValid(etree.fromstring(xml))
     assert b"<attachment " in xml
+
+
+def test_uploads_and_removals_are_in_the_audit_log(login, open_session, people):
+    _material(login(people["speaker"]), open_session)
+    page = login(people["organiser"]).get("/2027/admin/audit").get_data(as_text=True)
+    assert "material.add" in page
+    assert "Material “My slides”" in page
