@@ -36,6 +36,14 @@ def test_speaker_uploads_slides_after_the_talk(
     browser_login(page, people["speaker"])
     page.goto(live_server.url(f"/2027/sessions/{session.id}"))
     with page.expect_navigation():
+        page.get_by_role("link", name="My speaker profile (biography and photo)").click()
+    assert_accessible(page)
+    page.get_by_label("Biography").fill("Sam works on due diligence.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save my speaker profile").click()
+    assert "Your speaker profile is saved." in page.content()
+    page.goto(live_server.url(f"/2027/sessions/{session.id}"))
+    with page.expect_navigation():
         page.get_by_role("link", name="Upload slides and other materials").click()
     assert_accessible(page)
     page.get_by_label("Title").first.fill("Slides: due diligence in practice")
@@ -53,6 +61,7 @@ def test_speaker_uploads_slides_after_the_talk(
     browser_login(attendee, people["cleared"])
     attendee.goto(live_server.url(f"/2027/sessions/{session.id}"))
     assert_accessible(attendee)
+    assert "Sam works on due diligence." in attendee.content()
     with attendee.expect_download() as info:
         attendee.get_by_role("link", name="Slides: due diligence in practice").click()
     path = info.value.path()

@@ -163,3 +163,13 @@ def test_profile_is_part_of_the_data_download_and_goes_with_the_account(login, p
     assert _profile() is None
     with pytest.raises(FileNotFoundError):
         files.file_store().read(key)
+
+
+def test_a_changed_profile_reaches_cached_pages_and_exports(login, client, edition, people):
+    make_session(edition, title="Open talk", speakers=[people["speaker"]])
+    speaker = login(people["speaker"])
+    save(speaker, biography="First version.")
+    assert "First version." in client.get("/2027/schedule.json").get_data(as_text=True)
+    save(speaker, biography="Second version.")
+    export = client.get("/2027/schedule.json").get_data(as_text=True)
+    assert "Second version." in export and "First version." not in export

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from conference import audit
+from conference.editions.services import touch_programme
 from conference.extensions import db
+from conference.programme.models import ProgrammeSession, SessionSpeaker
 from conference.programme.services.common import clean_text
 from conference.programme.services.files import clean_photo, file_store, new_key
 from conference.programme.speaker_models import SpeakerProfile
@@ -116,7 +118,21 @@ def save_profile(
     audit.record(
         user, "speaker_profile.save", profile, edition=edition, photo=bool(profile.photo_key)
     )
+    if _speaks_in(user.id, edition):  # cached session pages and exports show the change
+        touch_programme(edition)
     return profile
+
+
+def _speaks_in(user_id: int, edition) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(SessionSpeaker.id)
+            .join(ProgrammeSession, ProgrammeSession.id == SessionSpeaker.session_id)
+            .where(ProgrammeSession.edition_id == edition.id, SessionSpeaker.user_id == user_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def read_photo(profile: SpeakerProfile) -> bytes | None:
