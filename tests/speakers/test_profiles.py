@@ -173,3 +173,13 @@ def test_a_changed_profile_reaches_cached_pages_and_exports(login, client, editi
     save(speaker, biography="Second version.")
     export = client.get("/2027/schedule.json").get_data(as_text=True)
     assert "Second version." in export and "First version." not in export
+
+
+def test_a_photo_taken_sideways_is_stored_upright(app):
+    image = Image.new("RGB", (200, 100), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    stored = Image.open(io.BytesIO(files.clean_photo(out.getvalue())))
+    assert stored.size == (100, 200)

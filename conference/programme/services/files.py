@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from flask import current_app, make_response
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 
@@ -196,6 +196,7 @@ def clean_photo(data: bytes) -> bytes:
         raise refused from None
     except Image.DecompressionBombWarning:
         raise refused from None
+    image = ImageOps.exif_transpose(image)  # upright, as the camera meant it
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")
