@@ -383,3 +383,15 @@ def test_uploads_and_removals_are_in_the_audit_log(login, open_session, people):
     page = login(people["organiser"]).get("/2027/admin/audit").get_data(as_text=True)
     assert "material.add" in page
     assert "Material “My slides”" in page
+
+
+def test_organisers_reach_the_materials_from_the_session_administration(
+    login, open_session, people
+):
+    page = login(people["organiser"]).get(f"/2027/admin/programme/sessions/{open_session.id}")
+    assert f"/2027/sessions/{open_session.id}/materials" in page.get_data(as_text=True)
+    response = login(people["organiser"]).get(f"/2027/sessions/{open_session.id}/materials")
+    assert response.status_code == 200
+    assert "Who sees the materials" in response.get_data(as_text=True)
+    speaker_page = login(people["speaker"]).get(f"/2027/sessions/{open_session.id}/materials")
+    assert "Who sees the materials</h2>" not in speaker_page.get_data(as_text=True)
