@@ -184,6 +184,7 @@ def _detail_labels() -> dict[str, str]:
         "overrides": pgettext("audit detail", "Overrides"),
         "pairs": pgettext("audit detail", "Pairs"),
         "phase": pgettext("audit detail", "Phase"),
+        "photo": pgettext("audit detail", "Photo"),
         "placed_despite_clashes": pgettext("audit detail", "Placed despite clashes"),
         "position": pgettext("audit detail", "Position"),
         "previous": pgettext("audit detail", "Previous"),

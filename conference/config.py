@@ -110,6 +110,14 @@ class Config:
     I18N_PSEUDO = False
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
+    # Issue 21: speakers' materials and photos. Files are kept outside the web root in
+    # MATERIALS_DIR (default <INSTANCE_DIR>/materials), or in another store given as
+    # MATERIALS_STORE=package.module:factory (e.g. an S3-compatible bucket; see the README).
+    # The upload routes alone accept bodies up to these sizes (in bytes).
+    MATERIALS_DIR = os.environ.get("MATERIALS_DIR") or None
+    MATERIALS_STORE = os.environ.get("MATERIALS_STORE") or None
+    MATERIALS_MAX_BYTES = int(os.environ.get("MATERIALS_MAX_BYTES", str(50 * 1024 * 1024)))
+    PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # Redis down: count in this process's memory (a warning is logged) rather than refuse.

@@ -31,6 +31,8 @@ DEMO_STEPS: list[str] = [
     "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
     # conference.review.demo needs the submissions: keep it after conference.submissions.demo.
     "conference.review.demo",
+    # Speakers (issue 21): after the programme, submissions and review steps.
+    "conference.submissions.speaker_demo",
     # Badges: after the accreditation and programme steps (badges for the accredited people,
     # a door for a restricted session).
     "conference.badges.demo",

@@ -589,6 +589,100 @@ def _review_decide(user, edition, obj) -> bool:
     return _review_manage(user, edition, obj) and _review_read(user, edition, obj)
 
 
+# Materials and speaker profiles (issue 21). The session's access rule comes first: nobody
+# who may not see a session's details reaches its materials, whatever their visibility.
+
+
+def speaks_at(user, session) -> bool:
+    return is_authenticated(user) and any(s.user_id == user.id for s in session.speakers)
+
+
+@rule("session.materials")
+def _session_materials(user, edition, obj) -> bool:
+    """See (list and download) a session's materials: organisers, staff and its speakers who
+    may see the session; others by ``materials_access`` (public: whoever sees the session;
+    accredited: accredited attendees; cleared: those cleared to attend it)."""
+    if obj is None or edition is None or obj.edition_id != edition.id:
+        return False
+    viewer = clearance(user, edition)
+    if not viewer.sees_details(obj):
+        return False
+    if viewer.privileged or speaks_at(user, obj):
+        return True
+    access = getattr(obj, "materials_access", "public")
+    if access == "public":
+        return True
+    if access == "accredited":
+        return viewer.accredited
+    return viewer.may_attend(obj)
+
+
+@rule("session.materials_manage")
+def _session_materials_manage(user, edition, obj) -> bool:
+    """Upload and remove a session's materials: organisers, and its speakers (before or after
+    the talk) as long as they may see the session."""
+    if obj is None or edition is None or obj.edition_id != edition.id:
+        return False
+    if not edition_writable(user, edition):
+        return False
+    if is_organiser(user, edition):
+        return True
+    return speaks_at(user, obj) and clearance(user, edition).sees_details(obj)
+
+
+@rule("session.materials_access")
+def _session_materials_access(user, edition, obj) -> bool:
+    """Decide who sees a session's materials: the organisers."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
+@rule("submission.materials")
+def _submission_materials(user, edition, obj) -> bool:
+    """Upload files to a submission (for the reviewers, or the talk later): its author and
+    confirmed co-speakers while it is not withdrawn, and the organisers."""
+    if not _in_edition(edition, obj) or not edition_writable(user, edition):
+        return False
+    if obj.state == "withdrawn":
+        return False
+    return (
+        is_submission_author(user, obj)
+        or is_confirmed_co_speaker(user, obj)
+        or (is_organiser(user, edition) and _submission_view_as_committee(user, edition, obj))
+    )
+
+
+@rule("submission.confirm_participation")
+def _submission_confirm_participation(user, edition, obj) -> bool:
+    """Confirm an accepted talk: its author and confirmed co-speakers, once the decision is
+    published (not in an archive)."""
+    if not _in_edition(edition, obj) or not edition_writable(user, edition):
+        return False
+    return (is_submission_author(user, obj) or is_confirmed_co_speaker(user, obj)) and (
+        obj.state == "submitted"
+        and obj.decision == "accepted"
+        and obj.decision_published_at is not None
+    )
+
+
+@rule("speaker.profile")
+def _speaker_profile(user, edition, obj) -> bool:
+    """See a speaker's profile (biography, photo): the speaker, the organisers, and whoever
+    sees the details of a session the person speaks at (``obj`` is the profile)."""
+    if obj is None or edition is None or obj.edition_id != edition.id:
+        return False
+    if is_authenticated(user) and user.id == obj.user_id:
+        return True
+    viewer = clearance(user, edition)
+    if viewer.privileged:
+        return True
+    sessions = db.session.scalars(
+        sa.select(ProgrammeSession)
+        .join(SessionSpeaker, SessionSpeaker.session_id == ProgrammeSession.id)
+        .where(ProgrammeSession.edition_id == edition.id, SessionSpeaker.user_id == obj.user_id)
+    )
+    return any(viewer.sees_details(s) for s in sessions)
+
+
 # --- badges and check-in -----------------------------------------------------------------
 
 

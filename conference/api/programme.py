@@ -16,10 +16,25 @@ from conference.api.common import error_responses, iso
 from conference.api.editions import YEAR_PARAM
 from conference.programme import services
 from conference.query_args import arg_id, arg_str
+from conference.urls import external_url
 
 
-def session_json(view: services.SessionView, edition=None) -> dict:
-    """A ``SessionView`` as JSON (times ISO 8601 with offset, in the edition's zone if given)."""
+def material_json(material) -> dict:
+    """A material the caller may see: its title, kind and where to get it (the download URL of
+    a file, which checks the caller again; the address of a recording)."""
+    url = (
+        material.url
+        if material.kind == "recording"
+        else external_url("programme.material_download", material_id=material.id)
+    )
+    return {"title": material.title, "kind": material.kind, "url": url}
+
+
+def session_json(view: services.SessionView, edition=None, materials=None) -> dict:
+    """A ``SessionView`` as JSON (times ISO 8601 with offset, in the edition's zone if given).
+
+    ``materials`` are those the caller may see (issue 21: an empty list for everyone else).
+    """
     return {
         "id": view.id,
         "uid": view.uid,
@@ -41,25 +56,32 @@ def session_json(view: services.SessionView, edition=None) -> dict:
         "ends_at": iso(view.ends_at, edition),
         "sequence": view.sequence,
         "updated_at": iso(view.updated_at, edition),
+        "materials": [material_json(m) for m in materials or ()],
     }
 
 
 @bp.get("/editions/<int:year>/sessions")
 def list_sessions():
     edition = g.edition
+    sessions = services.programme_sessions(current_user, edition)
+    viewer = services.clearance(current_user, edition)
     views = services.filter_views(
-        services.session_views(current_user, edition),
+        [services.session_view(s, viewer) for s in sessions],
         track=arg_id("track"),
         type=arg_id("type"),
         room=arg_id("room"),
         q=arg_str("q", max_len=200),
+    )
+    shown = {v.id for v in views}
+    materials = services.materials_by_session(
+        current_user, edition, [s for s in sessions if s.id in shown]
     )
     return jsonify(
         {
             "edition": edition.year,
             "timezone": edition.timezone,
             "programme_changed_at": iso(edition.programme_changed_at, edition),
-            "sessions": [session_json(v, edition) for v in views],
+            "sessions": [session_json(v, edition, materials.get(v.id)) for v in views],
         }
     )
 
@@ -69,7 +91,8 @@ def get_session(session_id: int):
     edition = g.edition
     session = services.get_session(edition, session_id)
     view = services.session_view(session, services.clearance(current_user, edition))
-    return jsonify(session_json(view, edition))
+    materials = services.visible_materials(current_user, edition, session)
+    return jsonify(session_json(view, edition, materials))
 
 
 _NAMED = {
@@ -133,6 +156,21 @@ SESSION_SCHEMA = {
         "ends_at": {"type": "string", "format": "date-time"},
         "sequence": {"type": "integer"},
         "updated_at": {"type": "string", "format": "date-time"},
+        "materials": {
+            "type": "array",
+            "description": "Slides, documents and recording links, for callers who may see "
+            "them (the session's access rule first, then who the organisers let see them); "
+            "empty for everyone else.",
+            "items": {
+                "type": "object",
+                "required": ["title", "kind", "url"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["slides", "document", "recording"]},
+                    "url": {"type": "string", "format": "uri"},
+                },
+            },
+        },
     },
 }
 

@@ -16,7 +16,7 @@ import re
 import unicodedata
 import uuid
 
-from flask import current_app
+from flask import current_app, url_for
 
 from conference.calendar.services import SessionLinks
 from conference.editions.models import Edition
@@ -94,6 +94,9 @@ class ExportEvent:
     abstract: str
     description: str
     persons: list[dict]
+    # Issue 21: the materials the caller may see, as (type, url, title).
+    attachments: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    links: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -118,9 +121,33 @@ class Schedule:
     days: list[ExportDay]
 
 
+def _profile_fields(profile, edition: Edition, base: str) -> dict:
+    """The pretalx-style person fields of a speaker's profile (biography, avatar)."""
+    if profile is None:
+        return {}
+    fields: dict = {}
+    about = ", ".join(p for p in (profile.position, profile.organisation) if p)
+    biography = "\n\n".join(p for p in (about, profile.biography) if p)
+    if biography:
+        fields["biography"] = biography
+    if profile.has_photo:
+        fields["avatar"] = base + url_for(
+            "programme.speaker_photo",
+            year=edition.year,
+            user_id=profile.user_id,
+            v=profile.photo_version,
+        )
+    return fields
+
+
 def build_schedule(user, edition: Edition) -> Schedule:
     """The programme as ``user`` may see it, arranged by day and room (constant queries)."""
-    views = programme.session_views(user, edition)
+    sessions = programme.programme_sessions(user, edition)
+    viewer = programme.clearance(user, edition)
+    views = [programme.session_view(s, viewer) for s in sessions]
+    # Issue 21: speaker profiles (only of speakers the caller sees) and visible materials.
+    profiles = programme.profiles_for(edition, [s.user_id for v in views for s in v.speakers])
+    materials = programme.materials_by_session(user, edition, sessions)
     tz = edition.tz
     base = current_app.config["BASE_URL"]
     namespace = f"{base}/{edition.year}"
@@ -187,9 +214,19 @@ def build_schedule(user, edition: Edition) -> Schedule:
                         else f"{namespace}/sessions/{view.id}/speakers/{s.name}"
                     ),
                 }
+                | _profile_fields(profiles.get(s.user_id), edition, base)
                 for s in view.speakers
             ],
         )
+        for material in materials.get(view.id, ()):
+            if material.kind == "recording":
+                event.links.append(("media", material.url, material.title))
+            else:
+                url = base + url_for(
+                    "programme.material_download", year=edition.year, material_id=material.id
+                )
+                kind = "slides" if material.kind == "slides" else "paper"
+                event.attachments.append((kind, url, material.title))
         events_by_day.setdefault(start.date(), []).append(event)
 
     # Only rooms this caller sees something in: a room used only by restricted sessions
@@ -252,7 +289,8 @@ def _event_json(event: ExportEvent) -> dict:
         "abstract": event.abstract,
         "description": event.description,
         "persons": event.persons,
-        "links": [],
+        "links": [{"type": t, "url": u, "title": title} for t, u, title in event.links],
+        "attachments": [{"type": t, "url": u, "title": title} for t, u, title in event.attachments],
     }
 
 
@@ -333,7 +371,15 @@ def _event_xml(event: ExportEvent, out: list[str]) -> None:
     for person in event.persons:
         out.append(f'<person guid="{person["guid"]}">{_x(person["name"])}</person>')
     out.append("</persons>")
-    out.append("<links></links>")
+    out.append("<links>")
+    for kind, url, title in event.links:
+        out.append(f'<link href="{_x(url)}" type="{kind}">{_x(title)}</link>')
+    out.append("</links>")
+    if event.attachments:
+        out.append("<attachments>")
+        for kind, url, title in event.attachments:
+            out.append(f'<attachment href="{_x(url)}" type="{kind}">{_x(title)}</attachment>')
+        out.append("</attachments>")
     out.append("</event>")
 
 

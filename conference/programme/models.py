@@ -127,6 +127,10 @@ class ProgrammeSession(TimestampMixin, db.Model):
     state: so.Mapped[str] = so.mapped_column(sa.String(20), default=SessionState.SCHEDULED)
     cancel_reason: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     access: so.Mapped[str] = so.mapped_column(sa.String(20), default=AccessPolicy.OPEN)
+    # Who sees the session's materials (MaterialVisibility); the access rule above comes first.
+    materials_access: so.Mapped[str] = so.mapped_column(
+        sa.String(20), default="public", server_default="public"
+    )
     # RFC 5545 SEQUENCE: grows on every change of time, room or state.
     sequence: so.Mapped[int] = so.mapped_column(default=0)
     # Counter kept under a row lock so booked seats never exceed capacity.
@@ -235,3 +239,6 @@ class Booking(db.Model):
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
     from conference.accounts.models import User
     from conference.accreditation.models import AccreditationCategory
+
+# Speaker profiles and session materials (issue 21): registered with the metadata here.
+from conference.programme import speaker_models  # noqa: E402, F401

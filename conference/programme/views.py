@@ -176,6 +176,13 @@ def session_detail(session_id: int):
             and can(current_user, "programme.book", session, edition=edition)
         ),
         manage=can(current_user, "programme.admin", edition=edition),
+        # Issue 21: speakers' profiles and the session's materials, as the viewer may see them.
+        materials=services.visible_materials(current_user, edition, session),
+        material_kinds=services.KIND_LABELS,
+        profiles=services.profiles_for(edition, [s.user_id for s in view.speakers]),
+        may_manage_materials=can(
+            current_user, "session.materials_manage", session, edition=edition
+        ),
     )
 
 

@@ -72,6 +72,8 @@ class Submission(TimestampMixin, db.Model):
     decision_published_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     submitted_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     withdrawn_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    # Set when a speaker confirms they will give the accepted talk.
+    participation_confirmed_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
 
     edition: so.Mapped[Edition] = so.relationship()  # noqa: F821
     author: so.Mapped[User | None] = so.relationship()  # noqa: F821

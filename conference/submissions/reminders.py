@@ -17,7 +17,8 @@ from conference.urls import external_url
 
 def _due(edition, now: dt.datetime, days: int | None):
     waited = dt.timedelta(days=days or 0)
-    for submission in unconfirmed_speakers(edition):
+    for talk in unconfirmed_speakers(edition):
+        submission = talk.submission
         speaker = submission.author
         if speaker is None or speaker.deleted_at is not None:
             continue
@@ -35,7 +36,6 @@ def _due(edition, now: dt.datetime, days: int | None):
                 submission_link=external_url(
                     "submissions.show", year=edition.year, submission_id=submission.id
                 ),
-                register_link=external_url("accreditation.register", year=edition.year),
             )
 
         yield Reminder(str(submission.id), speaker.email, send)

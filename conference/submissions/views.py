@@ -14,6 +14,7 @@ from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, is_verified, login_required, require
+from conference.programme.speaker_forms import MaterialUploadForm
 from conference.query_args import arg_choice, arg_id, arg_str
 from conference.submissions import bp, services
 from conference.submissions.forms import (
@@ -149,6 +150,12 @@ def _show(submission, status: int = 200, invite_form=None):
             call_status=services.call_status(g.edition),
             is_author=submission.author_id == current_user.id,
             may_change=may_change,
+            # Issue 21: confirming the talk, its slot in the programme, files for the talk.
+            may_confirm=can(current_user, "submission.confirm_participation", submission),
+            slots=services.scheduled_slots(current_user, edition, submission),
+            files=services.submission_files(submission),
+            may_upload=can(current_user, "submission.materials", submission, edition=edition),
+            upload_form=MaterialUploadForm(),
         ),
         status,
     )

@@ -33,6 +33,10 @@ PAGES = [
     ("badges", "badges.index", "organiser"),
     ("check-in monitor", "checkin.monitor", "organiser"),
     ("dashboard", "dashboard.overview", "organiser"),
+    # Issue 21: speakers
+    ("speaker profile", "programme.speaker_profile", "attendee"),
+    ("session materials", "programme.session_materials", "organiser"),
+    ("talks not confirmed", "submissions.admin_unconfirmed", "organiser"),
 ]
 
 

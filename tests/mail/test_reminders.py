@@ -153,19 +153,20 @@ def test_review_reminders_switched_off(app, db):
 def test_accepted_speakers_who_have_not_confirmed_are_reminded_once(app, db):
     edition = _edition()
     speaker = make_user("speaker@example.org")
-    registered = make_user("registered@example.org")
     published = NOW - dt.timedelta(days=8)
     talk = _submission(
         edition, speaker, decision="accepted", decided_at=published, decision_published_at=published
     )
-    _submission(
+    confirmed = _submission(
         edition,
-        registered,
-        title="Registered speaker",
+        make_user("confirmed@example.org"),
+        title="Confirmed speaker",
         decision="accepted",
         decided_at=published,
         decision_published_at=published,
     )
+    confirmed.participation_confirmed_at = NOW - dt.timedelta(days=1)
+    db.session.commit()
     _submission(
         edition, make_user(), title="Rejected", decision="rejected", decision_published_at=published
     )
@@ -177,13 +178,11 @@ def test_accepted_speakers_who_have_not_confirmed_are_reminded_once(app, db):
         decision="accepted",
         decision_published_at=NOW - dt.timedelta(days=2),
     )
-    make_registration(registered, edition=edition)
     assert reminders.send_due()["speaker_unconfirmed"] == 1
     [message] = _mails("submissions_confirm_reminder")
     assert message.to == "speaker@example.org"
     assert talk.title in message.text_body
     assert f"http://conference.test/2027/me/submissions/{talk.id}" in message.text_body
-    assert "http://conference.test/2027/register" in message.text_body
     assert reminders.send_due()["speaker_unconfirmed"] == 0
 
 

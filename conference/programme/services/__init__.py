@@ -7,6 +7,9 @@
 - ``sessions``: creating, editing, cancelling and duplicating sessions; withdrawn talks.
 - ``clashes``: warnings about rooms and people in two places, and sessions off the dates.
 - ``bookings``: seats, the waiting list, and the mails about them.
+- ``materials``: slides, documents and recording links of sessions, and who reaches them.
+- ``speakers``: speaker profiles (biography, organisation, position, photo) per edition.
+- ``files``: checking uploads by content, cleaning them (PDF metadata, photos), the file store.
 - ``common``: helpers the others share (``span``, times in the edition's zone, links).
 """
 
@@ -29,6 +32,12 @@ from conference.programme.services.bookings import (
 )
 from conference.programme.services.clashes import clash_warnings, placement_clashes, room_day
 from conference.programme.services.common import format_utc_local, local_to_utc, span
+from conference.programme.services.materials import (
+    KIND_LABELS,
+    MaterialLink,
+    materials_by_session,
+    visible_materials,
+)
 from conference.programme.services.sessions import (
     MAX_INVITEES,
     MAX_SPEAKERS,
@@ -54,6 +63,7 @@ from conference.programme.services.settings import (
     tracks_of,
     types_of,
 )
+from conference.programme.services.speakers import ProfileView, profiles_for
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
     PersonView,
@@ -71,6 +81,12 @@ from conference.programme.services.visibility import (
 )
 
 __all__ = [
+    "KIND_LABELS",
+    "MaterialLink",
+    "ProfileView",
+    "materials_by_session",
+    "profiles_for",
+    "visible_materials",
     "MAX_INVITEES",
     "MAX_SPEAKERS",
     "RESTRICTED_TITLE",

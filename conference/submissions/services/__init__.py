@@ -16,7 +16,9 @@ Where things live:
 - ``withdrawal``: the withdrawal preview and withdrawing, with the programme's follow-up.
 - ``co_speakers``: invitations by signed link, confirming, declining, removing.
 - ``listing``: the organisers' filtered list and its CSV export.
-- ``unconfirmed``: accepted speakers who have not confirmed (the speakers' reminder).
+- ``participation``: after acceptance, speakers confirm their talk (``unconfirmed_speakers``
+  lists those who have not; the speakers' reminder asks it) and see when and where it is
+  scheduled.
 
 This module re-exports every public name, so ``services.create_submission(...)`` works.
 """
@@ -71,6 +73,15 @@ from conference.submissions.services.listing import (
     hidden_by_conflicts,
     list_submissions,
 )
+from conference.submissions.services.participation import (
+    ScheduledSlot,
+    UnconfirmedTalk,
+    awaits_confirmation,
+    confirm_participation,
+    scheduled_slots,
+    submission_files,
+    unconfirmed_speakers,
+)
 from conference.submissions.services.reading import (
     DECISION_LABELS,
     STATE_LABELS,
@@ -85,7 +96,6 @@ from conference.submissions.services.reading import (
     status_label,
     visible_submission,
 )
-from conference.submissions.services.unconfirmed import unconfirmed_speakers
 from conference.submissions.services.withdrawal import (
     WithdrawalPreview,
     programme_session_of,
@@ -102,6 +112,12 @@ from conference.submissions.services.writing import (
 )
 
 __all__ = [
+    "ScheduledSlot",
+    "UnconfirmedTalk",
+    "awaits_confirmation",
+    "confirm_participation",
+    "scheduled_slots",
+    "submission_files",
     "unconfirmed_speakers",
     "ABSTRACT_MAX_CHARS",
     "AUDIENCE_MAX",

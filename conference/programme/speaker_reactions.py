@@ -1,0 +1,48 @@
+"""Speaker profiles and materials react to other areas: the data download and account
+deletion (``personal_data_requested``, ``account_deleting``)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from conference.accreditation import privacy
+from conference.extensions import db
+from conference.programme.services.speakers import remove_profiles_of
+from conference.programme.speaker_models import SessionMaterial, SpeakerProfile
+from conference.signals import account_deleting, personal_data_requested
+
+
+@personal_data_requested.connect
+def personal_data_speaker_profiles(user, **_) -> tuple[str, list]:
+    """The person's speaker profiles (the photo is mentioned, not embedded)."""
+    return "speaker_profiles", [
+        {
+            **privacy.row(p, "edition_id", "biography", "organisation", "position", "updated_at"),
+            "photo": p.photo_key is not None,
+        }
+        for p in db.session.scalars(
+            sa.select(SpeakerProfile)
+            .where(SpeakerProfile.user_id == user.id)
+            .order_by(SpeakerProfile.id)
+        )
+    ]
+
+
+@personal_data_requested.connect
+def personal_data_materials(user, **_) -> tuple[str, list]:
+    """The materials the person uploaded."""
+    return "materials_uploaded", [
+        privacy.row(m, "edition_id", "session_id", "title", "kind", "filename", "url", "created_at")
+        for m in db.session.scalars(
+            sa.select(SessionMaterial)
+            .where(SessionMaterial.uploaded_by_id == user.id)
+            .order_by(SessionMaterial.id)
+        )
+    ]
+
+
+@account_deleting.connect
+def forget_speaker_profiles(user, **_) -> None:
+    """A deleted account's profiles and photos go; the materials it uploaded stay with the
+    session (they belong to the programme), without the uploader."""
+    remove_profiles_of(user.id)
