@@ -6,7 +6,7 @@ Issue 21 (reviewers and chairs). ``review_settings`` holds an edition's review p
 discussion of a submission; ``reviewer_reminders`` the reminders chairs sent.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-29 18:20:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
