@@ -2,7 +2,9 @@
 
 - ``visibility``: reading the programme for a viewer (``programme_sessions``, ``session_view``,
   the placeholder ``RESTRICTED_TITLE``, search and filters).
-- ``agenda``: a person's own agenda (bookings, talks, chairing, invitations).
+- ``agenda``: a person's own agenda (stars, bookings, talks, chairing, invitations, overlaps).
+- ``stars``: putting sessions on one's own agenda and taking them off.
+- ``grid``: the programme as a grid of rooms and times, and "now and next".
 - ``settings``: rooms, tracks, session types, and the categories a session may be open to.
 - ``sessions``: creating, editing, cancelling and duplicating sessions; withdrawn talks.
 - ``clashes``: warnings about rooms and people in two places, and sessions off the dates.
@@ -18,6 +20,7 @@ from conference.programme.services.agenda import (
     personal_agenda,
     role_label,
     user_bookings,
+    with_overlaps,
 )
 from conference.programme.services.bookings import (
     book,
@@ -29,6 +32,14 @@ from conference.programme.services.bookings import (
 )
 from conference.programme.services.clashes import clash_warnings, placement_clashes, room_day
 from conference.programme.services.common import format_utc_local, local_to_utc, span
+from conference.programme.services.grid import (
+    COVERED,
+    Grid,
+    GridCell,
+    build_grid,
+    narrow,
+    now_and_next,
+)
 from conference.programme.services.sessions import (
     MAX_INVITEES,
     MAX_SPEAKERS,
@@ -54,6 +65,7 @@ from conference.programme.services.settings import (
     tracks_of,
     types_of,
 )
+from conference.programme.services.stars import star, starred_ids, unstar
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
     PersonView,
@@ -71,6 +83,12 @@ from conference.programme.services.visibility import (
 )
 
 __all__ = [
+    "COVERED",
+    "Grid",
+    "GridCell",
+    "build_grid",
+    "narrow",
+    "now_and_next",
     "MAX_INVITEES",
     "MAX_SPEAKERS",
     "RESTRICTED_TITLE",
@@ -118,10 +136,14 @@ __all__ = [
     "setting_usage",
     "span",
     "speakers_text",
+    "star",
+    "starred_ids",
     "tracks_of",
     "types_of",
+    "unstar",
     "user_bookings",
     "utcnow",
     "waiting_count",
+    "with_overlaps",
     "withdraw_talk",
 ]
