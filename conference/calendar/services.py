@@ -35,6 +35,7 @@ from conference.extensions import db
 from conference.permissions import Clearance, can, clearance
 from conference.programme import services as programme
 from conference.programme.models import (
+    AgendaStar,
     Booking,
     BookingState,
     ProgrammeSession,
@@ -227,7 +228,8 @@ def personal_editions(user) -> list[Edition]:
         .where(SessionInvitation.user_id == user.id)
     )
     chairing = sa.select(ProgrammeSession.edition_id).where(ProgrammeSession.chair_id == user.id)
-    ids = sa.union(booked, speaking, invited, chairing).subquery()
+    starred = sa.select(AgendaStar.edition_id).where(AgendaStar.user_id == user.id)
+    ids = sa.union(booked, speaking, invited, chairing, starred).subquery()
     editions = db.session.scalars(
         sa.select(Edition).where(Edition.id.in_(sa.select(ids.c[0]))).order_by(Edition.year)
     )
@@ -240,13 +242,21 @@ def personal_editions(user) -> list[Edition]:
 
 def personal_validators(record: CalendarToken, user, editions: list[Edition]) -> Validators:
     """ETag of a personal feed: the programmes' last changes, the person's clearance in each
-    edition and their bookings. (No Last-Modified: a revoked role or invitation has no date.)"""
+    edition, their bookings and their stars. (No Last-Modified: a revoked role or invitation
+    has no date.)"""
     bookings = tuple(
         (session_id, state)
         for session_id, state in db.session.execute(
             sa.select(Booking.session_id, Booking.state)
             .where(Booking.user_id == user.id, Booking.state == BookingState.BOOKED)
             .order_by(Booking.session_id)
+        )
+    )
+    stars = tuple(
+        db.session.scalars(
+            sa.select(AgendaStar.session_id)
+            .where(AgendaStar.user_id == user.id)
+            .order_by(AgendaStar.session_id)
         )
     )
     per_edition = tuple(
@@ -261,6 +271,7 @@ def personal_validators(record: CalendarToken, user, editions: list[Edition]) ->
         user.display_name,
         per_edition,
         bookings,
+        stars,
         current_app.config["BASE_URL"],
     )
     return Validators(etag, None)
@@ -437,8 +448,9 @@ def session_calendar(user, edition: Edition, session_id: int) -> bytes:
 
 
 def personal_calendar(user, editions: list[Edition]) -> bytes:
-    """The person's agenda in every edition they take part in: booked, speaking, chairing,
-    invited — restricted sessions in full where they are cleared."""
+    """The person's agenda in every edition they take part in: starred, booked, speaking,
+    chairing, invited — restricted sessions in full where they are cleared (a starred one only
+    while they are)."""
     parts = []
     for edition in editions:
         viewer = clearance(user, edition)
@@ -448,7 +460,7 @@ def personal_calendar(user, editions: list[Edition]) -> bytes:
         parts.append((edition, views))
     return render_calendar(
         _("My conference agenda – %(name)s", name=user.display_name),
-        _("Sessions you booked, speak at, chair or are invited to."),
+        _("Sessions you starred, booked, speak at, chair or are invited to."),
         parts,
     )
 

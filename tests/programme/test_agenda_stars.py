@@ -16,7 +16,9 @@ from tests.programme.factories import make_attendee, make_category, make_room, m
 
 
 def stars() -> list[tuple[int, int]]:
-    return [tuple(r) for r in db.session.execute(sa.select(AgendaStar.user_id, AgendaStar.session_id))]
+    return [
+        tuple(r) for r in db.session.execute(sa.select(AgendaStar.user_id, AgendaStar.session_id))
+    ]
 
 
 @pytest.fixture
@@ -133,7 +135,11 @@ def test_agenda_lists_reasons_and_flags_overlaps(login, world):
     edition, expert = world["edition"], world["expert"]
     talk = make_session(edition, title="My talk", hour=14, minutes=60, speakers=[expert])
     workshop = make_session(
-        edition, title="Export-control workshop", hour=14, minutes=90, booking_required=True,
+        edition,
+        title="Export-control workshop",
+        hour=14,
+        minutes=90,
+        booking_required=True,
         capacity=10,
     )
     db.session.add(
