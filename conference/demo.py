@@ -26,6 +26,7 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 DEMO_STEPS: list[str] = [
     "conference.accreditation.demo",
     "conference.programme.demo",  # after accreditation: restricted sessions use its categories
+    "conference.programme.agenda_demo",  # the demo attendee's stars (issue 18)
     "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
     # conference.review.demo needs the submissions: keep it after conference.submissions.demo.
     "conference.review.demo",
