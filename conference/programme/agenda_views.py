@@ -137,6 +137,7 @@ def grid():
         now_next=services.now_and_next(views, now, edition.tz),
         zone=zone,
         zones=display.known_zones(),
+        session_path=SessionPaths(),
     )
 
 
@@ -179,9 +180,34 @@ def choose_zone():
     return back
 
 
+def _clock(moment) -> str:
+    """``09:30`` in the page's zone: the same as ``localtime('%H:%M')`` (a 24-hour clock in
+    every language) without a Babel pattern per call — the grid writes hundreds of them."""
+    if moment is None:
+        return ""
+    edition = g.get("edition")
+    zone = g.get("display_tz") or (edition.tz if edition is not None else dt.UTC)
+    return moment.astimezone(zone).strftime("%H:%M")
+
+
+class SessionPaths:
+    """Paths of session pages, built once per page (``url_for`` per cell is slow)."""
+
+    _SENTINEL = 987654321
+
+    def __init__(self):
+        path = url_for("programme.session_detail", session_id=self._SENTINEL)
+        self._prefix, _, self._suffix = path.partition(str(self._SENTINEL))
+
+    def __call__(self, session_id: int) -> str:
+        return f"{self._prefix}{session_id}{self._suffix}"
+
+
 @bp.record_once
 def _register_agenda_filters(state) -> None:
-    """``role|agenda_role_in_list``: why a session is on an agenda, inside a running list."""
+    """``role|agenda_role_in_list``: why a session is on an agenda, inside a running list;
+    ``moment|clock``: a time of day in the page's zone."""
     state.app.jinja_env.filters["agenda_role_in_list"] = lambda role: services.role_label(
         role, in_list=True
     )
+    state.app.jinja_env.filters["clock"] = _clock
