@@ -130,6 +130,11 @@ def owner_of(token: str) -> tuple[ProgrammeFeedToken, User, Edition] | None:
     return record, user, edition
 
 
+def offered(edition: Edition) -> bool:
+    """Is a new full-programme link offered for ``edition``? Open or closed ones only."""
+    return edition.state in (EditionState.OPEN, EditionState.CLOSED)
+
+
 def feed_editions(user) -> list[Edition]:
     """Editions offered on the calendar page: open or closed (not draft, not archived)."""
     if not getattr(user, "is_authenticated", False):
@@ -181,6 +186,7 @@ __all__ = [
     "feed_secret",
     "feed_url",
     "feed_validators",
+    "offered",
     "make_feed",
     "note_use",
     "owner_of",

@@ -16,7 +16,6 @@ from conference.calendar import bp
 from conference.calendar import private_feed as feeds
 from conference.calendar.views import ICS_TYPE, _conditional, _owner_language
 from conference.confirm import Confirmation
-from conference.editions.models import EditionState
 from conference.extensions import db
 from conference.permissions import login_required
 from conference.urls import safe_next
@@ -60,9 +59,11 @@ def my_programme_feed(edition):
 
 
 @bp.app_template_global()
-def programme_feed_editions() -> list:
-    """Editions whose full-programme feed the calendar page offers: published, not archived,
-    most recent first."""
+def programme_feed_editions(edition=None) -> list:
+    """Editions whose full-programme feed a page offers: ``edition`` if it is published and not
+    archived, or without one (``/calendar/``) the current ones, most recent first."""
+    if edition is not None:
+        return [edition] if feeds.offered(edition) else []
     return feeds.feed_editions(current_user)
 
 
@@ -115,8 +116,8 @@ def _confirmation(record, *, turn_off: bool) -> Confirmation:
 def make_programme_link():
     """Create the full-programme feed of this edition, or replace its link."""
     edition = g.edition
-    if edition.state == EditionState.DRAFT:
-        abort(404, _("This edition's programme is not published yet."))
+    if not feeds.offered(edition):
+        abort(404, _("This edition offers no programme link (not published yet, or archived)."))
     record = feeds.feed_record(current_user, edition)
     working = record is not None and feeds.feed_secret(current_user, record) is not None
     if working:

@@ -150,19 +150,15 @@ def _options(views, attribute: str) -> list:
     return sorted(seen.values(), key=lambda v: v.name.casefold())
 
 
-@bp.post("/<int:year>/programme/timezone")
+@bp.post("/programme/timezone")
 def choose_zone():
-    """Remember the zone the programme is shown in (a cookie; "edition" goes back to the
-    edition's own zone)."""
-    edition = g.edition
+    """Remember the zone the programme is shown in (a cookie; "edition" goes back to each
+    edition's own zone). Not under an edition: it changes nothing of one, archived or not."""
     choice = (request.form.get("zone") or "").strip()
-    back = redirect(safe_next(request.form.get("next"), url_for("programme.programme")), 303)
-    if choice in ("", "edition", edition.timezone):
+    back = redirect(safe_next(request.form.get("next"), url_for("editions.home")), 303)
+    if choice in ("", "edition"):
         back.delete_cookie(display.ZONE_COOKIE, path="/")
-        flash(
-            _("Times are shown in the conference's time zone (%(zone)s).", zone=edition.timezone),
-            "success",
-        )
+        flash(_("Times are shown in the conference's time zone."), "success")
         return back
     zone = display.valid_zone(choice)
     if zone is None:

@@ -209,3 +209,14 @@ def test_personal_feed_holds_starred_sessions_and_drops_restricted_ones_on_revoc
     db.session.commit()
     third = client.get(f"/calendar/{token}.ics", headers={"If-None-Match": second.headers["ETag"]})
     assert third.status_code == 200
+
+
+def test_archived_edition_offers_no_new_programme_link(login, world):
+    from conference.editions.models import EditionState
+
+    world["edition"].state = EditionState.ARCHIVED
+    db.session.commit()
+    browser = login(make_user())
+    assert browser.post("/2027/calendar/programme-link").status_code == 404
+    assert db.session.scalar(sa.select(ProgrammeFeedToken)) is None
+    assert "/2027/calendar/programme-link" not in browser.get("/calendar/").get_data(as_text=True)
