@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from conference.extensions import db
-from conference.programme.models import AgendaStar
+from conference.programme.models import AgendaStar, ProgrammeSession
 from tests.browser.conftest import assert_accessible
 from tests.factories import make_edition
 from tests.programme.factories import (
@@ -109,4 +109,25 @@ def test_grid_has_no_serious_accessibility_violation(app, live_server, axe_conte
     assert_accessible(page)
     browser_login(page, make_attendee(experts, edition))
     page.goto(live_server.url(GRID))
+    assert_accessible(page)
+
+
+@pytest.mark.browser
+def test_agenda_with_overlaps_has_no_serious_accessibility_violation(
+    app, live_server, axe_context, browser_login
+):
+    from conference.programme import services
+
+    edition, experts = _programme()
+    attendee = make_attendee(experts, edition)
+    for title in ("Panel in Room Europa", "Panel in Room Bruegel", "Closed roundtable"):
+        session_id = db.session.scalar(
+            sa.select(ProgrammeSession.id).where(ProgrammeSession.title == title)
+        )
+        services.star(attendee, edition, session_id)
+    db.session.commit()
+    page = axe_context.new_page()
+    browser_login(page, attendee)
+    page.goto(live_server.url("/2027/me/agenda"))
+    assert page.get_by_text("Overlap:").count() == 2
     assert_accessible(page)
