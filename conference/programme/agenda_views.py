@@ -70,13 +70,13 @@ def unstar(session_id: int):
     return _star_answer(session_id, starred=False, changed=changed)
 
 
-def _day_tabs(edition, views) -> list[dt.date]:
-    days = set()
+def _day_tabs(edition, session_days) -> list[dt.date]:
+    """The edition's days, plus any other day a session falls on."""
+    days = set(session_days)
     day = edition.start_date
     while day <= edition.end_date and len(days) < 60:
         days.add(day)
         day += dt.timedelta(days=1)
-    days.update(v.starts_at.astimezone(edition.tz).date() for v in views)
     return sorted(days)
 
 
@@ -110,10 +110,12 @@ def grid():
         q=filters["q"],
         starred=starred if filters["starred"] else None,
     )
-    days = _day_tabs(edition, all_views)
-    with_sessions = {v.starts_at.astimezone(edition.tz).date() for v in views}
+    tz = edition.tz
+    local_day = {v.id: v.starts_at.astimezone(tz).date() for v in all_views}
+    days = _day_tabs(edition, local_day.values())
+    with_sessions = {local_day[v.id] for v in views}
     day = _grid_day(edition, days, with_sessions)
-    todays = [v for v in views if v.starts_at.astimezone(edition.tz).date() == day]
+    todays = [v for v in views if local_day[v.id] == day]
     args = display.link_args(filters)
     table = services.build_grid(todays, services.rooms_of(edition), _("No room given"))
     now = services.utcnow()
@@ -138,6 +140,7 @@ def grid():
         zone=zone,
         zones=display.known_zones(),
         session_path=SessionPaths(),
+        may_star=current_user.is_authenticated,
     )
 
 

@@ -30,9 +30,10 @@
         flip(form, result.data.starred);
         button.focus();
       } else {
-        window.alert(result.data.error ? result.data.error.message : "Error");
+        window.alert(result.data.error ? result.data.error.message : form.getAttribute("data-error"));
       }
     }).catch(function () {
+      // No JSON answer (network trouble, a login page): send the form the ordinary way.
       button.disabled = false;
       form.submit();
     });
