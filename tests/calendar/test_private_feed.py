@@ -220,3 +220,23 @@ def test_archived_edition_offers_no_new_programme_link(login, world):
     assert browser.post("/2027/calendar/programme-link").status_code == 404
     assert db.session.scalar(sa.select(ProgrammeFeedToken)) is None
     assert "/2027/calendar/programme-link" not in browser.get("/calendar/").get_data(as_text=True)
+
+
+def test_personal_feed_says_why_and_what_overlaps(client, world):
+    from conference.calendar import services as calendar
+    from tests.calendar.factories import book
+
+    edition = world["edition"]
+    expert = make_user()
+    accredit(expert, edition, world["experts"])
+    workshop = make_session(edition, title="Booked workshop", hour=10, booking_required=True)
+    book(expert, workshop)
+    programme.star(expert, edition, world["briefing"].id)  # 10:00, like the workshop
+    db.session.commit()
+    token = calendar.regenerate_token(expert)
+    db.session.commit()
+    parsed = icalendar.Calendar.from_ical(client.get(f"/calendar/{token}.ics").data)
+    descriptions = {str(e["SUMMARY"]): str(e["DESCRIPTION"]) for e in parsed.walk("VEVENT")}
+    assert "On your agenda: starred." in descriptions["Experts briefing"]
+    assert "Overlaps “Booked workshop” (booked)." in descriptions["Experts briefing"]
+    assert "On your agenda: booked." in descriptions["Booked workshop"]
