@@ -28,6 +28,7 @@ DEMO_STEPS: list[str] = [
     # Registration questions and their answers: after the registrations they answer.
     "conference.accreditation.question_demo",
     "conference.programme.demo",  # after accreditation: restricted sessions use its categories
+    "conference.programme.agenda_demo",  # the demo attendee's stars (issue 18)
     "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
     # conference.review.demo needs the submissions: keep it after conference.submissions.demo.
     "conference.review.demo",

@@ -350,6 +350,16 @@ def _booking_cancel(user, edition, obj) -> bool:
     return obj.user_id == user.id or is_organiser(user, edition)
 
 
+@rule("agenda.star")
+def _agenda_star(user, edition, obj) -> bool:
+    """Put a session on one's own agenda, or take it off: a logged-in person who may see the
+    session in detail (restricted ones need clearance, asked afresh on every request), in an
+    edition that is not archived."""
+    if obj is None or not is_authenticated(user) or not edition_writable(user, edition):
+        return False
+    return clearance(user, edition).sees_details(obj)
+
+
 # --- submissions and review --------------------------------------------------------------
 
 # Speaker side (the call, submissions, co-speakers). Deadlines are rules of the services, not

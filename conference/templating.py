@@ -22,7 +22,8 @@ def to_local(moment: dt.date | None, edition=None) -> dt.date | None:
     edition = edition or g.get("edition")
     if edition is None:
         return moment
-    return moment.astimezone(edition.tz)
+    # A programme page in the viewer's chosen zone (``programme/display.py``) sets this.
+    return moment.astimezone(g.get("display_tz") or edition.tz)
 
 
 # strftime directives the templates use, as CLDR patterns: in English the output is the same

@@ -37,4 +37,5 @@ VIEWS = (
     "submissions",
     "review",
     "accreditation",
+    "agenda",
 )

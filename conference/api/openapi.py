@@ -18,6 +18,7 @@ API_MODULES = [
     "conference.api.review",
     "conference.api.checkin",
     "conference.api.accreditation",
+    "conference.api.agenda",
 ]
 
 

@@ -6,4 +6,4 @@ bp = Blueprint("calendar", __name__)
 
 # Modules imported by create_app once every package is importable: the routes, and the
 # signal handlers (``reactions``), which connect themselves on import.
-VIEWS = ("views", "reactions")
+VIEWS = ("views", "private_views", "reactions")

@@ -26,3 +26,27 @@ class CalendarToken(db.Model):
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+
+
+class ProgrammeFeedToken(db.Model):
+    """The secret of a person's private full-programme feed of one edition.
+
+    Same scheme as ``CalendarToken`` (HMAC of user, edition and nonce; only the hash stored),
+    one per person and edition: the whole programme as that person sees it, restricted
+    sessions in full where they are cleared and as placeholders elsewhere.
+    """
+
+    __tablename__ = "programme_feed_tokens"
+    __table_args__ = (sa.UniqueConstraint("user_id", "edition_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    nonce: so.Mapped[str] = so.mapped_column(sa.String(64))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())

@@ -35,6 +35,7 @@ from conference.extensions import db
 from conference.permissions import Clearance, can, clearance
 from conference.programme import services as programme
 from conference.programme.models import (
+    AgendaStar,
     Booking,
     BookingState,
     ProgrammeSession,
@@ -227,7 +228,8 @@ def personal_editions(user) -> list[Edition]:
         .where(SessionInvitation.user_id == user.id)
     )
     chairing = sa.select(ProgrammeSession.edition_id).where(ProgrammeSession.chair_id == user.id)
-    ids = sa.union(booked, speaking, invited, chairing).subquery()
+    starred = sa.select(AgendaStar.edition_id).where(AgendaStar.user_id == user.id)
+    ids = sa.union(booked, speaking, invited, chairing, starred).subquery()
     editions = db.session.scalars(
         sa.select(Edition).where(Edition.id.in_(sa.select(ids.c[0]))).order_by(Edition.year)
     )
@@ -240,13 +242,21 @@ def personal_editions(user) -> list[Edition]:
 
 def personal_validators(record: CalendarToken, user, editions: list[Edition]) -> Validators:
     """ETag of a personal feed: the programmes' last changes, the person's clearance in each
-    edition and their bookings. (No Last-Modified: a revoked role or invitation has no date.)"""
+    edition, their bookings and their stars. (No Last-Modified: a revoked role or invitation
+    has no date.)"""
     bookings = tuple(
         (session_id, state)
         for session_id, state in db.session.execute(
             sa.select(Booking.session_id, Booking.state)
             .where(Booking.user_id == user.id, Booking.state == BookingState.BOOKED)
             .order_by(Booking.session_id)
+        )
+    )
+    stars = tuple(
+        db.session.scalars(
+            sa.select(AgendaStar.session_id)
+            .where(AgendaStar.user_id == user.id)
+            .order_by(AgendaStar.session_id)
         )
     )
     per_edition = tuple(
@@ -261,6 +271,7 @@ def personal_validators(record: CalendarToken, user, editions: list[Edition]) ->
         user.display_name,
         per_edition,
         bookings,
+        stars,
         current_app.config["BASE_URL"],
     )
     return Validators(etag, None)
@@ -303,11 +314,13 @@ def bounded_description(text: str, limit: int = FEED_DESCRIPTION_LIMIT) -> str:
     return _("%(text)s… (full description on the session page)", text=cut.rstrip(" ,;:.-\n"))
 
 
-def _description(view, url: str) -> str:
+def _description(view, url: str, note: str = "") -> str:
     parts: list[str] = []
     if view.is_cancelled:
         reason = view.cancel_reason.strip()
         parts.append(_("CANCELLED: %(reason)s", reason=reason) if reason else _("CANCELLED"))
+    if note:
+        parts.append(note)
     if view.description.strip():
         # Calendar apps show text, not Markdown: no "**", links as "text (url)"; bounded.
         parts.append(bounded_description(markdown_to_text(view.description)))
@@ -337,8 +350,11 @@ def _description(view, url: str) -> str:
     return "\n\n".join(parts)
 
 
-def event_lines(view, edition: Edition, zoned: ics.ZonedTimes, url: str, domain: str) -> list[str]:
-    """The content lines (unfolded) of one VEVENT for a ``SessionView``."""
+def event_lines(
+    view, edition: Edition, zoned: ics.ZonedTimes, url: str, domain: str, note: str = ""
+) -> list[str]:
+    """The content lines (unfolded) of one VEVENT for a ``SessionView`` (``note``: a line for
+    the top of the description, e.g. why it is on a personal agenda)."""
     escape = ics.escape_text
     stamp = ics.utc_stamp(view.updated_at)
     lines = [
@@ -356,7 +372,7 @@ def event_lines(view, edition: Edition, zoned: ics.ZonedTimes, url: str, domain:
     if view.hidden:
         lines.append("CLASS:CONFIDENTIAL")
     else:
-        lines.append(f"DESCRIPTION:{escape(_description(view, url))}")
+        lines.append(f"DESCRIPTION:{escape(_description(view, url, note))}")
         if view.room is not None:
             where = view.room.name + (f", {edition.venue}" if edition.venue else "")
             lines.append(f"LOCATION:{escape(where)}")
@@ -381,8 +397,15 @@ def _year_span(editions: list[Edition], views) -> tuple[int, int]:
     return min(years), max(years)
 
 
-def render_calendar(name: str, description: str, parts: list[tuple[Edition, list]]) -> bytes:
-    """A VCALENDAR holding the given ``(edition, [SessionView…])`` groups, CRLF and folded."""
+def render_calendar(
+    name: str,
+    description: str,
+    parts: list[tuple[Edition, list]],
+    notes: dict[int, str] | None = None,
+) -> bytes:
+    """A VCALENDAR holding the given ``(edition, [SessionView…])`` groups, CRLF and folded;
+    ``notes`` by session id go on top of the events' descriptions."""
+    notes = notes or {}
     domain = uid_domain()
     editions = [edition for edition, _ in parts]
     primary_zone = editions[0].timezone if editions else "UTC"
@@ -410,7 +433,13 @@ def render_calendar(name: str, description: str, parts: list[tuple[Edition, list
         zoned = ics.ZonedTimes(edition.timezone)
         links = SessionLinks(edition)
         for view in views:
-            out.append(ics.fold_lines(event_lines(view, edition, zoned, links(view.id), domain)))
+            out.append(
+                ics.fold_lines(
+                    event_lines(
+                        view, edition, zoned, links(view.id), domain, notes.get(view.id, "")
+                    )
+                )
+            )
     out.append("END:VCALENDAR" + ics.CRLF)
     return "".join(out).encode("utf-8")
 
@@ -437,20 +466,37 @@ def session_calendar(user, edition: Edition, session_id: int) -> bytes:
 
 
 def personal_calendar(user, editions: list[Edition]) -> bytes:
-    """The person's agenda in every edition they take part in: booked, speaking, chairing,
-    invited — restricted sessions in full where they are cleared."""
+    """The person's agenda in every edition they take part in: starred, booked, speaking,
+    chairing, invited — restricted sessions in full where they are cleared (a starred one only
+    while they are). Each event says why it is there and which other entries it overlaps."""
     parts = []
+    notes: dict[int, str] = {}
     for edition in editions:
-        viewer = clearance(user, edition)
-        views = [
-            programme.session_view(s, viewer) for s in programme.personal_agenda(user, edition)
-        ]
+        views = []
+        for entry in programme.agenda_entries(user, edition):
+            if entry.roles == ("waiting list",):
+                continue  # a place on a waiting list is not a seat: not in the calendar
+            views.append(entry.view)
+            notes[entry.view.id] = agenda_note(entry)
         parts.append((edition, views))
     return render_calendar(
         _("My conference agenda – %(name)s", name=user.display_name),
-        _("Sessions you booked, speak at, chair or are invited to."),
+        _("Sessions you starred, booked, speak at, chair or are invited to."),
         parts,
+        notes,
     )
+
+
+def agenda_note(entry) -> str:
+    """Why a session is on the person's agenda, and what it overlaps, as feed text."""
+
+    def reasons(roles) -> str:
+        return ", ".join(programme.role_label(r, in_list=True) for r in roles)
+
+    lines = [_("On your agenda: %(reasons)s.", reasons=reasons(entry.roles))]
+    for _id, title, roles in entry.overlaps:
+        lines.append(_("Overlaps “%(title)s” (%(reasons)s).", title=title, reasons=reasons(roles)))
+    return "\n".join(lines)
 
 
 __all__ = [

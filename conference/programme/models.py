@@ -236,6 +236,30 @@ class Booking(db.Model):
     user: so.Mapped[User] = so.relationship()  # noqa: F821
 
 
+class AgendaStar(db.Model):
+    """A session a person put on their own agenda ("add to my agenda").
+
+    Kept while clearance lapses: every channel shows a star only while its owner may see the
+    session in detail, so a revoked person's restricted stars vanish at the next request and
+    come back if clearance is restored.
+    """
+
+    __tablename__ = "agenda_stars"
+    __table_args__ = (sa.UniqueConstraint("user_id", "session_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
     from conference.accounts.models import User
     from conference.accreditation.models import AccreditationCategory

@@ -22,7 +22,7 @@ from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, deny, login_required, require
-from conference.programme import bp, services
+from conference.programme import bp, display, services
 from conference.programme import cache as programme_cache
 from conference.programme.forms import (
     CancelSessionForm,
@@ -40,7 +40,7 @@ from conference.programme.models import (
     SessionType,
     Track,
 )
-from conference.query_args import arg_date, arg_id, arg_str
+from conference.query_args import arg_date
 from conference.text import csv_response, ngettext
 from conference.urls import safe_next
 
@@ -98,6 +98,8 @@ def _cacheable_programme(edition) -> bool:
     per programme version (searches and odd URLs are built, not stored)."""
     if not (pagecache.enabled() and pagecache.public_request()):
         return False
+    if display.viewer_zone(edition) is not None:  # times in the visitor's own zone
+        return False
     if set(request.args) - {"day"}:
         return False
     day = request.args.get("day", "")
@@ -119,25 +121,28 @@ def programme():
         request.args.get("day", ""),
         services.utcnow().astimezone(edition.tz).date(),  # the default day follows the clock
     )
-    response = make_response(pagecache.cached(key, lambda: _render_programme(edition)))
+    response = make_response(pagecache.cached(key, lambda: _render_programme(edition, live=False)))
     response.mimetype = "text/html"
     return pagecache.encode(response, key)
 
 
-def _render_programme(edition) -> str:
+def _render_programme(edition, *, live: bool = True) -> str:
+    """The list page; ``live`` False for the stored anonymous copy, which leaves out "now and
+    next" (it changes by the minute; the grid, never stored, always has it)."""
+    zone = display.apply_viewer_zone(edition)
     all_views = services.session_views(current_user, edition)
-    filters = {
-        "track": arg_id("track"),
-        "type": arg_id("type"),
-        "room": arg_id("room"),
-        "q": arg_str("q", max_len=MAX_QUERY),
-    }
+    filters = display.programme_filters()
     filtered = any(v for v in filters.values())
-    views = services.filter_views(all_views, **filters)
+    starred = services.starred_ids(current_user, edition)
+    views = services.narrow(
+        all_views,
+        **{k: v for k, v in filters.items() if k != "starred"},
+        starred=starred if filters["starred"] else None,
+    )
     days = _group_by_day(edition, views)
     day = _chosen_day(edition, list(days), filtered)
     shown = days if day is None else OrderedDict((d, v) for d, v in days.items() if d == day)
-    link_args = {k: v for k, v in filters.items() if v}
+    link_args = display.link_args(filters)
     return render_template(
         "programme/programme.html",
         days=shown,
@@ -155,15 +160,24 @@ def _render_programme(edition) -> str:
         bookings=services.user_bookings(current_user, edition),
         count=sum(len(v) for v in shown.values()),
         total=len(views),
+        starred=starred,
+        grid_url=url_for(
+            "programme.grid", **({"day": day.isoformat()} if day else {}), **link_args
+        ),
+        now_next=services.now_and_next(views, services.utcnow(), edition.tz) if live else None,
+        zone=zone,
+        zones=display.known_zones(),
     )
 
 
 @bp.get("/<int:year>/sessions/<int:session_id>")
 def session_detail(session_id: int):
     edition = g.edition
+    zone_name = display.apply_viewer_zone(edition)
     session = services.get_session(edition, session_id)
     view = services.session_view(session, services.clearance(current_user, edition))
     booking = services.user_bookings(current_user, edition).get(session.id)
+    may_star = can(current_user, "agenda.star", session, edition=edition)
     return render_template(
         "programme/session.html",
         view=view,
@@ -183,6 +197,9 @@ def session_detail(session_id: int):
         may_manage_materials=can(
             current_user, "session.materials_manage", session, edition=edition
         ),
+        may_star=may_star,
+        zone_name=zone_name,
+        starred=may_star and session.id in services.starred_ids(current_user, edition),
     )
 
 
@@ -328,11 +345,18 @@ def cancel_booking(booking_id: int):
 @login_required
 def agenda():
     edition = g.edition
+    zone = display.apply_viewer_zone(edition)
     entries = services.agenda_entries(current_user, edition)
     days: OrderedDict = OrderedDict()
     for entry in entries:
         days.setdefault(entry.view.starts_at.astimezone(edition.tz).date(), []).append(entry)
-    return render_template("programme/agenda.html", days=days, count=len(entries))
+    return render_template(
+        "programme/agenda.html",
+        days=days,
+        count=len(entries),
+        zone=zone,
+        overlapping=sum(1 for e in entries if e.overlaps),
+    )
 
 
 # --- organisers: overview, timetable, booking lists ---------------------------------------

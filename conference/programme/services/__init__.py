@@ -2,7 +2,9 @@
 
 - ``visibility``: reading the programme for a viewer (``programme_sessions``, ``session_view``,
   the placeholder ``RESTRICTED_TITLE``, search and filters).
-- ``agenda``: a person's own agenda (bookings, talks, chairing, invitations).
+- ``agenda``: a person's own agenda (stars, bookings, talks, chairing, invitations, overlaps).
+- ``stars``: putting sessions on one's own agenda and taking them off.
+- ``grid``: the programme as a grid of rooms and times, and "now and next".
 - ``settings``: rooms, tracks, session types, and the categories a session may be open to.
 - ``sessions``: creating, editing, cancelling and duplicating sessions; withdrawn talks.
 - ``clashes``: warnings about rooms and people in two places, and sessions off the dates.
@@ -21,6 +23,7 @@ from conference.programme.services.agenda import (
     personal_agenda,
     role_label,
     user_bookings,
+    with_overlaps,
 )
 from conference.programme.services.bookings import (
     book,
@@ -32,6 +35,14 @@ from conference.programme.services.bookings import (
 )
 from conference.programme.services.clashes import clash_warnings, placement_clashes, room_day
 from conference.programme.services.common import format_utc_local, local_to_utc, span
+from conference.programme.services.grid import (
+    COVERED,
+    Grid,
+    GridCell,
+    build_grid,
+    narrow,
+    now_and_next,
+)
 from conference.programme.services.materials import (
     KIND_LABELS,
     MaterialLink,
@@ -64,6 +75,7 @@ from conference.programme.services.settings import (
     types_of,
 )
 from conference.programme.services.speakers import ProfileView, profiles_for
+from conference.programme.services.stars import star, starred_ids, unstar
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
     PersonView,
@@ -87,6 +99,12 @@ __all__ = [
     "materials_by_session",
     "profiles_for",
     "visible_materials",
+    "COVERED",
+    "Grid",
+    "GridCell",
+    "build_grid",
+    "narrow",
+    "now_and_next",
     "MAX_INVITEES",
     "MAX_SPEAKERS",
     "RESTRICTED_TITLE",
@@ -134,10 +152,14 @@ __all__ = [
     "setting_usage",
     "span",
     "speakers_text",
+    "star",
+    "starred_ids",
     "tracks_of",
     "types_of",
+    "unstar",
     "user_bookings",
     "utcnow",
     "waiting_count",
+    "with_overlaps",
     "withdraw_talk",
 ]

@@ -1,4 +1,8 @@
-"""A person's own agenda: what they booked, wait for, speak at, chair or are invited to."""
+"""A person's own agenda: what they starred, booked, wait for, speak at, chair or are invited to.
+
+Starred sessions are listed only while the person may see them in detail (see ``stars``);
+entries that overlap in time are flagged with each other (``AgendaEntry.overlaps``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from conference.extensions import db
 from conference.permissions import clearance
 from conference.programme.models import (
     AccessPolicy,
+    AgendaStar,
     Booking,
     BookingState,
     ProgrammeSession,
@@ -22,6 +27,7 @@ from conference.programme.services.visibility import SessionView, session_query,
 
 # Why a session is on someone's agenda, as a tag; the codes stay English.
 ROLE_LABELS = {
+    "starred": _l("Starred"),
     "booked": _l("Booked"),
     "waiting list": _l("Waiting list"),
     "chair": _l("Chair"),
@@ -36,6 +42,7 @@ def role_label(role: str, *, in_list: bool = False) -> str:
     (Context "agenda": the bare words mean other things elsewhere, e.g. a letter's salutation.)"""
     if in_list:
         names = {
+            "starred": pgettext("agenda", "starred"),
             "booked": pgettext("agenda", "booked"),
             "waiting list": pgettext("agenda", "waiting list"),
             "chair": pgettext("agenda", "chair"),
@@ -62,13 +69,30 @@ def personal_agenda(user, edition) -> list[ProgrammeSession]:
     speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
     invited = sa.select(SessionInvitation.session_id).where(SessionInvitation.user_id == user.id)
     ids = sa.union(booked, speaking, invited).subquery()
+    starred = _starred(user, edition)
     query = session_query(edition).where(
         sa.or_(
             ProgrammeSession.id.in_(sa.select(ids.c[0])),
             ProgrammeSession.chair_id == user.id,
+            ProgrammeSession.id.in_(starred),
         )
     )
-    return list(db.session.scalars(query))
+    sessions = list(db.session.scalars(query))
+    if not starred:
+        return sessions
+    viewer = clearance(user, edition)
+    other = set(db.session.scalars(sa.select(ids.c[0])))
+    return [s for s in sessions if s.id in other or s.chair_id == user.id or viewer.sees_details(s)]
+
+
+def _starred(user, edition) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(AgendaStar.session_id).where(
+                AgendaStar.user_id == user.id, AgendaStar.edition_id == edition.id
+            )
+        )
+    )
 
 
 def user_bookings(user, edition) -> dict[int, Booking]:
@@ -93,19 +117,24 @@ class AgendaEntry:
     roles: tuple[str, ...]
     booking: Booking | None
     waitlist_position: int | None = None
+    # Other entries (of this agenda) at the same time: (session id, title, roles).
+    overlaps: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
 
 
 def agenda_entries(user, edition) -> list[AgendaEntry]:
-    """The personal agenda with reasons (booked, waiting list, speaker, chair, invited).
+    """The personal agenda with reasons (starred, booked, waiting list, speaker, chair,
+    invited) and overlaps between entries.
 
     Like ``personal_agenda`` plus the sessions the person waits for; constant number of queries.
+    A starred session the person may no longer see in detail is left out.
     """
     if edition is None or not getattr(user, "is_authenticated", False):
         return []
     bookings = user_bookings(user, edition)
     speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
     invited = sa.select(SessionInvitation.session_id).where(SessionInvitation.user_id == user.id)
-    ids = set(bookings) | set(db.session.scalars(sa.union(speaking, invited)))
+    starred = _starred(user, edition)
+    ids = set(bookings) | set(db.session.scalars(sa.union(speaking, invited))) | starred
     query = session_query(edition).where(
         sa.or_(ProgrammeSession.id.in_(ids), ProgrammeSession.chair_id == user.id)
     )
@@ -142,6 +171,8 @@ def agenda_entries(user, edition) -> list[AgendaEntry]:
             and session.access == AccessPolicy.INVITATION
         ):
             roles.append("invited")
+        if session.id in starred and viewer.sees_details(session):
+            roles.insert(0, "starred")
         if not roles:
             continue
         entries.append(
@@ -149,4 +180,28 @@ def agenda_entries(user, edition) -> list[AgendaEntry]:
                 session_view(session, viewer), tuple(roles), booking, positions.get(session.id)
             )
         )
-    return entries
+    return with_overlaps(entries)
+
+
+def with_overlaps(entries: list[AgendaEntry]) -> list[AgendaEntry]:
+    """The entries, each told which others it overlaps in time (cancelled sessions and
+    breaks overlap nothing). Entries come ordered by start, so each is compared only with the
+    ones that start before it ends."""
+    live = [e for e in entries if not e.view.is_cancelled and not e.view.is_break]
+    found: dict[int, list[AgendaEntry]] = {}
+    for i, entry in enumerate(live):
+        for other in live[i + 1 :]:
+            if other.view.starts_at >= entry.view.ends_at:
+                break
+            if other.view.ends_at > entry.view.starts_at:
+                found.setdefault(entry.view.id, []).append(other)
+                found.setdefault(other.view.id, []).append(entry)
+    return [
+        dataclasses.replace(
+            e,
+            overlaps=tuple((o.view.id, o.view.title, o.roles) for o in found[e.view.id]),
+        )
+        if e.view.id in found
+        else e
+        for e in entries
+    ]
