@@ -46,7 +46,7 @@ from conference.text import markdown_to_text
 from conference.urls import external_url
 
 # Bump when the output of the feeds or exports changes, so that cached copies are refetched.
-FEED_VERSION = "2026-11-29.2"  # plain-text (issue 13) and bounded (issue 22) descriptions
+FEED_VERSION = "2026-11-29.3"  # plain text (13), bounded (22), why-it-is-there notes (18)
 REFRESH_INTERVAL = "PT1H"
 PRODUCT_ID = "-//European Research Security Conference//Programme//EN"
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{64}$")
