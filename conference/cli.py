@@ -11,6 +11,7 @@ from conference import backup, jobs
 from conference.accounts import services
 from conference.accounts.models import RoleAssignment, User
 from conference.accreditation.cli import cli as accreditation_cli
+from conference.accreditation.cli import waitlist_cli
 from conference.badges.cli import cli as badges_cli
 from conference.demo import DEMO_ACCOUNTS, seed_demo
 from conference.editions.cli import cli as editions_cli
@@ -21,7 +22,7 @@ from conference.extensions import db
 from conference.mail import send_pending
 
 # Areas' own command groups.
-AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli]
+AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli, waitlist_cli]
 
 
 def _fail(exc: Exception):

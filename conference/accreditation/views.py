@@ -664,6 +664,7 @@ def _category_form_page(form, category=None, status=200):
 def _save_category(form, category=None):
     saved = services.save_category(g.edition, current_user, _form_data(form), category)
     i18n.store_translations(saved, form, ("name", "description"))
+    services.fill_places(g.edition)  # a raised quota gives its places to people waiting
     return saved
 
 

@@ -43,6 +43,8 @@ EDITION_SETTINGS = (
     "conflict_free_domains",
     "languages",
     "title_translations",
+    "waitlist_mode",
+    "waitlist_offer_days",
 )
 EDITION_TIMES = (
     "registration_opens_at",
