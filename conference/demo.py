@@ -25,6 +25,7 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 # Areas' demo steps, run in this order after the base (each module has ``seed(demo)``).
 DEMO_STEPS: list[str] = [
     "conference.accreditation.demo",
+    "conference.accreditation.invitation_demo",  # 2027: invitations, a full waiting list
     "conference.programme.demo",  # after accreditation: restricted sessions use its categories
     "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
     # conference.review.demo needs the submissions: keep it after conference.submissions.demo.
