@@ -9,14 +9,17 @@ import re
 
 import sqlalchemy as sa
 
+from conference.accreditation import privacy
 from conference.accreditation.models import Registration, RegistrationInvitation, WaitlistEntry
+from conference.accreditation.services import invitations as service
 from conference.audit import AuditEntry
 from conference.db import utcnow
 from conference.extensions import db
 from conference.mail import OutboxMessage
+from conference.permissions import can
 from tests.accreditation.conftest import form_data, make_category, make_registration
 from tests.confirming import confirm_post
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_edition, make_user
 
 _LINK = re.compile(r"(/2027/invitation/[A-Za-z0-9_.\-]+)")
 
@@ -269,3 +272,63 @@ def test_revoking_a_reserving_invitation_gives_the_place_to_the_waiting_list(
     confirm_post(admin, f"/2027/admin/invitations/{invitation.id}/revoke")
     db.session.expire_all()
     assert db.session.get(Registration, waiting.id).state == "accredited"
+
+
+def test_invitations_are_in_the_data_download_and_erased_with_the_account(
+    login, organiser, category
+):
+    invite(login(organiser), category)
+    invitee = make_user("ana.silva@example.pt")
+    client = login(invitee)
+    data = client.get("/me/data.json").get_json()
+    assert data["registration_invitations"][0]["email"] == "ana.silva@example.pt"
+    assert data["registration_invitations"][0]["note"] == "We would be honoured."
+    response = client.post("/me/delete", data={"password": PASSWORD, "confirm": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    invitation = db.session.scalar(sa.select(RegistrationInvitation))
+    assert invitation.email == f"erased-{invitation.id}@invalid"
+    assert invitation.full_name == "" and invitation.note == ""
+    assert invitation.revoked_at is not None
+
+
+def test_retention_purge_erases_the_editions_invitations(app, organiser, category, edition):
+    with app.test_request_context():
+        service.create_invitations(
+            edition, organiser, [service.Recipient("x@example.org", "X")], category,
+            expires_at=utcnow() + dt.timedelta(days=3),
+        )  # fmt: skip
+        edition.state = "closed"
+        db.session.commit()
+        privacy.purge_edition(edition, 0, now=utcnow() + dt.timedelta(days=3000))
+        db.session.commit()
+    assert db.session.scalar(sa.select(RegistrationInvitation.email)).startswith("erased-")
+
+
+def test_invitation_permissions_allow_organisers_and_deny_others(app, organiser, edition):
+
+    attendee = make_user()
+    with app.test_request_context():
+        assert can(organiser, "invitation.view", edition=edition)
+        assert can(organiser, "invitation.manage", edition=edition)
+        assert can(organiser, "waitlist.manage", edition=edition)
+        assert not can(attendee, "invitation.view", edition=edition)
+        assert not can(attendee, "invitation.manage", edition=edition)
+        assert not can(attendee, "waitlist.view", edition=edition)
+        edition.state = "archived"
+        assert can(organiser, "invitation.view", edition=edition)
+        assert not can(organiser, "invitation.manage", edition=edition)
+        assert not can(organiser, "waitlist.manage", edition=edition)
+
+
+def test_organiser_of_another_edition_cannot_touch_these_invitations(login, organiser, category):
+
+    invite(login(organiser), category)
+    invitation = db.session.scalar(sa.select(RegistrationInvitation))
+    other = make_user(role="organiser", edition=make_edition(2029))
+    client = login(other)
+    assert client.get("/2027/admin/invitations").status_code == 403
+    assert client.post(f"/2027/admin/invitations/{invitation.id}/resend").status_code == 403
+    assert client.post(f"/2029/admin/invitations/{invitation.id}/resend").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(RegistrationInvitation, invitation.id).send_count == 1

@@ -531,3 +531,39 @@ def register_invited(user, invitation: RegistrationInvitation, data: dict) -> Re
         transition(registration, S.WAITLISTED, None,
                    reason=_("The category is full: you are on the waiting list."))  # fmt: skip
     return registration
+
+
+# --- personal data ------------------------------------------------------------------------
+
+
+def invitations_for_address(email: str) -> list[RegistrationInvitation]:
+    """The invitations sent to ``email`` (for the person's data download)."""
+    return list(
+        db.session.scalars(
+            sa.select(RegistrationInvitation)
+            .where(RegistrationInvitation.email == (email or "").lower())
+            .order_by(RegistrationInvitation.id)
+        )
+    )
+
+
+def erase_invitations(*, email: str | None = None, edition_id: int | None = None, now=None) -> int:
+    """Wipe the address, name and note of the invitations sent to ``email`` (an account being
+    deleted) or of an edition (the retention purge); an invitation still open is revoked."""
+    now = now or utcnow()
+    stmt = sa.select(RegistrationInvitation).where(
+        RegistrationInvitation.email.not_like("erased-%@invalid")
+    )
+    if email is not None:
+        stmt = stmt.where(RegistrationInvitation.email == email.lower())
+    if edition_id is not None:
+        stmt = stmt.where(RegistrationInvitation.edition_id == edition_id)
+    count = 0
+    for invitation in db.session.scalars(stmt):
+        invitation.email = f"erased-{invitation.id}@invalid"
+        invitation.full_name = ""
+        invitation.note = ""
+        if invitation.used_at is None and invitation.revoked_at is None:
+            invitation.revoked_at = now
+        count += 1
+    return count
