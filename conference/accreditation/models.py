@@ -172,8 +172,9 @@ class RegistrationInvitation(db.Model):
     )
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
     full_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # Deleting a category (possible only while no registration uses it) drops its invitations.
     category_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("accreditation_categories.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("accreditation_categories.id", ondelete="CASCADE"), index=True
     )
     note: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     expires_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
@@ -192,7 +193,10 @@ class RegistrationInvitation(db.Model):
         sa.ForeignKey("registrations.id", ondelete="SET NULL"), unique=True
     )
 
-    category: so.Mapped[AccreditationCategory] = so.relationship()
+    # The ORM deletes them with their category too (SQLite enforces no foreign keys here).
+    category: so.Mapped[AccreditationCategory] = so.relationship(
+        backref=so.backref("registration_invitations", cascade="all, delete-orphan")
+    )
     registration: so.Mapped[Registration | None] = so.relationship()
 
 

@@ -41,7 +41,7 @@ def upgrade():
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('registration_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['category_id'], ['accreditation_categories.id'], name=op.f('fk_registration_invitations_category_id_accreditation_categories'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['category_id'], ['accreditation_categories.id'], name=op.f('fk_registration_invitations_category_id_accreditation_categories'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_registration_invitations_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_registration_invitations_edition_id_editions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_registration_invitations_registration_id_registrations'), ondelete='SET NULL'),

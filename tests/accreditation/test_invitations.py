@@ -332,3 +332,14 @@ def test_organiser_of_another_edition_cannot_touch_these_invitations(login, orga
     assert client.post(f"/2029/admin/invitations/{invitation.id}/resend").status_code == 404
     db.session.expire_all()
     assert db.session.get(RegistrationInvitation, invitation.id).send_count == 1
+
+
+def test_deleting_an_unused_category_drops_its_open_invitations(login, organiser, edition):
+    spare = make_category(edition, "SPR", "Spare")
+    admin = login(organiser)
+    invite(admin, spare)
+    response = confirm_post(admin, f"/2027/admin/categories/{spare.id}/delete")
+    assert response.status_code == 302
+    assert count(RegistrationInvitation) == 0
+    client = login(make_user("ana.silva@example.pt"))
+    assert client.get(link_for("ana.silva@example.pt")).status_code == 404
