@@ -64,5 +64,6 @@ def waitlist_run(background):
         return
     result = waitlist.run_waitlist()
     click.echo(
-        f"Waiting list: {result['lapsed']} offers lapsed, {result['promoted']} places given."
+        f"Waiting list: {result['lapsed']} offers lapsed, {result['released']} reserved places "
+        f"released, {result['promoted']} places given."
     )

@@ -222,7 +222,7 @@ def waiting_list():
             return deny()
         if form.validate():
             try:
-                promoted = waitlist_services.save_settings(
+                waitlist_services.save_settings(
                     edition, current_user, form.mode.data, form.offer_days.data
                 )
                 db.session.commit()
@@ -232,14 +232,6 @@ def waiting_list():
                 status = exc.status_code
             else:
                 flash(_("The waiting list setting is saved."), "success")
-                if promoted:
-                    flash(
-                        _(
-                            "Free places were given to the first people waiting: %(names)s.",
-                            names=", ".join(p.registration.full_name for p in promoted),
-                        ),
-                        "info",
-                    )
                 return redirect(url_for("accreditation.waiting_list"))
         else:
             status = 400

@@ -189,6 +189,8 @@ class RegistrationInvitation(db.Model):
     opened_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     used_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    # When the waiting-list job gave the place of an expired reserving invitation on.
+    hold_released_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
     registration_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("registrations.id", ondelete="SET NULL"), unique=True
     )

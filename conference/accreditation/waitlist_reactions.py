@@ -3,9 +3,9 @@
 The waiting list follows every registration's state change (``registration_changed``).
 
 A registration that is waitlisted joins its category's list; one that leaves the waitlisted
-state leaves it. A place freed (an accredited registration cancelled or revoked, a reserving
-invitation's registration decided otherwise) goes to the next person waiting, in the same
-transaction, with the edition locked: see ``services.waitlist``.
+state leaves it. A place freed (an accredited registration cancelled or revoked, an offered
+place declined, a reserving invitation's registration rejected or cancelled) goes to the next
+person waiting, in the same transaction, with the edition locked: see ``services.waitlist``.
 
 Invitations hold an address, a name and a note: they are in the person's data download
 (``personal_data_requested``) and erased with the account (``account_deleting``).
@@ -18,18 +18,27 @@ from conference.accreditation.models import RegistrationState as S
 from conference.accreditation.services import invitations, waitlist
 from conference.signals import account_deleting, personal_data_requested, registration_changed
 
-# Leaving these states can free a place (an accreditation, or a place held by an invitation).
-_FREES_A_PLACE = frozenset({S.ACCREDITED, S.SUBMITTED})
+_GONE = frozenset({S.REVOKED, S.CANCELLED, S.REJECTED})
 
 
 @registration_changed.connect
 def follow_the_waiting_list(registration, *, from_state, to_state, **_kwargs) -> None:
+    """Join or leave the list; a place this registration held goes to the next person."""
+    freed = None  # the category in which this change frees a place
     if from_state == S.WAITLISTED and to_state != S.WAITLISTED:
+        entry = waitlist.entry_for(registration)
+        if entry is not None and entry.state == "offered" and to_state != S.ACCREDITED:
+            freed = entry.category  # an offered place declined (cancelled) or refused
         waitlist.leave(registration)
     if to_state == S.WAITLISTED and from_state != S.WAITLISTED:
         waitlist.join(registration)
-    elif from_state in _FREES_A_PLACE and to_state in (S.REVOKED, S.CANCELLED, S.REJECTED):
-        waitlist.fill_places(registration.edition)
+    elif to_state in _GONE and from_state == S.ACCREDITED:
+        freed = registration.category
+    elif to_state in _GONE and from_state == S.SUBMITTED:
+        held = invitations.reserving_invitation(registration)
+        freed = held.category if held is not None else None
+    if freed is not None:
+        waitlist.fill_places(registration.edition, freed, places=1)
 
 
 @personal_data_requested.connect

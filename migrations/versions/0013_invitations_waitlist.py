@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('hold_released_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('registration_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['category_id'], ['accreditation_categories.id'], name=op.f('fk_registration_invitations_category_id_accreditation_categories'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_registration_invitations_created_by_id_users'), ondelete='SET NULL'),
@@ -78,6 +79,14 @@ def upgrade():
     with op.batch_alter_table('editions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('waitlist_mode', sa.String(length=20), server_default='automatic', nullable=False))
         batch_op.add_column(sa.Column('waitlist_offer_days', sa.Integer(), server_default='3', nullable=False))
+
+    # Registrations already waitlisted join the list in the order they were waitlisted.
+    op.execute(
+        "INSERT INTO waitlist_entries (edition_id, registration_id, category_id, state, created_at) "
+        "SELECT edition_id, id, COALESCE(category_id, requested_category_id), 'waiting', "
+        "COALESCE(decided_at, updated_at) FROM registrations WHERE state = 'waitlisted' "
+        "ORDER BY COALESCE(decided_at, updated_at), id"
+    )
 
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask import current_app
 
-from conference.accreditation.models import Registration, WaitlistEntry
-from conference.accreditation.services import waitlist
+from conference.accreditation.models import Registration, RegistrationInvitation, WaitlistEntry
+from conference.accreditation.services import invitations, waitlist
 from conference.db import utcnow
 from conference.extensions import db
 from conference.mail import OutboxMessage
@@ -127,7 +128,7 @@ def test_offer_expiry_job_passes_the_place_to_the_next(app, login, runner, editi
     db.session.commit()
     result = runner.invoke(args=["waitlist", "run"])
     assert result.exit_code == 0, result.output
-    assert "1 offers lapsed, 1 places given" in result.output
+    assert "1 offers lapsed, 0 reserved places released, 1 places given" in result.output
     db.session.expire_all()
     states = dict(
         db.session.execute(sa.select(WaitlistEntry.registration_id, WaitlistEntry.state)).all()
@@ -174,3 +175,48 @@ def test_leaving_the_waiting_list_removes_the_entry(login, edition):
         db.session.scalar(sa.select(WaitlistEntry).where(WaitlistEntry.registration_id == first.id))
         is None
     )
+
+
+def test_a_cancellation_promotes_one_person_even_with_more_room(login, edition):
+    roomy = make_category(edition, "RMY", "Roomy", quota=10)
+    holder = make_registration(category=roomy, state="accredited")
+    first, second = (make_registration(category=roomy, state="waitlisted") for _ in range(2))
+    login(holder.user).post("/2027/me/cancel", data={"confirm": "y"})
+    assert state(first) == "accredited" and state(second) == "waitlisted"
+
+
+def test_a_declined_offer_passes_to_the_next(login, edition):
+    edition.waitlist_mode = "offer"
+    db.session.commit()
+    _press, holder, (first, second) = full_press(edition)
+    login(holder.user).post("/2027/me/cancel", data={"confirm": "y"})
+    login(first.user).post("/2027/me/cancel", data={"confirm": "y"})
+    assert state(first) == "cancelled"
+    entry = db.session.scalar(
+        sa.select(WaitlistEntry).where(WaitlistEntry.registration_id == second.id)
+    )
+    assert entry.state == "offered"
+    assert mails(second, "accreditation_waitlist_offer") == 1
+
+
+def test_expired_reserving_invitation_releases_its_place_through_the_job(runner, edition):
+    press = make_category(edition, "PRS", "Press", quota=1)
+    organiser = make_user(role="organiser", edition=edition)
+    with current_app.test_request_context():
+        invitations.create_invitations(
+            edition, organiser, [invitations.Recipient("x@example.org", "X")], press,
+            expires_at=utcnow() + dt.timedelta(days=2), reserves_place=True,
+        )  # fmt: skip
+        db.session.commit()
+    waiting = make_registration(category=press, state="waitlisted")
+    result = runner.invoke(args=["waitlist", "run"])
+    assert "0 reserved places released" in result.output
+    assert state(waiting) == "waitlisted"
+    invitation = db.session.scalar(sa.select(RegistrationInvitation))
+    invitation.expires_at = utcnow() - dt.timedelta(minutes=1)
+    db.session.commit()
+    result = runner.invoke(args=["waitlist", "run"])
+    assert "1 reserved places released, 1 places given" in result.output, result.output
+    assert state(waiting) == "accredited"
+    again = runner.invoke(args=["waitlist", "run"])
+    assert "0 reserved places released, 0 places given" in again.output

@@ -436,9 +436,21 @@ def revoke(invitation: RegistrationInvitation, actor) -> RegistrationInvitation:
     db.session.flush()
     audit.record(actor, "invitation.revoke", invitation, edition=edition, email=invitation.email,
                  previous_state=state)  # fmt: skip
-    if invitation.reserves_place:
-        fill_places(edition)
+    if invitation.reserves_place and state != "expired":
+        fill_places(edition, invitation.category, places=1)
     return invitation
+
+
+def reserving_invitation(registration: Registration) -> RegistrationInvitation | None:
+    """The reserving invitation ``registration`` was made with (its place is held while the
+    registration waits for the organisers' decision), if any."""
+    return db.session.scalar(
+        sa.select(RegistrationInvitation).where(
+            RegistrationInvitation.registration_id == registration.id,
+            RegistrationInvitation.reserves_place.is_(True),
+            RegistrationInvitation.revoked_at.is_(None),
+        )
+    )
 
 
 def _lock_invitation(invitation: RegistrationInvitation) -> RegistrationInvitation:

@@ -2,17 +2,18 @@
 
 A waitlisted registration has a ``WaitlistEntry`` for its category; entries wait in order
 (``created_at``, then ``id``). When a place frees (a cancellation, a revocation, a raised
-quota, a lapsed offer, an expired reserving invitation), ``fill_places`` gives it to the first
-person waiting whose category has room: accredited at once (edition setting "automatic") or
-offered the place for ``Edition.waitlist_offer_days`` days ("offer"); "manual" leaves the list
-to the organisers. Only categories with a quota move by themselves: without one a category is
-never full, and its waitlisted registrations are the organisers' own pile.
+quota, a lapsed or declined offer, a revoked or expired reserving invitation), ``fill_places``
+gives that many places of that category (never more) to the first people waiting, while the
+category has room: accredited at once (edition setting "automatic") or offered the place for
+``Edition.waitlist_offer_days`` days ("offer"); "manual" leaves the list to the organisers.
+Only categories with a quota move by themselves: without one a category is never full, and
+its waitlisted registrations are the organisers' own pile.
 
 Correctness under parallel changes: every path that frees or takes a place runs with the
 edition row locked (``transition`` locks it first; ``fill_places`` locks it again, a no-op in
 the same transaction), so two parallel cancellations promote one person each, one after the
 other, and nobody is told twice. An offer is mailed once, when it is made; an offer not taken
-by its deadline lapses (``expire_offers``, run by ``flask accreditation waitlist`` from cron
+by its deadline lapses (``expire_offers``, run by ``flask waitlist run`` from cron
 or the worker job ``conference.accreditation.services.waitlist.run_waitlist``) and the
 place passes to the next person.
 """
@@ -30,6 +31,7 @@ from conference import audit
 from conference.accreditation.models import (
     AccreditationCategory,
     Registration,
+    RegistrationInvitation,
     WaitlistEntry,
 )
 from conference.accreditation.models import RegistrationState as S
@@ -107,14 +109,13 @@ def free_places(edition: Edition, category: AccreditationCategory, now=None) -> 
     return min(limits)
 
 
-def _waiting(edition: Edition) -> list[WaitlistEntry]:
-    return list(
-        db.session.scalars(
-            sa.select(WaitlistEntry)
-            .where(WaitlistEntry.edition_id == edition.id, WaitlistEntry.state == "waiting")
-            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
-        )
+def _waiting(edition: Edition, category: AccreditationCategory | None) -> list[WaitlistEntry]:
+    stmt = sa.select(WaitlistEntry).where(
+        WaitlistEntry.edition_id == edition.id, WaitlistEntry.state == "waiting"
     )
+    if category is not None:
+        stmt = stmt.where(WaitlistEntry.category_id == category.id)
+    return list(db.session.scalars(stmt.order_by(WaitlistEntry.created_at, WaitlistEntry.id)))
 
 
 @dataclass
@@ -123,20 +124,34 @@ class Promotion:
     outcome: str  # "accredited" or "offered"
 
 
-def fill_places(edition: Edition, *, now=None) -> list[Promotion]:
-    """Give every free place to the first person waiting for it; the caller commits."""
+def fill_places(
+    edition: Edition,
+    category: AccreditationCategory | None = None,
+    *,
+    places: int | None = None,
+    now=None,
+) -> list[Promotion]:
+    """Give freed places to the first people waiting; the caller commits.
+
+    ``places`` is how many places the event freed (a cancellation frees one, a raised quota
+    the difference): never more people than that are promoted, and only while the category
+    has room, so a list the organisers keep beside free places is not emptied by an unrelated
+    cancellation. ``category`` limits it to one category's list.
+    """
     if edition.waitlist_mode not in ("automatic", "offer") or edition.state in (
         EditionState.ARCHIVED,
         EditionState.DRAFT,
     ):
         return []
+    if places is not None and places <= 0:
+        return []
     now = now or utcnow()
     edition = _lock_edition(edition)
     done: list[Promotion] = []
     skipped: set[int] = set()
-    while True:
+    while places is None or len(done) < places:
         entry = None
-        for candidate in _waiting(edition):
+        for candidate in _waiting(edition, category):
             if candidate.id in skipped:
                 continue
             free = free_places(edition, candidate.category, now)
@@ -144,12 +159,13 @@ def fill_places(edition: Edition, *, now=None) -> list[Promotion]:
                 entry = candidate
                 break
         if entry is None:
-            return done
+            break
         promotion = _promote(edition, entry, now)
         if promotion is None:
             skipped.add(entry.id)
         else:
             done.append(promotion)
+    return done
 
 
 def _promote(edition: Edition, entry: WaitlistEntry, now) -> Promotion | None:
@@ -189,6 +205,8 @@ def _promote(edition: Edition, entry: WaitlistEntry, now) -> Promotion | None:
             )
     except DomainError:
         return None
+    audit.record(None, "waitlist.accredit", registration, edition=edition,
+                 category=registration.category.code)  # fmt: skip
     return Promotion(registration, "accredited")
 
 
@@ -250,8 +268,9 @@ def accept_offer(registration: Registration, user, *, now=None) -> Registration:
 # --- lapsed offers: the CLI command and the worker job -------------------------------------
 
 
-def expire_offers(now=None) -> int:
-    """Offers past their deadline lapse (the person is told once); their places pass on."""
+def expire_offers(now=None) -> tuple[int, int]:
+    """Offers past their deadline lapse (the person is told once); their places pass on.
+    Returns how many lapsed and how many people were promoted."""
     now = now or utcnow()
     overdue = list(
         db.session.scalars(
@@ -260,7 +279,7 @@ def expire_offers(now=None) -> int:
             .order_by(WaitlistEntry.edition_id, WaitlistEntry.id)
         )
     )
-    count = 0
+    count = promoted = 0
     for entry in overdue:
         edition = _lock_edition(db.session.get(Edition, entry.edition_id))
         entry = db.session.scalars(
@@ -286,25 +305,50 @@ def expire_offers(now=None) -> int:
             category=entry.category,
         )
         count += 1
-    return count
+        promoted += len(fill_places(edition, entry.category, places=1, now=now))
+    return count, promoted
+
+
+def release_expired_reservations(now=None) -> tuple[int, int]:
+    """Places held by reserving invitations that expired unused pass to the waiting list.
+    Returns how many were released and how many people were promoted."""
+    now = now or utcnow()
+    expired = list(
+        db.session.scalars(
+            sa.select(RegistrationInvitation)
+            .where(
+                RegistrationInvitation.reserves_place.is_(True),
+                RegistrationInvitation.used_at.is_(None),
+                RegistrationInvitation.revoked_at.is_(None),
+                RegistrationInvitation.hold_released_at.is_(None),
+                RegistrationInvitation.expires_at <= now,
+            )
+            .order_by(RegistrationInvitation.edition_id, RegistrationInvitation.id)
+        )
+    )
+    promoted = 0
+    for invitation in expired:
+        edition = _lock_edition(db.session.get(Edition, invitation.edition_id))
+        invitation.hold_released_at = now
+        db.session.flush()
+        promoted += len(fill_places(edition, invitation.category, places=1, now=now))
+    return len(expired), promoted
 
 
 def run_waitlist(now=None) -> dict[str, int]:
-    """Lapse overdue offers and give every free place of every edition; commits.
+    """Lapse overdue offers and release the places of expired reserving invitations, each
+    freed place going to the next person waiting; commits.
 
-    The worker job and ``flask accreditation waitlist`` (from cron) both run this."""
+    The worker job and ``flask waitlist run`` (from cron) both run this."""
     now = now or utcnow()
-    lapsed = expire_offers(now)
+    lapsed, promoted_after_lapse = expire_offers(now)
+    released, promoted_after_release = release_expired_reservations(now)
     db.session.commit()
-    promoted = 0
-    edition_ids = db.session.scalars(
-        sa.select(WaitlistEntry.edition_id).where(WaitlistEntry.state == "waiting").distinct()
-    ).all()
-    for edition_id in edition_ids:
-        edition = db.session.get(Edition, edition_id)
-        promoted += len(fill_places(edition, now=now))
-        db.session.commit()
-    return {"lapsed": lapsed, "promoted": promoted}
+    return {
+        "lapsed": lapsed,
+        "released": released,
+        "promoted": promoted_after_lapse + promoted_after_release,
+    }
 
 
 # --- the organisers' side -----------------------------------------------------------------
@@ -329,8 +373,8 @@ def waiting_list(edition: Edition) -> list[WaitlistEntry]:
     )
 
 
-def save_settings(edition: Edition, actor, mode: str, offer_days) -> list[Promotion]:
-    """Change what happens when a place frees; a list that can move now moves."""
+def save_settings(edition: Edition, actor, mode: str, offer_days) -> None:
+    """Change what happens when a place frees (from the next freed place on)."""
     ensure_writable(actor, edition)
     if mode not in WAITLIST_MODES:
         raise DomainError(_("Choose what happens when a place becomes free."), code="bad_mode")
@@ -350,4 +394,3 @@ def save_settings(edition: Edition, actor, mode: str, offer_days) -> list[Promot
     edition.waitlist_offer_days = days
     audit.record(actor, "waitlist.settings", edition, edition=edition, before=before,
                  after={"waitlist_mode": mode, "waitlist_offer_days": days})  # fmt: skip
-    return fill_places(edition)
