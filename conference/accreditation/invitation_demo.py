@@ -18,9 +18,9 @@ from conference.accreditation.models import RegistrationState as S
 from conference.db import utcnow
 from conference.extensions import db
 
-SIDE_EVENT = ("SIDE", "Side event: ministerial round table", "#7a4b00", 2)
+SIDE_EVENT = ("SIDE", "Side event: ministerial round table", "#7a4b00", 3)
 
-# e-mail, name, state on the side event's list
+# e-mail, name, state on the side event's list (3 places: 2 taken, 1 offered, 2 waiting)
 SIDE_PEOPLE = [
     ("lena.hoffmann@demo.test", "Lena Hoffmann", S.ACCREDITED),
     ("pierre.lambert@demo.test", "Pierre Lambert", S.ACCREDITED),

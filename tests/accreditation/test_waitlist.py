@@ -8,9 +8,15 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 
-from conference.accreditation.models import Registration, RegistrationInvitation, WaitlistEntry
+from conference.accreditation.models import (
+    AccreditationCategory,
+    Registration,
+    RegistrationInvitation,
+    WaitlistEntry,
+)
 from conference.accreditation.services import invitations, waitlist
 from conference.db import utcnow
+from conference.editions.models import Edition
 from conference.extensions import db
 from conference.mail import OutboxMessage
 from tests.accreditation.conftest import make_category, make_registration
@@ -220,3 +226,25 @@ def test_expired_reserving_invitation_releases_its_place_through_the_job(runner,
     assert state(waiting) == "accredited"
     again = runner.invoke(args=["waitlist", "run"])
     assert "0 reserved places released, 0 places given" in again.output
+
+
+def test_demo_has_invitations_in_every_state_and_a_full_category_with_a_waiting_list(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
+    edition = db.session.scalar(sa.select(Edition).where(Edition.year == 2027))
+    found = {invitations.invitation_state(i) for i in invitations.invitations(edition)}
+    assert found == {"sent", "opened", "used", "expired", "revoked"}
+    side = db.session.scalar(
+        sa.select(AccreditationCategory).where(
+            AccreditationCategory.edition_id == edition.id, AccreditationCategory.code == "SIDE"
+        )
+    )
+    assert waitlist.free_places(edition, side) == 0
+    states = [e.state for e in waitlist.waiting_list(edition) if e.category_id == side.id]
+    assert states == ["offered", "waiting", "waiting"]
+
+
+def test_waitlist_job_can_be_handed_to_the_worker(runner, edition):
+    result = runner.invoke(args=["waitlist", "run", "--background"])
+    assert result.exit_code == 0, result.output
+    assert "Waiting-list job" in result.output
