@@ -272,6 +272,12 @@ def waitlist_status(registration):
     return services.waitlist_status(registration)
 
 
+@bp.app_template_global("registration_invitation")
+def registration_invitation(registration):
+    """The invitation a registration was made with, if any (for the organisers' page)."""
+    return invitation_services.invitation_of(registration)
+
+
 @bp.app_template_global("accept_place_form")
 def accept_place_form():
     return AcceptPlaceForm()

@@ -343,3 +343,19 @@ def test_deleting_an_unused_category_drops_its_open_invitations(login, organiser
     assert count(RegistrationInvitation) == 0
     client = login(make_user("ana.silva@example.pt"))
     assert client.get(link_for("ana.silva@example.pt")).status_code == 404
+
+
+def test_organisers_see_the_invitation_and_waiting_place_on_the_registration(
+    login, organiser, edition
+):
+    press = make_category(edition, "PRS", "Press", quota=1)
+    make_registration(category=press, state="accredited")
+    admin = login(organiser)
+    invite(admin, press)
+    _invitee_registers(login)
+    registration = db.session.scalar(
+        sa.select(Registration).where(Registration.email == "ana.silva@example.pt")
+    )
+    html = admin.get(f"/2027/admin/registrations/{registration.id}").get_data(as_text=True)
+    assert "Registered through an" in html
+    assert "Number 1 on the" in html

@@ -441,6 +441,15 @@ def revoke(invitation: RegistrationInvitation, actor) -> RegistrationInvitation:
     return invitation
 
 
+def invitation_of(registration: Registration) -> RegistrationInvitation | None:
+    """The invitation ``registration`` was made with, if any."""
+    return db.session.scalar(
+        sa.select(RegistrationInvitation).where(
+            RegistrationInvitation.registration_id == registration.id
+        )
+    )
+
+
 def reserving_invitation(registration: Registration) -> RegistrationInvitation | None:
     """The reserving invitation ``registration`` was made with (its place is held while the
     registration waits for the organisers' decision), if any."""
