@@ -29,6 +29,8 @@ def _expiry(days=10) -> str:
 
 
 def invite(client, category, addresses="ana.silva@example.pt, Ana Silva", **overrides):
+    if "data_category" in overrides:  # a raw value for the category field
+        overrides["category"] = overrides.pop("data_category")
     data = {
         "addresses": addresses,
         "category": str(category.id),
@@ -359,3 +361,42 @@ def test_organisers_see_the_invitation_and_waiting_place_on_the_registration(
     html = admin.get(f"/2027/admin/registrations/{registration.id}").get_data(as_text=True)
     assert "Registered through an" in html
     assert "Number 1 on the" in html
+
+
+def test_malformed_invitation_input_gets_a_4xx_and_changes_nothing(login, organiser, category):
+    client = login(organiser)
+    bad = [
+        {"category_id": "abc"},
+        {"category_id": "99999999999"},
+        {"category_id": ""},
+        {"expires_on": "not-a-date"},
+        {"expires_on": "2001-01-01"},
+        {"expires_on": (dt.date.today() + dt.timedelta(days=800)).isoformat()},
+        {"decision": "sometimes"},
+        {"quota": "all"},
+        {"addresses": ""},
+        {"addresses": "x" * 300 + "@example.org"},
+        {"note": "n" * 3000},
+    ]
+    for overrides in bad:
+        if "category_id" in overrides:
+            overrides = {"data_category": overrides["category_id"]}
+        response = invite(client, category, **overrides)
+        assert 400 <= response.status_code < 500, (overrides, response.status_code)
+    assert count(RegistrationInvitation) == 0
+    for path in ("/2027/admin/invitations/abc/resend", "/2027/admin/invitations/99999/resend"):
+        assert client.post(path).status_code == 404
+    assert client.get("/2027/admin/invitations?state=bogus").status_code == 400
+
+
+def test_invitee_form_errors_are_shown_all_at_once(login, organiser, category):
+    invite(login(organiser), category)
+    client = login(make_user("ana.silva@example.pt"))
+    response = client.post(
+        link_for("ana.silva@example.pt"), data={"full_name": "", "organisation": ""}
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert html.count('class="error"') >= 3
+    assert count(Registration) == 0
+    assert db.session.scalar(sa.select(RegistrationInvitation.used_at)) is None
