@@ -19,6 +19,7 @@ from conference.accreditation.invitation_forms import (
     WaitlistSettingsForm,
 )
 from conference.accreditation.models import RegistrationInvitation
+from conference.accreditation.services import invitation_lists
 from conference.accreditation.services import invitations as invitation_services
 from conference.accreditation.services import waitlist as waitlist_services
 from conference.accreditation.views import _attach_error, _form_data
@@ -61,15 +62,16 @@ def invitations():
     edition = g.edition
     form = _invitation_form()
     if request.method == "GET":
+        form.expires_on.data = invitation_services.default_expiry_date(edition)
         return _invitations_page(form)
     if not can(current_user, "invitation.manage", edition=edition):
         return deny()
     if not form.validate():
         return _invitations_page(form, 400)
     upload = form.csv_file.data
-    csv_data = upload.read(invitation_services.MAX_CSV_BYTES + 1) if upload else None
+    csv_data = upload.read(invitation_lists.MAX_CSV_BYTES + 1) if upload else None
     try:
-        recipients = invitation_services.parse_recipients(form.addresses.data or "", csv_data)
+        recipients = invitation_lists.parse_recipients(form.addresses.data or "", csv_data)
         category = services.get_category(edition, form.category.data)
         created = invitation_services.create_invitations(
             edition,

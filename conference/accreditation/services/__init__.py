@@ -92,8 +92,8 @@ from conference.accreditation.services.workflow import (
 )
 
 # The waiting list and the invitations (issue 20): ``waitlist`` (the list that moves by
-# itself), ``invitations`` (signed links to register in a pre-set category), ``holds`` (the
-# places offers and reserving invitations hold).
+# itself), ``invitations`` (signed links to register in a pre-set category; the addresses are
+# read by ``invitation_lists``), ``holds`` (the places offers and reserving invitations hold).
 __all__ = [
     "CSV_HEADER",
     "DECISIONS",
