@@ -120,6 +120,7 @@ def _detail_labels() -> dict[str, str]:
     language. (Context "audit detail": "Added" is a count here, not a date.) A name missing
     here is shown as written in the code ("from_state" → "From state"), untranslated."""
     return {
+        "accredit_at_once": pgettext("audit detail", "Accredited at once"),
         "acronym": pgettext("audit detail", "Acronym"),
         "added": pgettext("audit detail", "Added"),
         "address": pgettext("audit detail", "Address"),
@@ -200,6 +201,7 @@ def _detail_labels() -> dict[str, str]:
         "removed": pgettext("audit detail", "Removed"),
         "replaces": pgettext("audit detail", "Replaces"),
         "requires_nomination": pgettext("audit detail", "Requires nomination"),
+        "reserves_place": pgettext("audit detail", "Reserves a place"),
         "result": pgettext("audit detail", "Result"),
         "review_criteria": pgettext("audit detail", "Review criteria"),
         "review_deadline": pgettext("audit detail", "Review deadline"),
@@ -230,6 +232,8 @@ def _detail_labels() -> dict[str, str]:
         "user_id": pgettext("audit detail", "User id"),
         "venue": pgettext("audit detail", "Venue"),
         "version": pgettext("audit detail", "Version"),
+        "waitlist_mode": pgettext("audit detail", "Waiting list"),
+        "waitlist_offer_days": pgettext("audit detail", "Days to take an offered place"),
         "warnings": pgettext("audit detail", "Warnings"),
         "was_confirmed": pgettext("audit detail", "Was confirmed"),
         "was_published": pgettext("audit detail", "Was published"),

@@ -15,6 +15,7 @@ from conference import backup, jobs, mailcatcher
 from conference.accounts import services
 from conference.accounts.models import RoleAssignment, User
 from conference.accreditation.cli import cli as accreditation_cli
+from conference.accreditation.cli import waitlist_cli
 from conference.badges.cli import cli as badges_cli
 from conference.demo import DEMO_ACCOUNTS, seed_demo
 from conference.editions import reminders
@@ -28,7 +29,14 @@ from conference.mailings.cli import cli as mailings_cli
 from conference.review.cli import cli as review_cli
 
 # Areas' own command groups.
-AREA_CLIS: list[AppGroup] = [editions_cli, accreditation_cli, badges_cli, mailings_cli, review_cli]
+AREA_CLIS: list[AppGroup] = [
+    editions_cli,
+    accreditation_cli,
+    badges_cli,
+    mailings_cli,
+    review_cli,
+    waitlist_cli,
+]
 
 
 def _fail(exc: Exception):

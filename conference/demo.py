@@ -27,6 +27,7 @@ DEMO_STEPS: list[str] = [
     "conference.accreditation.demo",
     # Registration questions and their answers: after the registrations they answer.
     "conference.accreditation.question_demo",
+    "conference.accreditation.invitation_demo",  # 2027: invitations, a full waiting list
     "conference.programme.demo",  # after accreditation: restricted sessions use its categories
     "conference.programme.agenda_demo",  # the demo attendee's stars (issue 18)
     "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks

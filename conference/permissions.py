@@ -226,6 +226,18 @@ def _registration_change_own(user, edition, obj) -> bool:
     )
 
 
+@rule("invitation.view", "waitlist.view")
+def _invitation_view(user, edition, obj) -> bool:
+    """The organisers' list of invitations and the waiting list."""
+    return is_organiser(user, edition)
+
+
+@rule("invitation.manage", "waitlist.manage")
+def _invitation_manage(user, edition, obj) -> bool:
+    """Invite, resend, revoke; set what the waiting list does when a place frees."""
+    return is_organiser(user, edition) and edition_writable(user, edition)
+
+
 @rule("registration.offered")
 def _registration_offered(user, edition, obj) -> bool:
     """Show the "Register" button: the window is open and the person has no registration."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from conference import jobs
 from conference.accreditation import privacy
+from conference.accreditation.services import waitlist
 from conference.editions.services import get_edition
 from conference.errors import DomainError
 from conference.extensions import db
@@ -37,3 +39,31 @@ def purge(year, days, dry_run):
         return
     db.session.commit()
     click.echo(f"Anonymised {count} registrations of the {year} edition.")
+
+
+# --- the waiting list ---------------------------------------------------------------------
+
+waitlist_cli = AppGroup("waitlist", help="The waiting list for accreditation.")
+
+WAITLIST_JOB = "conference.accreditation.services.waitlist.run_waitlist"
+
+
+@waitlist_cli.command("run")
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Hand the work to the background worker (RQ) instead of doing it here.",
+)
+def waitlist_run(background):
+    """Lapse offers not taken in time and give every free place to the next person waiting.
+
+    Run it from cron every few minutes (or with --background, on the worker)."""
+    if background:
+        how = jobs.enqueue(WAITLIST_JOB)
+        click.echo(f"Waiting-list job {'queued for the worker' if how == 'queued' else 'run'}.")
+        return
+    result = waitlist.run_waitlist()
+    click.echo(
+        f"Waiting list: {result['lapsed']} offers lapsed, {result['released']} reserved places "
+        f"released, {result['promoted']} places given."
+    )

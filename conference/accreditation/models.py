@@ -142,3 +142,97 @@ class RegistrationEvent(db.Model):
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
     from conference.accounts.models import User
     from conference.editions.models import Edition
+
+
+class RegistrationInvitation(db.Model):
+    """An organiser's invitation to register in a pre-set category, through a signed link.
+
+    Not to be confused with the co-speaker invitations of submissions. The state is derived
+    (``invitation_state`` in the services): revoked, used, expired, opened or sent. With
+    ``reserves_place`` the invitation holds a place of the category's quota until it is used,
+    revoked or expired (and, when the registration is still moderated, until it is decided).
+    """
+
+    __tablename__ = "registration_invitations"
+    __table_args__ = (
+        # One live invitation per address and edition (a revoked one may be replaced).
+        sa.Index(
+            "uq_registration_invitations_live_email",
+            "edition_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    full_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # Deleting a category (possible only while no registration uses it) drops its invitations.
+    category_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("accreditation_categories.id", ondelete="CASCADE"), index=True
+    )
+    note: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    expires_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    accredit_at_once: so.Mapped[bool] = so.mapped_column(default=False)
+    reserves_place: so.Mapped[bool] = so.mapped_column(default=False)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    send_count: so.Mapped[int] = so.mapped_column(default=0)
+    opened_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    used_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    # When the waiting-list job gave the place of an expired reserving invitation on.
+    hold_released_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    registration_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="SET NULL"), unique=True
+    )
+
+    # The ORM deletes them with their category too (SQLite enforces no foreign keys here).
+    category: so.Mapped[AccreditationCategory] = so.relationship(
+        backref=so.backref("registration_invitations", cascade="all, delete-orphan")
+    )
+    registration: so.Mapped[Registration | None] = so.relationship()
+
+
+class WaitlistEntry(db.Model):
+    """A registration's place on the waiting list of its category, while it is waitlisted.
+
+    Entries wait in order (``created_at``, then ``id``). ``state`` is "waiting", "offered"
+    (a place is held for the person until ``offer_expires_at``) or "lapsed" (an offer not
+    taken in time: the place passed to the next person, this one is not offered again).
+    """
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state IN ('waiting', 'offered', 'lapsed')", name="waitlist_entry_state"
+        ),
+        sa.Index("ix_waitlist_entries_order", "edition_id", "state", "created_at", "id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    registration_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    category_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("accreditation_categories.id", ondelete="RESTRICT"), index=True
+    )
+    state: so.Mapped[str] = so.mapped_column(sa.String(20), default="waiting")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    offered_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    offer_expires_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+    lapsed_at: so.Mapped[dt.datetime | None] = so.mapped_column(UTCDateTime())
+
+    registration: so.Mapped[Registration] = so.relationship()
+    category: so.Mapped[AccreditationCategory] = so.relationship()

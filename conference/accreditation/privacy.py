@@ -18,7 +18,7 @@ from conference.accounts.models import ApiToken, RoleAssignment, User
 from conference.accounts.services import rotate_session
 from conference.accreditation.models import Registration, RegistrationEvent
 from conference.accreditation.models import RegistrationState as S
-from conference.accreditation.services import OPEN_STATES, question_data, transition
+from conference.accreditation.services import OPEN_STATES, invitations, question_data, transition
 from conference.audit import AuditEntry
 from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
@@ -308,6 +308,7 @@ def purge_edition(edition: Edition, older_than_days: int, *, now: dt.datetime | 
     )
     for registration in registrations:
         anonymise_registration(registration, now=now)
+    invitations.erase_invitations(edition_id=edition.id, now=now)
     audit.record(
         None,
         "registration.purge",

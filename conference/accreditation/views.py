@@ -705,8 +705,12 @@ def _category_form_page(form, category=None, status=200):
 
 
 def _save_category(form, category=None):
+    old_quota = category.quota if category is not None else None
     saved = services.save_category(g.edition, current_user, _form_data(form), category)
     i18n.store_translations(saved, form, ("name", "description"))
+    if old_quota is not None and saved.quota is not None and saved.quota > old_quota:
+        # A raised quota gives its new places to the people waiting.
+        services.fill_places(g.edition, saved, places=saved.quota - old_quota)
     return saved
 
 

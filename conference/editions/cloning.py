@@ -44,6 +44,8 @@ EDITION_SETTINGS = (
     "languages",
     "title_translations",
     "description",
+    "waitlist_mode",
+    "waitlist_offer_days",
 )
 EDITION_TIMES = (
     "registration_opens_at",

@@ -71,6 +71,13 @@ class Edition(TimestampMixin, db.Model):
     cloned_from_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("editions.id", ondelete="SET NULL")
     )
+    # The waiting list for accreditation: when a place frees, the first waiting person is
+    # accredited ("automatic"), offered the place for ``waitlist_offer_days`` days ("offer"),
+    # or left to the organisers ("manual").
+    waitlist_mode: so.Mapped[str] = so.mapped_column(
+        sa.String(20), default="automatic", server_default="automatic"
+    )
+    waitlist_offer_days: so.Mapped[int] = so.mapped_column(default=3, server_default="3")
 
     @property
     def tz(self) -> ZoneInfo:

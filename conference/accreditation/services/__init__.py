@@ -71,6 +71,14 @@ from conference.accreditation.services.speakers import (
     accreditation_category_offer,
     speaking_in,
 )
+from conference.accreditation.services.waitlist import (  # noqa: E402 (needs workflow)
+    WAITLIST_MODES,
+    accept_offer,
+    fill_places,
+    run_waitlist,
+    waiting_list,
+)
+from conference.accreditation.services.waitlist import status as waitlist_status  # noqa: E402
 from conference.accreditation.services.workflow import (
     BulkPlanRow,
     BulkResult,
@@ -83,6 +91,9 @@ from conference.accreditation.services.workflow import (
     transition,
 )
 
+# The waiting list and the invitations (issue 20): ``waitlist`` (the list that moves by
+# itself), ``invitations`` (signed links to register in a pre-set category; the addresses are
+# read by ``invitation_lists``), ``holds`` (the places offers and reserving invitations hold).
 __all__ = [
     "CSV_HEADER",
     "DECISIONS",
@@ -140,4 +151,10 @@ __all__ = [
     "state_label",
     "transition",
     "update_registration",
+    "WAITLIST_MODES",
+    "accept_offer",
+    "fill_places",
+    "run_waitlist",
+    "waiting_list",
+    "waitlist_status",
 ]

@@ -179,9 +179,12 @@ class RegistrationInput:
     special_data_consent: bool
 
 
-def _validate(edition: Edition, data: dict, *, allowed_category_ids=None) -> RegistrationInput:
+def _validate(
+    edition: Edition, data: dict, *, allowed_category_ids=None, nomination_needed: bool = True
+) -> RegistrationInput:
     """The checked values, or a RegistrationError naming every problem at once
-    (``errors``: field name → message) so that the form shows them all together."""
+    (``errors``: field name → message) so that the form shows them all together.
+    ``nomination_needed=False``: an organiser's invitation stands in for the nomination."""
     errors: dict[str, str] = {}
 
     def check(fn, *args, **kwargs):
@@ -211,7 +214,7 @@ def _validate(edition: Edition, data: dict, *, allowed_category_ids=None) -> Reg
         )
         or ""
     ).lower()
-    if category is not None and category.requires_nomination:
+    if category is not None and category.requires_nomination and nomination_needed:
         if not authority:
             errors.setdefault(
                 "nominating_authority",

@@ -28,6 +28,7 @@ from conference.accreditation.services.common import (
     _mail_attendee,
     state_label,
 )
+from conference.accreditation.services.holds import held_places
 from conference.db import utcnow
 from conference.editions.models import Edition
 from conference.editions.services import ensure_writable
@@ -73,13 +74,22 @@ def accredited_count(edition_id: int, category_id: int | None = None) -> int:
     return db.session.scalar(stmt) or 0
 
 
-def _check_limits(edition: Edition, category: AccreditationCategory) -> None:
+def _check_limits(
+    edition: Edition, category: AccreditationCategory, registration: Registration | None = None
+) -> None:
     """Refuse an accreditation past the category's quota or the edition's capacity.
 
     Called with the edition and category rows locked (PostgreSQL), so that two parallel
-    accreditations count one after the other.
+    accreditations count one after the other. Places held for others (offers from the waiting
+    list, reserving invitations: ``holds``) count as taken; ``registration``'s own hold not.
     """
-    if category.quota is not None and accredited_count(edition.id, category.id) >= category.quota:
+    own = registration.id if registration is not None else None
+    if (
+        category.quota is not None
+        and accredited_count(edition.id, category.id)
+        + held_places(edition.id, category.id, exclude_registration_id=own)
+        >= category.quota
+    ):
         raise Conflict(
             _(
                 "The quota of the category %(name)s (%(quota)d) is reached.",
@@ -88,7 +98,11 @@ def _check_limits(edition: Edition, category: AccreditationCategory) -> None:
             ),
             code="quota_reached",
         )
-    if edition.capacity is not None and accredited_count(edition.id) >= edition.capacity:
+    if (
+        edition.capacity is not None
+        and accredited_count(edition.id) + held_places(edition.id, exclude_registration_id=own)
+        >= edition.capacity
+    ):
         raise Conflict(
             _(
                 "The edition's capacity (%(capacity)d accredited attendees) is reached.",
@@ -151,7 +165,7 @@ def transition(
                 ),
                 code="note_needed",
             )
-        _check_limits(edition, category)
+        _check_limits(edition, category, registration)
         registration.category_id = category.id
         registration.category = category
     registration.state = to_state
