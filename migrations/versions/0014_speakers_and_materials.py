@@ -6,7 +6,7 @@ of a submission not yet placed); ``sessions.materials_access`` who sees them; an
 ``submissions.participation_confirmed_at`` when an accepted talk's speaker confirmed.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-29 18:30:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
