@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference import audit, confirm
-from conference.accreditation import bp, services
+from conference.accreditation import bp, question_views, services
 from conference.accreditation.forms import RegistrationForm
 from conference.accreditation.invitation_forms import (
     AcceptPlaceForm,
@@ -21,8 +21,9 @@ from conference.accreditation.invitation_forms import (
 from conference.accreditation.models import RegistrationInvitation
 from conference.accreditation.services import invitation_lists
 from conference.accreditation.services import invitations as invitation_services
+from conference.accreditation.services import questions as question_services
 from conference.accreditation.services import waitlist as waitlist_services
-from conference.accreditation.views import _attach_error, _form_data
+from conference.accreditation.views import _attach_error, _attach_problems, _form_data
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -161,21 +162,30 @@ def invitation(token):
         return render_template(
             "accreditation/invitation.html", form=None, problem=problem, **context
         ), status
+    # The edition's own questions are asked here too, as on the ordinary form.
+    form_class, edition_questions = question_views.registration_form_class(
+        RegistrationForm, edition
+    )
     if request.method == "POST":
-        form = RegistrationForm()
+        form = form_class()
     else:
         values = services.prefill(current_user, edition)
         values["full_name"] = values.get("full_name") or invitation.full_name
-        form = RegistrationForm(data=values)
+        form = form_class(data=values)
     form.set_choices([invitation.category])
     form.requested_category.data = invitation.category_id
     status = 200
     if request.method == "POST":
-        if form.validate():
+        answers, question_errors = question_views.question_problems(
+            form, edition, edition_questions
+        )
+        valid = form.validate()
+        if valid and not question_errors:
             try:
                 registration = invitation_services.register_invited(
                     current_user, invitation, _form_data(form)
                 )
+                question_services.save_answers(registration, answers)
                 db.session.commit()
             except services.RegistrationError as exc:
                 db.session.rollback()
@@ -185,9 +195,14 @@ def invitation(token):
                 flash(_registered_message(registration.state), "success")
                 return redirect(url_for("accreditation.me"))
         else:
+            _attach_problems(form, question_errors)
             status = 400
     return render_template(
-        "accreditation/invitation.html", form=form, problem=None, **context
+        "accreditation/invitation.html",
+        form=form,
+        problem=None,
+        **context,
+        **question_views.question_context(form, edition_questions, [invitation.category]),
     ), status
 
 

@@ -400,3 +400,30 @@ def test_invitee_form_errors_are_shown_all_at_once(login, organiser, category):
     assert html.count('class="error"') >= 3
     assert count(Registration) == 0
     assert db.session.scalar(sa.select(RegistrationInvitation.used_at)) is None
+
+
+def test_the_invitation_form_asks_the_editions_questions_too(login, organiser, category):
+    """An invitee answers the organisers' questions like anyone registering (issue 20)."""
+    from conference.accreditation.question_models import RegistrationAnswer, RegistrationQuestion
+
+    question = RegistrationQuestion(
+        edition_id=category.edition_id,
+        key="id_document",
+        kind="short_text",
+        label="ID document type",
+        required=True,
+    )
+    db.session.add(question)
+    db.session.commit()
+    invite(login(organiser), category)
+    invitee = make_user("ana.silva@example.pt")
+    client = login(invitee)
+    link = link_for("ana.silva@example.pt")
+    assert "ID document type" in client.get(link).get_data(as_text=True)
+    missing = client.post(link, data=form_data(category))
+    assert missing.status_code == 400
+    assert count(Registration) == 0
+    done = client.post(link, data={**form_data(category), f"q_{question.id}": "passport"})
+    assert done.status_code == 302
+    [answer] = db.session.scalars(sa.select(RegistrationAnswer)).all()
+    assert (answer.question_key, answer.value) == ("id_document", "passport")
