@@ -165,3 +165,21 @@ class CancelSessionForm(FlaskForm):
 
 class BookingCancelForm(FlaskForm):
     """Only the CSRF token: cancelling a booking needs nothing else."""
+
+
+class ContributionForm(FlaskForm):
+    """A free item of a session's running order (opening words, Q&A…), or a talk's length."""
+
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give the item a title.")), Length(max=300)]
+    )
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        validators=[
+            InputRequired(_l("Give the duration in minutes.")),
+            NumberRange(min=1, max=1440, message=_l("Between 1 and 1440 minutes.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description (optional)"), validators=[Optional(), Length(max=20000)]
+    )

@@ -131,9 +131,6 @@ class ProgrammeSession(TimestampMixin, db.Model):
     sequence: so.Mapped[int] = so.mapped_column(default=0)
     # Counter kept under a row lock so booked seats never exceed capacity.
     booked_count: so.Mapped[int] = so.mapped_column(default=0)
-    submission_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("submissions.id", ondelete="SET NULL"), index=True
-    )
 
     type: so.Mapped[SessionType | None] = so.relationship()
     track: so.Mapped[Track | None] = so.relationship()
@@ -148,6 +145,14 @@ class ProgrammeSession(TimestampMixin, db.Model):
     invitations: so.Mapped[list[SessionInvitation]] = so.relationship(
         back_populates="session", cascade="all, delete-orphan"
     )
+    contributions: so.Mapped[list[Contribution]] = so.relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="Contribution.position"
+    )
+
+    @property
+    def submission_ids(self) -> list[int]:
+        """The accepted submissions presented in this session, in running order."""
+        return [c.submission_id for c in self.contributions if c.submission_id is not None]
 
     @property
     def is_restricted(self) -> bool:
@@ -173,9 +178,62 @@ class SessionSpeaker(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     organisation: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # Set when the person speaks in one contribution of the session (a talk's speakers);
+    # None for the session's own speakers (a panel's panellists).
+    contribution_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("session_contributions.id", ondelete="CASCADE"), index=True
+    )
 
     session: so.Mapped[ProgrammeSession] = so.relationship(back_populates="speakers")
     user: so.Mapped[User | None] = so.relationship()  # noqa: F821
+
+
+class ContributionKind(enum.StrEnum):
+    TALK = "talk"  # an accepted submission, presented by its speakers
+    ITEM = "item"  # anything else in the running order: opening words, Q&A, discussion
+
+
+class Contribution(db.Model):
+    """One item of a session's running order: a talk or a free item, with its own duration.
+
+    A contribution has no room, chair or access rule of its own: it takes the session's, so
+    whoever may not see the session sees none of its contributions. Its start is the
+    session's start plus the durations of the contributions before it; the durations together
+    never exceed the session (``programme.services.contributions`` keeps that rule).
+    """
+
+    __tablename__ = "session_contributions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "duration_minutes > 0 AND duration_minutes <= 1440", name="duration_range"
+        ),
+        # A submission is presented once in the programme.
+        sa.UniqueConstraint("submission_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), default=ContributionKind.ITEM)
+    submission_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="SET NULL")
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    description: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    duration_minutes: so.Mapped[int] = so.mapped_column()
+
+    session: so.Mapped[ProgrammeSession] = so.relationship(back_populates="contributions")
+    # The same rows as in ``session.speakers``: the session lists everyone who speaks in it
+    # (clashes, agendas and badges read that), the contribution its own presenters.
+    speakers: so.Mapped[list[SessionSpeaker]] = so.relationship(
+        order_by="SessionSpeaker.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_talk(self) -> bool:
+        return self.kind == ContributionKind.TALK
 
 
 class SessionInvitation(db.Model):

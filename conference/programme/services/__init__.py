@@ -7,6 +7,7 @@
 - ``sessions``: creating, editing, cancelling and duplicating sessions; withdrawn talks.
 - ``clashes``: warnings about rooms and people in two places, and sessions off the dates.
 - ``bookings``: seats, the waiting list, and the mails about them.
+- ``contributions``: a session's running order (talks and free items, their times).
 - ``common``: helpers the others share (``span``, times in the edition's zone, links).
 """
 
@@ -29,6 +30,17 @@ from conference.programme.services.bookings import (
 )
 from conference.programme.services.clashes import clash_warnings, placement_clashes, room_day
 from conference.programme.services.common import format_utc_local, local_to_utc, span
+from conference.programme.services.contributions import (
+    ContributionSpec,
+    add_contribution,
+    append_contribution,
+    contribution_times,
+    free_minutes,
+    get_contribution,
+    move_contribution,
+    remove_contribution,
+    update_contribution,
+)
 from conference.programme.services.sessions import (
     MAX_INVITEES,
     MAX_SPEAKERS,
@@ -37,6 +49,7 @@ from conference.programme.services.sessions import (
     SpeakerSpec,
     cancel_session,
     duplicate_session,
+    own_speakers,
     parse_emails,
     parse_speakers,
     save_session,
@@ -56,6 +69,7 @@ from conference.programme.services.settings import (
 )
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
+    ContributionView,
     PersonView,
     RoomView,
     SessionView,
@@ -71,6 +85,17 @@ from conference.programme.services.visibility import (
 )
 
 __all__ = [
+    "ContributionSpec",
+    "ContributionView",
+    "add_contribution",
+    "append_contribution",
+    "contribution_times",
+    "free_minutes",
+    "get_contribution",
+    "move_contribution",
+    "own_speakers",
+    "remove_contribution",
+    "update_contribution",
     "MAX_INVITEES",
     "MAX_SPEAKERS",
     "RESTRICTED_TITLE",

@@ -95,14 +95,16 @@ def placement_clashes(
     room_id: int | None,
     speakers: list[tuple[int | None, str]],
     chair_id: int | None = None,
+    ignore_session_id: int | None = None,
 ) -> list[str]:
     """The clash warnings a new session with these times, room and people would have.
 
     Same rules as ``clash_warnings`` (room, speakers, chair, edition dates), checked on a
     session that is never saved, so that a form can show them before anything changes.
+    ``ignore_session_id``: the session a talk joins (its own people are no clash).
     """
     draft = ProgrammeSession(
-        id=None,
+        id=ignore_session_id,
         edition_id=edition.id,
         starts_at=starts_at.astimezone(dt.UTC),
         ends_at=ends_at.astimezone(dt.UTC),

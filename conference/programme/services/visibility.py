@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from conference.errors import NotFound
 from conference.extensions import db
 from conference.permissions import clearance
-from conference.programme.models import ProgrammeSession, SessionState
+from conference.programme.models import Contribution, ProgrammeSession, SessionState
 
 # Lazy: shown in the viewer's language; ``session_view`` turns it into text at request time.
 RESTRICTED_TITLE = _l("Restricted session")
@@ -37,6 +37,7 @@ def session_query(edition, *, include_cancelled: bool = True) -> sa.Select:
             so.joinedload(ProgrammeSession.chair),
             so.selectinload(ProgrammeSession.speakers),
             so.selectinload(ProgrammeSession.categories),
+            so.selectinload(ProgrammeSession.contributions).selectinload(Contribution.speakers),
         )
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.ends_at, ProgrammeSession.id)
     )
@@ -102,6 +103,22 @@ class PersonView:
 
 
 @dataclasses.dataclass(frozen=True)
+class ContributionView:
+    """One item of a session's running order, with its times (only for a cleared viewer)."""
+
+    id: int
+    position: int
+    kind: str
+    title: str
+    description: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    duration_minutes: int
+    speakers: tuple[SpeakerView, ...]
+    submission_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
 class SessionView:
     """What one viewer may know about one session.
 
@@ -132,6 +149,8 @@ class SessionView:
     updated_at: dt.datetime
     access: str | None
     booked_count: int | None
+    # The running order; always empty for a hidden session.
+    contributions: tuple[ContributionView, ...] = ()
 
     @property
     def hidden(self) -> bool:
@@ -159,6 +178,7 @@ class SessionView:
             if part is not None:
                 parts.append(part.name)
         parts.extend(f"{s.name} {s.organisation}" for s in self.speakers)
+        parts.extend(c.title for c in self.contributions)
         if self.chair is not None:
             parts.append(self.chair.name)
         return " ".join(parts).casefold()
@@ -219,7 +239,34 @@ def session_view(session: ProgrammeSession, viewer_clearance) -> SessionView:
         updated_at=session.updated_at,
         access=session.access,
         booked_count=session.booked_count,
+        contributions=_contribution_views(session),
     )
+
+
+def _contribution_views(session: ProgrammeSession) -> tuple[ContributionView, ...]:
+    views = []
+    start = session.starts_at
+    for contribution in session.contributions:
+        end = start + dt.timedelta(minutes=contribution.duration_minutes)
+        views.append(
+            ContributionView(
+                id=contribution.id,
+                position=contribution.position,
+                kind=contribution.kind,
+                title=contribution.title,
+                description=contribution.description or "",
+                starts_at=start,
+                ends_at=end,
+                duration_minutes=contribution.duration_minutes,
+                speakers=tuple(
+                    SpeakerView(s.name, s.organisation or "", s.user_id)
+                    for s in contribution.speakers
+                ),
+                submission_id=contribution.submission_id,
+            )
+        )
+        start = end
+    return tuple(views)
 
 
 def session_views(user, edition, *, include_cancelled: bool = True) -> list[SessionView]:
