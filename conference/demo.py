@@ -29,6 +29,8 @@ DEMO_STEPS: list[str] = [
     "conference.submissions.demo",  # after the programme's step: it uses the programme's tracks
     # conference.review.demo needs the submissions: keep it after conference.submissions.demo.
     "conference.review.demo",
+    # Running orders of chaired sessions: after the review demo (it places accepted talks).
+    "conference.review.placement_demo",
     # Badges: after the accreditation and programme steps (badges for the accredited people,
     # a door for a restricted session).
     "conference.badges.demo",

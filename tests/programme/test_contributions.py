@@ -374,3 +374,28 @@ def test_schedule_exports_give_each_contribution_its_time_and_stay_valid(
         "11:05",
         "13:00",
     ]
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+def test_demo_has_chaired_sessions_with_running_orders_and_is_idempotent(app):
+    from conference.demo import seed_demo
+
+    seed_demo()
+    seed_demo()
+    rows = db.session.execute(
+        sa.select(ProgrammeSession.title, sa.func.count(Contribution.id))
+        .join(Contribution, Contribution.session_id == ProgrammeSession.id)
+        .group_by(ProgrammeSession.id, ProgrammeSession.title)
+    ).all()
+    counts = dict(rows)
+    assert counts["Panel: export control reform and the research community"] == 3
+    assert 2 <= counts["Panel: due diligence for international partnerships"] <= 4
+    assert counts["Due diligence toolkits compared"] == 3
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Contribution).where(Contribution.kind == "talk")
+        )
+        >= 3
+    )
