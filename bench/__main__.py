@@ -16,7 +16,16 @@ import traceback
 
 from bench.common import Skip, note
 
-PARTS = ["checkin", "pages", "calendar", "badges", "review", "registration_rush", "health"]
+PARTS = [
+    "checkin",
+    "pages",
+    "calendar",
+    "schedule_release",
+    "badges",
+    "review",
+    "registration_rush",
+    "health",
+]
 
 
 def _machine() -> str:

@@ -242,7 +242,9 @@ def build_schedule(user, edition: Edition) -> Schedule:
     programme_url = external_url("programme.programme", year=edition.year)
     return Schedule(
         edition=edition,
-        version=edition.programme_changed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        # The released version's name; before the first release, the time of the last change.
+        version=programme.released_version(edition)
+        or edition.programme_changed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         acronym=acro,
         url=programme_url,
         base_url=base + "/",

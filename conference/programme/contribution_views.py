@@ -18,7 +18,7 @@ from conference.programme.forms import ContributionForm
 
 
 def _session(session_id: int):
-    return services.get_session(g.edition, session_id)
+    return services.get_session(g.edition, session_id, draft=True)
 
 
 def _back(session):

@@ -183,3 +183,16 @@ class ContributionForm(FlaskForm):
     description = TextAreaField(
         _l("Description (optional)"), validators=[Optional(), Length(max=20000)]
     )
+
+
+class ReleaseForm(FlaskForm):
+    """Releasing the draft programme: a version name and a note for the public changelog."""
+
+    version = StringField(
+        _l("Version name"),
+        validators=[DataRequired(_l("Give the version a name.")), Length(max=100)],
+        description=_l("Shown in the changelog and in schedule.json / schedule.xml, e.g. “1.2”."),
+    )
+    public_note = TextAreaField(
+        _l("Note for the public (optional)"), validators=[Optional(), Length(max=5000)]
+    )

@@ -290,6 +290,31 @@ class Booking(db.Model):
     user: so.Mapped[User] = so.relationship()  # noqa: F821
 
 
+class ScheduleRelease(db.Model):
+    """A released version of an edition's programme: what the public sees until the next one.
+
+    ``snapshot`` holds every session as released (``programme.services.releases`` documents
+    its shape); ``changes`` the differences from the release before (session id and kind:
+    new, moved, room, cancelled, removed, changed). Organisers edit the live rows (the draft).
+    """
+
+    __tablename__ = "schedule_releases"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    version: so.Mapped[str] = so.mapped_column(sa.String(100))
+    public_note: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    released_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    released_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    snapshot: so.Mapped[dict] = so.mapped_column(sa.JSON(), default=dict)
+    changes: so.Mapped[list] = so.mapped_column(sa.JSON(), default=list)
+
+
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
     from conference.accounts.models import User
     from conference.accreditation.models import AccreditationCategory

@@ -1,6 +1,9 @@
-"""session contributions: sessions that hold several talks or free items
+"""session contributions and schedule releases
 
-Issue 19. ``session_contributions`` is the running order of a session: talks from accepted
+Issue 19. ``schedule_releases`` keeps each released version of an edition's programme (name,
+public note, the sessions as released, the changes since the release before).
+
+``session_contributions`` is the running order of a session: talks from accepted
 submissions and free items (opening words, Q&A), each with its own duration.
 ``session_speakers.contribution_id`` ties a speaker to the contribution they present. The
 link from a session to its submission moves to the contribution: each session made from a
@@ -50,6 +53,24 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_session_speakers_contribution_id_session_contributions'), 'session_contributions', ['contribution_id'], ['id'], ondelete='CASCADE')
 
     _sessions_to_contributions()
+
+    op.create_table('schedule_releases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.String(length=100), nullable=False),
+    sa.Column('public_note', sa.Text(), nullable=False),
+    sa.Column('released_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('released_by_id', sa.Integer(), nullable=True),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_schedule_releases_edition_id_editions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['released_by_id'], ['users.id'], name=op.f('fk_schedule_releases_released_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_releases')),
+    sa.UniqueConstraint('edition_id', 'version', name=op.f('uq_schedule_releases_edition_id_version'))
+    )
+    with op.batch_alter_table('schedule_releases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedule_releases_edition_id'), ['edition_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_schedule_releases_released_by_id'), ['released_by_id'], unique=False)
 
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sessions_submission_id'))
@@ -118,6 +139,12 @@ def _sessions_to_contributions():
 
 
 def downgrade():
+    with op.batch_alter_table('schedule_releases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedule_releases_released_by_id'))
+        batch_op.drop_index(batch_op.f('ix_schedule_releases_edition_id'))
+
+    op.drop_table('schedule_releases')
+
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submission_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_sessions_submission_id_submissions'), 'submissions', ['submission_id'], ['id'], ondelete='SET NULL')

@@ -8,6 +8,7 @@
 - ``clashes``: warnings about rooms and people in two places, and sessions off the dates.
 - ``bookings``: seats, the waiting list, and the mails about them.
 - ``contributions``: a session's running order (talks and free items, their times).
+- ``releases``: the draft and the released schedule, releasing, the changelog.
 - ``common``: helpers the others share (``span``, times in the edition's zone, links).
 """
 
@@ -40,6 +41,17 @@ from conference.programme.services.contributions import (
     move_contribution,
     remove_contribution,
     update_contribution,
+)
+from conference.programme.services.releases import (
+    CHANGE_LABELS,
+    ReleasedSession,
+    change_entries,
+    draft_snapshot,
+    latest_release,
+    pending_changes,
+    release,
+    released_version,
+    releases_of,
 )
 from conference.programme.services.sessions import (
     MAX_INVITEES,
@@ -85,6 +97,15 @@ from conference.programme.services.visibility import (
 )
 
 __all__ = [
+    "CHANGE_LABELS",
+    "ReleasedSession",
+    "change_entries",
+    "draft_snapshot",
+    "latest_release",
+    "pending_changes",
+    "release",
+    "released_version",
+    "releases_of",
     "ContributionSpec",
     "ContributionView",
     "add_contribution",

@@ -20,6 +20,7 @@ from conference.errors import NotFound
 from conference.extensions import db
 from conference.permissions import clearance
 from conference.programme.models import Contribution, ProgrammeSession, SessionState
+from conference.programme.services.releases import released_sessions
 
 # Lazy: shown in the viewer's language; ``session_view`` turns it into text at request time.
 RESTRICTED_TITLE = _l("Restricted session")
@@ -46,20 +47,35 @@ def session_query(edition, *, include_cancelled: bool = True) -> sa.Select:
     return query
 
 
-def programme_sessions(user, edition, *, include_cancelled: bool = True) -> list[ProgrammeSession]:
+def programme_sessions(
+    user, edition, *, include_cancelled: bool = True, draft: bool = False
+) -> list[ProgrammeSession]:
     """All sessions of ``edition`` ordered by start, eager-loaded in a constant number of queries.
 
-    These are the raw ORM rows (restricted ones included): show them to a person only through
+    The released version (``releases``) unless ``draft`` (organisers' pages): once the
+    edition has a release, the public sees its sessions only. These are raw sessions
+    (restricted ones included): show them to a person only through
     ``session_view(session, clearance(user, edition))``. ``user`` is accepted so that callers
     state whose programme they read; visibility is applied by the view.
     """
     if edition is None:
         return []
+    if not draft:
+        released = released_sessions(edition)
+        if released is not None:
+            return [s for s in released if include_cancelled or not s.is_cancelled]
     return list(db.session.scalars(session_query(edition, include_cancelled=include_cancelled)))
 
 
-def get_session(edition, session_id: int) -> ProgrammeSession:
-    """One session of ``edition`` (eager-loaded), or NotFound."""
+def get_session(edition, session_id: int, *, draft: bool = False) -> ProgrammeSession:
+    """One session of ``edition`` (eager-loaded; as released unless ``draft``), or NotFound."""
+    if not draft:
+        released = released_sessions(edition)
+        if released is not None:
+            found = next((s for s in released if s.id == session_id), None)
+            if found is None:
+                raise NotFound(_("There is no such session in this edition."))
+            return found
     session = db.session.scalar(session_query(edition).where(ProgrammeSession.id == session_id))
     if session is None:
         raise NotFound(_("There is no such session in this edition."))
@@ -269,12 +285,18 @@ def _contribution_views(session: ProgrammeSession) -> tuple[ContributionView, ..
     return tuple(views)
 
 
-def session_views(user, edition, *, include_cancelled: bool = True) -> list[SessionView]:
-    """The whole programme as ``user`` may see it, in a constant number of queries."""
-    viewer = clearance(user, edition)
+def session_views(
+    user, edition, *, include_cancelled: bool = True, draft: bool = False, viewer=None
+) -> list[SessionView]:
+    """The whole programme as ``user`` may see it, in a constant number of queries.
+
+    ``draft``: the organisers' draft instead of the released version; ``viewer``: another
+    clearance than ``user``'s (the organisers' preview as a category or person).
+    """
+    viewer = viewer or clearance(user, edition)
     return [
         session_view(s, viewer)
-        for s in programme_sessions(user, edition, include_cancelled=include_cancelled)
+        for s in programme_sessions(user, edition, include_cancelled=include_cancelled, draft=draft)
     ]
 
 
