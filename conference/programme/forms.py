@@ -196,3 +196,8 @@ class ReleaseForm(FlaskForm):
     public_note = TextAreaField(
         _l("Note for the public (optional)"), validators=[Optional(), Length(max=5000)]
     )
+
+
+class AvailabilityForm(FlaskForm):
+    """The CSRF token of the availability page; its day fields are read by the view, one
+    ``mode-<date>`` (all, times, none) with ``from-<date>`` and ``until-<date>`` a day."""

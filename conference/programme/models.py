@@ -315,6 +315,54 @@ class ScheduleRelease(db.Model):
     changes: so.Mapped[list] = so.mapped_column(sa.JSON(), default=list)
 
 
+class SpeakerAvailability(db.Model):
+    """When a speaker can present on one day of an edition (stated after acceptance).
+
+    A speaker who stated nothing has no constraint; once they state their days, each day
+    without a row, or with ``available`` false, counts as unavailable, and a day with times
+    only between ``from_time`` and ``until_time`` (edition time).
+    """
+
+    __tablename__ = "speaker_availabilities"
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "user_id", "day"),
+        sa.CheckConstraint(
+            "from_time IS NULL OR until_time IS NULL OR until_time > from_time",
+            name="times_ordered",
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    day: so.Mapped[dt.date] = so.mapped_column(sa.Date())
+    available: so.Mapped[bool] = so.mapped_column(default=True)
+    from_time: so.Mapped[dt.time | None] = so.mapped_column(sa.Time())
+    until_time: so.Mapped[dt.time | None] = so.mapped_column(sa.Time())
+
+
+class SlotConfirmation(db.Model):
+    """A speaker confirmed the slot of their talk (valid while the talk keeps these times)."""
+
+    __tablename__ = "slot_confirmations"
+    __table_args__ = (sa.UniqueConstraint("contribution_id", "user_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    contribution_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("session_contributions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    ends_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    confirmed_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure
     from conference.accounts.models import User
     from conference.accreditation.models import AccreditationCategory

@@ -1,7 +1,9 @@
-"""session contributions and schedule releases
+"""session contributions, schedule releases, speaker availability and slot confirmations
 
 Issue 19. ``schedule_releases`` keeps each released version of an edition's programme (name,
 public note, the sessions as released, the changes since the release before).
+``speaker_availabilities`` holds the days and times speakers can present;
+``slot_confirmations`` the talks' slots their speakers confirmed.
 
 ``session_contributions`` is the running order of a session: talks from accepted
 submissions and free items (opening words, Q&A), each with its own duration.
@@ -72,6 +74,40 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_schedule_releases_edition_id'), ['edition_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_schedule_releases_released_by_id'), ['released_by_id'], unique=False)
 
+    op.create_table('speaker_availabilities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('available', sa.Boolean(), nullable=False),
+    sa.Column('from_time', sa.Time(), nullable=True),
+    sa.Column('until_time', sa.Time(), nullable=True),
+    sa.CheckConstraint('from_time IS NULL OR until_time IS NULL OR until_time > from_time', name=op.f('ck_speaker_availabilities_times_ordered')),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_speaker_availabilities_edition_id_editions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_speaker_availabilities_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_speaker_availabilities')),
+    sa.UniqueConstraint('edition_id', 'user_id', 'day', name=op.f('uq_speaker_availabilities_edition_id_user_id_day'))
+    )
+    with op.batch_alter_table('speaker_availabilities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_speaker_availabilities_edition_id'), ['edition_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_speaker_availabilities_user_id'), ['user_id'], unique=False)
+
+    op.create_table('slot_confirmations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contribution_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contribution_id'], ['session_contributions.id'], name=op.f('fk_slot_confirmations_contribution_id_session_contributions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_slot_confirmations_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_slot_confirmations')),
+    sa.UniqueConstraint('contribution_id', 'user_id', name=op.f('uq_slot_confirmations_contribution_id_user_id'))
+    )
+    with op.batch_alter_table('slot_confirmations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slot_confirmations_contribution_id'), ['contribution_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_slot_confirmations_user_id'), ['user_id'], unique=False)
+
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sessions_submission_id'))
         batch_op.drop_constraint(batch_op.f('fk_sessions_submission_id_submissions'), type_='foreignkey')
@@ -139,6 +175,8 @@ def _sessions_to_contributions():
 
 
 def downgrade():
+    op.drop_table('slot_confirmations')
+    op.drop_table('speaker_availabilities')
     with op.batch_alter_table('schedule_releases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_schedule_releases_released_by_id'))
         batch_op.drop_index(batch_op.f('ix_schedule_releases_edition_id'))

@@ -9,6 +9,7 @@
 - ``bookings``: seats, the waiting list, and the mails about them.
 - ``contributions``: a session's running order (talks and free items, their times).
 - ``releases``: the draft and the released schedule, releasing, the changelog.
+- ``speaking``: speakers' availability and slot confirmations.
 - ``common``: helpers the others share (``span``, times in the edition's zone, links).
 """
 
@@ -79,6 +80,15 @@ from conference.programme.services.settings import (
     tracks_of,
     types_of,
 )
+from conference.programme.services.speaking import (
+    DayAvailability,
+    availability_of,
+    confirm_slot,
+    edition_days,
+    my_talks,
+    save_availability,
+    unconfirmed,
+)
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
     ContributionView,
@@ -97,6 +107,13 @@ from conference.programme.services.visibility import (
 )
 
 __all__ = [
+    "DayAvailability",
+    "availability_of",
+    "confirm_slot",
+    "edition_days",
+    "my_talks",
+    "save_availability",
+    "unconfirmed",
     "CHANGE_LABELS",
     "ReleasedSession",
     "change_entries",

@@ -15,6 +15,7 @@ from conference.accounts.models import User
 from conference.extensions import db
 from conference.programme.models import ProgrammeSession, Room, SessionSpeaker, SessionState
 from conference.programme.services.common import span
+from conference.programme.services.speaking import unavailability_warnings
 from conference.programme.services.visibility import session_query
 
 
@@ -63,6 +64,7 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
         )
     if session.is_cancelled:
         return warnings
+    warnings.extend(unavailability_warnings(session, edition))
     people = _people_of(session)
     for other in db.session.scalars(_overlapping(edition, session)):
         if session.room_id is not None and other.room_id == session.room_id:
