@@ -66,6 +66,7 @@ from conference.programme.services.sessions import (
     parse_emails,
     parse_speakers,
     save_session,
+    session_data_of,
     speakers_text,
     withdraw_talk,
 )
@@ -108,6 +109,7 @@ from conference.programme.services.visibility import (
 
 __all__ = [
     "DayAvailability",
+    "session_data_of",
     "availability_of",
     "confirm_slot",
     "edition_days",

@@ -455,6 +455,32 @@ def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSes
     return copy
 
 
+def session_data_of(session: ProgrammeSession, **changes) -> SessionData:
+    """What the session form would hold for ``session``, with ``changes`` applied (for moves
+    made elsewhere than the form, e.g. the grid editor: same rules through ``save_session``)."""
+    values = dict(
+        title=session.title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        description=session.description or "",
+        type_id=session.type_id,
+        track_id=session.track_id,
+        room_id=session.room_id,
+        speakers=[SpeakerSpec(s.name, s.organisation or "", s.user) for s in own_speakers(session)],
+        chair_email=session.chair.email if session.chair else "",
+        capacity=session.capacity,
+        booking_required=session.booking_required,
+        chatham_house=session.chatham_house,
+        state=session.state,
+        cancel_reason=session.cancel_reason or "",
+        access=session.access,
+        category_ids=[c.id for c in session.categories],
+        invitee_emails=[i.user.email for i in session.invitations if i.user is not None],
+    )
+    values.update(changes)
+    return SessionData(**values)
+
+
 def speakers_text(session: ProgrammeSession) -> str:
     """The speakers as the form shows them (the reverse of ``parse_speakers``)."""
     lines = []

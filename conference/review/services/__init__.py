@@ -59,6 +59,14 @@ from conference.review.services.decisions import (
     publication_mails,
     publish_decisions,
 )
+from conference.review.services.editor import (
+    MoveConflict,
+    drop_talk,
+    editor_day,
+    move_conflicts,
+    move_session,
+    unplaced_talks,
+)
 from conference.review.services.lookups import (
     STATE_LABELS,
     blinded,
@@ -125,6 +133,12 @@ from conference.review.services.reviews import (
 )
 
 __all__ = [
+    "MoveConflict",
+    "drop_talk",
+    "editor_day",
+    "move_conflicts",
+    "move_session",
+    "unplaced_talks",
     "ACCEPT_SIDE",
     "AssignmentNeighbours",
     "AssignmentRow",
