@@ -12,6 +12,14 @@
   var slot = parseInt(root.dataset.slot, 10) || 5;
   var pickedTalk = null;
 
+  /* Positions are set here, not in style attributes (the Content-Security-Policy allows no
+     inline styles); without the script the grid is a plain list of links. */
+  root.classList.add("is-enhanced");
+  grid.style.setProperty("--rooms", grid.dataset.roomCount);
+  grid.style.setProperty("--slots", grid.dataset.slots);
+  grid.querySelectorAll(".editor-room").forEach(function (h) { h.style.gridColumn = h.dataset.col; });
+  grid.querySelectorAll(".editor-time").forEach(function (t) { t.style.gridRow = t.dataset.row + " / span 6"; });
+
   function place(el, row, span, room) {
     el.dataset.row = row; el.dataset.span = span; el.dataset.room = room;
     el.style.gridRow = row + " / span " + span;
@@ -86,7 +94,7 @@
     });
   }
 
-  /* --- the mouse: pointer events for sessions, drag and drop for talks ------------------- */
+  /* --- the mouse: pointer events for sessions and talks --------------------------------- */
   function cellAt(x, y) {
     var heads = grid.querySelectorAll(".editor-room");
     var room = null;
@@ -97,6 +105,7 @@
     return { room: room, row: Math.max(2, row) };
   }
   grid.querySelectorAll(".editor-session").forEach(function (el) {
+    place(el, +el.dataset.row, +el.dataset.span, +el.dataset.room);
     el.addEventListener("pointerdown", function (event) {
       if (event.button !== 0) { return; }
       var resizing = event.target.classList.contains("editor-resize");
@@ -128,13 +137,6 @@
     el.addEventListener("click", function (event) {
       if (el.dataset.justMoved) { event.preventDefault(); delete el.dataset.justMoved; }
     });
-    el.addEventListener("dragover", function (event) { event.preventDefault(); el.classList.add("is-target"); });
-    el.addEventListener("dragleave", function () { el.classList.remove("is-target"); });
-    el.addEventListener("drop", function (event) {
-      event.preventDefault(); el.classList.remove("is-target");
-      var data = (event.dataTransfer.getData("text/plain") || "").split(":");
-      if (data.length === 2) { sendTalk(el, data[0], data[1], false); }
-    });
     /* --- the keyboard ---------------------------------------------------------------------- */
     var held = null;
     el.addEventListener("keydown", function (event) {
@@ -161,8 +163,33 @@
     });
   });
   root.querySelectorAll(".editor-talk").forEach(function (talk) {
-    talk.addEventListener("dragstart", function (event) {
-      event.dataTransfer.setData("text/plain", talk.dataset.submission + ":" + talk.dataset.minutes);
+    talk.addEventListener("pointerdown", function (event) {
+      if (event.button !== 0) { return; }
+      var moved = false;
+      function onMove(e) {
+        moved = true;
+        talk.classList.add("is-dragged");
+        grid.querySelectorAll(".editor-session").forEach(function (s) { s.classList.remove("is-target"); });
+        var under = document.elementFromPoint(e.clientX, e.clientY);
+        var target = under && under.closest(".editor-session");
+        if (target) { target.classList.add("is-target"); }
+      }
+      function onUp(e) {
+        document.removeEventListener("pointermove", onMove);
+        document.removeEventListener("pointerup", onUp);
+        talk.classList.remove("is-dragged");
+        if (!moved) { return; }
+        talk.dataset.justMoved = "1";
+        var under = document.elementFromPoint(e.clientX, e.clientY);
+        var target = under && under.closest(".editor-session");
+        if (target) { target.classList.remove("is-target"); sendTalk(target, talk.dataset.submission, talk.dataset.minutes, false); }
+      }
+      event.preventDefault();
+      document.addEventListener("pointermove", onMove);
+      document.addEventListener("pointerup", onUp);
+    });
+    talk.addEventListener("click", function (event) {
+      if (talk.dataset.justMoved) { event.preventDefault(); delete talk.dataset.justMoved; }
     });
     talk.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") { return; }

@@ -58,6 +58,10 @@ class EditorDay:
     unplaced: list[Submission]
     unconfirmed: dict[int, dict]
 
+    @property
+    def room_ids(self) -> list[int]:
+        return [room.id for room in self.rooms]
+
     def cells(self) -> list[tuple]:
         """``(session, column, row, span)`` of each session with a room, for a CSS grid
         (column 1 holds the times, row 1 the room names; one row per 5 minutes)."""
