@@ -138,16 +138,30 @@ def test_draft_changes_are_invisible_on_every_public_channel_until_released(
 
 def test_release_shows_the_diff_bumps_sequence_and_publishes(edition, organiser, stage, login):
     moved, kept, renamed, hall = stage["moved"], stage["kept"], stage["renamed"], stage["hall"]
+    # Moved and moved back: nothing changes for the public, not even its SEQUENCE.
+    steady = make_session(edition, title="Steady session", hour=19)
+    fresh = make_session(edition, title="Late addition", hour=17)
+    services.release(organiser, edition, "1.0.1", "")
+    db.session.commit()
+    released_sequence = services.latest_release(edition).snapshot[str(steady.id)]["sequence"]
+    original = steady.starts_at
+    _edit(
+        organiser,
+        edition,
+        steady,
+        starts_at=original + dt.timedelta(hours=1),
+        ends_at=original + dt.timedelta(hours=2),
+    )
+    _edit(organiser, edition, steady, starts_at=original, ends_at=original + dt.timedelta(hours=1))
     sequences = {s.id: s.sequence for s in (moved, kept, renamed)}
     later = moved.starts_at + dt.timedelta(hours=6)
     _edit(organiser, edition, moved, starts_at=later, ends_at=later + dt.timedelta(hours=1))
     _edit(organiser, edition, kept, room_id=hall.id)
     _edit(organiser, edition, renamed, title="Panel on research funding")
-    fresh = make_session(edition, title="Late addition", hour=17)
     org = login(organiser)
     page = org.get("/2027/admin/programme/release").get_data(as_text=True)
-    assert "4 changes since the last release" in page
-    for word in ("moved", "room changed", "details changed", "new"):
+    assert "3 changes since the last release" in page
+    for word in ("moved", "room changed", "details changed"):
         assert word in page
     assert "room: Side room → Main hall" in page
     response = org.post(
@@ -157,12 +171,9 @@ def test_release_shows_the_diff_bumps_sequence_and_publishes(edition, organiser,
     db.session.expire_all()
     release = db.session.scalar(sa.select(ScheduleRelease).where(ScheduleRelease.version == "1.1"))
     kinds = {c["session_id"]: c["kinds"] for c in release.changes}
-    assert kinds == {
-        moved.id: ["moved"],
-        kept.id: ["room"],
-        renamed.id: ["changed"],
-        fresh.id: ["new"],
-    }
+    assert kinds == {moved.id: ["moved"], kept.id: ["room"], renamed.id: ["changed"]}
+    assert release.snapshot[str(steady.id)]["sequence"] == released_sequence
+    assert str(fresh.id) in release.snapshot
     after = {s.id: s.sequence for s in db.session.scalars(sa.select(ProgrammeSession))}
     assert after[renamed.id] == sequences[renamed.id] + 1  # a title change alone bumps too
     assert after[moved.id] > sequences[moved.id] and after[kept.id] > sequences[kept.id]
@@ -180,7 +191,7 @@ def test_release_shows_the_diff_bumps_sequence_and_publishes(edition, organiser,
             .select_from(AuditEntry)
             .where(AuditEntry.action == "programme.release")
         )
-        == 2
+        == 3
     )
 
 

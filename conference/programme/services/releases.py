@@ -379,6 +379,12 @@ def release(actor, edition, version: str, public_note: str = "") -> ScheduleRele
     changes = diff(old, new)
     if previous is not None and not changes:
         raise Conflict(_("Nothing changed since version %(version)s.", version=previous.version))
+    changed_keys = {str(c["session_id"]) for c in changes}
+    for key, data in new.items():
+        if key in old and key not in changed_keys:
+            # Unchanged for the public: it keeps the SEQUENCE and time stamp it was released with.
+            data["sequence"] = old[key]["sequence"]
+            data["updated_at"] = old[key]["updated_at"]
     for change in changes:
         key = str(change["session_id"])
         if previous is None or change["after"] is None:
