@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import require
+from conference.permissions import can, require
 from conference.query_args import arg_date
 from conference.review import bp, services
 
@@ -90,6 +90,7 @@ def programme_editor():
         grid=grid,
         slot_minutes=5,
         dt_minutes=lambda minutes: dt.timedelta(minutes=minutes),
+        writable=can(current_user, "programme.manage", edition=g.edition),
     )
 
 

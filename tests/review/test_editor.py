@@ -218,3 +218,13 @@ def test_without_javascript_the_grid_links_to_the_forms(grid, world, login):
     page = login(grid["organiser"]).get("/2027/admin/programme/editor").get_data(as_text=True)
     assert f'href="/2027/admin/programme/sessions/{grid["first"].id}"' in page
     assert f'href="/2027/review/chair/submissions/{world.submission.id}/programme"' in page
+
+
+def test_sessions_without_a_room_are_listed_under_the_grid(grid, login):
+    grid["second"].room_id = None
+    db.session.commit()
+    page = login(grid["organiser"]).get("/2027/admin/programme/editor?day=2027-06-09")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Sessions without a room" in text
+    assert f"/2027/admin/programme/sessions/{grid['second'].id}/edit" in text

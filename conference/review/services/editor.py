@@ -59,6 +59,11 @@ class EditorDay:
     unconfirmed: dict[int, dict]
 
     @property
+    def roomless(self) -> list[ProgrammeSession]:
+        """The day's sessions without a room (listed under the grid)."""
+        return [s for s in self.sessions if s.room_id is None]
+
+    @property
     def room_ids(self) -> list[int]:
         return [room.id for room in self.rooms]
 
