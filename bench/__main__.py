@@ -21,6 +21,7 @@ PARTS = [
     "pages",
     "calendar",
     "agenda",
+    "schedule_release",
     "badges",
     "review",
     "registration_rush",

@@ -245,6 +245,14 @@ def _detail_labels() -> dict[str, str]:
         # The mail log (editions.mail_log).
         "subject": pgettext("audit detail", "Subject"),
         "resent_message": pgettext("audit detail", "Message resent"),
+        # Issue 19: running orders, releases, speakers' availability and slots.
+        "contribution": pgettext("audit detail", "Contribution"),
+        "days": pgettext("audit detail", "Days"),
+        "ends_at": pgettext("audit detail", "Ends at"),
+        "mails": pgettext("audit detail", "Mails"),
+        "minutes": pgettext("audit detail", "Minutes"),
+        "room_id": pgettext("audit detail", "Room"),
+        "starts_at": pgettext("audit detail", "Starts at"),
     }
 
 
@@ -258,7 +266,13 @@ def readable_details(details: dict | None) -> list[tuple[str, str]]:
     """An entry's details as (label, text) pairs for a list: "From state: submitted"."""
     labels = _detail_labels()
     return [
-        (detail_label(key, labels), _readable(value, labels))
+        (
+            detail_label(key, labels),
+            # "changed" lists the names of the fields that changed: shown as their labels.
+            ", ".join(detail_label(v, labels) for v in value) or "—"
+            if key == "changed" and isinstance(value, list)
+            else _readable(value, labels),
+        )
         for key, value in (details or {}).items()
     ]
 

@@ -35,6 +35,10 @@ DEMO_STEPS: list[str] = [
     "conference.review.demo",
     # Speakers (issue 21): after the programme, submissions and review steps.
     "conference.submissions.speaker_demo",
+    # Running orders of chaired sessions: after the review demo (it places accepted talks).
+    "conference.review.placement_demo",
+    # A released programme version and later draft changes: after the running orders.
+    "conference.programme.release_demo",
     # Badges: after the accreditation and programme steps (badges for the accredited people,
     # a door for a restricted session).
     "conference.badges.demo",

@@ -372,6 +372,52 @@ def _agenda_star(user, edition, obj) -> bool:
     return clearance(user, edition).sees_details(obj)
 
 
+# Speakers' availability and slot confirmation (issue 19).
+
+
+def presents_in(user, edition) -> bool:
+    """Whether ``user`` presents a talk in ``edition``'s programme or has an accepted one."""
+    if not is_authenticated(user) or edition is None:
+        return False
+    presenting = db.session.scalar(
+        sa.select(SessionSpeaker.id)
+        .join(ProgrammeSession, ProgrammeSession.id == SessionSpeaker.session_id)
+        .where(SessionSpeaker.user_id == user.id, ProgrammeSession.edition_id == edition.id)
+        .limit(1)
+    )
+    if presenting is not None:
+        return True
+    accepted = sa.and_(
+        Submission.edition_id == edition.id,
+        Submission.state == "submitted",
+        Submission.decision == "accepted",
+    )
+    authored = db.session.scalar(
+        sa.select(Submission.id).where(accepted, Submission.author_id == user.id).limit(1)
+    )
+    co_speaking = db.session.scalar(
+        sa.select(CoSpeaker.id)
+        .join(Submission, Submission.id == CoSpeaker.submission_id)
+        .where(accepted, CoSpeaker.user_id == user.id, CoSpeaker.confirmed_at.is_not(None))
+        .limit(1)
+    )
+    return authored is not None or co_speaking is not None
+
+
+@rule("programme.state_availability")
+def _programme_state_availability(user, edition, obj) -> bool:
+    """Speakers of accepted talks state when they can present (not in an archived edition)."""
+    return edition_writable(user, edition) and presents_in(user, edition)
+
+
+@rule("programme.confirm_slot")
+def _programme_confirm_slot(user, edition, obj) -> bool:
+    """A presenter of the talk (``obj``, a contribution) confirms its slot."""
+    if obj is None or not is_authenticated(user) or not edition_writable(user, edition):
+        return False
+    return any(s.user_id == user.id for s in obj.speakers)
+
+
 # --- submissions and review --------------------------------------------------------------
 
 # Speaker side (the call, submissions, co-speakers). Deadlines are rules of the services, not

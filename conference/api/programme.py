@@ -57,6 +57,23 @@ def session_json(view: services.SessionView, edition=None, materials=None) -> di
         "sequence": view.sequence,
         "updated_at": iso(view.updated_at, edition),
         "materials": [material_json(m) for m in materials or ()],
+        "contributions": [contribution_json(c, edition) for c in view.contributions],
+    }
+
+
+def contribution_json(contribution: services.ContributionView, edition=None) -> dict:
+    """One item of a session's running order, with its own times."""
+    return {
+        "id": contribution.id,
+        "position": contribution.position,
+        "kind": contribution.kind,
+        "title": contribution.title,
+        "description": contribution.description,
+        "starts_at": iso(contribution.starts_at, edition),
+        "ends_at": iso(contribution.ends_at, edition),
+        "duration_minutes": contribution.duration_minutes,
+        "speakers": [dataclasses.asdict(s) for s in contribution.speakers],
+        "submission_id": contribution.submission_id,
     }
 
 
@@ -168,6 +185,38 @@ SESSION_SCHEMA = {
                     "title": {"type": "string"},
                     "kind": {"type": "string", "enum": ["slides", "document", "recording"]},
                     "url": {"type": "string", "format": "uri"},
+                },
+            },
+        },
+        "contributions": {
+            "type": "array",
+            "description": "The session's running order (talks and free items), in order, "
+            "each with its own times; empty for a session without one and for a restricted "
+            "session the caller is not cleared for.",
+            "items": {
+                "type": "object",
+                "required": ["id", "position", "kind", "title", "starts_at", "ends_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "position": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["talk", "item"]},
+                    "title": {"type": "string"},
+                    "description": {"type": "string", "description": "Markdown"},
+                    "starts_at": {"type": "string", "format": "date-time"},
+                    "ends_at": {"type": "string", "format": "date-time"},
+                    "duration_minutes": {"type": "integer"},
+                    "speakers": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "name": {"type": "string"},
+                                "organisation": {"type": "string"},
+                                "user_id": {"type": "integer", "nullable": True},
+                            },
+                        },
+                    },
+                    "submission_id": {"type": "integer", "nullable": True},
                 },
             },
         },

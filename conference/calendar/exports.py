@@ -5,6 +5,13 @@ caller is not cleared for appears only as a "Restricted session" at its time, un
 venue (no room, description, speakers or track). Sessions without a (visible) room are
 listed under the venue as a room of its own. Cancelled sessions stay in the export with
 "Cancelled:" before the title and the reason as description, so that apps can tell people.
+
+A session holding contributions (talks, free items) is exported as one event per
+contribution, at the contribution's own time, with the session's title as subtitle, so that
+apps show who speaks when. Those events have a guid of their own and the id
+``CONTRIBUTION_EVENT_ID_BASE + contribution id`` (event ids must be unique in the document,
+and session and contribution ids are counted apart). A hidden session never shows its
+contributions: it stays one "Restricted session" event.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ GENERATOR = "conference"
 GENERATOR_VERSION = "1.0"
 LANGUAGE = "en"
 TIMESLOT = "00:05"
+CONTRIBUTION_EVENT_ID_BASE = 1_000_000_000
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -97,6 +105,7 @@ class ExportEvent:
     # Issue 21: the materials the caller may see, as (type, url, title).
     attachments: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     links: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    subtitle: str = ""
 
 
 @dataclasses.dataclass
@@ -190,6 +199,20 @@ def build_schedule(user, edition: Edition) -> Schedule:
             reason = view.cancel_reason.strip()
             description = f"Cancelled: {reason}" if reason else "Cancelled."
         title_slug = slugify(view.title, 50)
+        if view.contributions and not view.hidden:
+            for contribution in view.contributions:
+                event = _contribution_event(
+                    view,
+                    contribution,
+                    room=room,
+                    tz=tz,
+                    acro=acro,
+                    namespace=namespace,
+                    base=base,
+                    url=links(view.id),
+                )
+                events_by_day.setdefault(start.date(), []).append(event)
+            continue
         event = ExportEvent(
             id=view.id,
             guid=_guid(view.uid, f"{namespace}/sessions"),
@@ -256,7 +279,9 @@ def build_schedule(user, edition: Edition) -> Schedule:
     programme_url = external_url("programme.programme", year=edition.year)
     return Schedule(
         edition=edition,
-        version=edition.programme_changed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        # The released version's name; before the first release, the time of the last change.
+        version=programme.released_version(edition)
+        or edition.programme_changed_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         acronym=acro,
         url=programme_url,
         base_url=base + "/",
@@ -264,6 +289,51 @@ def build_schedule(user, edition: Edition) -> Schedule:
         rooms=rooms,
         tracks=tracks,
         days=days,
+    )
+
+
+def _persons(speakers, base: str, fallback: str) -> list[dict]:
+    return [
+        {
+            "name": s.name,
+            "guid": _uuid5(f"{base}/users/{s.user_id}" if s.user_id else f"{fallback}/{s.name}"),
+        }
+        for s in speakers
+    ]
+
+
+def _contribution_event(view, contribution, *, room, tz, acro, namespace, base, url):
+    """One contribution of a session as an event of its own (see the module docstring)."""
+    start = contribution.starts_at.astimezone(tz)
+    end = contribution.ends_at.astimezone(tz)
+    title = contribution.title
+    description = ""
+    if view.is_cancelled:
+        title = f"Cancelled: {title}"
+        reason = view.cancel_reason.strip()
+        description = f"Cancelled: {reason}" if reason else "Cancelled."
+    slug = slugify(contribution.title, 40) or "contribution"
+    return ExportEvent(
+        id=CONTRIBUTION_EVENT_ID_BASE + contribution.id,
+        guid=_uuid5(f"{namespace}/contributions/{contribution.id}"),
+        date=start.isoformat(),
+        end=end.isoformat(),
+        start=start.strftime("%H:%M"),
+        duration=_hhmm(contribution.ends_at - contribution.starts_at),
+        room=room,
+        slug=f"{acro}-{view.id}-{contribution.id}-{slug}",
+        url=url,
+        title=title,
+        subtitle=view.title,
+        track=view.track.name if view.track is not None else None,
+        type="talk"
+        if contribution.kind == "talk"
+        else (view.type.code if view.type is not None else "other"),
+        abstract=contribution.description,
+        description=description,
+        persons=_persons(
+            contribution.speakers, base, f"{namespace}/contributions/{contribution.id}/speakers"
+        ),
     )
 
 
@@ -282,7 +352,7 @@ def _event_json(event: ExportEvent) -> dict:
         "slug": event.slug,
         "url": event.url,
         "title": event.title,
-        "subtitle": "",
+        "subtitle": event.subtitle,
         "track": event.track,
         "type": event.type,
         "language": LANGUAGE,
@@ -361,7 +431,7 @@ def _event_xml(event: ExportEvent, out: list[str]) -> None:
     out.append(f"<slug>{_x(event.slug)}</slug>")
     out.append(f"<url>{_x(event.url)}</url>")
     out.append(f"<title>{_x(event.title)}</title>")
-    out.append("<subtitle></subtitle>")
+    out.append(f"<subtitle>{_x(event.subtitle)}</subtitle>")
     out.append(f"<track>{_x(event.track or '')}</track>")
     out.append(f"<type>{_x(event.type)}</type>")
     out.append(f"<language>{LANGUAGE}</language>")

@@ -314,7 +314,19 @@ def bounded_description(text: str, limit: int = FEED_DESCRIPTION_LIMIT) -> str:
     return _("%(text)s… (full description on the session page)", text=cut.rstrip(" ,;:.-\n"))
 
 
-def _description(view, url: str, note: str = "") -> str:
+def running_order_text(view, tz) -> str:
+    """The session's contributions, one a line: ``10:00–10:20 Title (speakers)``."""
+    lines = []
+    for c in view.contributions:
+        start = c.starts_at.astimezone(tz)
+        end = c.ends_at.astimezone(tz)
+        names = ", ".join(s.name for s in c.speakers)
+        line = f"{start:%H:%M}–{end:%H:%M} {c.title}"
+        lines.append(f"{line} ({names})" if names else line)
+    return "\n".join(lines)
+
+
+def _description(view, url: str, tz=None, note: str = "") -> str:
     parts: list[str] = []
     if view.is_cancelled:
         reason = view.cancel_reason.strip()
@@ -324,6 +336,8 @@ def _description(view, url: str, note: str = "") -> str:
     if view.description.strip():
         # Calendar apps show text, not Markdown: no "**", links as "text (url)"; bounded.
         parts.append(bounded_description(markdown_to_text(view.description)))
+    if view.contributions and tz is not None:
+        parts.append(_("Running order:") + "\n" + running_order_text(view, tz))
     facts: list[str] = []
     if view.speakers:
         names = [
@@ -372,7 +386,7 @@ def event_lines(
     if view.hidden:
         lines.append("CLASS:CONFIDENTIAL")
     else:
-        lines.append(f"DESCRIPTION:{escape(_description(view, url, note))}")
+        lines.append(f"DESCRIPTION:{escape(_description(view, url, edition.tz, note))}")
         if view.room is not None:
             where = view.room.name + (f", {edition.venue}" if edition.venue else "")
             lines.append(f"LOCATION:{escape(where)}")

@@ -165,3 +165,39 @@ class CancelSessionForm(FlaskForm):
 
 class BookingCancelForm(FlaskForm):
     """Only the CSRF token: cancelling a booking needs nothing else."""
+
+
+class ContributionForm(FlaskForm):
+    """A free item of a session's running order (opening words, Q&A…), or a talk's length."""
+
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Give the item a title.")), Length(max=300)]
+    )
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        validators=[
+            InputRequired(_l("Give the duration in minutes.")),
+            NumberRange(min=1, max=1440, message=_l("Between 1 and 1440 minutes.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description (optional)"), validators=[Optional(), Length(max=20000)]
+    )
+
+
+class ReleaseForm(FlaskForm):
+    """Releasing the draft programme: a version name and a note for the public changelog."""
+
+    version = StringField(
+        _l("Version name"),
+        validators=[DataRequired(_l("Give the version a name.")), Length(max=100)],
+        description=_l("Shown in the changelog and in schedule.json / schedule.xml, e.g. “1.2”."),
+    )
+    public_note = TextAreaField(
+        _l("Note for the public (optional)"), validators=[Optional(), Length(max=5000)]
+    )
+
+
+class AvailabilityForm(FlaskForm):
+    """The CSRF token of the availability page; its day fields are read by the view, one
+    ``mode-<date>`` (all, times, none) with ``from-<date>`` and ``until-<date>`` a day."""

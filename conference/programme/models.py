@@ -135,9 +135,6 @@ class ProgrammeSession(TimestampMixin, db.Model):
     sequence: so.Mapped[int] = so.mapped_column(default=0)
     # Counter kept under a row lock so booked seats never exceed capacity.
     booked_count: so.Mapped[int] = so.mapped_column(default=0)
-    submission_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("submissions.id", ondelete="SET NULL"), index=True
-    )
 
     type: so.Mapped[SessionType | None] = so.relationship()
     track: so.Mapped[Track | None] = so.relationship()
@@ -152,6 +149,14 @@ class ProgrammeSession(TimestampMixin, db.Model):
     invitations: so.Mapped[list[SessionInvitation]] = so.relationship(
         back_populates="session", cascade="all, delete-orphan"
     )
+    contributions: so.Mapped[list[Contribution]] = so.relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="Contribution.position"
+    )
+
+    @property
+    def submission_ids(self) -> list[int]:
+        """The accepted submissions presented in this session, in running order."""
+        return [c.submission_id for c in self.contributions if c.submission_id is not None]
 
     @property
     def is_restricted(self) -> bool:
@@ -177,9 +182,62 @@ class SessionSpeaker(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     organisation: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # Set when the person speaks in one contribution of the session (a talk's speakers);
+    # None for the session's own speakers (a panel's panellists).
+    contribution_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("session_contributions.id", ondelete="CASCADE"), index=True
+    )
 
     session: so.Mapped[ProgrammeSession] = so.relationship(back_populates="speakers")
     user: so.Mapped[User | None] = so.relationship()  # noqa: F821
+
+
+class ContributionKind(enum.StrEnum):
+    TALK = "talk"  # an accepted submission, presented by its speakers
+    ITEM = "item"  # anything else in the running order: opening words, Q&A, discussion
+
+
+class Contribution(db.Model):
+    """One item of a session's running order: a talk or a free item, with its own duration.
+
+    A contribution has no room, chair or access rule of its own: it takes the session's, so
+    whoever may not see the session sees none of its contributions. Its start is the
+    session's start plus the durations of the contributions before it; the durations together
+    never exceed the session (``programme.services.contributions`` keeps that rule).
+    """
+
+    __tablename__ = "session_contributions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "duration_minutes > 0 AND duration_minutes <= 1440", name="duration_range"
+        ),
+        # A submission is presented once in the programme.
+        sa.UniqueConstraint("submission_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), default=ContributionKind.ITEM)
+    submission_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="SET NULL")
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    description: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    duration_minutes: so.Mapped[int] = so.mapped_column()
+
+    session: so.Mapped[ProgrammeSession] = so.relationship(back_populates="contributions")
+    # The same rows as in ``session.speakers``: the session lists everyone who speaks in it
+    # (clashes, agendas and badges read that), the contribution its own presenters.
+    speakers: so.Mapped[list[SessionSpeaker]] = so.relationship(
+        order_by="SessionSpeaker.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_talk(self) -> bool:
+        return self.kind == ContributionKind.TALK
 
 
 class SessionInvitation(db.Model):
@@ -234,6 +292,79 @@ class Booking(db.Model):
 
     session: so.Mapped[ProgrammeSession] = so.relationship()
     user: so.Mapped[User] = so.relationship()  # noqa: F821
+
+
+class ScheduleRelease(db.Model):
+    """A released version of an edition's programme: what the public sees until the next one.
+
+    ``snapshot`` holds every session as released (``programme.services.releases`` documents
+    its shape); ``changes`` the differences from the release before (session id and kind:
+    new, moved, room, cancelled, removed, changed). Organisers edit the live rows (the draft).
+    """
+
+    __tablename__ = "schedule_releases"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    version: so.Mapped[str] = so.mapped_column(sa.String(100))
+    public_note: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
+    released_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    released_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    snapshot: so.Mapped[dict] = so.mapped_column(sa.JSON(), default=dict)
+    changes: so.Mapped[list] = so.mapped_column(sa.JSON(), default=list)
+
+
+class SpeakerAvailability(db.Model):
+    """When a speaker can present on one day of an edition (stated after acceptance).
+
+    A speaker who stated nothing has no constraint; once they state their days, each day
+    without a row, or with ``available`` false, counts as unavailable, and a day with times
+    only between ``from_time`` and ``until_time`` (edition time).
+    """
+
+    __tablename__ = "speaker_availabilities"
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "user_id", "day"),
+        sa.CheckConstraint(
+            "from_time IS NULL OR until_time IS NULL OR until_time > from_time",
+            name="times_ordered",
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    day: so.Mapped[dt.date] = so.mapped_column(sa.Date())
+    available: so.Mapped[bool] = so.mapped_column(default=True)
+    from_time: so.Mapped[dt.time | None] = so.mapped_column(sa.Time())
+    until_time: so.Mapped[dt.time | None] = so.mapped_column(sa.Time())
+
+
+class SlotConfirmation(db.Model):
+    """A speaker confirmed the slot of their talk (valid while the talk keeps these times)."""
+
+    __tablename__ = "slot_confirmations"
+    __table_args__ = (sa.UniqueConstraint("contribution_id", "user_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    contribution_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("session_contributions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    ends_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime())
+    confirmed_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AgendaStar(db.Model):

@@ -366,7 +366,7 @@ def agenda():
 @require("programme.admin")
 def admin_index():
     edition = g.edition
-    sessions = services.programme_sessions(current_user, edition)
+    sessions = services.programme_sessions(current_user, edition, draft=True)
     return render_template(
         "programme/admin/index.html",
         sessions=sessions,
@@ -381,7 +381,7 @@ def admin_index():
 @require("programme.admin")
 def timetable():
     edition = g.edition
-    sessions = services.programme_sessions(current_user, edition)
+    sessions = services.programme_sessions(current_user, edition, draft=True)
     days = _days(edition, sessions)
     day = arg_date("day", days[0])
     if day not in days:
@@ -408,7 +408,7 @@ def timetable():
 
 
 def _session_or_404(session_id: int):
-    return services.get_session(g.edition, session_id)
+    return services.get_session(g.edition, session_id, draft=True)
 
 
 @bp.get("/<int:year>/admin/programme/sessions/<int:session_id>/bookings")

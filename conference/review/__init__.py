@@ -7,4 +7,4 @@ bp = Blueprint("review", __name__)
 
 # Modules imported by create_app once every package is importable: the routes, and the
 # signal handlers (``reactions``), which connect themselves on import.
-VIEWS = ("views", "committee_views", "reactions", "reminders")
+VIEWS = ("views", "committee_views", "editor_views", "reactions", "reminders")

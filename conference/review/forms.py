@@ -125,6 +125,17 @@ class PlacementForm(FlaskForm):
     submit = SubmitField(_l("Create the programme session"))
 
 
+class JoinSessionForm(FlaskForm):
+    """An accepted talk added to an existing session's running order."""
+
+    session_id = SelectField(_l("Session"), coerce=int)
+    talk_minutes = IntegerField(
+        _l("Length of the talk (minutes)"),
+        validators=[DataRequired(), NumberRange(min=1, max=1440)],
+    )
+    join_allow_clashes = BooleanField(_l("Add despite the clashes"))
+
+
 class ConflictOverrideForm(FlaskForm):
     reason = StringField(
         _l("Why this automatic conflict does not apply"),

@@ -17,7 +17,9 @@ from conference.confirm import Confirmation, MailPreview
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, require
+from conference.programme.services import free_minutes as programme_free_minutes
 from conference.programme.services import room_day
+from conference.programme.services import span as programme_span
 from conference.query_args import arg_choice, arg_float, arg_id
 from conference.review import bp, services
 from conference.review.forms import (
@@ -28,6 +30,7 @@ from conference.review.forms import (
     DecisionForm,
     DiscussionForm,
     ExpertiseForm,
+    JoinSessionForm,
     MailTemplateForm,
     ManualAssignForm,
     PlacementForm,
@@ -625,11 +628,13 @@ def place(submission_id: int):
     status = 200
     clashes = None
     day_sessions = []
+    join_form = _join_form(edition)
 
     def page(code):
         return render_template(
             "review/place.html",
             form=form,
+            join_form=join_form,
             item=item,
             speakers=services.speakers(item),
             existing=services.session_for(item),
@@ -639,6 +644,7 @@ def place(submission_id: int):
         ), code
 
     if request.method == "GET":
+        join_form.talk_minutes.data = item.type.duration_minutes if item.type else 20
         matching = services.matching_session_type(item)
         form.type_id.data = matching.id if matching else 0
         form.duration_minutes.data = item.type.duration_minutes if item.type else 30
@@ -699,6 +705,86 @@ def place(submission_id: int):
             )
         return redirect(url_for("review.chair_submission", submission_id=item.id))
     return page(status)
+
+
+def _join_form(edition) -> JoinSessionForm:
+    """The "add to an existing session" form, its sessions listed with the time they have left."""
+    form = JoinSessionForm()
+    form.session_id.choices = [
+        SelectChoice(
+            s.id,
+            _(
+                "%(when)s · %(title)s (%(free)s min free)",
+                when=programme_span(s, edition),
+                title=s.title,
+                free=programme_free_minutes(s),
+            ),
+        )
+        for s in services.placement_sessions(edition)
+    ]
+    return form
+
+
+@bp.post("/<int:year>/review/chair/submissions/<int:submission_id>/programme/session")
+@require("review.manage")
+def place_in_session(submission_id: int):
+    """Add an accepted talk to an existing session (the other form of the placement page)."""
+    item = _submission(submission_id)
+    if not can(current_user, "review.decide", item):
+        abort(403)
+    edition = g.edition
+    join_form = _join_form(edition)
+    clashes = None
+    if join_form.validate_on_submit():
+        try:
+            session = services.place_in_session(
+                current_user,
+                item,
+                join_form.session_id.data,
+                duration_minutes=join_form.talk_minutes.data,
+                allow_clashes=bool(join_form.join_allow_clashes.data),
+            )
+        except services.PlacementClash as exc:
+            db.session.rollback()
+            clashes = exc.clashes
+            flash(exc.message, "error")
+            status = exc.status_code
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status_code
+        else:
+            flash(
+                _(
+                    "“%(title)s” is now a talk in “%(session)s”.",
+                    title=item.title,
+                    session=session.title,
+                ),
+                "success",
+            )
+            return redirect(url_for("review.chair_submission", submission_id=item.id))
+    else:
+        status = 400
+    form = PlacementForm()
+    form.room_id.choices = [SelectChoice(0, _("— no room yet —"))] + [
+        SelectChoice(r.id, r.name) for r in services.placement_rooms(edition)
+    ]
+    form.type_id.choices = [SelectChoice(0, _("— none —"))] + [
+        SelectChoice(t.id, t.name) for t in services.placement_types(edition)
+    ]
+    form.day.data = edition.start_date
+    return render_template(
+        "review/place.html",
+        form=form,
+        join_form=join_form,
+        join_clashes=clashes,
+        item=item,
+        speakers=services.speakers(item),
+        existing=services.session_for(item),
+        clashes=None,
+        day_sessions=[],
+        room=None,
+    ), status
 
 
 @bp.get("/<int:year>/review/export.csv")

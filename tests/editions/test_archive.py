@@ -133,7 +133,11 @@ def test_archive_is_read_only_for_organisers_but_not_administrators(db, login):
 def test_abstract_placed_in_restricted_session_is_hidden_from_the_uncleared(db, client, login):
     edition, mse, _open, closed = _archive(db)
     submission = db.session.scalar(sa.select(Submission))
-    closed.submission_id = submission.id
+    from conference.programme.models import Contribution
+
+    closed.contributions.append(
+        Contribution(kind="talk", submission_id=submission.id, title="Talk", duration_minutes=5)
+    )
     db.session.commit()
     assert "Due diligence in practice" not in client.get("/2025/abstracts").get_data(as_text=True)
     expert = make_user()

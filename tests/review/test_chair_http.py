@@ -407,7 +407,7 @@ def test_place_accepted_submission_in_the_programme(world, login):
     assert response.status_code == 302
     session = db.session.scalar(sa.select(ProgrammeSession))
     assert seen == [session.id]
-    assert session.submission_id == sid and session.title == "Securing open laboratories"
+    assert session.submission_ids == [sid] and session.title == "Securing open laboratories"
     assert session.track_id == world.tracks[0].id and session.type_id == talk.id
     assert session.starts_at == dt.datetime(
         2027, 6, 9, 8, 30, tzinfo=dt.UTC

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from conference.extensions import db
 from conference.mail import OutboxMessage
-from conference.programme.models import ProgrammeSession, Room, SessionSpeaker
+from conference.programme.models import Contribution, ProgrammeSession, Room, SessionSpeaker
 from conference.submissions.models import Submission
 from tests.browser.conftest import CHROMIUM, assert_accessible
 from tests.factories import make_user
@@ -48,9 +48,14 @@ def scheduled(edition, tracks, types, author):
         room_id=room.id,
         starts_at=dt.datetime(2027, 6, 9, 8, 0, tzinfo=dt.UTC),
         ends_at=dt.datetime(2027, 6, 9, 8, 30, tzinfo=dt.UTC),
-        submission_id=submission.id,
     )
-    session.speakers.append(SessionSpeaker(user_id=author.id, name=author.display_name))
+    talk = Contribution(
+        kind="talk", submission_id=submission.id, title=submission.title, duration_minutes=30
+    )
+    session.contributions.append(talk)
+    speaker = SessionSpeaker(user_id=author.id, name=author.display_name)
+    session.speakers.append(speaker)
+    talk.speakers.append(speaker)
     db.session.add(session)
     db.session.commit()
     return submission, session, chair

@@ -12,6 +12,9 @@
 - ``materials``: slides, documents and recording links of sessions, and who reaches them.
 - ``speakers``: speaker profiles (biography, organisation, position, photo) per edition.
 - ``files``: checking uploads by content, cleaning them (PDF metadata, photos), the file store.
+- ``contributions``: a session's running order (talks and free items, their times).
+- ``releases``: the draft and the released schedule, releasing, the changelog.
+- ``speaking``: speakers' availability and slot confirmations.
 - ``common``: helpers the others share (``span``, times in the edition's zone, links).
 """
 
@@ -35,6 +38,17 @@ from conference.programme.services.bookings import (
 )
 from conference.programme.services.clashes import clash_warnings, placement_clashes, room_day
 from conference.programme.services.common import format_utc_local, local_to_utc, span
+from conference.programme.services.contributions import (
+    ContributionSpec,
+    add_contribution,
+    append_contribution,
+    contribution_times,
+    free_minutes,
+    get_contribution,
+    move_contribution,
+    remove_contribution,
+    update_contribution,
+)
 from conference.programme.services.grid import (
     COVERED,
     Grid,
@@ -49,6 +63,17 @@ from conference.programme.services.materials import (
     materials_by_session,
     visible_materials,
 )
+from conference.programme.services.releases import (
+    CHANGE_LABELS,
+    ReleasedSession,
+    change_entries,
+    draft_snapshot,
+    latest_release,
+    pending_changes,
+    release,
+    released_version,
+    releases_of,
+)
 from conference.programme.services.sessions import (
     MAX_INVITEES,
     MAX_SPEAKERS,
@@ -57,9 +82,11 @@ from conference.programme.services.sessions import (
     SpeakerSpec,
     cancel_session,
     duplicate_session,
+    own_speakers,
     parse_emails,
     parse_speakers,
     save_session,
+    session_data_of,
     speakers_text,
     withdraw_talk,
 )
@@ -75,9 +102,19 @@ from conference.programme.services.settings import (
     types_of,
 )
 from conference.programme.services.speakers import ProfileView, profiles_for
+from conference.programme.services.speaking import (
+    DayAvailability,
+    availability_of,
+    confirm_slot,
+    edition_days,
+    my_talks,
+    save_availability,
+    unconfirmed,
+)
 from conference.programme.services.stars import star, starred_ids, unstar
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
+    ContributionView,
     PersonView,
     RoomView,
     SessionView,
@@ -105,6 +142,34 @@ __all__ = [
     "build_grid",
     "narrow",
     "now_and_next",
+    "DayAvailability",
+    "session_data_of",
+    "availability_of",
+    "confirm_slot",
+    "edition_days",
+    "my_talks",
+    "save_availability",
+    "unconfirmed",
+    "CHANGE_LABELS",
+    "ReleasedSession",
+    "change_entries",
+    "draft_snapshot",
+    "latest_release",
+    "pending_changes",
+    "release",
+    "released_version",
+    "releases_of",
+    "ContributionSpec",
+    "ContributionView",
+    "add_contribution",
+    "append_contribution",
+    "contribution_times",
+    "free_minutes",
+    "get_contribution",
+    "move_contribution",
+    "own_speakers",
+    "remove_contribution",
+    "update_contribution",
     "MAX_INVITEES",
     "MAX_SPEAKERS",
     "RESTRICTED_TITLE",

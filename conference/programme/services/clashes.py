@@ -15,6 +15,7 @@ from conference.accounts.models import User
 from conference.extensions import db
 from conference.programme.models import ProgrammeSession, Room, SessionSpeaker, SessionState
 from conference.programme.services.common import span
+from conference.programme.services.speaking import unavailability_warnings
 from conference.programme.services.visibility import session_query
 
 
@@ -63,6 +64,7 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
         )
     if session.is_cancelled:
         return warnings
+    warnings.extend(unavailability_warnings(session, edition))
     people = _people_of(session)
     for other in db.session.scalars(_overlapping(edition, session)):
         if session.room_id is not None and other.room_id == session.room_id:
@@ -95,14 +97,16 @@ def placement_clashes(
     room_id: int | None,
     speakers: list[tuple[int | None, str]],
     chair_id: int | None = None,
+    ignore_session_id: int | None = None,
 ) -> list[str]:
     """The clash warnings a new session with these times, room and people would have.
 
     Same rules as ``clash_warnings`` (room, speakers, chair, edition dates), checked on a
     session that is never saved, so that a form can show them before anything changes.
+    ``ignore_session_id``: the session a talk joins (its own people are no clash).
     """
     draft = ProgrammeSession(
-        id=None,
+        id=ignore_session_id,
         edition_id=edition.id,
         starts_at=starts_at.astimezone(dt.UTC),
         ends_at=ends_at.astimezone(dt.UTC),

@@ -19,6 +19,7 @@ from conference.extensions import db
 from conference.programme.models import (
     AccessPolicy,
     Booking,
+    Contribution,
     ProgrammeSession,
     Room,
     SessionInvitation,
@@ -30,6 +31,7 @@ from conference.programme.models import (
 from conference.programme.services.bookings import notify_cancelled, promote_waiting
 from conference.programme.services.clashes import clash_warnings
 from conference.programme.services.common import clean_text, ensure_manage, record_change
+from conference.programme.services.contributions import check_fits, detach_contribution
 from conference.text import ngettext
 
 
@@ -163,6 +165,8 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
         raise DomainError(_("The session must end after it starts."))
     if data.ends_at - data.starts_at > dt.timedelta(days=7):
         raise DomainError(_("A session cannot last more than a week."))
+    if session is not None:
+        check_fits(session, data.starts_at, data.ends_at)
     if data.state not in set(SessionState):
         raise DomainError(_("Choose a valid state."))
     if data.access not in set(AccessPolicy):
@@ -294,17 +298,26 @@ def _snapshot(session: ProgrammeSession) -> dict:
         "cancel_reason": session.cancel_reason,
         "access": session.access,
         "categories": sorted(c.id for c in session.categories),
-        "speakers": [(s.user_id, s.name, s.organisation) for s in session.speakers],
+        "speakers": [(s.user_id, s.name, s.organisation) for s in own_speakers(session)],
         "invitees": sorted(i.user_id for i in session.invitations),
     }
 
 
+def own_speakers(session: ProgrammeSession) -> list[SessionSpeaker]:
+    """The session's own speakers (panellists), not the presenters of its contributions."""
+    presenting = {id(s) for c in session.contributions for s in c.speakers}
+    return [s for s in session.speakers if s.contribution_id is None and id(s) not in presenting]
+
+
 def _set_speakers(session: ProgrammeSession, specs: list[SpeakerSpec]) -> None:
-    current = [(s.user_id, s.name, s.organisation) for s in session.speakers]
+    """Replace the session's own speakers; the contributions' presenters stay, after them."""
+    own = own_speakers(session)
+    current = [(s.user_id, s.name, s.organisation) for s in own]
     wanted = [(s.user.id if s.user else None, s.name, s.organisation) for s in specs]
     if current == wanted:
         return
-    session.speakers.clear()
+    for speaker in own:
+        session.speakers.remove(speaker)
     db.session.flush()
     for position, spec in enumerate(specs):
         session.speakers.append(
@@ -312,6 +325,10 @@ def _set_speakers(session: ProgrammeSession, specs: list[SpeakerSpec]) -> None:
                 user=spec.user, name=spec.name, organisation=spec.organisation, position=position
             )
         )
+    presenting = [s for c in session.contributions for s in c.speakers]
+    for position, speaker in enumerate(presenting, start=len(specs)):
+        speaker.position = position
+    session.speakers.sort(key=lambda s: s.position)
 
 
 def _set_invitees(session: ProgrammeSession, users: list[User]) -> None:
@@ -345,8 +362,11 @@ WITHDRAWN_TALK_HANDLING = {
 }
 
 
-def withdraw_talk(actor, session: ProgrammeSession, edition) -> str:
+def withdraw_talk(actor, session: ProgrammeSession, edition, contribution=None) -> str:
     """The session of a talk its speaker withdrew: cancelled or removed, as the edition says.
+
+    A session holding other contributions as well stays: only the withdrawn talk (``contribution``)
+    leaves its running order, and the session's SEQUENCE grows ("withdrawn" is returned).
 
     ``edition.withdrawn_talks`` is "cancel" (the session stays, marked cancelled, so calendar
     feeds carry STATUS:CANCELLED) or "remove" (the session is deleted and leaves every feed).
@@ -354,6 +374,18 @@ def withdraw_talk(actor, session: ProgrammeSession, edition) -> str:
     withdraw the talk; returns "cancelled" or "removed".
     """
     reason = "The speaker withdrew this talk."
+    if contribution is not None and len(session.contributions) > 1:
+        detach_contribution(session, contribution)
+        session.sequence += 1
+        record_change(
+            session,
+            actor,
+            "session.contribution_withdrawn",
+            edition,
+            title=session.title,
+            contribution=contribution.title,
+        )
+        return "withdrawn"
     if edition.withdrawn_talks == "remove":
         if not session.is_cancelled:
             session.cancel_reason = reason
@@ -399,11 +431,22 @@ def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSes
         booked_count=0,
     )
     copy.categories = list(session.categories)
+    # The copy keeps the panellists and the free items; a talk is in the programme only once.
     copy.speakers = [
         SessionSpeaker(
             user_id=s.user_id, name=s.name, organisation=s.organisation, position=s.position
         )
-        for s in session.speakers
+        for s in own_speakers(session)
+    ]
+    copy.contributions = [
+        Contribution(
+            position=position,
+            kind=c.kind,
+            title=c.title,
+            description=c.description,
+            duration_minutes=c.duration_minutes,
+        )
+        for position, c in enumerate(x for x in session.contributions if not x.is_talk)
     ]
     copy.invitations = [SessionInvitation(user_id=i.user_id) for i in session.invitations]
     db.session.add(copy)
@@ -412,10 +455,36 @@ def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSes
     return copy
 
 
+def session_data_of(session: ProgrammeSession, **changes) -> SessionData:
+    """What the session form would hold for ``session``, with ``changes`` applied (for moves
+    made elsewhere than the form, e.g. the grid editor: same rules through ``save_session``)."""
+    values = dict(
+        title=session.title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        description=session.description or "",
+        type_id=session.type_id,
+        track_id=session.track_id,
+        room_id=session.room_id,
+        speakers=[SpeakerSpec(s.name, s.organisation or "", s.user) for s in own_speakers(session)],
+        chair_email=session.chair.email if session.chair else "",
+        capacity=session.capacity,
+        booking_required=session.booking_required,
+        chatham_house=session.chatham_house,
+        state=session.state,
+        cancel_reason=session.cancel_reason or "",
+        access=session.access,
+        category_ids=[c.id for c in session.categories],
+        invitee_emails=[i.user.email for i in session.invitations if i.user is not None],
+    )
+    values.update(changes)
+    return SessionData(**values)
+
+
 def speakers_text(session: ProgrammeSession) -> str:
     """The speakers as the form shows them (the reverse of ``parse_speakers``)."""
     lines = []
-    for speaker in session.speakers:
+    for speaker in own_speakers(session):
         head = speaker.user.email if speaker.user is not None else speaker.name
         lines.append(f"{head} | {speaker.organisation}" if speaker.organisation else head)
     return "\n".join(lines)

@@ -19,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from conference.errors import NotFound
 from conference.extensions import db
 from conference.permissions import clearance
-from conference.programme.models import ProgrammeSession, SessionState
+from conference.programme.models import Contribution, ProgrammeSession, SessionState
+from conference.programme.services.releases import released_sessions
 
 # Lazy: shown in the viewer's language; ``session_view`` turns it into text at request time.
 RESTRICTED_TITLE = _l("Restricted session")
@@ -37,6 +38,7 @@ def session_query(edition, *, include_cancelled: bool = True) -> sa.Select:
             so.joinedload(ProgrammeSession.chair),
             so.selectinload(ProgrammeSession.speakers),
             so.selectinload(ProgrammeSession.categories),
+            so.selectinload(ProgrammeSession.contributions).selectinload(Contribution.speakers),
         )
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.ends_at, ProgrammeSession.id)
     )
@@ -45,20 +47,35 @@ def session_query(edition, *, include_cancelled: bool = True) -> sa.Select:
     return query
 
 
-def programme_sessions(user, edition, *, include_cancelled: bool = True) -> list[ProgrammeSession]:
+def programme_sessions(
+    user, edition, *, include_cancelled: bool = True, draft: bool = False
+) -> list[ProgrammeSession]:
     """All sessions of ``edition`` ordered by start, eager-loaded in a constant number of queries.
 
-    These are the raw ORM rows (restricted ones included): show them to a person only through
+    The released version (``releases``) unless ``draft`` (organisers' pages): once the
+    edition has a release, the public sees its sessions only. These are raw sessions
+    (restricted ones included): show them to a person only through
     ``session_view(session, clearance(user, edition))``. ``user`` is accepted so that callers
     state whose programme they read; visibility is applied by the view.
     """
     if edition is None:
         return []
+    if not draft:
+        released = released_sessions(edition)
+        if released is not None:
+            return [s for s in released if include_cancelled or not s.is_cancelled]
     return list(db.session.scalars(session_query(edition, include_cancelled=include_cancelled)))
 
 
-def get_session(edition, session_id: int) -> ProgrammeSession:
-    """One session of ``edition`` (eager-loaded), or NotFound."""
+def get_session(edition, session_id: int, *, draft: bool = False) -> ProgrammeSession:
+    """One session of ``edition`` (eager-loaded; as released unless ``draft``), or NotFound."""
+    if not draft:
+        released = released_sessions(edition)
+        if released is not None:
+            found = next((s for s in released if s.id == session_id), None)
+            if found is None:
+                raise NotFound(_("There is no such session in this edition."))
+            return found
     session = db.session.scalar(session_query(edition).where(ProgrammeSession.id == session_id))
     if session is None:
         raise NotFound(_("There is no such session in this edition."))
@@ -102,6 +119,22 @@ class PersonView:
 
 
 @dataclasses.dataclass(frozen=True)
+class ContributionView:
+    """One item of a session's running order, with its times (only for a cleared viewer)."""
+
+    id: int
+    position: int
+    kind: str
+    title: str
+    description: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    duration_minutes: int
+    speakers: tuple[SpeakerView, ...]
+    submission_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
 class SessionView:
     """What one viewer may know about one session.
 
@@ -132,6 +165,8 @@ class SessionView:
     updated_at: dt.datetime
     access: str | None
     booked_count: int | None
+    # The running order; always empty for a hidden session.
+    contributions: tuple[ContributionView, ...] = ()
 
     @property
     def hidden(self) -> bool:
@@ -159,6 +194,7 @@ class SessionView:
             if part is not None:
                 parts.append(part.name)
         parts.extend(f"{s.name} {s.organisation}" for s in self.speakers)
+        parts.extend(c.title for c in self.contributions)
         if self.chair is not None:
             parts.append(self.chair.name)
         return " ".join(parts).casefold()
@@ -219,15 +255,48 @@ def session_view(session: ProgrammeSession, viewer_clearance) -> SessionView:
         updated_at=session.updated_at,
         access=session.access,
         booked_count=session.booked_count,
+        contributions=_contribution_views(session),
     )
 
 
-def session_views(user, edition, *, include_cancelled: bool = True) -> list[SessionView]:
-    """The whole programme as ``user`` may see it, in a constant number of queries."""
-    viewer = clearance(user, edition)
+def _contribution_views(session: ProgrammeSession) -> tuple[ContributionView, ...]:
+    views = []
+    start = session.starts_at
+    for contribution in session.contributions:
+        end = start + dt.timedelta(minutes=contribution.duration_minutes)
+        views.append(
+            ContributionView(
+                id=contribution.id,
+                position=contribution.position,
+                kind=contribution.kind,
+                title=contribution.title,
+                description=contribution.description or "",
+                starts_at=start,
+                ends_at=end,
+                duration_minutes=contribution.duration_minutes,
+                speakers=tuple(
+                    SpeakerView(s.name, s.organisation or "", s.user_id)
+                    for s in contribution.speakers
+                ),
+                submission_id=contribution.submission_id,
+            )
+        )
+        start = end
+    return tuple(views)
+
+
+def session_views(
+    user, edition, *, include_cancelled: bool = True, draft: bool = False, viewer=None
+) -> list[SessionView]:
+    """The whole programme as ``user`` may see it, in a constant number of queries.
+
+    ``draft``: the organisers' draft instead of the released version; ``viewer``: another
+    clearance than ``user``'s (the organisers' preview as a category or person).
+    """
+    viewer = viewer or clearance(user, edition)
     return [
         session_view(s, viewer)
-        for s in programme_sessions(user, edition, include_cancelled=include_cancelled)
+        for s in programme_sessions(user, edition, include_cancelled=include_cancelled, draft=draft)
     ]
 
 

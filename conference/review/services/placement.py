@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from conference import audit, mail
-from conference.accounts.models import User
 from conference.accreditation.services import (
     accreditation_category_offer,
     registration_for,
@@ -21,9 +20,17 @@ from conference.editions.models import Edition
 from conference.editions.services import touch_programme
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
-from conference.programme.models import ProgrammeSession, Room, SessionSpeaker, SessionType
+from conference.programme.models import (
+    Contribution,
+    ContributionKind,
+    ProgrammeSession,
+    Room,
+    SessionSpeaker,
+    SessionState,
+    SessionType,
+)
+from conference.programme.services import ContributionSpec, append_contribution, span
 from conference.programme.services import placement_clashes as programme_clashes
-from conference.programme.services import span
 from conference.review.services.lookups import _require, speakers
 from conference.signals import session_changed
 from conference.submissions.models import Decision, Submission, SubmissionState
@@ -51,8 +58,91 @@ def placement_types(edition: Edition) -> list[SessionType]:
 
 
 def session_for(submission: Submission):
+    """The programme session presenting ``submission``, or None."""
     return db.session.scalar(
-        sa.select(ProgrammeSession).where(ProgrammeSession.submission_id == submission.id)
+        sa.select(ProgrammeSession)
+        .join(Contribution, Contribution.session_id == ProgrammeSession.id)
+        .where(Contribution.submission_id == submission.id)
+    )
+
+
+def placement_sessions(edition: Edition) -> list[ProgrammeSession]:
+    """The scheduled sessions an accepted talk can join, by start (with their free time)."""
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeSession)
+            .where(
+                ProgrammeSession.edition_id == edition.id,
+                ProgrammeSession.state == SessionState.SCHEDULED,
+            )
+            .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+        )
+    )
+
+
+def place_in_session(
+    actor,
+    submission: Submission,
+    session_id,
+    *,
+    duration_minutes: int,
+    allow_clashes: bool = False,
+):
+    """Add an accepted submission as a talk at the end of an existing session's running order.
+
+    The talk must fit in the time the session has left; its speakers must not be elsewhere
+    at the session's time (refused with the clashes unless ``allow_clashes``). Speakers are
+    offered the speaker category and mailed as for a new session.
+    """
+    edition = db.session.get(Edition, submission.edition_id)
+    _require(actor, "review.decide", submission)
+    _check_placeable(submission)
+    session = db.session.get(ProgrammeSession, session_id) if isinstance(session_id, int) else None
+    if session is None or session.edition_id != edition.id:
+        raise DomainError(_("Choose a session of this edition."))
+    if session.is_cancelled:
+        raise Conflict(_("This session is cancelled: choose another one."))
+    people = speakers(submission)
+    clashes = programme_clashes(
+        edition,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        room_id=None,
+        speakers=_placement_speakers(submission),
+        ignore_session_id=session.id,
+    )
+    if clashes and not allow_clashes:
+        raise PlacementClash(clashes)
+    append_contribution(
+        session,
+        ContributionSpec(
+            title=submission.title,
+            description=submission.abstract or "",
+            duration_minutes=duration_minutes,
+            kind=ContributionKind.TALK,
+            submission_id=submission.id,
+            speakers=_presenters(people),
+        ),
+    )
+    _after_placement(actor, edition, submission, session, people, clashes)
+    return session
+
+
+def _check_placeable(submission: Submission) -> None:
+    if submission.state != SubmissionState.SUBMITTED or submission.decision != Decision.ACCEPTED:
+        raise Conflict(_("Only accepted submissions can be placed in the programme."))
+    if session_for(submission) is not None:
+        raise Conflict(_("This submission is already in the programme."))
+
+
+def _presenters(people: list[dict]) -> tuple[tuple[int | None, str, str], ...]:
+    return tuple(
+        (
+            p["user"].id if p["user"] else None,
+            p["name"][:200],
+            (p["organisation"] or "")[:200],
+        )
+        for p in people
     )
 
 
@@ -130,10 +220,7 @@ def place_in_programme(
     """
     edition = db.session.get(Edition, submission.edition_id)
     _require(actor, "review.decide", submission)
-    if submission.state != SubmissionState.SUBMITTED or submission.decision != Decision.ACCEPTED:
-        raise Conflict(_("Only accepted submissions can be placed in the programme."))
-    if session_for(submission) is not None:
-        raise Conflict(_("This submission is already in the programme."))
+    _check_placeable(submission)
     if starts_at.tzinfo is None:
         raise DomainError(_("The start time needs a time zone."))
     if not 5 <= duration_minutes <= 24 * 60:
@@ -160,22 +247,31 @@ def place_in_programme(
         room_id=room_id,
         starts_at=starts_at.astimezone(dt.UTC),
         ends_at=(starts_at + dt.timedelta(minutes=duration_minutes)).astimezone(dt.UTC),
-        submission_id=submission.id,
     )
     people = speakers(submission)
-    for position, person in enumerate(people):
-        user = person["user"]
-        session.speakers.append(
-            SessionSpeaker(
-                user_id=user.id if user else None,
-                name=person["name"][:200],
-                organisation=(person["organisation"] or "")[:200],
-                position=position,
-            )
+    talk = Contribution(
+        position=0,
+        kind=ContributionKind.TALK,
+        submission_id=submission.id,
+        title=submission.title[:300],
+        description="",
+        duration_minutes=duration_minutes,
+    )
+    session.contributions.append(talk)
+    for position, (user_id, name, organisation) in enumerate(_presenters(people)):
+        speaker = SessionSpeaker(
+            user_id=user_id, name=name, organisation=organisation, position=position
         )
+        session.speakers.append(speaker)
+        talk.speakers.append(speaker)
     db.session.add(session)
     db.session.flush()
-    offered = _offer_speaker_category(actor, edition, session)
+    return _after_placement(actor, edition, submission, session, people, clashes)
+
+
+def _after_placement(actor, edition, submission, session, people, clashes):
+    """Offer the speaker category, mail who must register, record, tell the other areas."""
+    offered = _offer_speaker_category(actor, edition, people)
     to_register = _invite_to_register(edition, session, people, offered)
     touch_programme(edition)
     audit.record(
@@ -195,8 +291,9 @@ def place_in_programme(
     return session
 
 
-def _offer_speaker_category(actor, edition: Edition, session) -> list[int]:
-    """Offer the speaker category to each speaker with an account; returns their ids.
+def _offer_speaker_category(actor, edition: Edition, people: list[dict]) -> list[int]:
+    """Offer the speaker category to each of the talk's speakers with an account; returns
+    their ids.
 
     Without a speaker category in the edition nothing is offered (the page says so). The
     offer never changes an existing registration's category or nomination.
@@ -205,10 +302,10 @@ def _offer_speaker_category(actor, edition: Edition, session) -> list[int]:
     if category is None:
         return []
     offered = []
-    for speaker in session.speakers:
-        if speaker.user_id is None:
+    for person in people:
+        if person["user"] is None or person["user"].id in offered:
             continue
-        user = db.session.get(User, speaker.user_id)
+        user = person["user"]
         accreditation_category_offer(user, edition, category, actor)
         offered.append(user.id)
     return offered

@@ -15,7 +15,7 @@ from conference.editions.models import Edition
 from conference.errors import NotAllowed, NotFound
 from conference.extensions import db
 from conference.permissions import can, clearance
-from conference.programme.models import AccessPolicy, ProgrammeSession
+from conference.programme.models import AccessPolicy, Contribution, ProgrammeSession
 from conference.signals import author_comments_requested
 from conference.submissions.models import CoSpeaker, Decision, Submission, SubmissionState
 from conference.submissions.services.limits import valid_id
@@ -155,14 +155,19 @@ def accepted_abstracts(edition: Edition, viewer=None) -> list[Submission]:
             .order_by(Submission.track_id, Submission.title)
         )
     )
-    restricted = db.session.scalars(
-        sa.select(ProgrammeSession)
+    restricted = db.session.execute(
+        sa.select(Contribution.submission_id, ProgrammeSession)
+        .join(ProgrammeSession, ProgrammeSession.id == Contribution.session_id)
         .where(
-            ProgrammeSession.submission_id.in_([s.id for s in submissions]),
+            Contribution.submission_id.in_([s.id for s in submissions]),
             ProgrammeSession.access != AccessPolicy.OPEN,
         )
         .options(so.selectinload(ProgrammeSession.categories))
     ).all()
     viewer_clearance = clearance(viewer, edition)
-    hidden = {s.submission_id for s in restricted if not viewer_clearance.sees_details(s)}
+    hidden = {
+        submission_id
+        for submission_id, session in restricted
+        if not viewer_clearance.sees_details(session)
+    }
     return [s for s in submissions if s.id not in hidden]

@@ -14,18 +14,24 @@ from conference.db import utcnow
 from conference.errors import Conflict, DomainError, NotAllowed
 from conference.extensions import db
 from conference.permissions import can
-from conference.programme.models import ProgrammeSession
+from conference.programme.models import Contribution
 from conference.programme.services import span, withdraw_talk
 from conference.submissions.models import Decision, Submission, SubmissionState
 from conference.submissions.services.writing import ensure_may_change
 from conference.urls import external_url
 
 
-def programme_session_of(submission: Submission):
-    """The programme session made from ``submission`` (placed by a chair), or None."""
+def programme_contribution_of(submission: Submission):
+    """The contribution presenting ``submission`` in a programme session, or None."""
     return db.session.scalar(
-        sa.select(ProgrammeSession).where(ProgrammeSession.submission_id == submission.id)
+        sa.select(Contribution).where(Contribution.submission_id == submission.id)
     )
+
+
+def programme_session_of(submission: Submission):
+    """The programme session ``submission`` is presented in (placed by a chair), or None."""
+    contribution = programme_contribution_of(submission)
+    return contribution.session if contribution is not None else None
 
 
 @dataclass
@@ -86,10 +92,10 @@ def withdraw_submission(user, submission: Submission, *, confirmed: bool = False
     previous = submission.state
     submission.state = SubmissionState.WITHDRAWN
     submission.withdrawn_at = utcnow()
-    session = programme_session_of(submission)
+    contribution = programme_contribution_of(submission)
     outcome = None
-    if session is not None:
-        outcome = withdraw_talk(user, session, edition)
+    if contribution is not None:
+        outcome = withdraw_talk(user, contribution.session, edition, contribution)
     audit.record(
         user,
         "submission.withdrawn",

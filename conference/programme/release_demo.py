@@ -1,0 +1,77 @@
+"""Demo of the draft and released schedule (issue 19): 2027 has a released version 1.0, and
+later draft changes organisers have not released yet (one session moved, one new session), so
+that the release page shows a diff and the public programme still shows version 1.0.
+
+Runs after the programme, submissions and review steps (the release includes the running
+orders). Idempotent: nothing happens once 2027 has a release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from conference.extensions import db
+from conference.programme import services
+from conference.programme.models import ProgrammeSession, Room
+
+MOVED = "Talent programmes and conflicts of interest"
+NEW = "Lightning talks: research security offices introduce themselves"
+
+
+def _local(edition, day: int, hour: int, minute: int = 0) -> dt.datetime:
+    date = edition.start_date + dt.timedelta(days=day)
+    return dt.datetime.combine(date, dt.time(hour, minute), tzinfo=edition.tz).astimezone(dt.UTC)
+
+
+def seed(demo) -> None:
+    edition = demo.editions.get(2027)
+    organiser = demo.users.get("organiser@demo.test")
+    if edition is None or organiser is None or services.latest_release(edition) is not None:
+        return
+    services.release(
+        organiser,
+        edition,
+        "1.0",
+        "The first full programme: two days, four rooms, chaired sessions with their talks.",
+    )
+    db.session.commit()
+    moved = db.session.scalar(
+        sa.select(ProgrammeSession).where(
+            ProgrammeSession.edition_id == edition.id, ProgrammeSession.title == MOVED
+        )
+    )
+    if moved is not None:
+        services.save_session(
+            organiser,
+            edition,
+            services.SessionData(
+                title=moved.title,
+                description=moved.description,
+                starts_at=_local(edition, 1, 10, 0),
+                ends_at=moved.ends_at,
+                type_id=moved.type_id,
+                track_id=moved.track_id,
+                room_id=moved.room_id,
+                speakers=[
+                    services.SpeakerSpec(s.name, s.organisation, s.user) for s in moved.speakers
+                ],
+            ),
+            moved,
+        )
+    room = db.session.scalar(
+        sa.select(Room).where(Room.edition_id == edition.id, Room.name == "Room Bruegel")
+    )
+    services.save_session(
+        organiser,
+        edition,
+        services.SessionData(
+            title=NEW,
+            description="Five minutes each for the research security offices opened since 2025.",
+            starts_at=_local(edition, 0, 17, 0),
+            ends_at=_local(edition, 0, 18, 0),
+            room_id=room.id if room else None,
+        ),
+    )
+    db.session.commit()
