@@ -6,7 +6,8 @@ asks ``visible_materials`` / ``may_see_material``, which ask ``permissions`` (th
 ``materials_access`` (public, accredited attendees, cleared for the session).
 
 A material is attached to a session, or to a submission before its talk is placed; once placed
-(``ProgrammeSession.submission_id``), the submission's materials show on the session too.
+(a contribution of the session presents the submission), the submission's materials show on
+the session too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from conference.editions.services import touch_programme
 from conference.errors import DomainError, NotAllowed, NotFound
 from conference.extensions import db
 from conference.permissions import can
-from conference.programme.models import ProgrammeSession
+from conference.programme.models import Contribution, ProgrammeSession
 from conference.programme.services.common import clean_text, record_change
 from conference.programme.services.files import PDF, clean_document, file_store, new_key
 from conference.programme.speaker_models import MaterialKind, MaterialVisibility, SessionMaterial
@@ -56,15 +57,26 @@ class MaterialLink:
     is_file: bool
 
 
+def presented_submissions(session) -> list[int]:
+    """The submissions the session's running order presents (a live session or a released
+    one)."""
+    return [
+        c.submission_id
+        for c in getattr(session, "contributions", None) or ()
+        if getattr(c, "submission_id", None) is not None
+    ]
+
+
 def _session_filter(session: ProgrammeSession):
     own = SessionMaterial.session_id == session.id
-    if session.submission_id is None:
+    submissions = presented_submissions(session)
+    if not submissions:
         return own
     return sa.or_(
         own,
         sa.and_(
             SessionMaterial.session_id.is_(None),
-            SessionMaterial.submission_id == session.submission_id,
+            SessionMaterial.submission_id.in_(submissions),
         ),
     )
 
@@ -93,7 +105,7 @@ def materials_by_session(user, edition, sessions) -> dict[int, list[SessionMater
     if not allowed:
         return {}
     by_id = {s.id: s for s in allowed}
-    by_submission = {s.submission_id: s.id for s in allowed if s.submission_id is not None}
+    by_submission = {sid: s.id for s in allowed for sid in presented_submissions(s)}
     rows = db.session.scalars(
         sa.select(SessionMaterial)
         .where(
@@ -145,7 +157,8 @@ def placed_session(material: SessionMaterial) -> ProgrammeSession | None:
         return None
     return db.session.scalar(
         sa.select(ProgrammeSession)
-        .where(ProgrammeSession.submission_id == material.submission_id)
+        .join(Contribution, Contribution.session_id == ProgrammeSession.id)
+        .where(Contribution.submission_id == material.submission_id)
         .order_by(ProgrammeSession.id)
         .limit(1)
     )
@@ -223,7 +236,8 @@ def add_file(
     session_id = session.id if session is not None else None
     submission_id = submission.id if submission is not None else None
     if session is not None and submission_id is None:
-        submission_id = session.submission_id
+        presented = presented_submissions(session)
+        submission_id = presented[0] if len(presented) == 1 else None
     if session is None and submission is not None:
         placed = placed_session(SessionMaterial(submission_id=submission.id))
         session_id = placed.id if placed is not None else None
@@ -259,7 +273,7 @@ def add_recording(
     material = SessionMaterial(
         edition_id=edition.id,
         session_id=session.id,
-        submission_id=session.submission_id,
+        submission_id=None,
         title=title,
         kind=MaterialKind.RECORDING,
         url=url,

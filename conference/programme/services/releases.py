@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -194,6 +195,15 @@ class ReleasedSession:
     @property
     def chair_id(self):
         return self.chair.id if self.chair is not None else None
+
+    @functools.cached_property
+    def materials_access(self) -> str:
+        """Who sees the session's materials: a live setting, not part of a release (the
+        materials rule must never fall back to "public" for a released session)."""
+        value = db.session.scalar(
+            sa.select(ProgrammeSession.materials_access).where(ProgrammeSession.id == self.id)
+        )
+        return value or "cleared"
 
 
 def _speaker_objects(rows) -> list:

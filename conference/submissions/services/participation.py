@@ -19,7 +19,6 @@ from conference.errors import DomainError, NotAllowed
 from conference.extensions import db
 from conference.permissions import can, clearance
 from conference.programme import services as programme
-from conference.programme.models import ProgrammeSession
 from conference.programme.services import materials as programme_materials
 from conference.submissions.models import CoSpeaker, Decision, Submission, SubmissionState
 from conference.submissions.services.reading import speakers_of
@@ -92,14 +91,15 @@ class ScheduledSlot:
 def scheduled_slots(user, edition, submission: Submission) -> list[ScheduledSlot]:
     """The sessions the talk is placed in, as ``user`` may see them."""
     viewer = clearance(user, edition)
-    sessions = db.session.scalars(
-        sa.select(ProgrammeSession)
-        .where(
-            ProgrammeSession.edition_id == edition.id,
-            ProgrammeSession.submission_id == submission.id,
+    # The released programme (the public's), as every channel but the organisers' pages.
+    sessions = [
+        session
+        for session in programme.programme_sessions(user, edition)
+        if any(
+            getattr(c, "submission_id", None) == submission.id
+            for c in getattr(session, "contributions", None) or ()
         )
-        .order_by(ProgrammeSession.starts_at)
-    )
+    ]
     slots = []
     for session in sessions:
         view = programme.session_view(session, viewer)
