@@ -13,6 +13,8 @@ from conference.accreditation.models import (
 from conference.extensions import db
 from conference.programme.models import (
     AccessPolicy,
+    Contribution,
+    ContributionKind,
     ProgrammeSession,
     Room,
     SessionInvitation,
@@ -112,8 +114,10 @@ def make_session(
     speakers=(),
     **values,
 ) -> ProgrammeSession:
-    """A session; ``restricted_to=[category…]`` or ``invited=[user…]`` restrict it."""
+    """A session; ``restricted_to=[category…]`` or ``invited=[user…]`` restrict it;
+    ``submission_id=`` places that talk in it (one contribution filling the session)."""
     edition = edition or make_edition()
+    submission_id = values.pop("submission_id", None)
     starts = values.pop("starts_at", None) or local(edition, day, hour)
     ends = values.pop("ends_at", None) or starts + dt.timedelta(minutes=minutes)
     session = ProgrammeSession(
@@ -132,6 +136,17 @@ def make_session(
     db.session.flush()
     for user in invited or ():
         db.session.add(SessionInvitation(session_id=session.id, user_id=user.id))
+    if submission_id is not None:
+        db.session.add(
+            Contribution(
+                session_id=session.id,
+                position=0,
+                kind=ContributionKind.TALK,
+                submission_id=submission_id,
+                title=session.title,
+                duration_minutes=int((ends - starts).total_seconds() // 60),
+            )
+        )
     for position, speaker in enumerate(speakers):
         if isinstance(speaker, str):
             db.session.add(SessionSpeaker(session_id=session.id, name=speaker, position=position))
