@@ -275,3 +275,59 @@ def test_demo_has_a_release_and_unreleased_draft_changes(app, client):
     schedule = json.loads(client.get("/2027/schedule.json").get_data())
     assert schedule["schedule"]["version"] == "1.0"
     assert "Lightning talks" not in client.get("/2027/programme?day=all").get_data(as_text=True)
+
+
+def test_release_mails_people_who_starred_a_changed_session_while_cleared(
+    edition, organiser, stage
+):
+    from conference.programme.models import AgendaStar
+
+    closed = make_category(edition)
+    secret = make_session(edition, title="Closed briefing", hour=18, restricted_to=[closed])
+    fan = make_user("fan@example.org")
+    cleared = make_attendee(closed, edition, email="cleared@example.org")
+    lapsed = make_user("lapsed@example.org")  # starred while cleared; no longer accredited
+    for user, session in ((fan, stage["moved"]), (cleared, secret), (lapsed, secret)):
+        db.session.add(AgendaStar(edition_id=edition.id, session_id=session.id, user_id=user.id))
+    db.session.commit()
+    services.release(organiser, edition, "1.1", "")
+    db.session.execute(sa.delete(OutboxMessage))
+    db.session.commit()
+    moved = stage["moved"]
+    later = moved.starts_at + dt.timedelta(hours=1)
+    _edit(organiser, edition, moved, starts_at=later, ends_at=later + dt.timedelta(hours=1))
+    secret.starts_at += dt.timedelta(hours=1)  # moved, still restricted
+    secret.ends_at += dt.timedelta(hours=1)
+    services.release(organiser, edition, "1.2", "")
+    db.session.commit()
+    recipients = {m.to for m in db.session.scalars(sa.select(OutboxMessage))}
+    assert {"fan@example.org", "cleared@example.org"} <= recipients
+    assert "lapsed@example.org" not in recipients
+
+
+def test_a_personal_agenda_shows_the_released_times_not_the_draft(edition, organiser, stage, login):
+    from conference.programme.models import AgendaStar
+
+    fan = make_user("fan@example.org")
+    moved = stage["moved"]
+    db.session.add(AgendaStar(edition_id=edition.id, session_id=moved.id, user_id=fan.id))
+    db.session.commit()
+    released_start = moved.starts_at
+    later = moved.starts_at + dt.timedelta(hours=3)
+    _edit(organiser, edition, moved, starts_at=later, ends_at=later + dt.timedelta(hours=1))
+    db.session.commit()
+    draft_only = make_session(edition, title="Draft-only session", hour=17)
+    db.session.add(AgendaStar(edition_id=edition.id, session_id=draft_only.id, user_id=fan.id))
+    db.session.commit()
+    client = login(fan)
+    entries = client.get("/api/v1/editions/2027/me/agenda").json
+    text = json.dumps(entries)
+    assert "Draft-only session" not in text
+    [entry] = [e for e in entries["entries"] if e["session"]["id"] == moved.id]
+    assert entry["session"]["starts_at"].startswith(
+        released_start.astimezone(edition.tz).isoformat()[:16]
+    )
+    services.release(organiser, edition, "1.1", "")
+    db.session.commit()
+    text = json.dumps(client.get("/api/v1/editions/2027/me/agenda").json)
+    assert "Draft-only session" in text

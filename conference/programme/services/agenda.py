@@ -23,6 +23,7 @@ from conference.programme.models import (
     SessionInvitation,
     SessionSpeaker,
 )
+from conference.programme.services.releases import released_sessions
 from conference.programme.services.visibility import SessionView, session_query, session_view
 
 # Why a session is on someone's agenda, as a tag; the codes stay English.
@@ -77,12 +78,24 @@ def personal_agenda(user, edition) -> list[ProgrammeSession]:
             ProgrammeSession.id.in_(starred),
         )
     )
-    sessions = list(db.session.scalars(query))
+    sessions = as_released(edition, list(db.session.scalars(query)))
     if not starred:
         return sessions
     viewer = clearance(user, edition)
     other = set(db.session.scalars(sa.select(ids.c[0])))
     return [s for s in sessions if s.id in other or s.chair_id == user.id or viewer.sees_details(s)]
+
+
+def as_released(edition, sessions: list) -> list:
+    """``sessions`` as the last release shows them (left out: sessions not released yet), so
+    that a personal agenda and feed never show draft changes; unchanged before the first
+    release."""
+    released = released_sessions(edition)
+    if released is None:
+        return sessions
+    by_id = {s.id: s for s in released}
+    kept = [by_id[s.id] for s in sessions if s.id in by_id]
+    return sorted(kept, key=lambda s: (s.starts_at, s.id))
 
 
 def _starred(user, edition) -> set[int]:
@@ -138,7 +151,7 @@ def agenda_entries(user, edition) -> list[AgendaEntry]:
     query = session_query(edition).where(
         sa.or_(ProgrammeSession.id.in_(ids), ProgrammeSession.chair_id == user.id)
     )
-    sessions = list(db.session.scalars(query))
+    sessions = as_released(edition, list(db.session.scalars(query)))
     waiting = [b.session_id for b in bookings.values() if b.state == BookingState.WAITLISTED]
     positions: dict[int, int] = {}
     if waiting:

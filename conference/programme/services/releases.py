@@ -43,7 +43,9 @@ from conference.db import utcnow
 from conference.editions.services import touch_programme
 from conference.errors import Conflict
 from conference.extensions import db
+from conference.permissions import clearance
 from conference.programme.models import (
+    AgendaStar,
     Booking,
     BookingState,
     Contribution,
@@ -441,8 +443,9 @@ def _what_changed(change: dict) -> str:
 
 
 def _mail_affected(edition, record: ScheduleRelease, changes: list[dict]) -> int:
-    """One mail to each speaker (with an account) and each person holding or waiting for a
-    seat in a changed session, listing their changed sessions. Returns the number queued."""
+    """One mail to each speaker (with an account), each person holding or waiting for a seat
+    in a changed session and each person who starred it (while cleared for it), listing their
+    changed sessions. Returns the number queued."""
     affected: dict[int, list[dict]] = {}
     for change in changes:
         for data in (change["before"], change["after"]):
@@ -463,6 +466,35 @@ def _mail_affected(edition, record: ScheduleRelease, changes: list[dict]) -> int
         change = next(c for c in changes if c["session_id"] == session_id)
         if change not in affected.setdefault(user_id, []):
             affected[user_id].append(change)
+    # People who starred a changed session, while they may still see it in detail (a star
+    # outlives a lapsed clearance; the mail names the session).
+    stars = db.session.execute(
+        sa.select(AgendaStar.user_id, AgendaStar.session_id).where(AgendaStar.session_id.in_(ids))
+    ).all()
+    if stars:
+        live = {
+            s.id: s
+            for s in db.session.scalars(
+                sa.select(ProgrammeSession).where(
+                    ProgrammeSession.id.in_({sid for _uid, sid in stars})
+                )
+            )
+        }
+        starrers = {
+            u.id: u
+            for u in db.session.scalars(
+                sa.select(User).where(User.id.in_({uid for uid, _sid in stars}))
+            )
+        }
+        for user_id, session_id in stars:
+            session, user = live.get(session_id), starrers.get(user_id)
+            if session is None or user is None:
+                continue
+            if not clearance(user, edition).sees_details(session):
+                continue
+            change = next(c for c in changes if c["session_id"] == session_id)
+            if change not in affected.setdefault(user_id, []):
+                affected[user_id].append(change)
     if not affected:
         return 0
     users = {
