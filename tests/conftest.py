@@ -38,8 +38,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not PG_URL:
             item.add_marker(pytest.mark.skip(reason="needs TEST_DATABASE_URL (PostgreSQL)"))
-        if "database_independent" in item.keywords and PG_URL:
-            # Pages' words, import contracts: the SQLite pass has checked them already.
+        if PG_URL and ("database_independent" in item.keywords or "browser" in item.keywords):
+            # Pages' words, import contracts, and what a browser does with the pages: the
+            # SQLite pass has checked them already; the database's own behaviour (locks,
+            # constraints, types) is tested through HTTP and the services in both passes.
             item.add_marker(pytest.mark.skip(reason="database-independent: SQLite pass only"))
 
 
