@@ -72,7 +72,7 @@ seed: migrate
 # written to instance/mail/ and its links are printed here. It stops with the server.
 run: assets translations-compile seed
 	@echo "Serving on $(BASE_URL) (Ctrl-C to stop); mail goes to the catcher on 127.0.0.1:$(MAIL_CATCHER_PORT) (instance/mail/, and $(BASE_URL)/admin/mail)"
-	$(BIN)/flask mail catcher --port $(MAIL_CATCHER_PORT) & catcher=$$!; trap 'kill $$catcher 2>/dev/null' EXIT; BASE_URL=$(BASE_URL) MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_CATCHER_PORT) MAIL_USE_TLS=0 MAIL_USERNAME= $(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask mail catcher --port $(MAIL_CATCHER_PORT) & catcher=$$!; trap 'kill $$catcher 2>/dev/null' EXIT; BASE_URL=$(BASE_URL) SIGNUP_MAIL_WAIT=2 MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_CATCHER_PORT) MAIL_USE_TLS=0 MAIL_USERNAME= $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install-dev system-deps assets translations-compile
 	$(BIN)/pytest -n auto -q $(PYTEST_ARGS)

@@ -64,8 +64,10 @@ class Config:
     MAILING_JOB_SECONDS = int(os.environ.get("MAILING_JOB_SECONDS", "240"))
     MAILING_STALE_SECONDS = int(os.environ.get("MAILING_STALE_SECONDS", "300"))
     # Seconds the page after sign-up waits for the first delivery attempt of the confirmation
-    # mail, so that it can say whether the mail went out (0: do not wait).
-    SIGNUP_MAIL_WAIT = float(os.environ.get("SIGNUP_MAIL_WAIT", "1"))
+    # mail, so that it can say whether the mail went out (0: do not wait; the page then says
+    # "queued" and links to a check). Production keeps 0: a hung mail server must not hold a
+    # request (issue 22); `make run` waits 2 s for its local mail catcher.
+    SIGNUP_MAIL_WAIT = float(os.environ.get("SIGNUP_MAIL_WAIT", "0"))
     # Seconds between two runs of the reminders by the worker (0: only `flask mail reminders`).
     REMINDERS_INTERVAL = int(os.environ.get("REMINDERS_INTERVAL", "3600"))
     # Show the secret links of mails (confirmation, password, invitation, nomination, calendar
