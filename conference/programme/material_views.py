@@ -13,7 +13,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference import audit, confirm
+from conference import audit, crud
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -211,7 +211,7 @@ def material_delete(material_id: int):
         return deny()
     session = materials.placed_session(material)
     back = url_for("programme.session_materials", session_id=session.id)
-    step = confirm.check(
+    return crud.confirm_delete(
         Confirmation(
             title=_("Remove “%(title)s”?", title=material.title),
             consequences=[
@@ -223,14 +223,12 @@ def material_delete(material_id: int):
             subject=material.id,
             submit_label=_("Remove"),
             cancel_url=back,
-        )
+        ),
+        delete=lambda: materials.delete_material(current_user, edition, material),
+        message=_("The material is removed."),
+        done=back,
+        code=303,
     )
-    if step is not None:
-        return step
-    materials.delete_material(current_user, edition, material)
-    db.session.commit()
-    flash(_("The material is removed."), "success")
-    return redirect(back, 303)
 
 
 @bp.get("/<int:year>/materials/<int:material_id>")

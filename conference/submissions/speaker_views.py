@@ -12,7 +12,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference import confirm
+from conference import crud
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -114,7 +114,7 @@ def delete_material(submission_id: int, material_id: int):
     if not can(current_user, "submission.materials", submission, edition=edition):
         return deny()
     back = url_for("submissions.show", submission_id=submission.id)
-    step = confirm.check(
+    return crud.confirm_delete(
         Confirmation(
             title=_("Remove “%(title)s”?", title=material.title),
             consequences=[
@@ -126,14 +126,12 @@ def delete_material(submission_id: int, material_id: int):
             subject=material.id,
             submit_label=_("Remove"),
             cancel_url=back,
-        )
+        ),
+        delete=lambda: materials.delete_material(current_user, edition, material),
+        message=_("The material is removed."),
+        done=back,
+        code=303,
     )
-    if step is not None:
-        return step
-    materials.delete_material(current_user, edition, material)
-    db.session.commit()
-    flash(_("The material is removed."), "success")
-    return redirect(back, 303)
 
 
 @bp.get("/<int:year>/review/submissions/<int:submission_id>/files/<int:material_id>")
