@@ -7,6 +7,7 @@ each channel gets the same answer. Rules are grouped by area below; each is a sm
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
+from conference import tlp
 from conference.accounts.models import Role, RoleAssignment
 from conference.accreditation.models import Registration, RegistrationState
 from conference.editions.models import EditionState
@@ -278,6 +280,8 @@ class Clearance:
         self.accredited = False
         self.category_id: int | None = None
         self.session_ids: frozenset[int] = frozenset()
+        self.presenting_ids: frozenset[int] = frozenset()
+        self.authenticated = is_authenticated(user)
         if not is_authenticated(user) or edition is None:
             return
         registration = db.session.execute(
@@ -288,14 +292,21 @@ class Clearance:
         if registration is not None and registration.state == RegistrationState.ACCREDITED:
             self.accredited = True
             self.category_id = registration.category_id
-        invited = sa.select(SessionInvitation.session_id).where(
+        invited = sa.select(SessionInvitation.session_id, sa.literal("invited")).where(
             SessionInvitation.user_id == user.id
         )
-        speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
-        chairing = sa.select(ProgrammeSession.id).where(
+        speaking = sa.select(SessionSpeaker.session_id, sa.literal("speaking")).where(
+            SessionSpeaker.user_id == user.id
+        )
+        chairing = sa.select(ProgrammeSession.id, sa.literal("chairing")).where(
             ProgrammeSession.chair_id == user.id, ProgrammeSession.edition_id == edition.id
         )
-        self.session_ids = frozenset(db.session.scalars(sa.union(invited, speaking, chairing)))
+        rows = db.session.execute(sa.union(invited, speaking, chairing)).all()
+        self.session_ids = frozenset(session_id for session_id, _ in rows)
+        # Sessions the person presents in or chairs (a RED session's details reach them).
+        self.presenting_ids = frozenset(
+            session_id for session_id, role in rows if role in ("speaking", "chairing")
+        )
 
     def sees_details(self, session) -> bool:
         """May this person see the title, description, speakers and room of ``session``?"""
@@ -325,6 +336,72 @@ def clearance(user, edition) -> Clearance:
     if key not in cache:
         cache[key] = Clearance(user, edition)
     return cache[key]
+
+
+# TLP labels (issue 23). The access rule above decides whether a person sees a session at
+# all; a session's TLP label decides how much of its content reaches them on a given channel.
+
+
+class Channel(enum.StrEnum):
+    """Where a session's content is going."""
+
+    PAGE = "page"  # the site itself, in a browser (anonymous or logged in)
+    FEED = "feed"  # calendar feeds: the public ones and a person's own
+    EXPORT = "export"  # schedule.json / schedule.xml and other downloaded files
+    API = "api"  # the JSON API, anonymous or with a person's token
+    MAIL = "mail"  # a mail body (notices, reminders, group mailings rendered per recipient)
+    PDF = "pdf"  # generated PDFs (badges)
+
+
+class Disclosure(enum.StrEnum):
+    FULL = "full"  # everything the access rule lets the person see
+    NEUTRAL = "neutral"  # title, time and place; a neutral description; no people, no items
+    NONE = "none"  # a placeholder: that something takes place then, nothing of its content
+
+
+def tlp_disclosure(viewer: Clearance, session, label: str | None, channel: str) -> Disclosure:
+    """How much of content labelled ``label`` (of ``session``) ``viewer`` may receive on
+    ``channel``. The one rule every channel asks; ``viewer`` is the receiver's clearance
+    (an anonymous one for public channels), and the access rule has already let them see
+    the session.
+
+    - CLEAR: everything, everywhere.
+    - GREEN: logged-in accredited participants of the edition (organisers, staff, the
+      session's presenters), on every channel that reaches them personally; anyone else (the
+      public) gets the session with a neutral description.
+    - AMBER, AMBER+STRICT: people cleared for the session by its access rule (accredited and
+      allowed in) and organisers, on any personal channel; anyone else a placeholder.
+    - RED: the same people plus the session's presenters, on the site itself only (pages,
+      after login); never in a feed, export, API answer, mail body or PDF.
+    """
+    label = tlp.normalise(label) or tlp.TLP.RED.value
+    if label == tlp.TLP.CLEAR:
+        return Disclosure.FULL
+    if not viewer.authenticated:
+        return Disclosure.NEUTRAL if label == tlp.TLP.GREEN else Disclosure.NONE
+    if label == tlp.TLP.GREEN:
+        insider = viewer.accredited or viewer.privileged or session.id in viewer.presenting_ids
+        return Disclosure.FULL if insider else Disclosure.NEUTRAL
+    if label in (tlp.TLP.AMBER, tlp.TLP.AMBER_STRICT):
+        return Disclosure.FULL if viewer.may_attend(session) else Disclosure.NONE
+    if channel != Channel.PAGE:
+        return Disclosure.NONE
+    cleared = viewer.may_attend(session) or session.id in viewer.presenting_ids
+    return Disclosure.FULL if cleared else Disclosure.NONE
+
+
+def chatham_names_allowed(viewer: Clearance, session, channel: str) -> bool:
+    """Whether ``viewer`` may see who speaks (and chairs) ``session`` on ``channel``.
+
+    A session under the Chatham House Rule names its speakers and their organisations only
+    on the site, to logged-in people cleared for it (and its presenters), with the rule's
+    reminder; never on a public channel, a feed, an export, the API, a mail or a PDF.
+    """
+    if not getattr(session, "chatham_house", False):
+        return True
+    if channel != Channel.PAGE or not viewer.authenticated:
+        return False
+    return viewer.may_attend(session) or session.id in viewer.presenting_ids
 
 
 @rule("session.view_details")
@@ -677,6 +754,8 @@ def _session_materials(user, edition, obj) -> bool:
         return False
     if viewer.privileged or speaks_at(user, obj):
         return True
+    if tlp_disclosure(viewer, obj, getattr(obj, "tlp", None), Channel.PAGE) != Disclosure.FULL:
+        return False
     access = getattr(obj, "materials_access", "public")
     if access == "public":
         return True

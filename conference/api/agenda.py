@@ -17,7 +17,7 @@ from conference.api.common import error_responses
 from conference.api.editions import YEAR_PARAM
 from conference.api.programme import session_json
 from conference.extensions import db
-from conference.permissions import login_required
+from conference.permissions import Channel, login_required
 from conference.programme import services
 
 # The agenda's reasons in the API's words (the contract); a waiting-list place is not one.
@@ -50,7 +50,7 @@ def my_agenda():
     edition = g.edition
     entries = [
         entry_json(e, edition)
-        for e in services.agenda_entries(current_user, edition)
+        for e in services.agenda_entries(current_user, edition, channel=Channel.API)
         if any(r in REASONS for r in e.roles)
     ]
     return jsonify({"edition": edition.year, "timezone": edition.timezone, "entries": entries})

@@ -11,9 +11,11 @@ import dataclasses
 from flask import g, jsonify
 from flask_login import current_user
 
+from conference import tlp
 from conference.api import bp
 from conference.api.common import error_responses, iso
 from conference.api.editions import YEAR_PARAM
+from conference.permissions import Channel
 from conference.programme import services
 from conference.query_args import arg_id, arg_str
 from conference.urls import external_url
@@ -50,6 +52,7 @@ def session_json(view: services.SessionView, edition=None, materials=None) -> di
         "capacity": view.capacity,
         "booking_required": view.booking_required,
         "chatham_house": view.chatham_house,
+        "tlp": view.tlp,
         "state": view.state,
         "cancel_reason": view.cancel_reason,
         "starts_at": iso(view.starts_at, edition),
@@ -74,6 +77,7 @@ def contribution_json(contribution: services.ContributionView, edition=None) -> 
         "duration_minutes": contribution.duration_minutes,
         "speakers": [dataclasses.asdict(s) for s in contribution.speakers],
         "submission_id": contribution.submission_id,
+        "tlp": contribution.tlp,
     }
 
 
@@ -83,7 +87,7 @@ def list_sessions():
     sessions = services.programme_sessions(current_user, edition)
     viewer = services.clearance(current_user, edition)
     views = services.filter_views(
-        [services.session_view(s, viewer) for s in sessions],
+        [services.session_view(s, viewer, channel=Channel.API) for s in sessions],
         track=arg_id("track"),
         type=arg_id("type"),
         room=arg_id("room"),
@@ -107,7 +111,9 @@ def list_sessions():
 def get_session(session_id: int):
     edition = g.edition
     session = services.get_session(edition, session_id)
-    view = services.session_view(session, services.clearance(current_user, edition))
+    view = services.session_view(
+        session, services.clearance(current_user, edition), channel=Channel.API
+    )
     materials = services.visible_materials(current_user, edition, session)
     return jsonify(session_json(view, edition, materials))
 
@@ -124,7 +130,18 @@ SESSION_SCHEMA = {
     "caller is not cleared for (restricted true, cleared false) only id, uid, times, state, "
     "sequence and updated_at are real; the title is “Restricted session” and every other "
     "detail is empty.",
-    "required": ["id", "uid", "restricted", "cleared", "title", "starts_at", "ends_at", "state"],
+    "required": [
+        "id",
+        "uid",
+        "restricted",
+        "cleared",
+        "title",
+        "starts_at",
+        "ends_at",
+        "state",
+        "tlp",
+        "chatham_house",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "uid": {"type": "string"},
@@ -166,7 +183,18 @@ SESSION_SCHEMA = {
         "chair": _NAMED,
         "capacity": {"type": "integer", "nullable": True},
         "booking_required": {"type": "boolean"},
-        "chatham_house": {"type": "boolean"},
+        "chatham_house": {
+            "type": "boolean",
+            "description": "Held under the Chatham House Rule: speakers and chair are named "
+            "only on the site, to logged-in people cleared for the session.",
+        },
+        "tlp": {
+            "type": "string",
+            "enum": list(tlp.VALUES),
+            "description": "The session's Traffic Light Protocol label (FIRST TLP 2.0). What "
+            "a label withholds from the caller is left out of this answer: RED sessions are "
+            "placeholders in every API answer.",
+        },
         "state": {"type": "string", "enum": ["scheduled", "cancelled"]},
         "cancel_reason": {"type": "string"},
         "starts_at": {"type": "string", "format": "date-time"},
@@ -217,6 +245,7 @@ SESSION_SCHEMA = {
                         },
                     },
                     "submission_id": {"type": "integer", "nullable": True},
+                    "tlp": {"type": "string", "enum": list(tlp.VALUES)},
                 },
             },
         },

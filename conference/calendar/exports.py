@@ -28,6 +28,7 @@ from flask import current_app, url_for
 from conference.calendar.services import SessionLinks
 from conference.editions.models import Edition
 from conference.extensions import db
+from conference.permissions import Channel
 from conference.programme import services as programme
 from conference.programme.models import Room, Track
 from conference.urls import external_url
@@ -153,7 +154,7 @@ def build_schedule(user, edition: Edition) -> Schedule:
     """The programme as ``user`` may see it, arranged by day and room (constant queries)."""
     sessions = programme.programme_sessions(user, edition)
     viewer = programme.clearance(user, edition)
-    views = [programme.session_view(s, viewer) for s in sessions]
+    views = [programme.session_view(s, viewer, channel=Channel.EXPORT) for s in sessions]
     # Issue 21: speaker profiles (only of speakers the caller sees) and visible materials.
     profiles = programme.profiles_for(edition, [s.user_id for v in views for s in v.speakers])
     materials = programme.materials_by_session(user, edition, sessions)

@@ -33,7 +33,7 @@ from conference.calendar.services import (
 from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
 from conference.extensions import db
-from conference.permissions import can, clearance
+from conference.permissions import Channel, can, clearance
 from conference.programme import services as programme
 from conference.urls import external_url
 
@@ -165,7 +165,7 @@ def feed_validators(record: ProgrammeFeedToken, user, edition: Edition) -> Valid
 
 def feed_calendar(user, edition: Edition) -> bytes:
     """The whole programme of ``edition`` as ``user`` may see it (cancelled sessions too)."""
-    views = programme.session_views(user, edition)
+    views = programme.session_views(user, edition, channel=Channel.FEED)
     return render_calendar(
         _("%(edition)s – Programme (as I see it)", edition=edition.title),
         _(

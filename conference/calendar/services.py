@@ -32,7 +32,7 @@ from conference.calendar.models import CalendarToken
 from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
 from conference.extensions import db
-from conference.permissions import Clearance, can, clearance
+from conference.permissions import Channel, Clearance, can, clearance
 from conference.programme import services as programme
 from conference.programme.models import (
     AgendaStar,
@@ -460,7 +460,7 @@ def render_calendar(
 
 def edition_calendar(user, edition: Edition) -> bytes:
     """The whole programme of ``edition`` as ``user`` may see it (cancelled sessions included)."""
-    views = programme.session_views(user, edition)
+    views = programme.session_views(user, edition, channel=Channel.FEED)
     return render_calendar(
         _("%(edition)s – Programme", edition=edition.title),
         _("The programme of %(edition)s (%(zone)s).", edition=edition.title, zone=edition.timezone),
@@ -471,7 +471,7 @@ def edition_calendar(user, edition: Edition) -> bytes:
 def session_calendar(user, edition: Edition, session_id: int) -> bytes:
     """One session as ``user`` may see it ("Add to calendar")."""
     session = programme.get_session(edition, session_id)
-    view = programme.session_view(session, clearance(user, edition))
+    view = programme.session_view(session, clearance(user, edition), channel=Channel.FEED)
     return render_calendar(
         f"{edition.title} – {view.title}",
         _("One session of %(edition)s.", edition=edition.title),
@@ -487,7 +487,7 @@ def personal_calendar(user, editions: list[Edition]) -> bytes:
     notes: dict[int, str] = {}
     for edition in editions:
         views = []
-        for entry in programme.agenda_entries(user, edition):
+        for entry in programme.agenda_entries(user, edition, channel=Channel.FEED):
             if entry.roles == ("waiting list",):
                 continue  # a place on a waiting list is not a seat: not in the calendar
             views.append(entry.view)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from conference import tlp
 from conference.db import TimestampMixin, UTCDateTime, utcnow
 from conference.extensions import db
 
@@ -25,6 +26,7 @@ class Edition(TimestampMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
         sa.CheckConstraint("year >= 2000 AND year <= 2200", name="year_range"),
+        sa.CheckConstraint(f"tlp_default IN ({tlp.SQL_VALUES})", name="tlp_default_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -78,6 +80,10 @@ class Edition(TimestampMixin, db.Model):
         sa.String(20), default="automatic", server_default="automatic"
     )
     waitlist_offer_days: so.Mapped[int] = so.mapped_column(default=3, server_default="3")
+    # The TLP label a new session of the edition starts with (``conference.tlp``).
+    tlp_default: so.Mapped[str] = so.mapped_column(
+        sa.String(20), default="CLEAR", server_default="CLEAR"
+    )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import login_required
+from conference.permissions import Channel, login_required
 from conference.programme import bp, display, services
 from conference.urls import safe_next
 
@@ -100,7 +100,7 @@ def grid():
     edition = g.edition
     zone = display.apply_viewer_zone(edition)
     filters = display.programme_filters()
-    all_views = services.session_views(current_user, edition)
+    all_views = services.session_views(current_user, edition, channel=Channel.PAGE)
     starred = services.starred_ids(current_user, edition)
     views = services.narrow(
         all_views,

@@ -17,7 +17,7 @@ from conference import audit, crud
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import can, deny, login_required
+from conference.permissions import Channel, can, deny, login_required
 from conference.programme import bp, services
 from conference.programme.services import files, materials, speakers
 from conference.programme.speaker_forms import (
@@ -119,7 +119,9 @@ def _materials_page(session, *, upload=None, recording=None, access=None, status
         render_template(
             "programme/materials.html",
             session=session,
-            view=services.session_view(session, services.clearance(current_user, edition)),
+            view=services.session_view(
+                session, services.clearance(current_user, edition), channel=Channel.PAGE
+            ),
             materials=materials.session_materials(session),
             upload_form=upload or MaterialUploadForm(),
             recording_form=recording or RecordingForm(),

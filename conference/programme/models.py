@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from conference import tlp
 from conference.db import TimestampMixin, UTCDateTime, utcnow
 from conference.extensions import db
 
@@ -95,6 +96,7 @@ class ProgrammeSession(TimestampMixin, db.Model):
         sa.CheckConstraint("ends_at > starts_at", name="times_ordered"),
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_positive"),
         sa.Index("ix_sessions_edition_start", "edition_id", "starts_at"),
+        sa.CheckConstraint(f"tlp IN ({tlp.SQL_VALUES})", name="tlp_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -124,6 +126,9 @@ class ProgrammeSession(TimestampMixin, db.Model):
     capacity: so.Mapped[int | None] = so.mapped_column()
     booking_required: so.Mapped[bool] = so.mapped_column(default=False)
     chatham_house: so.Mapped[bool] = so.mapped_column(default=False)
+    # How the session's content may travel (TLP 2.0, ``conference.tlp``); its contributions
+    # and materials are never less strict. ``permissions.tlp_disclosure`` applies it.
+    tlp: so.Mapped[str] = so.mapped_column(sa.String(20), default="CLEAR", server_default="CLEAR")
     state: so.Mapped[str] = so.mapped_column(sa.String(20), default=SessionState.SCHEDULED)
     cancel_reason: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     access: so.Mapped[str] = so.mapped_column(sa.String(20), default=AccessPolicy.OPEN)
@@ -213,6 +218,7 @@ class Contribution(db.Model):
         ),
         # A submission is presented once in the programme.
         sa.UniqueConstraint("submission_id"),
+        sa.CheckConstraint(f"tlp IS NULL OR tlp IN ({tlp.SQL_VALUES})", name="tlp_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -227,6 +233,8 @@ class Contribution(db.Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
     description: so.Mapped[str] = so.mapped_column(sa.Text(), default="")
     duration_minutes: so.Mapped[int] = so.mapped_column()
+    # A stricter TLP label than the session's, or None: the session's (``effective_tlp``).
+    tlp: so.Mapped[str | None] = so.mapped_column(sa.String(20))
 
     session: so.Mapped[ProgrammeSession] = so.relationship(back_populates="contributions")
     # The same rows as in ``session.speakers``: the session lists everyone who speaks in it
@@ -238,6 +246,11 @@ class Contribution(db.Model):
     @property
     def is_talk(self) -> bool:
         return self.kind == ContributionKind.TALK
+
+    @property
+    def effective_tlp(self) -> str:
+        """The contribution's label: its own, never less strict than its session's."""
+        return tlp.strictest(self.session.tlp, self.tlp)
 
 
 class SessionInvitation(db.Model):

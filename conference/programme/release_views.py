@@ -15,7 +15,7 @@ from flask_login import current_user
 from conference.accounts.services import find_user
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import Clearance, can, clearance, require
+from conference.permissions import Channel, Clearance, can, clearance, require
 from conference.programme import bp, services
 from conference.programme.forms import ReleaseForm
 from conference.query_args import arg_id, arg_str
@@ -110,7 +110,9 @@ def admin_preview():
     else:
         viewer = Clearance(None, edition)
         seen_as = None
-    views = services.session_views(current_user, edition, draft=True, viewer=viewer)
+    views = services.session_views(
+        current_user, edition, channel=Channel.PAGE, draft=True, viewer=viewer
+    )
     days: OrderedDict = OrderedDict()
     for view in views:
         days.setdefault(view.starts_at.astimezone(edition.tz).date(), []).append(view)

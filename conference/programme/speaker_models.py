@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from conference import tlp
 from conference.db import TimestampMixin
 from conference.extensions import db
 
@@ -65,6 +66,7 @@ class SessionMaterial(TimestampMixin, db.Model):
         sa.CheckConstraint("session_id IS NOT NULL OR submission_id IS NOT NULL", name="attached"),
         sa.CheckConstraint("(storage_key IS NULL) <> (url IS NULL)", name="file_or_link"),
         sa.CheckConstraint("kind IN ('slides', 'document', 'recording')", name="kind_known"),
+        sa.CheckConstraint(f"tlp IS NULL OR tlp IN ({tlp.SQL_VALUES})", name="tlp_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -84,6 +86,9 @@ class SessionMaterial(TimestampMixin, db.Model):
     content_type: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     size: so.Mapped[int] = so.mapped_column(default=0)
     url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # A stricter TLP label than the session's, or None: the session's (a material is never
+    # less strict than the session it belongs to; ``programme.services.materials``).
+    tlp: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     uploaded_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -21,7 +21,7 @@ from conference import audit, confirm, crud, pagecache
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import can, deny, login_required, require
+from conference.permissions import Channel, can, deny, login_required, require
 from conference.programme import bp, display, services
 from conference.programme import cache as programme_cache
 from conference.programme.forms import (
@@ -130,7 +130,7 @@ def _render_programme(edition, *, live: bool = True) -> str:
     """The list page; ``live`` False for the stored anonymous copy, which leaves out "now and
     next" (it changes by the minute; the grid, never stored, always has it)."""
     zone = display.apply_viewer_zone(edition)
-    all_views = services.session_views(current_user, edition)
+    all_views = services.session_views(current_user, edition, channel=Channel.PAGE)
     filters = display.programme_filters()
     filtered = any(v for v in filters.values())
     starred = services.starred_ids(current_user, edition)
@@ -175,7 +175,9 @@ def session_detail(session_id: int):
     edition = g.edition
     zone_name = display.apply_viewer_zone(edition)
     session = services.get_session(edition, session_id)
-    view = services.session_view(session, services.clearance(current_user, edition))
+    view = services.session_view(
+        session, services.clearance(current_user, edition), channel=Channel.PAGE
+    )
     booking = services.user_bookings(current_user, edition).get(session.id)
     may_star = can(current_user, "agenda.star", session, edition=edition)
     return render_template(
@@ -346,7 +348,7 @@ def cancel_booking(booking_id: int):
 def agenda():
     edition = g.edition
     zone = display.apply_viewer_zone(edition)
-    entries = services.agenda_entries(current_user, edition)
+    entries = services.agenda_entries(current_user, edition, channel=Channel.PAGE)
     days: OrderedDict = OrderedDict()
     for entry in entries:
         days.setdefault(entry.view.starts_at.astimezone(edition.tz).date(), []).append(entry)
@@ -740,7 +742,9 @@ def admin_session(session_id: int):
     return render_template(
         "programme/admin/session.html",
         session=session,
-        view=services.session_view(session, services.clearance(current_user, edition)),
+        view=services.session_view(
+            session, services.clearance(current_user, edition), channel=Channel.PAGE
+        ),
         warnings=services.clash_warnings(session, edition),
         writable=can(current_user, "programme.manage", edition=edition),
     )
@@ -804,6 +808,6 @@ def _register_template_globals(state) -> None:
     """``my_agenda(edition)`` for the attendee's page (``templates/programme/_me.html``) and
     ``agenda_role_label(role)`` for why a session is on it, in the reader's language."""
     state.app.jinja_env.globals["my_agenda"] = lambda edition: services.agenda_entries(
-        current_user, edition
+        current_user, edition, channel=Channel.PAGE
     )
     state.app.jinja_env.globals["agenda_role_label"] = services.role_label

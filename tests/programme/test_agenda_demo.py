@@ -32,7 +32,7 @@ def test_demo_attendee_has_stars_a_restricted_one_and_an_overlap(app, login):
     demo = _seed()
     attendee = demo.users["attendee@demo.test"]
     edition = demo.editions[2027]
-    entries = services.agenda_entries(attendee, edition)
+    entries = services.agenda_entries(attendee, edition, channel="page")
     starred = [e for e in entries if "starred" in e.roles]
     assert len(starred) == 3
     assert any(e.view.restricted and e.view.cleared for e in starred)

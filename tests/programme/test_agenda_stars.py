@@ -153,7 +153,7 @@ def test_agenda_lists_reasons_and_flags_overlaps(login, world):
     db.session.commit()
     services.star(expert, edition, world["keynote"].id)
     db.session.commit()
-    entries = {e.view.title: e for e in services.agenda_entries(expert, edition)}
+    entries = {e.view.title: e for e in services.agenda_entries(expert, edition, channel="page")}
     assert entries["My talk"].roles == ("speaker",)
     assert entries["Export-control workshop"].roles == ("booked",)
     assert entries["Opening keynote"].roles == ("starred",)
@@ -171,7 +171,7 @@ def test_cancelled_sessions_overlap_nothing(world):
     clash = make_session(edition, title="Cancelled clash", hour=9, state="cancelled")
     services.star(expert, edition, clash.id)
     db.session.commit()
-    entries = services.agenda_entries(expert, edition)
+    entries = services.agenda_entries(expert, edition, channel="page")
     assert all(e.overlaps == () for e in entries)
 
 

@@ -51,7 +51,7 @@ def test_build_grid_uses_lanes_for_overlaps_in_one_room(edition):
     hall = make_room(edition, name="Hall")
     make_session(edition, title="A", hour=9, minutes=60, room_id=hall.id)
     make_session(edition, title="B", hour=9, minutes=30, room_id=hall.id)
-    views = services.session_views(None, edition)
+    views = services.session_views(None, edition, channel="page")
     grid = services.build_grid(views, services.rooms_of(edition), "No room")
     assert [(c.name, c.lanes) for c in grid.columns] == [("Hall", 2)]
     assert grid.sessions == 2
@@ -102,7 +102,7 @@ def test_now_and_next_during_the_conference(client, edition):
     assert "Now and next" in page
     now = page.index("Running now")
     assert page.index("Now and next") < now < page.index("Coming next")
-    views = services.session_views(None, edition)
+    views = services.session_views(None, edition, channel="page")
     info = services.now_and_next(views, local(edition, 0, 9, 30), edition.tz)
     assert [v.title for v in info.now] == ["Running now"]
     assert [v.title for v in info.next] == ["Coming next"]

@@ -17,7 +17,7 @@ from tests.programme.factories import (
 
 def _view(user, session, edition):
     g.pop("_clearance_cache", None)
-    return services.session_view(session, clearance(user, edition))
+    return services.session_view(session, clearance(user, edition), channel="page")
 
 
 def test_programme_sessions_ordered_and_filtered(app):
@@ -72,7 +72,7 @@ def test_search_never_matches_hidden_text(app):
     mse = make_category(edition, code="MSE")
     make_session(edition, title="Secret briefing", restricted_to=[mse])
     make_session(edition, title="Open plenary")
-    views = services.session_views(None, edition)
+    views = services.session_views(None, edition, channel="page")
     assert services.search_views(views, "secret") == []
     assert [v.title for v in services.search_views(views, "restricted")] == ["Restricted session"]
     assert [v.title for v in services.search_views(views, "PLENARY open")] == ["Open plenary"]

@@ -134,7 +134,7 @@ class AgendaEntry:
     overlaps: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
 
 
-def agenda_entries(user, edition) -> list[AgendaEntry]:
+def agenda_entries(user, edition, *, channel: str) -> list[AgendaEntry]:
     """The personal agenda with reasons (starred, booked, waiting list, speaker, chair,
     invited) and overlaps between entries.
 
@@ -190,7 +190,10 @@ def agenda_entries(user, edition) -> list[AgendaEntry]:
             continue
         entries.append(
             AgendaEntry(
-                session_view(session, viewer), tuple(roles), booking, positions.get(session.id)
+                session_view(session, viewer, channel=channel),
+                tuple(roles),
+                booking,
+                positions.get(session.id),
             )
         )
     return with_overlaps(entries)

@@ -12,10 +12,10 @@ A snapshot maps each session id (as text) to the fields below (times ISO 8601 UT
 
     {"uid", "title", "description", "type_id", "track_id", "room_id", "chair_id",
      "starts_at", "ends_at", "capacity", "booking_required", "chatham_house", "state",
-     "cancel_reason", "access", "category_ids": [...], "sequence", "updated_at",
+     "cancel_reason", "access", "tlp", "category_ids": [...], "sequence", "updated_at",
      "speakers": [[user_id, name, organisation], ...],
      "contributions": [{"id", "kind", "title", "description", "duration_minutes",
-                        "submission_id", "speakers": [[user_id, name, organisation], ...]}]}
+                        "submission_id", "tlp", "speakers": [[user_id, name, organisation], ...]}]}
 
 Releasing compares the draft with the last release (new, moved, room, cancelled, changed),
 raises SEQUENCE of every changed session (so calendar clients update), records the changes
@@ -36,14 +36,14 @@ from flask import g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from conference import audit, mail
+from conference import audit, mail, tlp
 from conference.accounts.models import User
 from conference.accreditation.models import AccreditationCategory
 from conference.db import utcnow
 from conference.editions.services import touch_programme
 from conference.errors import Conflict
 from conference.extensions import db
-from conference.permissions import clearance
+from conference.permissions import Channel, clearance
 from conference.programme.models import (
     AgendaStar,
     Booking,
@@ -93,6 +93,7 @@ def snapshot_of(session: ProgrammeSession) -> dict:
         "capacity": session.capacity,
         "booking_required": bool(session.booking_required),
         "chatham_house": bool(session.chatham_house),
+        "tlp": str(session.tlp or "CLEAR"),
         "state": str(session.state),
         "cancel_reason": session.cancel_reason or "",
         "access": str(session.access),
@@ -110,6 +111,7 @@ def snapshot_of(session: ProgrammeSession) -> dict:
                 "description": c.description or "",
                 "duration_minutes": c.duration_minutes,
                 "submission_id": c.submission_id,
+                "tlp": c.tlp,
                 "speakers": _people(c.speakers),
             }
             for c in session.contributions
@@ -181,6 +183,7 @@ class ReleasedSession:
     sequence: int
     updated_at: dt.datetime
     booked_count: int
+    tlp: str = "CLEAR"
 
     @property
     def is_restricted(self) -> bool:
@@ -232,11 +235,24 @@ class _Lookups:
             if chair_ids
             else {}
         )
-        self.booked = dict(
+        live = db.session.execute(
+            sa.select(
+                ProgrammeSession.id,
+                ProgrammeSession.booked_count,
+                ProgrammeSession.tlp,
+                ProgrammeSession.chatham_house,
+            ).where(ProgrammeSession.edition_id == edition.id)
+        ).all()
+        self.booked = {row.id: row.booked_count for row in live}
+        # A label or the Chatham House Rule set in the draft protects the released session at
+        # once: protection never waits for a release (the stricter of both applies).
+        self.labels = {row.id: row.tlp for row in live}
+        self.chatham = {row.id for row in live if row.chatham_house}
+        self.contribution_labels = dict(
             db.session.execute(
-                sa.select(ProgrammeSession.id, ProgrammeSession.booked_count).where(
-                    ProgrammeSession.edition_id == edition.id
-                )
+                sa.select(Contribution.id, Contribution.tlp)
+                .join(ProgrammeSession, ProgrammeSession.id == Contribution.session_id)
+                .where(ProgrammeSession.edition_id == edition.id, Contribution.tlp.is_not(None))
             ).all()
         )
 
@@ -255,6 +271,7 @@ def _released(session_id: int, data: dict, edition, lookups: _Lookups) -> Releas
                 duration_minutes=c["duration_minutes"],
                 submission_id=c.get("submission_id"),
                 speakers=_speaker_objects(c.get("speakers", [])),
+                tlp=tlp.strictest(c.get("tlp"), lookups.contribution_labels.get(c["id"])),
             )
         )
     own = _speaker_objects(data.get("speakers", []))
@@ -278,13 +295,14 @@ def _released(session_id: int, data: dict, edition, lookups: _Lookups) -> Releas
         ends_at=dt.datetime.fromisoformat(data["ends_at"]),
         capacity=data.get("capacity"),
         booking_required=data.get("booking_required", False),
-        chatham_house=data.get("chatham_house", False),
+        chatham_house=bool(data.get("chatham_house", False)) or session_id in lookups.chatham,
         state=data.get("state", SessionState.SCHEDULED),
         cancel_reason=data.get("cancel_reason", ""),
         access=data.get("access", "open"),
         sequence=data.get("sequence", 0),
         updated_at=dt.datetime.fromisoformat(data["updated_at"]),
         booked_count=lookups.booked.get(session_id, 0),
+        tlp=tlp.strictest(data.get("tlp"), lookups.labels.get(session_id)),
     )
 
 
@@ -575,7 +593,9 @@ def change_entries(edition, change_list: list[dict], viewer_clearance, session_v
             data = change.get(side)
             views.append(
                 session_view(
-                    _released(change["session_id"], data, edition, lookups), viewer_clearance
+                    _released(change["session_id"], data, edition, lookups),
+                    viewer_clearance,
+                    channel=Channel.PAGE,
                 )
                 if data is not None
                 else None

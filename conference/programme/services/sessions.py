@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from conference import audit
+from conference import audit, tlp
 from conference.accounts.models import User
 from conference.accounts.services import find_user
 from conference.accreditation.models import AccreditationCategory
@@ -60,6 +60,9 @@ class SessionData:
     capacity: int | None = None
     booking_required: bool = False
     chatham_house: bool = False
+    # The TLP label (``conference.tlp``); None: the edition's default for a new session, the
+    # session's own label when editing.
+    tlp: str | None = None
     state: str = SessionState.SCHEDULED
     cancel_reason: str = ""
     access: str = AccessPolicy.OPEN
@@ -167,6 +170,10 @@ def _validate(edition, data: SessionData, session: ProgrammeSession | None):
         raise DomainError(_("A session cannot last more than a week."))
     if session is not None:
         check_fits(session, data.starts_at, data.ends_at)
+    if data.tlp is not None and tlp.normalise(data.tlp) is None:
+        raise DomainError(
+            _("Choose one of the TLP labels: CLEAR, GREEN, AMBER, AMBER+STRICT, RED.")
+        )
     if data.state not in set(SessionState):
         raise DomainError(_("Choose a valid state."))
     if data.access not in set(AccessPolicy):
@@ -251,6 +258,10 @@ def save_session(actor, edition, data: SessionData, session: ProgrammeSession | 
     session.capacity = data.capacity
     session.booking_required = bool(data.booking_required)
     session.chatham_house = bool(data.chatham_house)
+    if data.tlp is not None:
+        session.tlp = tlp.normalise(data.tlp)
+    elif created:
+        session.tlp = edition.tlp_default or tlp.TLP.CLEAR.value
     session.state = data.state
     session.cancel_reason = values["cancel_reason"]
     session.access = data.access
@@ -277,6 +288,11 @@ def save_session(actor, edition, data: SessionData, session: ProgrammeSession | 
         title=session.title,
         changed=changed,
         warnings=warnings,
+        **(
+            {"tlp_from": before.get("tlp"), "tlp_to": session.tlp}
+            if "tlp" in changed or created
+            else {}
+        ),
     )
     return session, warnings
 
@@ -294,6 +310,7 @@ def _snapshot(session: ProgrammeSession) -> dict:
         "capacity": session.capacity,
         "booking_required": session.booking_required,
         "chatham_house": session.chatham_house,
+        "tlp": session.tlp,
         "state": session.state,
         "cancel_reason": session.cancel_reason,
         "access": session.access,

@@ -16,14 +16,27 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from conference import tlp
 from conference.errors import NotFound
 from conference.extensions import db
-from conference.permissions import clearance
+from conference.permissions import (
+    Channel,
+    Disclosure,
+    chatham_names_allowed,
+    clearance,
+    tlp_disclosure,
+)
 from conference.programme.models import Contribution, ProgrammeSession, SessionState
 from conference.programme.services.releases import released_sessions
 
 # Lazy: shown in the viewer's language; ``session_view`` turns it into text at request time.
 RESTRICTED_TITLE = _l("Restricted session")
+# A session whose TLP label keeps its content from this viewer on this channel.
+WITHHELD_TITLE = _l("Session (details withheld under its TLP label)")
+WITHHELD_CONTRIBUTION_TITLE = _l("Contribution (details withheld under its TLP label)")
+NEUTRAL_DESCRIPTION = _l(
+    "Details of this session are shared with accredited participants: log in to see them."
+)
 
 
 def session_query(edition, *, include_cancelled: bool = True) -> sa.Select:
@@ -132,6 +145,9 @@ class ContributionView:
     duration_minutes: int
     speakers: tuple[SpeakerView, ...]
     submission_id: int | None
+    tlp: str = tlp.TLP.CLEAR.value
+    # False when the contribution's own label withholds its content (placeholder title).
+    disclosed: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,7 +156,11 @@ class SessionView:
 
     For a restricted session the viewer is not cleared for (``restricted and not cleared``) only
     the id, uid, times, state, sequence and updated_at are real; everything else is the
-    placeholder (title "Restricted session", nothing else).
+    placeholder (title "Restricted session", nothing else). A session whose TLP label withholds
+    its content from this viewer on this channel (``disclosure == "none"``) is a placeholder the
+    same way (``hidden``); ``"neutral"`` keeps the title, time and place with a neutral
+    description and no people or running order. ``names_withheld``: a Chatham House session
+    whose speakers and chair are left out here.
     """
 
     id: int
@@ -167,11 +187,26 @@ class SessionView:
     booked_count: int | None
     # The running order; always empty for a hidden session.
     contributions: tuple[ContributionView, ...] = ()
+    tlp: str = tlp.TLP.CLEAR.value
+    disclosure: str = Disclosure.FULL.value
+    names_withheld: bool = False
+    channel: str = Channel.PAGE.value
 
     @property
     def hidden(self) -> bool:
-        """True when this is the placeholder of a session the viewer may not see."""
-        return self.restricted and not self.cleared
+        """True when this is the placeholder of a session the viewer may not see (its access
+        rule, or its TLP label on this channel)."""
+        return (self.restricted and not self.cleared) or self.disclosure == Disclosure.NONE
+
+    @property
+    def withheld(self) -> bool:
+        """True when the TLP label (not the access rule) holds back some or all content."""
+        return self.cleared and self.disclosure != Disclosure.FULL
+
+    @property
+    def no_store(self) -> bool:
+        """A page showing this session must not be stored by browsers or proxies (RED)."""
+        return self.tlp == tlp.TLP.RED and not self.hidden
 
     @property
     def is_cancelled(self) -> bool:
@@ -200,17 +235,24 @@ class SessionView:
         return " ".join(parts).casefold()
 
 
-def session_view(session: ProgrammeSession, viewer_clearance) -> SessionView:
-    """The session as the holder of ``viewer_clearance`` may see it (see ``SessionView``)."""
+def session_view(session: ProgrammeSession, viewer_clearance, *, channel: str) -> SessionView:
+    """The session as the holder of ``viewer_clearance`` may receive it on ``channel``
+    (``permissions.Channel``): the access rule first, then the TLP label and the Chatham
+    House Rule (``permissions.tlp_disclosure``, ``chatham_names_allowed``); see
+    ``SessionView``."""
     restricted = session.is_restricted
     cleared = viewer_clearance.sees_details(session)
-    if restricted and not cleared:
+    label = tlp.normalise(getattr(session, "tlp", None)) or tlp.TLP.RED.value
+    disclosure = (
+        tlp_disclosure(viewer_clearance, session, label, channel) if cleared else Disclosure.NONE
+    )
+    if not cleared or disclosure == Disclosure.NONE:
         return SessionView(
             id=session.id,
             uid=session.uid,
-            restricted=True,
-            cleared=False,
-            title=str(RESTRICTED_TITLE),
+            restricted=restricted,
+            cleared=cleared,
+            title=str(RESTRICTED_TITLE if not cleared else WITHHELD_TITLE),
             description="",
             type=None,
             track=None,
@@ -228,57 +270,87 @@ def session_view(session: ProgrammeSession, viewer_clearance) -> SessionView:
             updated_at=session.updated_at,
             access=None,
             booked_count=None,
+            tlp=label if cleared else tlp.TLP.CLEAR.value,
+            disclosure=Disclosure.NONE.value,
+            channel=str(channel),
         )
     t, tr, r, c = session.type, session.track, session.room, session.chair
+    full = disclosure == Disclosure.FULL
+    names = full and chatham_names_allowed(viewer_clearance, session, channel)
     return SessionView(
         id=session.id,
         uid=session.uid,
         restricted=restricted,
         cleared=cleared,
         title=session.title,
-        description=session.description or "",
+        description=(session.description or "") if full else str(NEUTRAL_DESCRIPTION),
         type=TypeView(t.id, t.name, t.code, t.is_break) if t else None,
         track=TrackView(tr.id, tr.name, tr.colour) if tr else None,
         room=RoomView(r.id, r.name, r.capacity, r.directions or "") if r else None,
         speakers=tuple(
             SpeakerView(s.name, s.organisation or "", s.user_id) for s in session.speakers
-        ),
-        chair=PersonView(c.id, c.display_name) if c else None,
+        )
+        if names
+        else (),
+        chair=PersonView(c.id, c.display_name) if c and names else None,
         capacity=session.capacity,
         booking_required=session.booking_required,
         chatham_house=session.chatham_house,
         state=session.state,
-        cancel_reason=session.cancel_reason or "",
+        cancel_reason=(session.cancel_reason or "") if full else "",
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         sequence=session.sequence,
         updated_at=session.updated_at,
         access=session.access,
         booked_count=session.booked_count,
-        contributions=_contribution_views(session),
+        contributions=_contribution_views(session, viewer_clearance, channel, label, names)
+        if full
+        else (),
+        tlp=label,
+        disclosure=disclosure.value,
+        names_withheld=bool(session.chatham_house) and full and not names,
+        channel=str(channel),
     )
 
 
-def _contribution_views(session: ProgrammeSession) -> tuple[ContributionView, ...]:
+def _contribution_views(
+    session: ProgrammeSession, viewer_clearance, channel: str, session_label: str, names: bool
+) -> tuple[ContributionView, ...]:
     views = []
     start = session.starts_at
     for contribution in session.contributions:
         end = start + dt.timedelta(minutes=contribution.duration_minutes)
+        label = tlp.strictest(session_label, getattr(contribution, "tlp", None))
+        disclosure = (
+            Disclosure.FULL
+            if label == session_label
+            else tlp_disclosure(viewer_clearance, session, label, channel)
+        )
+        full = disclosure == Disclosure.FULL
+        if disclosure == Disclosure.NONE:
+            title = str(WITHHELD_CONTRIBUTION_TITLE)
+        else:
+            title = contribution.title
         views.append(
             ContributionView(
                 id=contribution.id,
                 position=contribution.position,
                 kind=contribution.kind,
-                title=contribution.title,
-                description=contribution.description or "",
+                title=title,
+                description=(contribution.description or "") if full else "",
                 starts_at=start,
                 ends_at=end,
                 duration_minutes=contribution.duration_minutes,
                 speakers=tuple(
                     SpeakerView(s.name, s.organisation or "", s.user_id)
                     for s in contribution.speakers
-                ),
-                submission_id=contribution.submission_id,
+                )
+                if full and names
+                else (),
+                submission_id=contribution.submission_id if full else None,
+                tlp=label,
+                disclosed=disclosure != Disclosure.NONE,
             )
         )
         start = end
@@ -286,16 +358,23 @@ def _contribution_views(session: ProgrammeSession) -> tuple[ContributionView, ..
 
 
 def session_views(
-    user, edition, *, include_cancelled: bool = True, draft: bool = False, viewer=None
+    user,
+    edition,
+    *,
+    channel: str,
+    include_cancelled: bool = True,
+    draft: bool = False,
+    viewer=None,
 ) -> list[SessionView]:
-    """The whole programme as ``user`` may see it, in a constant number of queries.
+    """The whole programme as ``user`` may receive it on ``channel``, in a constant number of
+    queries.
 
     ``draft``: the organisers' draft instead of the released version; ``viewer``: another
     clearance than ``user``'s (the organisers' preview as a category or person).
     """
     viewer = viewer or clearance(user, edition)
     return [
-        session_view(s, viewer)
+        session_view(s, viewer, channel=channel)
         for s in programme_sessions(user, edition, include_cancelled=include_cancelled, draft=draft)
     ]
 

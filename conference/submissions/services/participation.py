@@ -17,7 +17,7 @@ from conference import audit
 from conference.db import utcnow
 from conference.errors import DomainError, NotAllowed
 from conference.extensions import db
-from conference.permissions import can, clearance
+from conference.permissions import Channel, can, clearance
 from conference.programme import services as programme
 from conference.programme.services import materials as programme_materials
 from conference.submissions.models import CoSpeaker, Decision, Submission, SubmissionState
@@ -102,7 +102,7 @@ def scheduled_slots(user, edition, submission: Submission) -> list[ScheduledSlot
     ]
     slots = []
     for session in sessions:
-        view = programme.session_view(session, viewer)
+        view = programme.session_view(session, viewer, channel=Channel.PAGE)
         slots.append(
             ScheduledSlot(
                 session_id=view.id,
