@@ -6,7 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from conference.accounts.models import User
-from conference.demo import seed_demo
 from conference.extensions import db
 from tests.i18n_crawl import entered_strings, leftovers
 from tests.integration.test_crawl import ROLES, _internal_hosts, crawl
@@ -40,11 +39,11 @@ def test_pseudo_locale_is_not_offered_without_the_setting(app_config):
 
 @pytest.mark.slow
 @pytest.mark.database_independent
+@pytest.mark.demo
 @pytest.mark.parametrize("email", ROLES, ids=lambda e: (e or "anonymous").split("@")[0])
 def test_every_page_has_no_unmarked_text_for_role(app, login, client, email):
     """Crawl every kind of page a demo role reaches (the integration crawl, fewer samples per
     kind) in the pseudo-locale: every visible text is a message or entered data."""
-    seed_demo()
     if email is None:
         browser = client
     else:

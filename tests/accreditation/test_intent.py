@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import sqlalchemy as sa
 
 from conference.accounts.models import User
@@ -160,10 +161,10 @@ def test_category_starts_at_choose(login, category, mse):
     assert _count() == 0
 
 
+@pytest.mark.demo
 def test_demo_has_an_unconfirmed_account_that_sees_the_notice(app, runner, login):
     from conference.accounts.services import find_user
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
     newcomer = find_user("newcomer@demo.test")
     assert newcomer.email_verified_at is None
     page = login(newcomer).get("/2027/register").get_data(as_text=True)

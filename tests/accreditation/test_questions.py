@@ -612,9 +612,8 @@ def test_cloning_copies_questions_with_categories_and_conditions(edition, catego
     assert {q.key for q in question_services.questions(edition)} == {"first", "second"}
 
 
+@pytest.mark.demo
 def test_demo_has_conditional_and_sensitive_questions_with_answers(app, runner, client):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
     edition = make_edition(2027)
     asked = {q.key: q for q in question_services.questions(edition)}
     assert any(q.condition_question_id for q in asked.values())

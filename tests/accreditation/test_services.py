@@ -80,9 +80,8 @@ def test_offered_speaker_completes_details_on_me(login, app, edition, category):
     assert login(user).get("/2027/me/edit").status_code == 200
 
 
+@pytest.mark.demo
 def test_demo_data_is_complete_and_idempotent(app, runner):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
     counts = dict(
         db.session.execute(
             sa.text(

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from conference.badges import services as badge_services
@@ -214,12 +215,12 @@ def test_scan_log_filters_and_csv(client, login, db, edition, staff_headers, att
     assert login(staff_user).get("/2027/organise/checkin/scans.csv").status_code == 403
 
 
+@pytest.mark.demo
 def test_demo_data_scans(app, client, db):
     from conference.badges.models import Badge
     from conference.demo import seed_demo
 
-    seed_demo()
-    seed_demo()  # idempotent
+    seed_demo()  # idempotent: seeding the seeded demo again changes nothing
     staff = db.session.scalar(
         sa.select(__import__("conference.accounts.models", fromlist=["User"]).User).where(
             sa.text("email = 'staff@demo.test'")

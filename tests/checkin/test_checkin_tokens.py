@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from conference.checkin.models import InvalidScanCount, Scan
@@ -105,12 +106,12 @@ def test_genuine_and_denied_badges_are_still_logged_one_by_one(client, db, staff
     assert rows(db, InvalidScanCount) == 0
 
 
+@pytest.mark.demo
 def test_demo_has_a_scanner_token_and_invalid_code_counts(db, login):
     from conference.accounts.models import ApiToken
     from conference.demo import seed_demo
 
-    seed_demo()
-    seed_demo()  # idempotent
+    seed_demo()  # idempotent: seeding the seeded demo again changes nothing
     [token] = db.session.scalars(sa.select(ApiToken)).all()
     assert (token.scope, token.user.email) == ("checkin", "staff@demo.test")
     assert rows(db, InvalidScanCount) == 1

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from conference.accounts.models import User
-from conference.demo import DEMO_ACCOUNTS, seed_demo
+from conference.demo import DEMO_ACCOUNTS
 from conference.extensions import db
 
 ROLES = [
@@ -298,9 +298,9 @@ def test_archive_check_accepts_only_disabled_forms():
 
 
 @pytest.mark.slow
+@pytest.mark.demo
 @pytest.mark.parametrize("email", ROLES, ids=lambda e: (e or "anonymous").split("@")[0])
 def test_every_linked_page_works_for_role(app, client, login, email):
-    seed_demo()
     if email is None:
         browser = client
     else:

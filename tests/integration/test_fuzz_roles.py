@@ -15,7 +15,6 @@ well under 90 s on two CPUs; on SQLite the demo is seeded once and copied for ea
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -26,9 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from conference import create_app
 from conference.accounts.models import User
-from conference.demo import seed_demo
 from conference.extensions import db
 from tests.factories import login_client
 from tests.integration.test_crawl import ROLES, _internal_hosts, crawl
@@ -118,41 +115,6 @@ class Site:
             self.forms.setdefault((form.action, tuple(sorted(form.fields))), form)
 
 
-@pytest.fixture(scope="module")
-def seeded_sqlite(database_template, tmp_path_factory):
-    """On SQLite, the migrated database with the demo seeded, built once for all roles."""
-    kind, where = database_template
-    if kind != "sqlite":
-        return None
-    folder = tmp_path_factory.mktemp("seeded")
-    path, instance = folder / "seeded.db", folder / "instance"
-    shutil.copyfile(where, path)
-    config = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-        "INSTANCE_DIR": instance,
-        "BADGE_KEY_DIR": instance / "badge-keys",
-        "REDIS_URL": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    seeder = create_app(config, mode="testing")
-    with seeder.app_context():
-        seed_demo()
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
-    return path, instance
-
-
-@pytest.fixture
-def app_config(app_config, seeded_sqlite):
-    if seeded_sqlite is not None:
-        path, instance = seeded_sqlite
-        shutil.copyfile(path, app_config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
-        if instance.exists():
-            shutil.copytree(instance, app_config["INSTANCE_DIR"], dirs_exist_ok=True)
-    return app_config
-
-
 def _discover(app, browser) -> Site:
     site = Site()
     crawl(
@@ -171,10 +133,9 @@ def _explain(response, method: str, url: str, sent) -> str:
     return f"{method} {url} with {shown!r} → HTTP {response.status_code}"
 
 
+@pytest.mark.demo
 @pytest.mark.parametrize("email", ROLES, ids=lambda e: (e or "anonymous").split("@")[0])
-def test_random_arguments_and_form_values_never_make_a_500(app, client, email, is_postgres):
-    if is_postgres:
-        seed_demo()
+def test_random_arguments_and_form_values_never_make_a_500(app, client, email):
     user = None
     if email is not None:
         user = db.session.scalar(sa.select(User).where(User.email == email))

@@ -379,11 +379,11 @@ def test_schedule_exports_give_each_contribution_its_time_and_stay_valid(
 # --- demo ------------------------------------------------------------------------------------
 
 
+@pytest.mark.demo
 def test_demo_has_chaired_sessions_with_running_orders_and_is_idempotent(app):
     from conference.demo import seed_demo
 
-    seed_demo()
-    seed_demo()
+    seed_demo()  # idempotent: seeding the seeded demo again changes nothing
     rows = db.session.execute(
         sa.select(ProgrammeSession.title, sa.func.count(Contribution.id))
         .join(Contribution, Contribution.session_id == ProgrammeSession.id)

@@ -262,12 +262,12 @@ def test_preview_shows_the_draft_as_a_category_or_person_sees_it(edition, organi
     assert org.get("/2027/admin/programme/preview?category=abc").status_code == 400
 
 
+@pytest.mark.demo
 def test_demo_has_a_release_and_unreleased_draft_changes(app, client):
     from conference.demo import seed_demo
     from conference.editions.models import Edition
 
-    seed_demo()
-    seed_demo()
+    seed_demo()  # idempotent: seeding the seeded demo again changes nothing
     edition = db.session.scalar(sa.select(Edition).where(Edition.year == 2027))
     assert [r.version for r in services.releases_of(edition)] == ["1.0"]
     kinds = sorted(k for c in services.pending_changes(edition) for k in c["kinds"])

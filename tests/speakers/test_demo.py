@@ -3,6 +3,7 @@ session, and can run twice."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from conference.editions.models import Edition
@@ -12,9 +13,8 @@ from conference.programme.speaker_models import SessionMaterial, SpeakerProfile
 from conference.submissions import services
 
 
+@pytest.mark.demo
 def test_seed_demo_adds_profiles_and_materials_once(runner, client):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
     profiles = db.session.scalars(sa.select(SpeakerProfile)).all()
     assert profiles and all(p.photo_key for p in profiles)
     rows = db.session.scalars(sa.select(SessionMaterial)).all()
