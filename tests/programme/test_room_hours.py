@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from conference.editions import cloning
+from conference.errors import DomainError
 from conference.extensions import db
 from conference.programme import services
 from conference.programme.models import ProgrammeSession, Room
 from conference.programme.services.clashes import outside_room_hours
-from conference.errors import DomainError
 from tests.factories import grant, make_edition, make_user
 from tests.programme.factories import local, make_room, make_session
 
