@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from conference.editions import cloning
+from conference.editions.models import Edition
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.programme import services
@@ -16,6 +17,7 @@ from conference.programme.models import ProgrammeSession, Room
 from conference.programme.services.clashes import outside_room_hours
 from tests.factories import grant, make_edition, make_user
 from tests.programme.factories import local, make_room, make_session
+from tests.programme.test_demo import _seed
 
 OUTSIDE = "outside the room's opening hours"
 ROOMS = "/2027/admin/programme/rooms"
@@ -206,3 +208,22 @@ def test_clash_warnings_of_a_session_inside_and_outside_the_hours(app):
     db.session.refresh(late)
     assert not [w for w in services.clash_warnings(inside, edition) if OUTSIDE in w]
     assert [w for w in services.clash_warnings(late, edition) if OUTSIDE in w]
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+def test_demo_rooms_have_hours_that_fit_their_sessions(app):
+    _seed()
+    _seed()  # idempotent: the hours are set once
+    rooms = {r.name: r for r in _rooms()}
+    assert (rooms["Plenary Hall"].opens_at, rooms["Plenary Hall"].closes_at) == (
+        dt.time(8),
+        dt.time(19),
+    )
+    assert not rooms["Meeting room 3"].has_hours
+    for session in db.session.scalars(sa.select(ProgrammeSession)):
+        edition = db.session.get(Edition, session.edition_id)
+        if session.room_id is not None:
+            room = db.session.get(Room, session.room_id)
+            assert not outside_room_hours(room, session.starts_at, session.ends_at, edition)
