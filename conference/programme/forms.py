@@ -73,7 +73,7 @@ class RoomForm(FlaskForm):
         description=_l("Rooms are shown from left to right by this number."),
     )
     opens_at = TimeField(
-        _l("Opens at"),
+        _l("Opening time"),
         validators=[Optional()],
         description=_l(
             "Local time the room opens each day, for example 08:00. Leave both times empty "
@@ -81,13 +81,13 @@ class RoomForm(FlaskForm):
         ),
     )
     closes_at = TimeField(
-        _l("Closes at"),
+        _l("Closing time"),
         validators=[Optional()],
         description=_l("Local time the room closes each day, for example 19:00."),
     )
 
     def validate(self, extra_validators=None) -> bool:
-        """The hours: both or neither, closing after opening (shown on "Closes at")."""
+        """The hours: both or neither, closing after opening (shown on "Closing time")."""
         if not super().validate(extra_validators):
             return False
         opens, closes = self.opens_at.data, self.closes_at.data

@@ -114,7 +114,7 @@ def test_organiser_gives_a_room_hours_and_the_list_shows_them(app, org):
     assert "08:00–19:00" in page
     assert "No limit" in page
     form = org.get(f"{ROOMS}/{room.id}").get_data(as_text=True)
-    assert '<label for="opens_at">Opens at</label>' in form
+    assert '<label for="opens_at">Opening time</label>' in form
     assert 'value="08:00"' in form and 'value="19:00"' in form
     # clearing both removes the limit
     org.post(f"{ROOMS}/{room.id}", data={"name": "Hall", "opens_at": "", "closes_at": ""})
