@@ -126,6 +126,7 @@ def test_the_draft_only_session_has_no_public_page_but_the_preview_shows_it(stag
     session_id = stage["draft_only"].id
     attendee = login(stage["attendee"])
     assert attendee.get(f"/2027/sessions/{session_id}").status_code == 404
+    assert attendee.get(f"/2027/sessions/{session_id}.ics").status_code == 404
     organiser = login(stage["organiser"])
     preview = organiser.get("/2027/admin/programme/preview")
     assert preview.status_code == 200
