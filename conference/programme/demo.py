@@ -31,16 +31,16 @@ from conference.programme.models import (
 log = logging.getLogger(__name__)
 
 ROOMS = [
-    # name, capacity, directions
-    ("Plenary Hall", 400, "Level 0, straight ahead from the main entrance"),
-    ("Room Bruegel", 60, "Level −1, take the stairs left of the cloakroom"),
-    ("Room Magritte", 40, "Level 1, east wing"),
-    ("Room Horta", 20, "Level 2, west wing (badge check at the door)"),
+    # name, capacity, directions, daily hours (local: opens, closes; None: no limit)
+    ("Plenary Hall", 400, "Level 0, straight ahead from the main entrance", ("08:00", "19:00")),
+    ("Room Bruegel", 60, "Level −1, take the stairs left of the cloakroom", ("08:30", "18:30")),
+    ("Room Magritte", 40, "Level 1, east wing", ("08:30", "18:00")),
+    ("Room Horta", 20, "Level 2, west wing (badge check at the door)", ("09:00", "18:00")),
 ]
 ROOMS_2025 = [
-    ("Main auditorium", 300, "Ground floor"),
-    ("Meeting room 3", 40, "First floor"),
-    ("Meeting room 7", 20, "First floor, end of the corridor"),
+    ("Main auditorium", 300, "Ground floor", ("08:00", "18:00")),
+    ("Meeting room 3", 40, "First floor", None),
+    ("Meeting room 7", 20, "First floor, end of the corridor", None),
 ]
 TYPES = [
     # code, name, is break
@@ -189,12 +189,15 @@ def _by(model, edition, column, value):
 
 def _settings(edition, rooms):
     room_map, track_map, type_map = {}, {}, {}
-    for position, (name, capacity, directions) in enumerate(rooms):
+    for position, (name, capacity, directions, hours) in enumerate(rooms):
         room = _by(Room, edition, Room.name, name)
         if room is None:
             room = Room(edition_id=edition.id, name=name, capacity=capacity,
                         directions=directions, position=position)  # fmt: skip
             db.session.add(room)
+        if hours and room.opens_at is None and room.closes_at is None:
+            # Rooms seeded before rooms had hours get them once; set hours are kept.
+            room.opens_at, room.closes_at = (dt.time.fromisoformat(h) for h in hours)
         room_map[name] = room
     for position, (name, colour) in enumerate(TRACKS):
         track = _by(Track, edition, Track.name, name)

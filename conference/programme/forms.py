@@ -17,9 +17,17 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.programme.models import AccessPolicy, SessionState
@@ -64,6 +72,34 @@ class RoomForm(FlaskForm):
         default=0,
         description=_l("Rooms are shown from left to right by this number."),
     )
+    opens_at = TimeField(
+        _l("Opening time"),
+        validators=[Optional()],
+        description=_l(
+            "Local time the room opens each day, for example 08:00. Leave both times empty "
+            "when the room has no opening hours."
+        ),
+    )
+    closes_at = TimeField(
+        _l("Closing time"),
+        validators=[Optional()],
+        description=_l("Local time the room closes each day, for example 19:00."),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """The hours: both or neither, closing after opening (shown on "Closing time")."""
+        if not super().validate(extra_validators):
+            return False
+        opens, closes = self.opens_at.data, self.closes_at.data
+        if (opens is None) != (closes is None):
+            self.closes_at.errors.append(
+                _l("Give both the opening and the closing time, or leave both empty for no limit.")
+            )
+            return False
+        if opens is not None and closes <= opens:
+            self.closes_at.errors.append(_l("The room must close after it opens."))
+            return False
+        return True
 
 
 class TrackForm(FlaskForm):

@@ -37,6 +37,11 @@ class Room(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("edition_id", "name"),
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_positive"),
+        sa.CheckConstraint(
+            "(opens_at IS NULL AND closes_at IS NULL)"
+            " OR (opens_at IS NOT NULL AND closes_at IS NOT NULL AND closes_at > opens_at)",
+            name="hours_ordered",
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -47,6 +52,13 @@ class Room(db.Model):
     capacity: so.Mapped[int | None] = so.mapped_column()
     directions: so.Mapped[str] = so.mapped_column(sa.String(400), default="")
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # Daily opening hours, local time of day in the edition's zone; both empty: no limit.
+    opens_at: so.Mapped[dt.time | None] = so.mapped_column(sa.Time())
+    closes_at: so.Mapped[dt.time | None] = so.mapped_column(sa.Time())
+
+    @property
+    def has_hours(self) -> bool:
+        return self.opens_at is not None and self.closes_at is not None
 
 
 class Track(db.Model):

@@ -14,12 +14,14 @@ from conference.accreditation import privacy
 from conference.accreditation.reactions import copied_categories
 from conference.db import copy_row
 from conference.editions.models import Edition
+from conference.editions.services import touch_programme
 from conference.extensions import db
 from conference.permissions import can, clearance
 from conference.programme.models import (
     Booking,
     ProgrammeSession,
     Room,
+    ScheduleRelease,
     SessionSpeaker,
     SessionState,
     SessionType,
@@ -98,15 +100,76 @@ def personal_data_sessions_chairing(user, **_) -> tuple[str, list]:
     ]
 
 
+DELETED_SPEAKER = "Speaker (account deleted)"
+
+
 @account_deleting.connect
 def forget_account(user, **_) -> None:
-    """Speaker entries keep the session's line-up but lose the person's name and account."""
+    """Speaker entries keep the session's line-up but lose the person's name and account;
+    sessions they chaired lose their chair."""
     for speaker in db.session.scalars(
         sa.select(SessionSpeaker).where(SessionSpeaker.user_id == user.id)
     ):
-        speaker.name = "Speaker (account deleted)"
+        speaker.name = DELETED_SPEAKER
         speaker.organisation = ""
         speaker.user_id = None
+    for session in db.session.scalars(
+        sa.select(ProgrammeSession).where(ProgrammeSession.chair_id == user.id)
+    ):
+        session.chair_id = None
+
+
+@account_deleting.connect
+def forget_account_in_releases(user, **_) -> None:
+    """Released versions of the programme forget the person as the live rows do: speaker
+    entries keep their place as "Speaker (account deleted)" without account or organisation,
+    and a session they chaired has no chair (in the snapshot and in the recorded changes)."""
+    for record in db.session.scalars(sa.select(ScheduleRelease)):
+        snapshot, changed = _forget_in_sessions(record.snapshot or {}, user.id)
+        changes = []
+        for change in record.changes or []:
+            change = dict(change)
+            for side in ("before", "after"):
+                if change.get(side) is not None:
+                    (change[side],), side_changed = _forget_in_sessions([change[side]], user.id)
+                    changed = changed or side_changed
+            changes.append(change)
+        if changed:
+            record.snapshot = snapshot
+            record.changes = changes
+            touch_programme(db.session.get(Edition, record.edition_id))
+
+
+def _forget_in_sessions(sessions, user_id: int):
+    """``sessions`` (a snapshot's dict, or a list of session entries) without ``user_id``, as
+    new objects, and whether anything changed."""
+    pairs = sessions.items() if isinstance(sessions, dict) else enumerate(sessions)
+    out = {}
+    changed = False
+    for key, data in pairs:
+        data = dict(data)
+        if data.get("chair_id") == user_id:
+            data["chair_id"] = None
+            changed = True
+        data["speakers"], found = _forget_in_people(data.get("speakers", []), user_id)
+        changed = changed or found
+        contributions = []
+        for contribution in data.get("contributions", []):
+            contribution = dict(contribution)
+            contribution["speakers"], found = _forget_in_people(
+                contribution.get("speakers", []), user_id
+            )
+            changed = changed or found
+            contributions.append(contribution)
+        data["contributions"] = contributions
+        out[key] = data
+    return (out if isinstance(sessions, dict) else list(out.values())), changed
+
+
+def _forget_in_people(people: list, user_id: int) -> tuple[list, bool]:
+    """Speaker rows ``[user_id, name, organisation]`` with the person's made anonymous."""
+    rows = [[None, DELETED_SPEAKER, ""] if row[0] == user_id else list(row) for row in people]
+    return rows, any(row[0] == user_id for row in people)
 
 
 @category_usage_requested.connect

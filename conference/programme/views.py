@@ -488,6 +488,8 @@ def _save_setting(kind: str, form, obj=None):
             capacity=data["capacity"],
             directions=data["directions"],
             position=data["position"],
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
             room=obj,
         )
     if kind == "tracks":

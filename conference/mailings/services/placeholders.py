@@ -2,7 +2,8 @@
 with that person's placeholders.
 
 The values are plain strings (the sandbox gets no objects). ``sessions`` lists the person's
-sessions (booked, speaking, chairing) and only those the clearance rule of
+sessions (booked, speaking, chairing) as the released programme shows them (a draft change
+never appears in a mailing), and only those the clearance rule of
 ``conference.permissions`` lets them see in detail: a restricted session they are not cleared
 for never appears in their message, whatever the mailing's group.
 """
@@ -21,13 +22,7 @@ from conference.errors import DomainError
 from conference.extensions import db
 from conference.mailings.services.groups import Recipient
 from conference.permissions import Clearance
-from conference.programme.models import (
-    Booking,
-    BookingState,
-    ProgrammeSession,
-    SessionSpeaker,
-    SessionState,
-)
+from conference.programme.services import sessions_of_person
 from conference.urls import external_url
 
 MAX_SUBJECT = 200
@@ -56,28 +51,12 @@ SAMPLE = Recipient("sam.sample@example.org", "Sam Sample", None)
 
 
 def _session_lines(user: User | None, edition: Edition) -> str:
+    """The person's sessions as the released programme shows them (never a draft change)."""
     if user is None:
         return ""
-    booked = sa.select(Booking.session_id).where(
-        Booking.user_id == user.id, Booking.state == BookingState.BOOKED
-    )
-    speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
-    sessions = db.session.scalars(
-        sa.select(ProgrammeSession)
-        .where(
-            ProgrammeSession.edition_id == edition.id,
-            ProgrammeSession.state == SessionState.SCHEDULED,
-            sa.or_(
-                ProgrammeSession.id.in_(booked),
-                ProgrammeSession.id.in_(speaking),
-                ProgrammeSession.chair_id == user.id,
-            ),
-        )
-        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
-    )
     clearance = Clearance(user, edition)
     lines = []
-    for session in sessions:
+    for session in sessions_of_person(user, edition):
         if not clearance.sees_details(session):
             continue
         starts, ends = edition.local(session.starts_at), edition.local(session.ends_at)

@@ -25,6 +25,7 @@ from conference.programme.services.agenda import (
     agenda_entries,
     personal_agenda,
     role_label,
+    sessions_of_person,
     user_bookings,
     with_overlaps,
 )
@@ -214,6 +215,7 @@ __all__ = [
     "session_bookings",
     "session_view",
     "session_views",
+    "sessions_of_person",
     "setting_usage",
     "span",
     "speakers_text",

@@ -98,6 +98,43 @@ def as_released(edition, sessions: list) -> list:
     return sorted(kept, key=lambda s: (s.starts_at, s.id))
 
 
+def sessions_of_person(user, edition) -> list:
+    """The sessions ``user`` has a seat in, speaks at or chairs, cancelled ones left out, by
+    start, as the public programme shows them: once there is a release, its sessions and its
+    speakers and chairs (a session only in the draft, or a draft that adds the person, is not
+    theirs yet). Raw sessions: filter them by what the person may see in detail."""
+    if edition is None or user is None:
+        return []
+    booked = sa.select(Booking.session_id).where(
+        Booking.user_id == user.id,
+        Booking.edition_id == edition.id,
+        Booking.state == BookingState.BOOKED,
+    )
+    released = released_sessions(edition)
+    if released is None:
+        speaking = sa.select(SessionSpeaker.session_id).where(SessionSpeaker.user_id == user.id)
+        return list(
+            db.session.scalars(
+                session_query(edition, include_cancelled=False).where(
+                    sa.or_(
+                        ProgrammeSession.id.in_(booked),
+                        ProgrammeSession.id.in_(speaking),
+                        ProgrammeSession.chair_id == user.id,
+                    )
+                )
+            )
+        )
+    seats = set(db.session.scalars(booked))
+    return [
+        s
+        for s in released
+        if not s.is_cancelled
+        and (
+            s.id in seats or s.chair_id == user.id or any(p.user_id == user.id for p in s.speakers)
+        )
+    ]
+
+
 def _starred(user, edition) -> set[int]:
     return set(
         db.session.scalars(

@@ -19,6 +19,7 @@ from conference.extensions import db
 from conference.permissions import Clearance, clearance
 from conference.programme.models import Booking, BookingState, ProgrammeSession, SessionState
 from conference.programme.services.common import absolute_link, span
+from conference.programme.services.visibility import get_session
 
 
 def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = False) -> None:
@@ -109,23 +110,8 @@ def booking_clash(user, session: ProgrammeSession) -> ProgrammeSession | None:
     )
 
 
-def book(user, edition, session_id: int) -> Booking:
-    """Book a seat in a session that requires booking, or join its waiting list when full.
-
-    The session row is locked and the seat taken with a conditional UPDATE, so the capacity
-    holds under any number of parallel requests. The caller commits.
-    """
-    if not getattr(user, "is_authenticated", False):
-        raise NotAllowed(_("Log in to book a session."))
-    if edition.is_archived:
-        raise NotAllowed(
-            _("The %(year)s edition is archived: bookings are closed.", year=edition.year)
-        )
-    # One person's bookings are serialised (their row locked first, then the session's), so
-    # two parallel requests for overlapping sessions cannot both pass the clash check.
-    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
-    session = _locked_session(edition, session_id)
-    viewer = clearance(user, edition)
+def _check_bookable(viewer: Clearance, session) -> None:
+    """DomainError unless ``viewer`` may take a seat in ``session`` (a live or released one)."""
     if not viewer.sees_details(session):
         raise NotAllowed(_("This session is restricted: you are not cleared to attend it."))
     if not viewer.may_attend(session):
@@ -136,6 +122,33 @@ def book(user, edition, session_id: int) -> Booking:
         raise Conflict(_("This session needs no booking: just come."))
     if session.starts_at <= utcnow():
         raise Conflict(_("This session has already started: bookings are closed."))
+
+
+def book(user, edition, session_id: int) -> Booking:
+    """Book a seat in a session that requires booking, or join its waiting list when full.
+
+    The session must be in the released programme and bookable there as in the draft (a
+    session never released is NotFound; one cancelled in either is refused).
+
+    The session row is locked and the seat taken with a conditional UPDATE, so the capacity
+    holds under any number of parallel requests. The caller commits.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise NotAllowed(_("Log in to book a session."))
+    if edition.is_archived:
+        raise NotAllowed(
+            _("The %(year)s edition is archived: bookings are closed.", year=edition.year)
+        )
+    # What the person sees: the released session (NotFound for one never released, as if it
+    # did not exist); the draft may differ, and a seat is taken only when both allow it.
+    shown = get_session(edition, session_id)
+    # One person's bookings are serialised (their row locked first, then the session's), so
+    # two parallel requests for overlapping sessions cannot both pass the clash check.
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    session = _locked_session(edition, session_id)
+    viewer = clearance(user, edition)
+    for version in (shown, session) if shown is not session else (session,):
+        _check_bookable(viewer, version)
     existing = db.session.scalar(
         sa.select(Booking).where(
             Booking.session_id == session.id,

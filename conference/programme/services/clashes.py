@@ -1,4 +1,5 @@
-"""Clash warnings for organisers: a room or a person in two places, a session off the dates.
+"""Clash warnings for organisers: a room or a person in two places, a session off the dates
+or outside its room's opening hours.
 
 Warnings never block saving; review uses ``placement_clashes`` before it places a talk.
 """
@@ -64,6 +65,15 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
         )
     if session.is_cancelled:
         return warnings
+    if room is not None and outside_room_hours(room, session.starts_at, session.ends_at, edition):
+        warnings.append(
+            _(
+                "The session is outside the room's opening hours (%(room)s: %(opens)s–%(closes)s).",
+                room=room.name,
+                opens=f"{room.opens_at:%H:%M}",
+                closes=f"{room.closes_at:%H:%M}",
+            )
+        )
     warnings.extend(unavailability_warnings(session, edition))
     people = _people_of(session)
     for other in db.session.scalars(_overlapping(edition, session)):
@@ -89,6 +99,18 @@ def clash_warnings(session: ProgrammeSession, edition) -> list[str]:
     return warnings
 
 
+def outside_room_hours(room: Room, starts_at: dt.datetime, ends_at: dt.datetime, edition) -> bool:
+    """Whether a session from ``starts_at`` to ``ends_at`` runs outside ``room``'s daily hours
+    (local times in the edition's zone); a session running past midnight always does. A room
+    without hours is always open."""
+    if not room.has_hours:
+        return False
+    start, end = starts_at.astimezone(edition.tz), ends_at.astimezone(edition.tz)
+    if start.date() != end.date():
+        return True
+    return start.time() < room.opens_at or end.time() > room.closes_at
+
+
 def placement_clashes(
     edition,
     *,
@@ -101,7 +123,7 @@ def placement_clashes(
 ) -> list[str]:
     """The clash warnings a new session with these times, room and people would have.
 
-    Same rules as ``clash_warnings`` (room, speakers, chair, edition dates), checked on a
+    Same rules as ``clash_warnings`` (room, room hours, speakers, chair, edition dates), on a
     session that is never saved, so that a form can show them before anything changes.
     ``ignore_session_id``: the session a talk joins (its own people are no clash).
     """

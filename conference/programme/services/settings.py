@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
@@ -64,14 +65,27 @@ def _unique_name(model, edition, column, value, current=None, by_code=False) -> 
         )
 
 
-def save_room(actor, edition, *, name, capacity=None, directions="", position=0, room=None):
-    """Create or edit a room."""
+def save_room(
+    actor,
+    edition,
+    *,
+    name,
+    capacity=None,
+    directions="",
+    position=0,
+    opens_at=None,
+    closes_at=None,
+    room=None,
+):
+    """Create or edit a room (``opens_at``/``closes_at``: its daily hours, local times of
+    day in the edition's zone, both or neither)."""
 
     ensure_manage(actor, edition)
     name = clean_text(name, _l("The name"), 100, required=True)
     directions = clean_text(directions, _l("Floor and directions"), 400)
     if capacity is not None and capacity < 0:
         raise DomainError(_("The capacity cannot be negative."))
+    check_room_hours(opens_at, closes_at)
     _unique_name(Room, edition, Room.name, name, room)
     created = room is None
     if created:
@@ -83,6 +97,7 @@ def save_room(actor, edition, *, name, capacity=None, directions="", position=0,
         directions,
         position or 0,
     )
+    room.opens_at, room.closes_at = opens_at, closes_at
     db.session.flush()
 
     audit.record(
@@ -90,6 +105,16 @@ def save_room(actor, edition, *, name, capacity=None, directions="", position=0,
     )
     touch_programme(edition)
     return room
+
+
+def check_room_hours(opens_at: dt.time | None, closes_at: dt.time | None) -> None:
+    """DomainError unless the hours are both empty, or both given with closing after opening."""
+    if (opens_at is None) != (closes_at is None):
+        raise DomainError(
+            _("Give both the opening and the closing time, or leave both empty for no limit.")
+        )
+    if opens_at is not None and closes_at <= opens_at:
+        raise DomainError(_("The room must close after it opens."))
 
 
 def save_track(actor, edition, *, name, colour="#005a9c", position=0, track=None):

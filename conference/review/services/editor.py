@@ -1,8 +1,9 @@
 """The grid editor's rules: one day of the draft programme as rooms × time, accepted talks
 not yet placed, and the moves the editor sends (move or resize a session, drop a talk into a
 session). The server checks every move with the programme's clash rules (room, speakers,
-chair, a speaker's stated unavailability, the edition's days) and answers with the conflicts;
-a move with conflicts is saved only when the organiser insists (``force``).
+chair, a speaker's stated unavailability, the edition's days, the room's opening hours) and
+answers with the conflicts; a move with conflicts is saved only when the organiser insists
+(``force``).
 
 It lives in review because it places accepted submissions; the session changes go through
 ``programme.services.save_session`` and the talks through ``place_in_session``, so the rules
