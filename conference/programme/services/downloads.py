@@ -101,19 +101,22 @@ def record_link(user, edition, material: SessionMaterial) -> None:
         record(user, edition, material, label, inline=True, watermarked=False)
 
 
-def record(user, edition, material, label: str, *, inline: bool, watermarked: bool) -> None:
-    db.session.add(
-        MaterialDownload(
-            material_id=material.id,
-            user_id=getattr(user, "id", None),
-            edition_id=edition.id,
-            label=label,
-            inline=inline,
-            watermarked=watermarked,
-            downloaded_at=utcnow(),
-        )
+def record(
+    user, edition, material, label: str, *, inline: bool, watermarked: bool, at=None
+) -> MaterialDownload:
+    """Write one copy of a labelled material to the log (``at``: now)."""
+    row = MaterialDownload(
+        material_id=material.id,
+        user_id=getattr(user, "id", None),
+        edition_id=edition.id,
+        label=label,
+        inline=inline,
+        watermarked=watermarked,
+        downloaded_at=at or utcnow(),
     )
+    db.session.add(row)
     db.session.flush()
+    return row
 
 
 @dataclasses.dataclass(frozen=True)
