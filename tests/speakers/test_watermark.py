@@ -19,7 +19,7 @@ from conference.programme.services import downloads, files, materials
 from conference.programme.speaker_models import MaterialDownload, SessionMaterial
 from tests.factories import PASSWORD
 from tests.programme.factories import make_session
-from tests.speakers.helpers import pdf_bytes, pptx_bytes
+from tests.speakers.helpers import pptx_bytes
 
 
 def pages_pdf(count: int = 3) -> bytes:
