@@ -121,7 +121,8 @@ def _with_labels(form, session):
     """Offer the labels a material of ``session`` may carry (never less strict)."""
     floor = materials.label_floor(g.edition, session)
     form.tlp.choices = [("", _("Same as the session (TLP:%(label)s)", label=floor))] + [
-        (label, f"TLP:{label}") for label in materials.label_choices(g.edition, session)
+        (label, _("TLP:%(label)s", label=label))
+        for label in materials.label_choices(g.edition, session)
     ]
     return form
 

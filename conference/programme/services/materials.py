@@ -290,7 +290,7 @@ def set_label(
         _check_red_is_pdf(effective, material.content_type if material.is_file else None)
     if material.tlp == own and material.shared == bool(shared):
         return
-    before, shared_before = material.tlp, material.shared
+    before = material.tlp
     material.tlp, material.shared = own, bool(shared)
     db.session.flush()
     audit.record(
@@ -301,8 +301,7 @@ def set_label(
         title=material.title,
         tlp_from=before,
         tlp_to=own,
-        shared_from=shared_before,
-        shared_to=bool(shared),
+        shared=bool(shared),
     )
     if session is not None:
         touch_programme(edition)
