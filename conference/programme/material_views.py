@@ -15,7 +15,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference import audit, crud
+from conference import audit, crud, text
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -325,6 +325,21 @@ def material_downloads(material_id: int):
         session=session,
         log=page,
         label=materials.effective_label(edition, material, session),
+    )
+
+
+@bp.get("/<int:year>/materials/<int:material_id>/downloads.csv")
+def material_downloads_csv(material_id: int):
+    """The same log as a CSV file (formula-safe, ``no-store``)."""
+    edition = g.edition
+    material = materials.get_material(edition, material_id)
+    session = materials.placed_session(material)
+    if not can(current_user, "material.downloads", session, edition=edition):
+        return deny()
+    return text.csv_response(
+        f"material-{material.id}-downloads.csv",
+        ["downloaded_at_utc", "name", "email", "label", "inline", "watermarked"],
+        downloads.download_rows(material),
     )
 
 

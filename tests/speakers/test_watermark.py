@@ -220,6 +220,26 @@ def test_the_log_is_paginated(login, amber_pdf, people, edition):
     assert client.get(f"/2027/materials/{amber_pdf.id}/downloads?page=x").status_code == 400
 
 
+def test_organisers_export_the_log_as_csv(login, amber_pdf, people):
+    login(people["cleared"]).get(f"/2027/materials/{amber_pdf.id}")
+    response = login(people["organiser"]).get(f"/2027/materials/{amber_pdf.id}/downloads.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    assert "downloaded_at_utc,name,email,label" in body
+    assert f"{people['cleared'].full_name},{people['cleared'].email},AMBER,no,yes" in body
+    denied = login(people["speaker"]).get(f"/2027/materials/{amber_pdf.id}/downloads.csv")
+    assert denied.status_code == 403
+
+
+def test_removing_a_material_removes_its_log(login, amber_pdf, people, edition):
+    login(people["cleared"]).get(f"/2027/materials/{amber_pdf.id}")
+    assert len(log_rows()) == 1
+    materials.delete_material(people["organiser"], edition, amber_pdf)
+    db.session.commit()
+    assert log_rows() == []
+
+
 @pytest.mark.parametrize("who", ["speaker", "cleared", "uncleared"])
 def test_only_organisers_see_the_log(login, amber_pdf, people, who):
     login(people["cleared"]).get(f"/2027/materials/{amber_pdf.id}")

@@ -149,6 +149,32 @@ def downloads_of(material: SessionMaterial, *, page: int = 1) -> DownloadPage:
     return DownloadPage(rows=rows, total=total, page=page, pages=pages)
 
 
+CSV_MAX_ROWS = 20000
+
+
+def download_rows(material: SessionMaterial) -> list[tuple]:
+    """The log of ``material`` as rows for the CSV file, newest first (at most
+    ``CSV_MAX_ROWS``): time (UTC, ISO 8601), name, e-mail, label, inline, watermarked."""
+    rows = db.session.scalars(
+        sa.select(MaterialDownload)
+        .options(so.selectinload(MaterialDownload.user))
+        .where(MaterialDownload.material_id == material.id)
+        .order_by(MaterialDownload.downloaded_at.desc(), MaterialDownload.id.desc())
+        .limit(CSV_MAX_ROWS)
+    )
+    return [
+        (
+            row.downloaded_at.isoformat(),
+            row.user.display_name if row.user else "",
+            row.user.email if row.user else "",
+            row.label,
+            "yes" if row.inline else "no",
+            "yes" if row.watermarked else "no",
+        )
+        for row in rows
+    ]
+
+
 def download_counts(material_ids) -> dict[int, int]:
     """How many logged copies each material has (for the materials list)."""
     ids = list(material_ids)

@@ -33,7 +33,12 @@ from conference.permissions import Channel, MaterialRequest, can, material_label
 from conference.programme.models import Contribution, ProgrammeSession
 from conference.programme.services.common import clean_text, record_change
 from conference.programme.services.files import PDF, clean_document, file_store, new_key
-from conference.programme.speaker_models import MaterialKind, MaterialVisibility, SessionMaterial
+from conference.programme.speaker_models import (
+    MaterialDownload,
+    MaterialKind,
+    MaterialVisibility,
+    SessionMaterial,
+)
 from conference.signals import session_changed
 
 TITLE_MAX = 200
@@ -438,9 +443,14 @@ def add_recording(
 
 
 def delete_material(actor, edition, material: SessionMaterial) -> None:
-    """Remove a material and its stored file (the caller checked the permission)."""
+    """Remove a material, its download log and its stored file (the caller checked the
+    permission)."""
     key = material.storage_key
     _record(actor, edition, material, "material.delete")
+    # The log goes with the material (also where the database does not enforce the cascade).
+    db.session.execute(
+        sa.delete(MaterialDownload).where(MaterialDownload.material_id == material.id)
+    )
     db.session.delete(material)
     db.session.flush()
     if key:
