@@ -17,7 +17,7 @@ from conference.extensions import db
 from conference.permissions import Channel
 from conference.programme.services import downloads, files, materials
 from conference.programme.speaker_models import MaterialDownload, SessionMaterial
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_user
 from tests.programme.factories import make_session
 from tests.speakers.helpers import pptx_bytes
 
@@ -429,3 +429,49 @@ def test_existing_recordings_of_chatham_house_sessions_reach_only_organisers_and
     ).get_data(as_text=True)
     assert login(people["speaker"]).get(url).status_code == 302
     assert login(people["organiser"]).get(url).status_code == 302
+
+
+# --- the rule, per label, viewer and channel -----------------------------------------------------
+
+VIEWERS = ("anonymous", "newcomer", "accredited", "speaker", "organiser")
+EXPECTED = {
+    # label: (page answers per viewer, API answers per viewer)
+    "CLEAR": ((1, 1, 1, 1, 1), (1, 1, 1, 1, 1)),
+    "GREEN": ((0, 0, 1, 1, 1), (0, 0, 1, 1, 1)),
+    "AMBER": ((0, 0, 1, 1, 1), (0, 0, 1, 1, 1)),
+    "AMBER+STRICT": ((0, 0, 1, 1, 1), (0, 0, 1, 1, 1)),
+    "RED": ((0, 0, 1, 1, 1), (0, 0, 0, 0, 0)),
+    "not shared": ((0, 0, 0, 1, 1), (0, 0, 0, 0, 0)),
+}
+
+
+@pytest.mark.parametrize("label", list(EXPECTED))
+def test_material_download_rule_per_label_viewer_and_channel(app, edition, people, label):
+    """An open session (its access rule lets everyone in): the material's own label decides."""
+    session = make_session(edition, speakers=[people["speaker"]])
+    material = SessionMaterial(
+        edition_id=edition.id,
+        session_id=session.id,
+        title="M",
+        kind="document",
+        storage_key="0" * 32 + ".pdf",
+        content_type="application/pdf",
+        tlp=None if label in ("CLEAR", "not shared") else label,
+        shared=label != "not shared",
+    )
+    db.session.add(material)
+    db.session.commit()
+    viewers = {
+        "anonymous": None,
+        "newcomer": make_user("newcomer@example.org"),
+        "accredited": people["uncleared"],
+        "speaker": people["speaker"],
+        "organiser": people["organiser"],
+    }
+    page, api = EXPECTED[label]
+    for who, want_page, want_api in zip(VIEWERS, page, api, strict=True):
+        with app.test_request_context():
+            user = viewers[who]
+            got_page = materials.may_see_material(user, edition, material, channel=Channel.PAGE)
+            got_api = materials.may_see_material(user, edition, material, channel=Channel.API)
+        assert (who, got_page, got_api) == (who, bool(want_page), bool(want_api))
