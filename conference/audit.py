@@ -214,6 +214,7 @@ def _detail_labels() -> dict[str, str]:
         "session_id": pgettext("audit detail", "Session id"),
         "session_types": pgettext("audit detail", "Session types"),
         "sessions": pgettext("audit detail", "Sessions"),
+        "shared": pgettext("audit detail", "Shared"),
         "shared_domains": pgettext("audit detail", "Shared domains"),
         "shift_days": pgettext("audit detail", "Shift days"),
         "source": pgettext("audit detail", "Source"),

@@ -35,6 +35,8 @@ DEMO_STEPS: list[str] = [
     "conference.review.demo",
     # Speakers (issue 21): after the programme, submissions and review steps.
     "conference.submissions.speaker_demo",
+    # Labelled materials (issue 23): after the speakers' step and the programme's labels.
+    "conference.programme.material_demo",
     # Running orders of chaired sessions: after the review demo (it places accepted talks).
     "conference.review.placement_demo",
     # A released programme version and later draft changes: after the running orders.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import abort, g, redirect, request, url_for
@@ -781,6 +781,76 @@ def _session_materials_manage(user, edition, obj) -> bool:
 def _session_materials_access(user, edition, obj) -> bool:
     """Decide who sees a session's materials: the organisers."""
     return is_organiser(user, edition) and edition_writable(user, edition)
+
+
+# Materials with their own TLP label (issue 23). A material is never less strict than the
+# session it shows on; its effective label decides, through ``tlp_disclosure``, who receives
+# it on which channel. The session's access rule and ``materials_access`` come first.
+
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+class MaterialRequest(NamedTuple):
+    """What ``material.download`` is asked about: a material, the session it shows on (None:
+    a submission's material whose talk is not placed), and the channel it would travel on."""
+
+    material: Any
+    session: Any
+    channel: str = "page"
+
+
+def material_label(material, session) -> str:
+    """The effective label of ``material`` on ``session``: the stricter of the two."""
+    return tlp.strictest(getattr(session, "tlp", None), getattr(material, "tlp", None))
+
+
+def material_insider(user, edition, session) -> bool:
+    """The organisers and the session's speakers: they manage its materials and reach every
+    one of them on the site, whatever its label."""
+    return is_organiser(user, edition) or speaks_at(user, session)
+
+
+def material_confined(material, session) -> bool:
+    """Materials only the organisers and the session's speakers reach, on the site only: those
+    marked "not shared", recording links of a Chatham House session, and RED files that a
+    browser cannot show (a RED material is view-only; only a PDF can be shown)."""
+    if not getattr(material, "shared", True):
+        return True
+    if getattr(material, "kind", None) == "recording" and getattr(session, "chatham_house", False):
+        return True
+    return (
+        material_label(material, session) == tlp.TLP.RED
+        and getattr(material, "storage_key", None) is not None
+        and getattr(material, "content_type", "") != PDF_CONTENT_TYPE
+    )
+
+
+@rule("material.download")
+def _material_download(user, edition, obj) -> bool:
+    """List, download or view one material (``obj`` a ``MaterialRequest``): whoever may see the
+    session's materials (``session.materials``) and may receive the material's effective
+    label on the channel (``tlp_disclosure``). The organisers and the session's speakers
+    always reach it on the site; confined materials (``material_confined``) reach nobody else,
+    and nobody on any other channel."""
+    material, session, channel = obj
+    if session is None or edition is None or material.edition_id != edition.id:
+        return False
+    if not _session_materials(user, edition, session):
+        return False
+    insider = material_insider(user, edition, session)
+    if material_confined(material, session):
+        return insider and channel == Channel.PAGE
+    if channel == Channel.PAGE and (insider or clearance(user, edition).privileged):
+        return True
+    viewer = clearance(user, edition)
+    label = material_label(material, session)
+    return tlp_disclosure(viewer, session, label, channel) == Disclosure.FULL
+
+
+@rule("material.downloads")
+def _material_downloads(user, edition, obj) -> bool:
+    """The log of who downloaded a labelled material: the edition's organisers."""
+    return is_organiser(user, edition)
 
 
 @rule("submission.materials")

@@ -2,8 +2,10 @@
 (upload, recording link, who sees them, removal) and the download of a material's file.
 
 Views only parse, call ``services`` and render; who may see or change what is decided by
-``permissions`` (``session.materials``, ``session.materials_manage``, ``speaker.profile``), so
-that the session page, the API, the exports and the download URL give one answer.
+``permissions`` (``session.materials``, ``material.download``, ``session.materials_manage``,
+``material.downloads``, ``speaker.profile``), so that the session page, the API, the exports
+and the download URL give one answer. A labelled material's file is a personal copy
+(``services.downloads``): watermarked, never stored by a cache, logged.
 """
 
 from __future__ import annotations
@@ -13,20 +15,22 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference import audit, crud
+from conference import audit, crud, text
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import Channel, can, deny, login_required
 from conference.programme import bp, services
-from conference.programme.services import files, materials, speakers
+from conference.programme.services import downloads, files, materials, speakers
 from conference.programme.speaker_forms import (
+    MaterialLabelForm,
     MaterialsAccessForm,
     MaterialUploadForm,
     RecordingForm,
     SpeakerProfileForm,
 )
 from conference.programme.speaker_models import MaterialKind, SessionMaterial, SpeakerProfile
+from conference.query_args import arg_page
 
 # Endpoints that take files: the body may be as large as the file limit (plus the form).
 _UPLOADS = {
@@ -113,8 +117,19 @@ def _managed_session(session_id: int):
     return session, True
 
 
+def _with_labels(form, session):
+    """Offer the labels a material of ``session`` may carry (never less strict)."""
+    floor = materials.label_floor(g.edition, session)
+    form.tlp.choices = [("", _("Same as the session (TLP:%(label)s)", label=floor))] + [
+        (label, _("TLP:%(label)s", label=label))
+        for label in materials.label_choices(g.edition, session)
+    ]
+    return form
+
+
 def _materials_page(session, *, upload=None, recording=None, access=None, status=200):
     edition = g.edition
+    listed = materials.session_materials(session)
     return (
         render_template(
             "programme/materials.html",
@@ -122,9 +137,12 @@ def _materials_page(session, *, upload=None, recording=None, access=None, status
             view=services.session_view(
                 session, services.clearance(current_user, edition), channel=Channel.PAGE
             ),
-            materials=materials.session_materials(session),
-            upload_form=upload or MaterialUploadForm(),
-            recording_form=recording or RecordingForm(),
+            materials=listed,
+            labels={m.id: materials.effective_label(edition, m, session) for m in listed},
+            download_counts=downloads.download_counts(m.id for m in listed),
+            may_see_downloads=can(current_user, "material.downloads", session, edition=edition),
+            upload_form=_with_labels(upload or MaterialUploadForm(), session),
+            recording_form=_with_labels(recording or RecordingForm(), session),
             access_form=access or MaterialsAccessForm(materials_access=session.materials_access),
             may_set_access=can(current_user, "session.materials_access", session, edition=edition),
             kind_labels=materials.KIND_LABELS,
@@ -160,11 +178,14 @@ def material_upload(session_id: int):
             data=form.file.data.read(),
             filename=form.file.data.filename or "",
             session=session,
+            label=form.tlp.data,
+            shared=not form.confined.data,
         )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        form.file.errors = [exc.message]
+        field = form.tlp if exc.code == "label_too_weak" else form.file
+        field.errors = [exc.message]
         return _materials_page(session, upload=form, status=exc.status_code)
     flash(_("The file is uploaded."), "success")
     return redirect(url_for("programme.session_materials", session_id=session.id))
@@ -180,12 +201,19 @@ def material_recording(session_id: int):
         return _materials_page(session, recording=form, status=400)
     try:
         materials.add_recording(
-            current_user, g.edition, title=form.title.data, url=form.url.data, session=session
+            current_user,
+            g.edition,
+            title=form.title.data,
+            url=form.url.data,
+            session=session,
+            label=form.tlp.data,
+            shared=not form.confined.data,
         )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        form.url.errors = [exc.message]
+        field = form.tlp if exc.code == "label_too_weak" else form.url
+        field.errors = [exc.message]
         return _materials_page(session, recording=form, status=exc.status_code)
     flash(_("The recording link is added."), "success")
     return redirect(url_for("programme.session_materials", session_id=session.id))
@@ -233,9 +261,92 @@ def material_delete(material_id: int):
     )
 
 
+@bp.route("/<int:year>/materials/<int:material_id>/label", methods=["GET", "POST"])
+def material_label(material_id: int):
+    """Change a material's own TLP label and whether it is shared (who may manage it)."""
+    edition = g.edition
+    material = materials.get_material(edition, material_id)
+    if not materials.may_manage(current_user, edition, material):
+        return deny()
+    session = materials.placed_session(material)
+    form = _with_labels(
+        MaterialLabelForm(
+            data={"tlp": material.tlp or "", "confined": not material.shared}
+            if request.method == "GET"
+            else None
+        ),
+        session,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                materials.set_label(
+                    current_user,
+                    edition,
+                    material,
+                    label=form.tlp.data,
+                    shared=not form.confined.data,
+                )
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                form.tlp.errors = [exc.message]
+                status = exc.status_code
+            else:
+                flash(_("The label of the material is saved."), "success")
+                return redirect(url_for("programme.session_materials", session_id=session.id))
+        else:
+            status = 400
+    return (
+        render_template(
+            "programme/material_label.html",
+            material=material,
+            session=session,
+            form=form,
+            label=materials.effective_label(edition, material, session),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:year>/materials/<int:material_id>/downloads")
+def material_downloads(material_id: int):
+    """Who received a copy of a labelled material, newest first (the organisers)."""
+    edition = g.edition
+    material = materials.get_material(edition, material_id)
+    session = materials.placed_session(material)
+    if not can(current_user, "material.downloads", session, edition=edition):
+        return deny()
+    page = downloads.downloads_of(material, page=arg_page())
+    return render_template(
+        "programme/material_downloads.html",
+        material=material,
+        session=session,
+        log=page,
+        label=materials.effective_label(edition, material, session),
+    )
+
+
+@bp.get("/<int:year>/materials/<int:material_id>/downloads.csv")
+def material_downloads_csv(material_id: int):
+    """The same log as a CSV file (formula-safe, ``no-store``)."""
+    edition = g.edition
+    material = materials.get_material(edition, material_id)
+    session = materials.placed_session(material)
+    if not can(current_user, "material.downloads", session, edition=edition):
+        return deny()
+    return text.csv_response(
+        f"material-{material.id}-downloads.csv",
+        ["downloaded_at_utc", "name", "email", "label", "inline", "watermarked"],
+        downloads.download_rows(material),
+    )
+
+
 @bp.get("/<int:year>/materials/<int:material_id>")
 def material_download(material_id: int):
-    """A material's file (or, for a recording, its link) — for whoever may see it."""
+    """A material's file (or, for a recording, its link) — for whoever may see it. A labelled
+    file is a personal copy: watermarked (PDF), shown inline only (RED), never cached, logged."""
     edition = g.edition
     material = materials.get_material(edition, material_id)
     if not materials.may_see_material(current_user, edition, material):
@@ -244,14 +355,18 @@ def material_download(material_id: int):
             return deny()
         abort(404)
     if material.kind == MaterialKind.RECORDING:
+        downloads.record_link(current_user, edition, material)
+        db.session.commit()
         return redirect(material.url)
-    data = materials.read_file(material)
-    extension = material.storage_key.rsplit(".", 1)[-1]
+    copy = downloads.deliver(current_user, edition, material)
+    db.session.commit()
     return files.serve_file(
-        data,
-        material.content_type,
-        files.download_name(material.filename or material.title, extension),
-        public=materials.is_public(edition, material),
+        copy.data,
+        copy.content_type,
+        copy.name,
+        public=not copy.no_store and materials.is_public(edition, material),
+        inline=copy.inline,
+        no_store=copy.no_store,
     )
 
 

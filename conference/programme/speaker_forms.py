@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -27,6 +27,16 @@ class SpeakerProfileForm(FlaskForm):
     remove_photo = BooleanField(_l("Remove the current photo"))
 
 
+def _label_field():
+    # Choices come from the session's label (``materials.label_choices``); a less strict
+    # label posted anyway is refused by the service with a clear message, not here.
+    return SelectField(_l("TLP label"), choices=[], validate_choice=False)
+
+
+def _confined_field():
+    return BooleanField(_l("Not shared: only the organisers and the session’s speakers"))
+
+
 class MaterialUploadForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = RadioField(
@@ -41,11 +51,22 @@ class MaterialUploadForm(FlaskForm):
     file = FileField(
         _l("File (PDF, PPTX, ODP or DOCX)"), validators=[FileRequired(_l("Choose a file."))]
     )
+    tlp = _label_field()
+    confined = _confined_field()
 
 
 class RecordingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     url = StringField(_l("Recording link"), validators=[DataRequired(), Length(max=500)])
+    tlp = _label_field()
+    confined = _confined_field()
+
+
+class MaterialLabelForm(FlaskForm):
+    """A material's own label and whether it is shared, changed after the upload."""
+
+    tlp = _label_field()
+    confined = _confined_field()
 
 
 class MaterialsAccessForm(FlaskForm):

@@ -7,6 +7,7 @@ short. Files live outside the database and the web root, behind the storage inte
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from conference import tlp
-from conference.db import TimestampMixin
+from conference.db import TimestampMixin, UTCDateTime, utcnow
 from conference.extensions import db
 
 
@@ -89,6 +90,9 @@ class SessionMaterial(TimestampMixin, db.Model):
     # A stricter TLP label than the session's, or None: the session's (a material is never
     # less strict than the session it belongs to; ``programme.services.materials``).
     tlp: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # False: "not shared" — only the organisers and the session's speakers reach it, whatever
+    # its label (issue 23; ``permissions`` rule ``material.download``).
+    shared: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     uploaded_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -98,6 +102,39 @@ class SessionMaterial(TimestampMixin, db.Model):
     @property
     def is_file(self) -> bool:
         return self.storage_key is not None
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.storage_key is not None and self.content_type == "application/pdf"
+
+
+class MaterialDownload(db.Model):
+    """One download (or in-browser view) of a material whose label is not CLEAR: who, when,
+    which file, under which label. Kept when the account is deleted, without the person."""
+
+    __tablename__ = "material_downloads"
+    __table_args__ = (
+        sa.Index("ix_material_downloads_material_time", "material_id", "downloaded_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    material_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("session_materials.id", ondelete="CASCADE")
+    )
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    edition_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    # The effective label the file was served under (``tlp.VALUES``).
+    label: so.Mapped[str] = so.mapped_column(sa.String(20))
+    inline: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    watermarked: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    downloaded_at: so.Mapped[dt.datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    material: so.Mapped[SessionMaterial] = so.relationship()
+    user: so.Mapped[User | None] = so.relationship()  # noqa: F821
 
 
 if TYPE_CHECKING:  # related models are resolved by name when the mappers configure

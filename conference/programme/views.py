@@ -193,7 +193,8 @@ def session_detail(session_id: int):
         ),
         manage=can(current_user, "programme.admin", edition=edition),
         # Issue 21: speakers' profiles and the session's materials, as the viewer may see them.
-        materials=services.visible_materials(current_user, edition, session),
+        materials=(shown := services.visible_materials(current_user, edition, session)),
+        material_labels=services.material_labels(edition, session, shown),
         material_kinds=services.KIND_LABELS,
         profiles=services.profiles_for(edition, [s.user_id for s in view.speakers]),
         may_manage_materials=can(

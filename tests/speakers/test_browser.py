@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,39 @@ def test_speaker_uploads_slides_after_the_talk(
     data = Path(path).read_bytes()
     assert data.startswith(b"%PDF-") and b"Sam Speaker" not in data
     assert info.value.suggested_filename == "due-diligence.pdf"
+
+
+def test_organiser_labels_a_material_and_reads_its_download_log(
+    live_server, axe_context, browser_login, edition, people, login
+):
+    """Issue 23: the label page and the download log, keyboard-free but axe-checked."""
+    session = make_session(
+        edition, title="Amber briefing", speakers=[people["speaker"]], tlp="AMBER"
+    )
+    client = login(people["speaker"])
+    response = client.post(
+        f"/2027/sessions/{session.id}/materials/upload",
+        data={"title": "Briefing", "kind": "slides", "file": (io.BytesIO(pdf_bytes()), "b.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    material = db.session.scalar(sa.select(SessionMaterial))
+    assert login(people["cleared"]).get(f"/2027/materials/{material.id}").status_code == 200
+
+    page = axe_context.new_page()
+    browser_login(page, people["organiser"])
+    page.goto(live_server.url(f"/2027/sessions/{session.id}/materials"))
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Label of Briefing").click()
+    assert_accessible(page)
+    page.get_by_label("TLP label").select_option("AMBER+STRICT")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    assert "The label of the material is saved." in page.content()
+    db.session.refresh(material)
+    assert material.tlp == "AMBER+STRICT"
+    with page.expect_navigation():
+        page.get_by_role("link", name="1 download of Briefing").click()
+    assert_accessible(page)
+    assert people["cleared"].full_name in page.content()

@@ -10,6 +10,8 @@
 - ``clashes``: warnings about rooms and people in two places, and sessions off the dates.
 - ``bookings``: seats, the waiting list, and the mails about them.
 - ``materials``: slides, documents and recording links of sessions, and who reaches them.
+- ``downloads``: a labelled material's personal copy (watermark, inline RED) and its log.
+- ``watermark``: the per-recipient watermark drawn onto every page of a PDF.
 - ``speakers``: speaker profiles (biography, organisation, position, photo) per edition.
 - ``files``: checking uploads by content, cleaning them (PDF metadata, photos), the file store.
 - ``contributions``: a session's running order (talks and free items, their times).
@@ -61,6 +63,7 @@ from conference.programme.services.grid import (
 from conference.programme.services.materials import (
     KIND_LABELS,
     MaterialLink,
+    material_labels,
     materials_by_session,
     visible_materials,
 )
@@ -134,6 +137,7 @@ __all__ = [
     "KIND_LABELS",
     "MaterialLink",
     "ProfileView",
+    "material_labels",
     "materials_by_session",
     "profiles_for",
     "visible_materials",

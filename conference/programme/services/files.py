@@ -267,17 +267,35 @@ def file_store() -> FileStore:
     return LocalFileStore(Path(root))
 
 
-def serve_file(data: bytes, content_type: str, name: str, *, public: bool, inline: bool = False):
+def serve_file(
+    data: bytes,
+    content_type: str,
+    name: str,
+    *,
+    public: bool,
+    inline: bool = False,
+    no_store: bool = False,
+):
     """A stored file as a response: its checked type, ``nosniff``, a download disposition, and
-    private caching unless anyone at all may fetch it."""
+    private caching unless anyone at all may fetch it. ``no_store``: a personal copy (a
+    labelled material, watermarked for one person) that no cache may keep; no ETag."""
     response = make_response(data)
     response.headers["Content-Type"] = content_type
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # A PDF shown in the browser: browsers refuse to render one in a sandboxed document.
+    sandbox = "" if inline and content_type == PDF.content_type else "; sandbox"
+    response.headers["Content-Security-Policy"] = f"default-src 'none'{sandbox}"
     disposition = "inline" if inline else "attachment"
     ascii_name = name.encode("ascii", "ignore").decode("ascii") or "download"
     response.headers["Content-Disposition"] = (
         f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     )
-    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, max-age=300"
+    if no_store:
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Pragma"] = "no-cache"
+        response.headers.pop("ETag", None)
+    else:
+        response.headers["Cache-Control"] = (
+            "public, max-age=300" if public else "private, max-age=300"
+        )
     return response

@@ -1,9 +1,15 @@
 """Materials of sessions: slides, documents and recording links, and who may reach them.
 
 Every channel (the session page, the session API, the schedule exports and the download URL)
-asks ``visible_materials`` / ``may_see_material``, which ask ``permissions`` (the rule
-``session.materials``): the session's access rule always comes first, then the session's
-``materials_access`` (public, accredited attendees, cleared for the session).
+asks ``visible_materials`` / ``materials_by_session`` / ``may_see_material`` with its channel,
+which ask ``permissions`` (the rule ``material.download``): the session's access rule always
+comes first, then the session's ``materials_access`` (public, accredited attendees, cleared
+for the session), then the material's effective TLP label on that channel (issue 23).
+
+A material's effective label is the stricter of its session's (for a submission's material,
+the session its talk is placed in, else the edition's default) and its own; its own may only
+be stricter (``clean_label``). A material may also be "not shared": only the organisers and
+the session's speakers reach it. Chatham House sessions take no recording links.
 
 A material is attached to a session, or to a submission before its talk is placed; once placed
 (a contribution of the session presents the submission), the submission's materials show on
@@ -19,15 +25,20 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from conference import audit
+from conference import audit, tlp
 from conference.editions.services import touch_programme
 from conference.errors import DomainError, NotAllowed, NotFound
 from conference.extensions import db
-from conference.permissions import can
+from conference.permissions import Channel, MaterialRequest, can, material_label
 from conference.programme.models import Contribution, ProgrammeSession
 from conference.programme.services.common import clean_text, record_change
 from conference.programme.services.files import PDF, clean_document, file_store, new_key
-from conference.programme.speaker_models import MaterialKind, MaterialVisibility, SessionMaterial
+from conference.programme.speaker_models import (
+    MaterialDownload,
+    MaterialKind,
+    MaterialVisibility,
+    SessionMaterial,
+)
 from conference.signals import session_changed
 
 TITLE_MAX = 200
@@ -92,15 +103,26 @@ def session_materials(session: ProgrammeSession) -> list[SessionMaterial]:
     )
 
 
-def visible_materials(user, edition, session: ProgrammeSession) -> list[SessionMaterial]:
-    """The materials of ``session`` ``user`` may see ([] when they may see none)."""
+def _reaches(user, edition, material, session, channel: str) -> bool:
+    return can(
+        user, "material.download", MaterialRequest(material, session, channel), edition=edition
+    )
+
+
+def visible_materials(
+    user, edition, session: ProgrammeSession, *, channel: str = Channel.PAGE
+) -> list[SessionMaterial]:
+    """The materials of ``session`` ``user`` may see on ``channel`` ([] when none)."""
     if not can(user, "session.materials", session, edition=edition):
         return []
-    return session_materials(session)
+    return [m for m in session_materials(session) if _reaches(user, edition, m, session, channel)]
 
 
-def materials_by_session(user, edition, sessions) -> dict[int, list[SessionMaterial]]:
-    """Visible materials for many sessions at once (one query), keyed by session id."""
+def materials_by_session(
+    user, edition, sessions, *, channel: str = Channel.PAGE
+) -> dict[int, list[SessionMaterial]]:
+    """Visible materials for many sessions at once (one query), keyed by session id: those
+    ``user`` may receive on ``channel`` (the API and the exports pass theirs)."""
     allowed = [s for s in sessions if can(user, "session.materials", s, edition=edition)]
     if not allowed:
         return {}
@@ -123,7 +145,7 @@ def materials_by_session(user, edition, sessions) -> dict[int, list[SessionMater
     result: dict[int, list[SessionMaterial]] = {}
     for material in rows:
         key = material.session_id or by_submission.get(material.submission_id)
-        if key in by_id:
+        if key in by_id and _reaches(user, edition, material, by_id[key], channel):
             result.setdefault(key, []).append(material)
     return result
 
@@ -164,20 +186,131 @@ def placed_session(material: SessionMaterial) -> ProgrammeSession | None:
     )
 
 
-def may_see_material(user, edition, material: SessionMaterial) -> bool:
+def may_see_material(
+    user, edition, material: SessionMaterial, *, channel: str = Channel.PAGE
+) -> bool:
     """The download's question: may ``user`` fetch ``material`` through its session? (A
     submission's speakers and the committee reach a submission's files through the
     submissions area, which asks its own rules.)"""
     if material.edition_id != edition.id:
         return False
     session = placed_session(material)
-    return session is not None and can(user, "session.materials", session, edition=edition)
+    return session is not None and _reaches(user, edition, material, session, channel)
 
 
 def is_public(edition, material: SessionMaterial) -> bool:
-    """Whether anyone at all may fetch it (public caching) — an anonymous visitor's answer."""
+    """Whether anyone at all may fetch it (public caching) — an anonymous visitor's answer.
+    A labelled material is never public: each copy is personal."""
     session = placed_session(material)
-    return session is not None and can(None, "session.materials", session, edition=edition)
+    return (
+        session is not None
+        and effective_label(edition, material, session) == tlp.TLP.CLEAR
+        and _reaches(None, edition, material, session, Channel.PAGE)
+    )
+
+
+# --- labels --------------------------------------------------------------------------------
+
+
+def label_floor(edition, session: ProgrammeSession | None) -> str:
+    """The least strict label a material of ``session`` may carry: the session's (the
+    edition's default for a submission's material whose talk is not placed)."""
+    if session is not None:
+        return tlp.normalise(session.tlp) or tlp.TLP.RED.value
+    return tlp.normalise(getattr(edition, "tlp_default", None)) or tlp.TLP.CLEAR.value
+
+
+def effective_label(
+    edition, material: SessionMaterial, session: ProgrammeSession | None = None
+) -> str:
+    """The label a material travels under: the stricter of its session's and its own."""
+    session = session if session is not None else placed_session(material)
+    if session is not None:
+        return material_label(material, session)
+    return tlp.strictest(label_floor(edition, None), material.tlp)
+
+
+def material_labels(edition, session: ProgrammeSession, listed) -> dict[int, str]:
+    """The effective label of each of ``session``'s ``listed`` materials, by id."""
+    return {m.id: effective_label(edition, m, session) for m in listed}
+
+
+def label_choices(edition, session: ProgrammeSession | None) -> list[str]:
+    """The labels a material of ``session`` may be given (at least as strict as the floor)."""
+    floor = label_floor(edition, session)
+    return [label for label in tlp.VALUES if tlp.at_least(label, floor)]
+
+
+def clean_label(edition, session: ProgrammeSession | None, value: str | None) -> str | None:
+    """``value`` as a material's own label: None (empty: the session's), or a label at least as
+    strict as the session's; a DomainError for anything less strict or unknown."""
+    if value is None or not str(value).strip():
+        return None
+    label = tlp.normalise(value)
+    if label is None:
+        raise DomainError(_("Choose one of the TLP labels."), code="invalid")
+    floor = label_floor(edition, session)
+    if not tlp.at_least(label, floor):
+        raise DomainError(
+            _(
+                "A material cannot be less strict than its session: choose TLP:%(floor)s or a "
+                "stricter label.",
+                floor=floor,
+            ),
+            code="label_too_weak",
+        )
+    return label
+
+
+def _check_red_is_pdf(label: str, content_type: str | None) -> None:
+    if label == tlp.TLP.RED and content_type is not None and content_type != PDF.content_type:
+        raise DomainError(
+            _(
+                "A TLP:RED material can only be viewed in the browser, never downloaded: "
+                "upload it as a PDF."
+            ),
+            code="red_needs_pdf",
+            status_code=415,
+        )
+
+
+def _check_recording_allowed(session: ProgrammeSession) -> None:
+    if session.chatham_house:
+        raise DomainError(
+            _("This session is held under the Chatham House Rule: it takes no recording links."),
+            code="chatham_house",
+            status_code=409,
+        )
+
+
+def set_label(
+    actor, edition, material: SessionMaterial, *, label: str | None, shared: bool
+) -> None:
+    """Change a material's own label and whether it is shared (the caller checked
+    ``may_manage``). Audited with the labels before and after."""
+    session = placed_session(material)
+    own = clean_label(edition, session, label)
+    effective = tlp.strictest(label_floor(edition, session), own)
+    if effective_label(edition, material, session) != tlp.TLP.RED:  # becoming RED
+        _check_red_is_pdf(effective, material.content_type if material.is_file else None)
+    if material.tlp == own and material.shared == bool(shared):
+        return
+    before = material.tlp
+    material.tlp, material.shared = own, bool(shared)
+    db.session.flush()
+    audit.record(
+        actor,
+        "material.label",
+        material,
+        edition=edition,
+        title=material.title,
+        tlp_from=before,
+        tlp_to=own,
+        shared=bool(shared),
+    )
+    if session is not None:
+        touch_programme(edition)
+        session_changed.send(session, actor=actor)
 
 
 def get_material(edition, material_id: int) -> SessionMaterial:
@@ -225,8 +358,11 @@ def add_file(
     filename: str,
     session: ProgrammeSession | None = None,
     submission=None,
+    label: str | None = None,
+    shared: bool = True,
 ) -> SessionMaterial:
-    """Check, clean and store an uploaded file as a material of ``session`` or ``submission``.
+    """Check, clean and store an uploaded file as a material of ``session`` or ``submission``,
+    with its own ``label`` (None: the session's) and whether it is ``shared``.
 
     The caller has checked ``session.materials_manage`` or ``submission.materials``.
     """
@@ -242,7 +378,14 @@ def add_file(
         placed = placed_session(SessionMaterial(submission_id=submission.id))
         session_id = placed.id if placed is not None else None
     _check_count(session_id, submission_id)
+    placed = (
+        session
+        if session is not None
+        else (db.session.get(ProgrammeSession, session_id) if session_id else None)
+    )
+    own = clean_label(edition, placed, label)
     cleaned, doc_type = clean_document(data)
+    _check_red_is_pdf(tlp.strictest(label_floor(edition, placed), own), doc_type.content_type)
     key = new_key(doc_type.extension)
     material = SessionMaterial(
         edition_id=edition.id,
@@ -254,6 +397,8 @@ def add_file(
         filename=(filename or "")[:200],
         content_type=doc_type.content_type,
         size=len(cleaned),
+        tlp=own,
+        shared=bool(shared),
         uploaded_by_id=getattr(actor, "id", None),
     )
     db.session.add(material)
@@ -264,11 +409,21 @@ def add_file(
 
 
 def add_recording(
-    actor, edition, *, title: str, url: str, session: ProgrammeSession
+    actor,
+    edition,
+    *,
+    title: str,
+    url: str,
+    session: ProgrammeSession,
+    label: str | None = None,
+    shared: bool = True,
 ) -> SessionMaterial:
-    """A link to the recording of ``session`` (the caller checked ``materials_manage``)."""
+    """A link to the recording of ``session`` (the caller checked ``materials_manage``);
+    refused for a session held under the Chatham House Rule."""
+    _check_recording_allowed(session)
     title = _clean_title(title)
     url = clean_recording_url(url)
+    own = clean_label(edition, session, label)
     _check_count(session.id, None)
     material = SessionMaterial(
         edition_id=edition.id,
@@ -277,6 +432,8 @@ def add_recording(
         title=title,
         kind=MaterialKind.RECORDING,
         url=url,
+        tlp=own,
+        shared=bool(shared),
         uploaded_by_id=getattr(actor, "id", None),
     )
     db.session.add(material)
@@ -286,9 +443,14 @@ def add_recording(
 
 
 def delete_material(actor, edition, material: SessionMaterial) -> None:
-    """Remove a material and its stored file (the caller checked the permission)."""
+    """Remove a material, its download log and its stored file (the caller checked the
+    permission)."""
     key = material.storage_key
     _record(actor, edition, material, "material.delete")
+    # The log goes with the material (also where the database does not enforce the cascade).
+    db.session.execute(
+        sa.delete(MaterialDownload).where(MaterialDownload.material_id == material.id)
+    )
     db.session.delete(material)
     db.session.flush()
     if key:
