@@ -6,7 +6,7 @@ a material whose label is not CLEAR (who, when, which file, which label). The ro
 label the file was served under; the person is set to NULL when their account is deleted.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-11-29 21:50:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
