@@ -313,6 +313,14 @@ def _early_engine(app):
     return state["early_engine"]
 
 
+def dispose(app) -> None:
+    """Close the connections of the early answers' pool (tests, and a forked process)."""
+    state = _state(app)
+    if state["early_engine"] is not None:
+        state["early_engine"].dispose()
+        state["early_engine"] = None
+
+
 def _early_key(endpoint: str, route: EarlyRoute, year: int, app) -> tuple | None:  # noqa: PLR0911
     """The recorded response's key for this request, or None when it must take the normal
     path (not anonymous, a body, another query argument, no such edition, database error)."""

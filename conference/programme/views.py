@@ -179,6 +179,9 @@ def _render_programme(edition, *, live: bool = True) -> str:
         now_next=services.now_and_next(views, services.utcnow(), edition.tz) if live else None,
         zone=zone,
         zones=display.known_zones(),
+        # The stored copy is shared by every anonymous visitor: no CSRF token of the visitor
+        # who had it built (the zone switch is a plain GET form there; it sets a cookie only).
+        shared_copy=not live,
     )
 
 
