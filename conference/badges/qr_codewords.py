@@ -11,7 +11,7 @@ done in place; the result is the exact list ``qrcode.util.create_data`` returns,
 from __future__ import annotations
 
 from qrcode import base, exceptions
-from qrcode.util import PAD0, PAD1, BitBuffer, length_in_bits
+from qrcode.util import PAD0, PAD1, length_in_bits
 
 _EXP = [0] * 512
 _LOG = [0] * 256
@@ -60,9 +60,30 @@ def _error_codewords(data: list[int], count: int) -> list[int]:
     return remainder
 
 
+class _Bits:
+    """The bit buffer ``QRData.write`` writes into, as one integer (``qrcode``'s ``BitBuffer``
+    appends bit by bit)."""
+
+    __slots__ = ("length", "value")
+
+    def __init__(self):
+        self.value = 0
+        self.length = 0
+
+    def put(self, num: int, length: int) -> None:
+        self.value = (self.value << length) | (num & ((1 << length) - 1))
+        self.length += length
+
+    def put_bit(self, bit: bool) -> None:
+        self.put(1 if bit else 0, 1)
+
+    def __len__(self) -> int:
+        return self.length
+
+
 def create_data(version: int, error_correction: int, data_list) -> list[int]:
     """What ``qrcode.util.create_data`` returns for the same arguments."""
-    buffer = BitBuffer()
+    buffer = _Bits()
     for data in data_list:
         buffer.put(data.mode, 4)
         buffer.put(len(data), length_in_bits(data.mode, version))
@@ -73,18 +94,17 @@ def create_data(version: int, error_correction: int, data_list) -> list[int]:
         raise exceptions.DataOverflowError(
             f"Code length overflow. Data size ({len(buffer)}) > size available ({bit_limit})"
         )
-    for _ in range(min(bit_limit - len(buffer), 4)):  # terminator
-        buffer.put_bit(False)
+    buffer.put(0, min(bit_limit - len(buffer), 4))  # terminator
     if len(buffer) % 8:
-        for _ in range(8 - len(buffer) % 8):
-            buffer.put_bit(False)
+        buffer.put(0, 8 - len(buffer) % 8)
     for i in range((bit_limit - len(buffer)) // 8):
         buffer.put(PAD1 if i % 2 else PAD0, 8)
+    codeword_bytes = buffer.value.to_bytes(len(buffer) // 8, "big")
 
     blocks_data, blocks_error = [], []
     offset = 0
     for block in rs_blocks:
-        data = [0xFF & byte for byte in buffer.buffer[offset : offset + block.data_count]]
+        data = list(codeword_bytes[offset : offset + block.data_count])
         offset += block.data_count
         blocks_data.append(data)
         blocks_error.append(_error_codewords(data, block.total_count - block.data_count))
