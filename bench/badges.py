@@ -1,9 +1,12 @@
-"""Part 3: badge PDFs — seconds for 2,000 badges on A4 sheets (four A6 badges a sheet).
+"""Part 3: badge PDFs — seconds for 2,000 badges on A4 sheets (four A6 badges a sheet), the
+way an organiser gets them.
 
 The badges live in a throw-away PostgreSQL database (rows written in bulk: names in many EU
-scripts, organisations, countries); the figure is the whole bulk print job of the badges
-area (``start_print_job`` → query, sign every QR code, draw, store the PDF) run inline, the
-same code an RQ worker runs when REDIS_URL is set.
+scripts, organisations, countries). The figure is the organiser's wait: from the "Print"
+form's POST (``/<year>/organise/badges/print``: the print job queries the badges, signs
+every QR code, draws and stores the PDF; without Redis it runs in that request, with Redis an
+RQ worker runs the same code) to the last byte of the PDF downloaded from the job's page,
+through the application's routes (Flask test client, logged in as an organiser).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from bench.common import Skip, bench_app, figure, note, throwaway_database
 
 BADGES = int(os.environ.get("BENCH_BADGES", "2000"))
 BASELINE_S = 37.0  # 2,000 badges before issue 22 (mask search, one rect per run, N+1 loads)
+TARGET_S = 8.0  # on two CPUs
 NAMES = [
     "Zoë Łukasiewicz-Ångström",
     "Ελένη Παπαδοπούλου",
@@ -92,31 +96,60 @@ def _bulk_badges(edition, n: int) -> None:
     db.session.commit()
 
 
+def _organiser_client(app, organiser):
+    """A test client logged in as ``organiser`` with its CSRF token (a real login, but the
+    second factor marked as passed, as after a code: the bench has no authenticator)."""
+    import re
+
+    from conference.accounts.twofactor import VERIFIED_KEY
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = organiser.get_id()
+        session["_fresh"] = True
+        session[VERIFIED_KEY] = organiser.id
+    page = client.get(f"/{seed.YEAR}/organise/badges")
+    if page.status_code != 200:
+        raise RuntimeError(f"the badges page answered {page.status_code}")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    return client, token.group(1) if token else ""
+
+
 def run() -> None:
     try:
-        from conference.badges import services as badges
         from conference.badges.signing import ensure_key
     except ImportError as exc:
         raise Skip(f"the badges services are missing ({exc})") from None
-    with throwaway_database("badges") as url, bench_app(url):
+    with throwaway_database("badges") as url, bench_app(url) as (app, _workdir):
         edition = seed.edition()
         ensure_key(edition.year)
         _bulk_badges(edition, BADGES)
         organiser = seed.organiser(edition)
-        note(f"badges: {BADGES} badges, A4 sheets of four, print job run inline")
+        client, token = _organiser_client(app, organiser)
+        note(f"badges: {BADGES} badges, A4 sheets of four, organiser's print form to PDF")
         started, started_cpu = time.perf_counter(), time.process_time()
-        job = badges.start_print_job(edition, actor=organiser)
+        response = client.post(f"/{edition.year}/organise/badges/print", data={"csrf_token": token})
+        if response.status_code not in (302, 303):
+            raise RuntimeError(f"the print form answered {response.status_code}")
+        job_page = response.headers["Location"]
+        pdf = client.get(job_page.rstrip("/") + "/badges.pdf")
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - started_cpu
-        if job.state != "done" or job.total != BADGES:
-            raise RuntimeError(f"print job {job.state} with {job.total} badges: {job.error}")
-        pages = job.pdf.count(b"/Type /Page\n") or job.pdf.count(b"/Type /Page")
+        if pdf.status_code != 200 or not pdf.data.startswith(b"%PDF"):
+            raise RuntimeError(f"the job's PDF answered {pdf.status_code}")
+        pages = pdf.data.count(b"/Type /Page\n") or pdf.data.count(b"/Type /Page")
+        size = len(pdf.data)
     scale = 2000 / BADGES
-    figure("badges_pdf_seconds", elapsed, f"s (2,000: baseline {BASELINE_S:.0f} s, target < 8 s)")
+    verdict = "met" if elapsed * scale < TARGET_S else "NOT met on this run"
+    figure(
+        "badges_pdf_seconds",
+        elapsed,
+        f"s (2,000: baseline {BASELINE_S:.0f} s, target < {TARGET_S:.0f} s: {verdict})",
+    )
     figure("badges_pdf_cpu_seconds", cpu, "s (this process; the wall figure includes waiting)")
     if scale != 1:
         note(f"scaled to 2,000 badges: {elapsed * scale:.1f} s wall, {cpu * scale:.1f} s CPU")
     figure("badges_pdf_per_second", BADGES / elapsed, "badges/s")
-    figure("badges_pdf_size", round(len(job.pdf) / 1_000_000, 1), "MB")
+    figure("badges_pdf_size", round(size / 1_000_000, 1), "MB")
     if pages:
         note(f"{pages} page objects in the PDF")

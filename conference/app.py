@@ -15,7 +15,7 @@ from pathlib import Path
 
 import flask_babel
 import sqlalchemy as sa
-from flask import Flask, g, request
+from flask import Flask, g, request, request_started
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -48,6 +48,7 @@ from conference import (
     health,
     i18n,
     mailings,
+    pagecache,
     programme,
     review,
     security,
@@ -90,13 +91,26 @@ BLUEPRINTS = [
 ]
 
 
+class ConferenceFlask(Flask):
+    """Flask, with cached public pages answered before the request hooks run."""
+
+    def preprocess_request(self):
+        # One statement reads the page's version; a recorded response for it is answered
+        # (200 or 304) without the edition loaded, the user looked up, or a transaction.
+        # The after-request hooks (security headers, Vary, logging) still run.
+        early = pagecache.early_response()
+        if early is not None:
+            return early
+        return super().preprocess_request()
+
+
 def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     """Build the application.
 
     ``mode`` is development, production or testing (default: the APP_ENV variable);
     ``config`` overrides individual settings.
     """
-    app = Flask(
+    app = ConferenceFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -162,6 +176,8 @@ def create_app(config: dict | None = None, *, mode: str | None = None) -> Flask:
     register_cli(app)
     _register_edition_urls(app)
     _register_mail_after_request(app)
+    # Last of the after-request hooks (they run in reverse): the response as sent is recorded.
+    app.after_request_funcs.setdefault(None, []).insert(0, pagecache.remember)
     return app
 
 
@@ -244,8 +260,9 @@ def _configure_logging(app: Flask) -> None:
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO)
 
-    @app.before_request
-    def start_timer():
+    # On the request_started signal, not a before_request hook: responses answered early
+    # (pagecache.early_response) skip those hooks but are logged like any other.
+    def start_timer(sender, **extra):
         g.request_started = time.perf_counter()
         g.request_id = (
             request.headers.get("X-Request-ID")
@@ -253,6 +270,8 @@ def _configure_logging(app: Flask) -> None:
                 f"{time.time_ns()}{id(request)}".encode()
             ).hexdigest()[:16]
         )
+
+    request_started.connect(start_timer, app, weak=False)
 
     @app.after_request
     def log_request(response):

@@ -1,13 +1,16 @@
-"""Backups of a SQLite deployment: the database (SQLite's online backup API, consistent while
-the application runs) and the badge signing keys, in one timestamped directory.
+"""Backups: the database and the badge signing keys, in one timestamped directory.
 
 Layout of ``<BACKUP_DIR>/backup-<UTC time>/``::
 
-    conference.db      the database, a plain SQLite file
+    conference.db      SQLite: the database, a plain SQLite file (SQLite's online backup API,
+                       consistent while the application runs)
+    conference.dump    PostgreSQL: ``pg_dump --format=custom`` (consistent while it runs)
     badge-keys/        a copy of BADGE_KEY_DIR (private keys: keep the backup private)
     manifest.json      when, the schema version and the row count of every table
 
-PostgreSQL deployments back up with ``pg_dump`` (see the README); the keys the same way.
+A PostgreSQL backup is restored with ``pg_restore --no-owner`` into an empty database; the
+client tools (``pg_dump``, ``pg_restore``) must be installed and of the server's major version
+or newer.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,16 +30,42 @@ from conference.errors import DomainError
 from conference.extensions import db
 
 DATABASE_FILE = "conference.db"
+DUMP_FILE = "conference.dump"
 KEYS_DIR = "badge-keys"
 MANIFEST = "manifest.json"
+SUPPORTED = ("sqlite", "postgresql")
 
 
-def _require_sqlite() -> None:
-    if db.engine.dialect.name != "sqlite":
+def _dialect() -> str:
+    name = db.engine.dialect.name
+    if name not in SUPPORTED:
+        raise DomainError(f"flask backup handles SQLite and PostgreSQL databases, not {name}.")
+    return name
+
+
+def _postgres(tool: str, *args: str) -> None:
+    """Run ``pg_dump`` or ``pg_restore`` on the configured database (the password, if any,
+    in the environment, not on the command line)."""
+    binary = shutil.which(tool)
+    if binary is None:
         raise DomainError(
-            "flask backup copies SQLite databases. For PostgreSQL use pg_dump and pg_restore "
-            "(see 'Backup and restore' in the README) and copy BADGE_KEY_DIR."
+            f"{tool} is not installed: install the PostgreSQL client tools (e.g. the "
+            "postgresql-client package) of the server's major version."
         )
+    url = db.engine.url.set(drivername="postgresql")
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    address = url.set(password=None).render_as_string(hide_password=False)
+    result = subprocess.run(  # noqa: S603 (a fixed tool, arguments not from a shell)
+        [binary, *args, "--dbname", address],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise DomainError(f"{tool} failed: {result.stderr.strip()[-800:]}")
 
 
 def row_counts() -> dict[str, int]:
@@ -55,16 +85,19 @@ def backup_root() -> Path:
 
 def create_backup(root: Path | None = None) -> Path:
     """Write a backup directory under ``root`` (default ``BACKUP_DIR``); return its path."""
-    _require_sqlite()
+    dialect = _dialect()
     root = Path(root or backup_root())
     target = root / f"backup-{utcnow():%Y%m%dT%H%M%S%fZ}"
     target.mkdir(parents=True, mode=0o700)
-    destination = sqlite3.connect(target / DATABASE_FILE)
-    try:
-        with db.engine.connect() as conn:
-            conn.connection.dbapi_connection.backup(destination)
-    finally:
-        destination.close()
+    if dialect == "postgresql":
+        _postgres("pg_dump", "--format=custom", "--file", str(target / DUMP_FILE))
+    else:
+        destination = sqlite3.connect(target / DATABASE_FILE)
+        try:
+            with db.engine.connect() as conn:
+                conn.connection.dbapi_connection.backup(destination)
+        finally:
+            destination.close()
     keys = Path(current_app.config["BADGE_KEY_DIR"])
     if keys.is_dir():
         shutil.copytree(keys, target / KEYS_DIR)
@@ -83,22 +116,38 @@ def create_backup(root: Path | None = None) -> Path:
 
 
 def restore_backup(source: Path) -> dict[str, int]:
-    """Replace the configured SQLite database and badge keys with the backup in ``source``.
+    """Replace the configured database and badge keys with the backup in ``source`` (on
+    PostgreSQL the database must be empty: a new one from ``createdb``).
 
     Returns the restored row counts, checked against the manifest."""
-    _require_sqlite()
+    dialect = _dialect()
     source = Path(source)
-    database = source / DATABASE_FILE
+    database = source / (DUMP_FILE if dialect == "postgresql" else DATABASE_FILE)
     if not database.is_file():
-        raise DomainError(f"{source} is not a backup: {DATABASE_FILE} is missing.")
+        other = DATABASE_FILE if dialect == "postgresql" else DUMP_FILE
+        if (source / other).is_file():
+            raise DomainError(
+                f"{source} is a backup of another kind of database ({other}); the configured "
+                f"database is {dialect}."
+            )
+        raise DomainError(f"{source} is not a backup: {database.name} is missing.")
     manifest = json.loads((source / MANIFEST).read_text()) if (source / MANIFEST).exists() else {}
     db.session.remove()
-    origin = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        with db.engine.connect() as conn:
-            origin.backup(conn.connection.dbapi_connection)
-    finally:
-        origin.close()
+    if dialect == "postgresql":
+        if sa.inspect(db.engine).get_table_names():
+            raise DomainError(
+                "The configured PostgreSQL database is not empty: restore into a new one "
+                "(createdb, then point DATABASE_URL at it)."
+            )
+        db.engine.dispose()
+        _postgres("pg_restore", "--no-owner", "--exit-on-error", str(database))
+    else:
+        origin = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            with db.engine.connect() as conn:
+                origin.backup(conn.connection.dbapi_connection)
+        finally:
+            origin.close()
     db.engine.dispose()
     if (source / KEYS_DIR).is_dir():
         keys = Path(current_app.config["BADGE_KEY_DIR"])

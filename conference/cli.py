@@ -295,7 +295,7 @@ def jobs_worker(burst, fork):
 @click.group("backup", cls=AppGroup, invoke_without_command=True)
 @click.pass_context
 def backup_cli(ctx):
-    """Back up (or restore) the SQLite database and the badge keys.
+    """Back up (or restore) the database (SQLite, or PostgreSQL with pg_dump) and the badge keys.
 
     ``flask backup`` alone is ``flask backup create``."""
     if ctx.invoked_subcommand is None:

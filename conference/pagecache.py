@@ -16,21 +16,39 @@ turns caching off.
 A stored body is also kept compressed (brotli and gzip, as the client asks), beside the plain
 one: ``encode(response, key)`` compresses it once per encoding instead of on every request
 (Flask-Compress leaves a response that already has a ``Content-Encoding`` alone).
+
+Answering early: served from the cache, a page still cost the whole request machinery (the
+edition loaded through the ORM, a pool ping, a transaction begun and rolled back, the
+before-request hooks), several database round trips where one is enough. A route registered
+with ``early_route(endpoint, version)`` is answered before all that (``early_response()``,
+called by the application before its hooks) when the request is an anonymous GET or HEAD
+without a body and with only the query arguments the route allows: ``version`` reads, in one
+statement on an autocommit connection, everything the page depends on; the complete response
+recorded for the same URL, language inputs, encoding and version (``remember()``, after a
+normal request that served the public variant) is answered as it is, or as a 304 when the
+client's ``If-None-Match`` / ``If-Modified-Since`` says it already holds it. A change makes a
+new version, so the next request takes the normal path and records the new response. The
+after-request hooks (security headers, ``Vary``, logging) run as for any response.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 
 import brotli
-from flask import current_app, request, session
+import sqlalchemy as sa
+from flask import current_app, g, request, session
 from flask_login import current_user
 from redis import Redis
 
+from conference.extensions import db
+from conference.i18n import COOKIE_NAME as LANGUAGE_COOKIE
 from conference.i18n import current_locale
 
 PREFIX = "pagecache:v1:"
@@ -46,35 +64,39 @@ class LocalCache:
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES, max_bytes: int = DEFAULT_MAX_BYTES):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[Hashable, object] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: Hashable):
         with self._lock:
             body = self._items.get(key)
             if body is not None:
                 self._items.move_to_end(key)
             return body
 
-    def set(self, key: str, body: bytes) -> None:
-        if len(body) > self.max_bytes:
+    def set(self, key: Hashable, body, size: int | None = None) -> None:
+        """Keep ``body`` (bytes, or any value whose ``size`` in bytes is given)."""
+        size = len(body) if size is None else size
+        if size > self.max_bytes:
             return
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old)
+            if self._items.pop(key, None) is not None:
+                self._bytes -= self._sizes.pop(key)
             self._items[key] = body
-            self._bytes += len(body)
+            self._sizes[key] = size
+            self._bytes += size
             while self._items and (
                 len(self._items) > self.max_entries or self._bytes > self.max_bytes
             ):
-                _key, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped)
+                dropped, _value = self._items.popitem(last=False)
+                self._bytes -= self._sizes.pop(dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
             self._bytes = 0
 
     def __len__(self) -> int:
@@ -91,12 +113,25 @@ def _state(app) -> dict:
             ),
             "redis": None,
             "redis_url": None,
+            # Complete responses for early answers (their bodies are mostly the same bytes
+            # objects as the stored bodies above, so they cost little besides).
+            "early": LocalCache(
+                int(app.config.get("PAGE_CACHE_MAX_ENTRIES", DEFAULT_MAX_ENTRIES)),
+                int(app.config.get("PAGE_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES)),
+            ),
+            "early_engine": None,
+            "early_pid": None,
         }
     return state
 
 
 def local_cache(app=None) -> LocalCache:
     return _state(app or current_app._get_current_object())["local"]
+
+
+def early_cache(app=None) -> LocalCache:
+    """The complete responses answered early (see the module's docstring)."""
+    return _state(app or current_app._get_current_object())["early"]
 
 
 def _redis(app):
@@ -197,4 +232,167 @@ def encode(response, key: str):
     encoded = cached(f"{key}:{algorithm}", lambda: compress(body, algorithm))
     response.set_data(encoded)
     response.headers["Content-Encoding"] = algorithm
+    return response
+
+
+# --- Answering early ------------------------------------------------------------------------
+
+# Headers of a recorded response that are answered again; the after-request hooks add the
+# rest (security headers…). Never a cookie: that belonged to the visitor who had it built.
+KEPT_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-disposition",
+        "content-encoding",
+        "content-language",
+        "etag",
+        "last-modified",
+        "cache-control",
+        "vary",
+    }
+)
+
+
+@dataclass(frozen=True)
+class EarlyRoute:
+    """A route answered early: ``version(connection, year)`` returns everything besides the
+    URL and the language its public page depends on (None: no such edition, take the normal
+    path); ``args`` are the query arguments it may carry, ``cookies`` the cookies besides the
+    language's that change its page."""
+
+    version: Callable[[sa.Connection, int], tuple | None]
+    args: frozenset[str]
+    cookies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EarlyEntry:
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+_EARLY_ROUTES: dict[str, EarlyRoute] = {}
+
+
+def early_route(
+    endpoint: str,
+    version: Callable[[sa.Connection, int], tuple | None],
+    *,
+    args=(),
+    cookies=(),
+) -> None:
+    """Answer ``endpoint`` early from its recorded response while ``version`` is unchanged."""
+    _EARLY_ROUTES[endpoint] = EarlyRoute(version, frozenset(args), tuple(cookies))
+
+
+def mark_public() -> None:
+    """Called by a view that answers the public (anonymous, stored) variant of its page: the
+    response may be recorded for early answers."""
+    g.pagecache_public = True
+
+
+def _early_engine(app):
+    """Where versions are read: on PostgreSQL, a small pool of autocommit connections
+    without the pre-ping (a version is one statement: no BEGIN, no ROLLBACK, no ping; a dead
+    connection fails the statement, the pool is dropped and the request takes the normal
+    path, whose pool pings). Elsewhere (SQLite) the application's engine."""
+    state = _state(app)
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return engine
+    if state["early_engine"] is None or state["early_pid"] != os.getpid():
+        state["early_engine"] = sa.create_engine(
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=False,
+            pool_reset_on_return=None,
+            pool_size=1,
+            max_overflow=8,
+        )
+        state["early_pid"] = os.getpid()
+    return state["early_engine"]
+
+
+def dispose(app) -> None:
+    """Close the connections of the early answers' pool (tests, and a forked process)."""
+    state = _state(app)
+    if state["early_engine"] is not None:
+        state["early_engine"].dispose()
+        state["early_engine"] = None
+
+
+def _early_key(endpoint: str, route: EarlyRoute, year: int, app) -> tuple | None:  # noqa: PLR0911
+    """The recorded response's key for this request, or None when it must take the normal
+    path (not anonymous, a body, another query argument, no such edition, database error)."""
+    if request.content_length or not set(request.args) <= route.args:
+        return None
+    if not (1900 <= year <= 9999) or not public_request():
+        return None
+    engine = _early_engine(app)
+    try:
+        with engine.connect() as connection:
+            version = route.version(connection, year)
+    except sa.exc.SQLAlchemyError as exc:
+        app.logger.warning("page cache: early version failed (%s)", type(exc).__name__)
+        if engine is not db.engine:
+            engine.dispose()
+            _state(app)["early_engine"] = None
+        return None
+    if version is None:
+        return None
+    cookies = request.cookies
+    return (
+        endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        tuple(sorted(request.args.items(multi=True))),
+        version,
+        _accepted_algorithm(),
+        # The language's inputs for an anonymous visitor (i18n._choose).
+        request.headers.get("Accept-Language", ""),
+        cookies.get(LANGUAGE_COOKIE),
+        tuple(cookies.get(name) for name in route.cookies),
+    )
+
+
+def early_response():
+    """The recorded response for this request (200, or 304 when the client holds it), or
+    None: the request goes through the application as usual (and, when it serves the public
+    variant, its response is recorded by ``remember()``)."""
+    if not _EARLY_ROUTES or request.method not in ("GET", "HEAD"):
+        return None
+    endpoint = request.endpoint
+    route = _EARLY_ROUTES.get(endpoint)
+    if route is None or not enabled() or request.headers.get("Authorization"):
+        return None
+    year = (request.view_args or {}).get("year")
+    if not isinstance(year, int):
+        return None
+    app = current_app._get_current_object()
+    key = _early_key(endpoint, route, year, app)
+    if key is None:
+        return None
+    entry = early_cache(app).get(key)
+    if entry is None:
+        g.pagecache_early_key = key
+        return None
+    response = app.response_class(entry.body, headers=list(entry.headers))
+    return response.make_conditional(request)
+
+
+def remember(response):
+    """After-request hook (the last one): record the public variant's complete response for
+    early answers of the same key."""
+    key = g.pop("pagecache_early_key", None)
+    if (
+        key is None
+        or not g.get("pagecache_public")
+        or request.method != "GET"
+        or response.status_code != 200
+        or response.direct_passthrough
+        or response.is_streamed
+    ):
+        return response
+    body = response.get_data()
+    headers = tuple((k, v) for k, v in response.headers.items() if k.lower() in KEPT_HEADERS)
+    early_cache().set(key, EarlyEntry(body, headers), len(body) + 512)
     return response

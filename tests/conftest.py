@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g, request_started
 
-from conference import create_app
+from conference import create_app, pagecache
 from conference.config import normalise_database_url
 from conference.db import freeze
 from conference.extensions import db as _db
@@ -253,6 +253,7 @@ def app(app_config):
         _db.session.remove()
         for engine in _db.engines.values():
             engine.dispose()
+        pagecache.dispose(app)
         ctx.pop()
         freeze(None)
 

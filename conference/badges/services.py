@@ -342,12 +342,14 @@ def printable_badges(edition, *, category_ids=(), only_unprinted=False) -> list[
             Registration.state == RegistrationState.ACCREDITED,
         )
         .order_by(Registration.full_name, Badge.id)
-        # Everything a badge draws, loaded in a few queries instead of one per badge.
+        # Everything a badge draws, loaded in a few queries instead of one per badge (the
+        # holder's account too: its language chooses the badge's fixed words).
         .options(
             so.contains_eager(Badge.registration).options(
                 so.joinedload(Registration.edition),
                 so.joinedload(Registration.category),
                 so.joinedload(Registration.requested_category),
+                so.joinedload(Registration.user),
             )
         )
     )

@@ -178,6 +178,18 @@ def _edition_identity(edition: Edition) -> tuple:
     return (edition.id, edition.programme_changed_at, edition.updated_at, edition.timezone)
 
 
+def early_version(connection: sa.Connection, year: int) -> tuple | None:
+    """An edition-wide export's version for an early answer (``pagecache.early_route``): what
+    ``_edition_identity`` holds, and the edition's state; None when there is no such edition."""
+    row = connection.execute(_EARLY_VERSION, {"year": year}).first()
+    return tuple(row) if row is not None else None
+
+
+_EARLY_VERSION = sa.select(
+    Edition.id, Edition.state, Edition.programme_changed_at, Edition.updated_at, Edition.timezone
+).where(Edition.year == sa.bindparam("year"))
+
+
 def edition_validators(user, edition: Edition, kind: str, *extra) -> Validators:
     """Validators of an edition-wide feed or export (``kind``) as ``user`` sees it.
 

@@ -127,6 +127,7 @@ def _conditional(
             response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
         if key is not None:
             response = pagecache.encode(response, key)
+            pagecache.mark_public()
     response.set_etag(validators.etag, weak=True)
     if validators.last_modified is not None:
         response.last_modified = validators.last_modified
@@ -187,6 +188,12 @@ def schedule_xml():
         lambda: exports.schedule_xml(current_user, edition),
         XML_TYPE,
     )
+
+
+# Cache hits of the edition-wide exports are answered before the request machinery runs
+# (one statement: pagecache.py).
+for _endpoint in ("calendar.programme_ics", "calendar.schedule_json", "calendar.schedule_xml"):
+    pagecache.early_route(_endpoint, calendar.early_version)
 
 
 @bp.get("/calendar/<token>.ics")

@@ -153,12 +153,14 @@ def _options(views, attribute: str) -> list:
     return sorted(seen.values(), key=lambda v: v.name.casefold())
 
 
-@bp.post("/programme/timezone")
+@bp.route("/programme/timezone", methods=["GET", "POST"])
 def choose_zone():
     """Remember the zone the programme is shown in (a cookie; "edition" goes back to each
-    edition's own zone). Not under an edition: it changes nothing of one, archived or not."""
-    choice = (request.form.get("zone") or "").strip()
-    back = redirect(safe_next(request.form.get("next"), url_for("editions.home")), 303)
+    edition's own zone). Not under an edition: it changes nothing of one, archived or not.
+    GET too, like the language links: the anonymous programme page is a copy shared by every
+    visitor (the page cache), which cannot carry one visitor's CSRF token."""
+    choice = (request.values.get("zone") or "").strip()
+    back = redirect(safe_next(request.values.get("next"), url_for("editions.home")), 303)
     if choice in ("", "edition"):
         back.delete_cookie(display.ZONE_COOKIE, path="/")
         flash(_("Times are shown in the conference's time zone."), "success")

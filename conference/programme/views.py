@@ -123,7 +123,19 @@ def programme():
     )
     response = make_response(pagecache.cached(key, lambda: _render_programme(edition, live=False)))
     response.mimetype = "text/html"
-    return pagecache.encode(response, key)
+    response = pagecache.encode(response, key)
+    response.set_etag(key.removeprefix(pagecache.PREFIX), weak=True)
+    pagecache.mark_public()
+    return response.make_conditional(request)
+
+
+# A cache hit is answered before the request machinery runs (one statement: pagecache.py).
+pagecache.early_route(
+    "programme.programme",
+    programme_cache.early_version,
+    args={"day"},
+    cookies=(display.ZONE_COOKIE,),
+)
 
 
 def _render_programme(edition, *, live: bool = True) -> str:
@@ -167,6 +179,9 @@ def _render_programme(edition, *, live: bool = True) -> str:
         now_next=services.now_and_next(views, services.utcnow(), edition.tz) if live else None,
         zone=zone,
         zones=display.known_zones(),
+        # The stored copy is shared by every anonymous visitor: no CSRF token of the visitor
+        # who had it built (the zone switch is a plain GET form there; it sets a cookie only).
+        shared_copy=not live,
     )
 
 

@@ -27,12 +27,14 @@ def keep_logging():
 
 def dispose(app) -> None:
     """Close the database connections of an extra app (PostgreSQL warns about leaked ones)."""
+    from conference import pagecache
     from conference.extensions import db
 
     with app.app_context():
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+        pagecache.dispose(app)
 
 
 @pytest.fixture

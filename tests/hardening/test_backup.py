@@ -17,7 +17,7 @@ from tests.factories import PASSWORD, make_edition, make_user
 @pytest.fixture(autouse=True)
 def sqlite_only(is_postgres):
     if is_postgres:
-        pytest.skip("flask backup is for SQLite; PostgreSQL uses pg_dump (README)")
+        pytest.skip("SQLite backups; PostgreSQL: tests/hardening/test_backup_postgres.py")
 
 
 def _world(db):
