@@ -167,6 +167,17 @@ def test_a_capacity_raised_in_the_draft_gives_seats_only_when_released(stage, lo
     assert "Draft-only hall" in promoted.text_body  # released with 1.1
 
 
+def test_an_unlimited_capacity_in_the_draft_waits_for_the_release_too(stage):
+    _release(stage, "1.0")
+    workshop, waiting = stage["workshop"], stage["people"][2]
+    _edit(stage, workshop, capacity=None)
+    assert _states(workshop.id)[waiting.id] == BookingState.WAITLISTED
+    assert _mails("programme_booking_promoted") == []
+    _release(stage, "1.1")
+    assert _states(workshop.id)[waiting.id] == BookingState.BOOKED
+    assert [m.to for m in _mails("programme_booking_promoted")] == [waiting.email]
+
+
 def test_promotion_mail_gives_the_released_time_and_room_not_the_draft(stage):
     _release(stage, "1.0")
     workshop, holder, waiting = stage["workshop"], stage["people"][0], stage["people"][2]
