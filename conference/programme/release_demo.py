@@ -1,6 +1,8 @@
 """Demo of the draft and released schedule (issue 19): 2027 has a released version 1.0, and
-later draft changes organisers have not released yet (one session moved, one new session), so
-that the release page shows a diff and the public programme still shows version 1.0.
+later draft changes organisers have not released yet (one session moved, one new session, four
+more seats in the booked workshop), so that the release page shows a diff and the public
+programme still shows version 1.0: the workshop's page still offers 12 seats, and the added
+seats go to its waiting list only once released.
 
 Runs after the programme, submissions and review steps (the release includes the running
 orders). Idempotent: nothing happens once 2027 has a release.
@@ -17,6 +19,7 @@ from conference.programme import services
 from conference.programme.models import ProgrammeSession, Room
 
 MOVED = "Talent programmes and conflicts of interest"
+WORKSHOP = "Workshop: running a due-diligence check in practice"
 NEW = "Lightning talks: research security offices introduce themselves"
 
 
@@ -59,6 +62,18 @@ def seed(demo) -> None:
                 ],
             ),
             moved,
+        )
+    workshop = db.session.scalar(
+        sa.select(ProgrammeSession).where(
+            ProgrammeSession.edition_id == edition.id, ProgrammeSession.title == WORKSHOP
+        )
+    )
+    if workshop is not None and workshop.capacity is not None:
+        services.save_session(
+            organiser,
+            edition,
+            services.session_data_of(workshop, capacity=workshop.capacity + 4),
+            workshop,
         )
     room = db.session.scalar(
         sa.select(Room).where(Room.edition_id == edition.id, Room.name == "Room Bruegel")

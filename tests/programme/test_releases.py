@@ -271,7 +271,17 @@ def test_demo_has_a_release_and_unreleased_draft_changes(app, client):
     edition = db.session.scalar(sa.select(Edition).where(Edition.year == 2027))
     assert [r.version for r in services.releases_of(edition)] == ["1.0"]
     kinds = sorted(k for c in services.pending_changes(edition) for k in c["kinds"])
-    assert kinds == ["moved", "new"]
+    assert kinds == ["changed", "moved", "new"]
+    # The workshop's four seats added in the draft wait for the release.
+    workshop = db.session.scalar(
+        sa.select(ProgrammeSession).where(
+            ProgrammeSession.edition_id == edition.id,
+            ProgrammeSession.title == "Workshop: running a due-diligence check in practice",
+        )
+    )
+    assert workshop.capacity == 16
+    page = client.get(f"/2027/sessions/{workshop.id}").get_data(as_text=True)
+    assert "12 seats," in page and "16 seats" not in page
     schedule = json.loads(client.get("/2027/schedule.json").get_data())
     assert schedule["schedule"]["version"] == "1.0"
     assert "Lightning talks" not in client.get("/2027/programme?day=all").get_data(as_text=True)

@@ -1,7 +1,15 @@
-"""Checkpoints: the venue entrance and the session doors a scan happens at."""
+"""Checkpoints: the venue entrance and the session doors a scan happens at.
+
+Once the edition has released its schedule, the doors are those of the released programme,
+with its titles, times, rooms and capacities (what attendees were told): a session only in
+the draft has no door yet, one the release shows cancelled has none any more. Who may enter
+is the stricter of the released and the draft access rule: a restriction set in the draft
+protects the door at once (as a TLP label does), an opening waits for the release.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -9,9 +17,10 @@ from babel import dates
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from conference.errors import DomainError
+from conference.errors import DomainError, NotFound
 from conference.extensions import db
-from conference.programme.models import ProgrammeSession, SessionState
+from conference.programme.models import AccessPolicy, ProgrammeSession, SessionState
+from conference.programme.services import get_session, latest_release, programme_sessions
 
 
 class BadRequest(DomainError):
@@ -30,17 +39,34 @@ class Checkpoint:
         return "venue" if self.session is None else self.session.id
 
 
+def _door(released, live):
+    """The released session at its door, admitting by the stricter of both access rules."""
+    restricted = [v for v in (released, live) if v.access != AccessPolicy.OPEN]
+    if all(v is released for v in restricted):
+        return released
+    if any(v.access == AccessPolicy.INVITATION for v in restricted):
+        return dataclasses.replace(released, access=AccessPolicy.INVITATION, categories=[])
+    allowed = set.intersection(*({c.id for c in v.categories} for v in restricted))
+    categories = [c for c in restricted[-1].categories if c.id in allowed]
+    return dataclasses.replace(released, access=AccessPolicy.CATEGORIES, categories=categories)
+
+
+def _live_sessions(edition, session_ids=None) -> dict[int, ProgrammeSession]:
+    query = sa.select(ProgrammeSession).where(ProgrammeSession.edition_id == edition.id)
+    if session_ids is not None:
+        query = query.where(ProgrammeSession.id.in_(session_ids))
+    return {s.id: s for s in db.session.scalars(query)}
+
+
 def _sessions(edition):
-    return list(
-        db.session.scalars(
-            sa.select(ProgrammeSession)
-            .where(
-                ProgrammeSession.edition_id == edition.id,
-                ProgrammeSession.state != SessionState.CANCELLED,
-            )
-            .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
-        )
-    )
+    """The sessions with a door: the released ones not cancelled (the live ones before the
+    first release), in time order."""
+    sessions = programme_sessions(None, edition, include_cancelled=False)
+    if latest_release(edition) is None:
+        return sessions
+    live = _live_sessions(edition)
+    # A session removed since the release has no row left to record scans against.
+    return [_door(s, live[s.id]) for s in sessions if s.id in live]
 
 
 def _local_text(moment, edition, pattern: str) -> str:
@@ -102,15 +128,17 @@ def resolve_checkpoint(edition, value) -> Checkpoint:
         raise BadRequest(
             _('The checkpoint must be "venue" or a session id.'), code="bad_checkpoint"
         )
-    session = db.session.get(ProgrammeSession, value)
-    if (
-        session is None
-        or session.edition_id != edition.id
-        or session.state == SessionState.CANCELLED
-    ):
+    try:
+        session = get_session(edition, value)
+    except NotFound:
+        session = None
+    live = _live_sessions(edition, [value]).get(value) if session is not None else None
+    if session is None or live is None or session.state == SessionState.CANCELLED:
         raise BadRequest(
             _("There is no such session in this edition to check in to."), code="unknown_checkpoint"
         )
+    if session is not live:
+        session = _door(session, live)
     return Checkpoint(f"session:{session.id}", session_label(session, edition), session)
 
 

@@ -2,6 +2,12 @@
 
 Capacity holds under parallel requests: the session row is locked and a seat taken with a
 conditional UPDATE (``_take_seat``).
+
+Once an edition has released its schedule, attendees act on the released programme and
+nothing they receive describes the draft: a seat is taken only where the release and the draft
+both have one free; clashes and the waiting list's mails read the released times and rooms; a
+draft cancellation mails nobody (the release's own mail tells them); and seats added in the
+draft go to the waiting people when the change is released (``_promote_released``).
 """
 
 from __future__ import annotations
@@ -14,16 +20,46 @@ from flask_babel import lazy_gettext as _l
 from conference import audit, mail
 from conference.accounts.models import User
 from conference.db import utcnow
-from conference.errors import Conflict, NotAllowed, NotFound
+from conference.editions.models import Edition
+from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
 from conference.permissions import Clearance, clearance
 from conference.programme.models import Booking, BookingState, ProgrammeSession, SessionState
 from conference.programme.services.common import absolute_link, span
+from conference.programme.services.releases import on_release, released_sessions
 from conference.programme.services.visibility import get_session
+
+# Refusing a booking the draft would refuse but the release allows: saying why would reveal
+# the draft (a cancellation, a new time, a changed rule), so the refusal says only this.
+BEING_CHANGED = _l(
+    "This session is being changed: bookings open again when the organisers publish the next "
+    "version of the programme."
+)
+
+
+def as_released(edition, session: ProgrammeSession):
+    """``session`` as attendees know it: its released version once the edition has a release
+    (None when the release does not hold it), the session itself before the first release."""
+    released = released_sessions(edition)
+    if released is None:
+        return session
+    return next((s for s in released if s.id == session.id), None)
 
 
 def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = False) -> None:
-    """Tell everyone holding a seat or waiting for one that the session is cancelled."""
+    """Tell everyone holding a seat or waiting for one that the session is cancelled.
+
+    Once the edition has a release, a cancellation in the draft mails nobody: the release
+    that publishes it tells them (its mail says "cancelled"). A session removed from the
+    programme is the exception: its bookings go with it, so no release could reach them; they
+    are told now, with the time the release gave them.
+    """
+    shown = as_released(edition, session)
+    if shown is not session and not removed:
+        return
+    if shown is None:
+        # Never released: nobody could have booked it.
+        return
     bookings = db.session.scalars(
         sa.select(Booking)
         .where(Booking.session_id == session.id, Booking.state != BookingState.CANCELLED)
@@ -35,11 +71,11 @@ def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = Fals
         mail.queue(
             booking.user.email,
             "programme_session_cancelled",
-            _l("Cancelled: %(title)s", title=session.title),
+            _l("Cancelled: %(title)s", title=shown.title),
             edition=edition,
             person=booking.user,
-            session=session,
-            when=span(session, edition),
+            session=shown,
+            when=span(shown, edition),
             reason=session.cancel_reason,
             url=absolute_link("programme.programme", year=edition.year)
             if removed
@@ -63,17 +99,23 @@ def _locked_session(edition, session_id: int) -> ProgrammeSession:
     return session
 
 
-def _take_seat(session: ProgrammeSession) -> bool:
-    """Add one booked seat if one is free; atomic in the database, whatever else runs."""
+def _take_seat(session: ProgrammeSession, released_capacity: int | None = None) -> bool:
+    """Add one booked seat if one is free; atomic in the database, whatever else runs.
+
+    ``released_capacity`` (the released programme's, once there is one) limits as well: a
+    seat added in the draft is not handed out before it is released.
+    """
+    within = [
+        sa.or_(
+            ProgrammeSession.capacity.is_(None),
+            ProgrammeSession.booked_count < ProgrammeSession.capacity,
+        )
+    ]
+    if released_capacity is not None:
+        within.append(ProgrammeSession.booked_count < released_capacity)
     result = db.session.execute(
         sa.update(ProgrammeSession)
-        .where(
-            ProgrammeSession.id == session.id,
-            sa.or_(
-                ProgrammeSession.capacity.is_(None),
-                ProgrammeSession.booked_count < ProgrammeSession.capacity,
-            ),
-        )
+        .where(ProgrammeSession.id == session.id, *within)
         .values(booked_count=ProgrammeSession.booked_count + 1)
         .execution_options(synchronize_session=False)
     )
@@ -92,7 +134,15 @@ def _free_seat(session: ProgrammeSession) -> None:
 
 
 def booking_clash(user, session: ProgrammeSession) -> ProgrammeSession | None:
-    """Another session the user has a seat in that overlaps ``session``, if any."""
+    """Another session the user has a seat in that overlaps ``session``, if any.
+
+    Once the edition has a release, both sessions are read as released (times and
+    cancellations of the draft count only once published): a ``ReleasedSession``.
+    """
+    edition = db.session.get(Edition, session.edition_id)
+    released = released_sessions(edition)
+    if released is not None:
+        return _released_clash(user, session.id, released)
     return db.session.scalar(
         sa.select(ProgrammeSession)
         .join(Booking, Booking.session_id == ProgrammeSession.id)
@@ -107,6 +157,32 @@ def booking_clash(user, session: ProgrammeSession) -> ProgrammeSession | None:
         )
         .order_by(ProgrammeSession.starts_at)
         .limit(1)
+    )
+
+
+def _released_clash(user, session_id: int, released: list):
+    shown = next((s for s in released if s.id == session_id), None)
+    if shown is None:
+        return None
+    booked = set(
+        db.session.scalars(
+            sa.select(Booking.session_id).where(
+                Booking.user_id == user.id,
+                Booking.state == BookingState.BOOKED,
+                Booking.session_id != session_id,
+            )
+        )
+    )
+    return next(
+        (
+            other
+            for other in released
+            if other.id in booked
+            and not other.is_cancelled
+            and other.starts_at < shown.ends_at
+            and other.ends_at > shown.starts_at
+        ),
+        None,
     )
 
 
@@ -147,8 +223,12 @@ def book(user, edition, session_id: int) -> Booking:
     db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     session = _locked_session(edition, session_id)
     viewer = clearance(user, edition)
-    for version in (shown, session) if shown is not session else (session,):
-        _check_bookable(viewer, version)
+    _check_bookable(viewer, shown)
+    if shown is not session:
+        try:
+            _check_bookable(viewer, session)
+        except DomainError:
+            raise Conflict(str(BEING_CHANGED)) from None
     existing = db.session.scalar(
         sa.select(Booking).where(
             Booking.session_id == session.id,
@@ -170,7 +250,7 @@ def book(user, edition, session_id: int) -> Booking:
                 when=span(clash, edition),
             )
         )
-    seated = _take_seat(session)
+    seated = _take_seat(session, shown.capacity if shown is not session else None)
     booking = Booking(
         edition_id=edition.id,
         session_id=session.id,
@@ -238,10 +318,17 @@ def promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
     """Give free seats to the people waiting, first come first served, and mail them.
 
     People who are no longer cleared, or who meanwhile booked an overlapping session, keep
-    their place on the list and are skipped.
+    their place on the list and are skipped. Once the edition has a release, only seats the
+    release holds are given (and the mail gives its time and room); seats added in the draft
+    wait for the release that publishes them.
     """
-    if not session.booking_required or session.starts_at <= utcnow():
+    shown = as_released(edition, session)
+    if shown is None or shown.is_cancelled or session.is_cancelled:
         return []
+    versions = (shown, session) if shown is not session else (session,)
+    if not all(v.booking_required for v in versions) or shown.starts_at <= utcnow():
+        return []
+    released_capacity = shown.capacity if shown is not session else None
     waiting = list(
         db.session.scalars(
             sa.select(Booking)
@@ -255,11 +342,11 @@ def promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
         person = booking.user
         if person is None or person.deleted_at is not None:
             continue
-        if not Clearance(person, edition).may_attend(session):
+        if not all(Clearance(person, edition).may_attend(v) for v in versions):
             continue
         if booking_clash(person, session) is not None:
             continue
-        if not _take_seat(session):
+        if not _take_seat(session, released_capacity):
             break
         booking.state = BookingState.BOOKED
         booking.promoted_at = utcnow()
@@ -267,17 +354,35 @@ def promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
         mail.queue(
             person.email,
             "programme_booking_promoted",
-            _l("You have a seat: %(title)s", title=session.title),
+            _l("You have a seat: %(title)s", title=shown.title),
             edition=edition,
             person=person,
-            session=session,
-            when=span(session, edition),
-            room=session.room.name if session.room else "",
+            session=shown,
+            when=span(shown, edition),
+            room=shown.room.name if shown.room else "",
             url=absolute_link("programme.agenda", year=edition.year),
         )
         promoted.append(booking)
     db.session.flush()
     return promoted
+
+
+@on_release
+def _promote_released(edition, changes: list[dict]) -> None:
+    """After a release: the waiting people of each session whose released capacity grew (or
+    became unlimited) get the seats now published."""
+    grown = [
+        c["session_id"]
+        for c in changes
+        if c["before"] is not None
+        and c["after"] is not None
+        and c["before"].get("capacity") is not None
+        and (c["after"].get("capacity") is None or c["after"]["capacity"] > c["before"]["capacity"])
+    ]
+    for session_id in grown:
+        session = db.session.get(ProgrammeSession, session_id)
+        if session is not None:
+            promote_waiting(session, edition)
 
 
 def session_bookings(session: ProgrammeSession) -> list[Booking]:

@@ -69,6 +69,17 @@ CHANGE_LABELS = {
 }
 _TIMES = ("starts_at", "ends_at")
 
+# What else happens once a release is recorded, handed in at import time by the modules that
+# read the release (bookings gives the seats a release adds to the waiting people): each is
+# called with the edition and the release's changes, inside the releasing transaction.
+_AFTER_RELEASE: list = []
+
+
+def on_release(hook):
+    """Call ``hook(edition, changes)`` after every release (a decorator)."""
+    _AFTER_RELEASE.append(hook)
+    return hook
+
 
 # --- snapshots -------------------------------------------------------------------------------
 
@@ -438,6 +449,8 @@ def release(actor, edition, version: str, public_note: str = "") -> ScheduleRele
     forget_latest_release()
     g.pop("_released_sessions", None)
     queued = _mail_affected(edition, record, changes) if previous is not None else 0
+    for hook in _AFTER_RELEASE:
+        hook(edition, record.changes)
     touch_programme(edition)
     audit.record(
         actor,
@@ -539,6 +552,9 @@ def _mail_affected(edition, record: ScheduleRelease, changes: list[dict]) -> int
                     "title": data["title"],
                     "when": span(shown, edition),
                     "what": _what_changed(change),
+                    "reason": data.get("cancel_reason", "")
+                    if "cancelled" in change["kinds"]
+                    else "",
                 }
             )
         mail.queue(

@@ -29,7 +29,12 @@ from conference.programme.models import (
     SessionState,
     SessionType,
 )
-from conference.programme.services import ContributionSpec, append_contribution, span
+from conference.programme.services import (
+    ContributionSpec,
+    append_contribution,
+    latest_release,
+    span,
+)
 from conference.programme.services import placement_clashes as programme_clashes
 from conference.review.services.lookups import _require, speakers
 from conference.signals import session_changed
@@ -272,7 +277,7 @@ def place_in_programme(
 def _after_placement(actor, edition, submission, session, people, clashes):
     """Offer the speaker category, mail who must register, record, tell the other areas."""
     offered = _offer_speaker_category(actor, edition, people)
-    to_register = _invite_to_register(edition, session, people, offered)
+    to_register = _invite_to_register(edition, submission, session, people, offered)
     touch_programme(edition)
     audit.record(
         actor,
@@ -311,9 +316,17 @@ def _offer_speaker_category(actor, edition: Edition, people: list[dict]) -> list
     return offered
 
 
-def _invite_to_register(edition: Edition, session, people: list[dict], offered) -> list[str]:
+def _invite_to_register(
+    edition: Edition, submission, session, people: list[dict], offered
+) -> list[str]:
     """Mail the speakers who still have no registration the way to register; returns the
-    addresses written to."""
+    addresses written to.
+
+    Once the edition has released its schedule, the placement is a draft change: the mail
+    says the talk is placed and that its time and room come with the next release (whose own
+    mail tells them), never the draft's slot.
+    """
+    slot_pending = latest_release(edition) is not None
     written = []
     for person in people:
         user = person["user"]
@@ -330,8 +343,10 @@ def _invite_to_register(edition: Edition, session, people: list[dict], offered) 
             ),
             edition=edition,
             name=person["name"],
-            session=session,
-            when=span(session, edition),
+            talk_title=submission.title,
+            slot_pending=slot_pending,
+            session=None if slot_pending else session,
+            when="" if slot_pending else span(session, edition),
             register_link=external_url("accreditation.register", year=edition.year),
         )
         written.append(person["email"])

@@ -15,7 +15,7 @@ from conference.editions.models import Edition
 from conference.errors import NotAllowed, NotFound
 from conference.extensions import db
 from conference.permissions import can, clearance
-from conference.programme.models import AccessPolicy, Contribution, ProgrammeSession
+from conference.programme.services import programme_sessions
 from conference.signals import author_comments_requested
 from conference.submissions.models import CoSpeaker, Decision, Submission, SubmissionState
 from conference.submissions.services.limits import valid_id
@@ -137,7 +137,8 @@ def accepted_abstracts(edition: Edition, viewer=None) -> list[Submission]:
     """Accepted submissions whose decision is published (public once published).
 
     An abstract placed in a restricted session is left out for a ``viewer`` who is not
-    cleared for that session, as the session itself is on every other channel.
+    cleared for that session, as the session itself is on every other channel: the session
+    as released, once the edition has a release (never the draft's access rule).
     """
     submissions = list(
         db.session.scalars(
@@ -155,19 +156,14 @@ def accepted_abstracts(edition: Edition, viewer=None) -> list[Submission]:
             .order_by(Submission.track_id, Submission.title)
         )
     )
-    restricted = db.session.execute(
-        sa.select(Contribution.submission_id, ProgrammeSession)
-        .join(ProgrammeSession, ProgrammeSession.id == Contribution.session_id)
-        .where(
-            Contribution.submission_id.in_([s.id for s in submissions]),
-            ProgrammeSession.access != AccessPolicy.OPEN,
-        )
-        .options(so.selectinload(ProgrammeSession.categories))
-    ).all()
+    # The programme as the public reads it: the last release once there is one (a talk placed
+    # only in the draft is listed like any accepted talk), the live sessions before.
     viewer_clearance = clearance(viewer, edition)
     hidden = {
-        submission_id
-        for submission_id, session in restricted
-        if not viewer_clearance.sees_details(session)
+        contribution.submission_id
+        for session in programme_sessions(viewer, edition)
+        if session.is_restricted and not viewer_clearance.sees_details(session)
+        for contribution in session.contributions
+        if contribution.submission_id is not None
     }
     return [s for s in submissions if s.id not in hidden]
