@@ -18,7 +18,7 @@ from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import Channel, can, deny, login_required
-from conference.programme import bp, services
+from conference.programme import bp, display, services
 from conference.programme.services import files, materials, speakers
 from conference.programme.speaker_forms import (
     MaterialsAccessForm,
@@ -115,13 +115,15 @@ def _managed_session(session_id: int):
 
 def _materials_page(session, *, upload=None, recording=None, access=None, status=200):
     edition = g.edition
+    view = services.session_view(
+        session, services.clearance(current_user, edition), channel=Channel.PAGE
+    )
+    display.mark_no_store([view])
     return (
         render_template(
             "programme/materials.html",
             session=session,
-            view=services.session_view(
-                session, services.clearance(current_user, edition), channel=Channel.PAGE
-            ),
+            view=view,
             materials=materials.session_materials(session),
             upload_form=upload or MaterialUploadForm(),
             recording_form=recording or RecordingForm(),
