@@ -660,6 +660,7 @@ def _session_form(session=None) -> SessionForm:
                 "capacity": session.capacity,
                 "booking_required": session.booking_required,
                 "chatham_house": session.chatham_house,
+                "tlp": session.tlp,
                 "state": session.state,
                 "cancel_reason": session.cancel_reason,
                 "access": session.access,
@@ -671,6 +672,7 @@ def _session_form(session=None) -> SessionForm:
         first_day = edition.start_date
         form.starts_at.data = dt.datetime(first_day.year, first_day.month, first_day.day, 9)
         form.ends_at.data = form.starts_at.data + dt.timedelta(hours=1)
+        form.tlp.data = edition.tlp_default or tlp.TLP.CLEAR.value
     none = [SelectChoice(None, "—")]
     form.type_id.choices = none + [SelectChoice(t.id, t.name) for t in services.types_of(edition)]
     form.track_id.choices = none + [SelectChoice(t.id, t.name) for t in services.tracks_of(edition)]
@@ -704,6 +706,7 @@ def _session_data(form: SessionForm) -> services.SessionData:
         capacity=form.capacity.data,
         booking_required=bool(form.booking_required.data),
         chatham_house=bool(form.chatham_house.data),
+        tlp=form.tlp.data,
         state=form.state.data,
         cancel_reason=form.cancel_reason.data or "",
         access=form.access.data,
