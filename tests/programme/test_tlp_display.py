@@ -9,12 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from conference import pagecache, tlp
+from conference.db import utcnow
 from conference.extensions import db
 from conference.permissions import Disclosure
 from conference.programme.models import Contribution, SessionSpeaker
 from conference.programme.speaker_models import SessionMaterial
 from tests.factories import grant, make_edition, make_user
 from tests.programme.factories import make_attendee, make_category, make_room, make_session
+from tests.review.factories import make_submission
 
 DEFINITIONS = {
     "CLEAR": "may be shared freely, without restriction",
@@ -102,6 +104,7 @@ def test_every_page_kind_shows_the_label(app, client, login):
     as_attendee = login(attendee)
     as_attendee.post(f"/2027/sessions/{session.id}/star")
     assert _badge("AMBER") in as_attendee.get("/2027/me/agenda").get_data(as_text=True)
+    assert _badge("AMBER") in as_attendee.get("/2027/me").get_data(as_text=True)
     # The speaker's page of their talk: the contribution's effective label.
     speaking = login(speaker).get("/2027/me/speaking")
     assert _badge("RED") in speaking.get_data(as_text=True)
@@ -252,3 +255,21 @@ def test_preview_as_a_category_sees_what_its_people_would(app, login):
     seen = as_organiser.get(f"/2027/admin/programme/preview?category={category.id}")
     text = seen.get_data(as_text=True)
     assert "Greta Green" in text and "Amber for the category" in text
+
+
+def test_speakers_submission_page_shows_the_talks_label(app, login):
+    edition = make_edition()
+    speaker = make_attendee(edition=edition)
+    submission = make_submission(edition, author=speaker, title="Talk on labs")
+    submission.decision = "accepted"
+    submission.decided_at = submission.decision_published_at = utcnow()
+    session = make_session(edition, title="Green panel", tlp="GREEN",
+                           submission_id=submission.id, speakers=[speaker])  # fmt: skip
+    db.session.commit()
+    contribution = db.session.scalar(
+        sa.select(Contribution).where(Contribution.session_id == session.id)
+    )
+    contribution.tlp = "AMBER"
+    db.session.commit()
+    page = login(speaker).get(f"/2027/me/submissions/{submission.id}").get_data(as_text=True)
+    assert "Green panel" in page and _badge("AMBER") in page
