@@ -91,6 +91,10 @@ def test_every_page_kind_shows_the_label(app, client, login):
         "/2027/admin/programme/editor?day=2027-06-09",
         "/2027/admin/programme/preview",
         f"/2027/sessions/{session.id}/materials",
+        f"/2027/admin/programme/sessions/{session.id}/bookings",
+        f"/2027/admin/programme/sessions/{session.id}/cancel",
+        f"/2027/admin/programme/sessions/{session.id}/edit",
+        f"/2027/admin/programme/sessions/{session.id}/contributions/new",
     ]
     for page in pages:
         response = as_organiser.get(page)
