@@ -706,7 +706,9 @@ def _session_data(form: SessionForm) -> services.SessionData:
         capacity=form.capacity.data,
         booking_required=bool(form.booking_required.data),
         chatham_house=bool(form.chatham_house.data),
-        tlp=form.tlp.data,
+        # Not sent (an older form, a script): the label is left as it is (a new session gets
+        # the edition's default), never silently lowered to the form's default.
+        tlp=form.tlp.data if "tlp" in request.form else None,
         state=form.state.data,
         cancel_reason=form.cancel_reason.data or "",
         access=form.access.data,

@@ -78,6 +78,28 @@ def test_session_form_sets_and_audits_the_label(edition, organiser, login):
     assert "TLP label before: RED" in log and "TLP label after: AMBER+STRICT" in log
 
 
+def test_a_form_without_the_label_never_lowers_it(edition, organiser, login):
+    edition.tlp_default = "AMBER"
+    session = make_session(edition, title="Red one", tlp="RED")
+    db.session.commit()
+    client = login(organiser)
+    without = {k: v for k, v in _form(title="Red one").items() if k != "tlp"}
+    assert (
+        client.post(f"/2027/admin/programme/sessions/{session.id}/edit", data=without).status_code
+        == 303
+    )
+    db.session.expire_all()
+    assert db.session.get(ProgrammeSession, session.id).tlp == "RED"
+    assert (
+        client.post(
+            "/2027/admin/programme/sessions/new", data={**without, "title": "New one"}
+        ).status_code
+        == 303
+    )
+    new = db.session.scalar(sa.select(ProgrammeSession).where(ProgrammeSession.title == "New one"))
+    assert new.tlp == "AMBER"
+
+
 def test_session_form_refuses_an_unknown_label(edition, organiser, login):
     client = login(organiser)
     response = client.post("/2027/admin/programme/sessions/new", data=_form(tlp="PURPLE"))
