@@ -4,18 +4,23 @@ and the schedule editor; every change is audited and readable; cloning keeps the
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
 from conference.audit import AuditEntry
+from conference.db import utcnow
 from conference.editions.cloning import clone_edition
 from conference.editions.models import Edition
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.programme import services
 from conference.programme.models import Contribution, ProgrammeSession
+from conference.review.services import place_in_programme
 from tests.factories import grant, make_edition, make_user
 from tests.programme.factories import make_attendee, make_room, make_session
+from tests.review.factories import make_chair, make_submission
 
 
 @pytest.fixture
@@ -243,6 +248,21 @@ def test_schedule_editor_label_form_without_javascript(edition, organiser, login
     assert db.session.get(ProgrammeSession, session.id).tlp == "AMBER"
 
 
+def test_a_duplicated_session_keeps_its_labels(edition, organiser, login):
+    session = make_session(edition, title="Red briefing", minutes=60, tlp="AMBER")
+    services.add_contribution(
+        organiser, session, edition,
+        services.ContributionSpec(title="Sources", duration_minutes=10, tlp="RED"),
+    )  # fmt: skip
+    db.session.commit()
+    response = login(organiser).post(f"/2027/admin/programme/sessions/{session.id}/duplicate")
+    assert response.status_code == 303
+    copy = db.session.scalar(
+        sa.select(ProgrammeSession).where(ProgrammeSession.title == "Red briefing (copy)")
+    )
+    assert copy.tlp == "AMBER" and [c.tlp for c in copy.contributions] == ["RED"]
+
+
 def test_cloning_copies_the_default_and_the_sessions_labels(edition, organiser):
     edition.tlp_default = "AMBER"
     make_session(edition, title="Red one", tlp="RED")
@@ -256,3 +276,21 @@ def test_cloning_copies_the_default_and_the_sessions_labels(edition, organiser):
         )
     )
     assert copy is not None and copy.tlp == "RED"
+
+
+def test_a_talk_placed_as_a_new_session_starts_with_the_edition_default(app, edition):
+    edition.tlp_default = "GREEN"
+    submission = make_submission(edition, author=make_user(), title="Placed talk")
+    submission.decision = "accepted"
+    submission.decided_at = utcnow()
+    db.session.commit()
+    starts = dt.datetime(2027, 6, 9, 10, 30, tzinfo=edition.tz)
+    with app.test_request_context("/2027/"):
+        place_in_programme(make_chair(edition), submission, starts_at=starts,
+                           duration_minutes=25, room_id=None, type_id=None,
+                           allow_clashes=True)  # fmt: skip
+    db.session.commit()
+    session = db.session.scalar(
+        sa.select(ProgrammeSession).where(ProgrammeSession.title == "Placed talk")
+    )
+    assert session.tlp == "GREEN"
