@@ -257,6 +257,11 @@ def _detail_labels() -> dict[str, str]:
         "minutes": pgettext("audit detail", "Minutes"),
         "room_id": pgettext("audit detail", "Room"),
         "starts_at": pgettext("audit detail", "Starts at"),
+        # Issue 23: TLP labels (sessions, contributions, the edition's default).
+        "tlp": pgettext("audit detail", "TLP label"),
+        "tlp_from": pgettext("audit detail", "TLP label before"),
+        "tlp_to": pgettext("audit detail", "TLP label after"),
+        "tlp_default": pgettext("audit detail", "TLP label of new sessions"),
     }
 
 

@@ -46,6 +46,7 @@ EDITION_SETTINGS = (
     "description",
     "waitlist_mode",
     "waitlist_offer_days",
+    "tlp_default",
 )
 EDITION_TIMES = (
     "registration_opens_at",

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from conference import tlp
 from conference.accounts.models import Role
 from conference.accounts.services import role_label
 from conference.editions.models import EditionState
@@ -27,6 +28,31 @@ from conference.editions.services import STATE_LABELS, valid_timezone
 from conference.i18n import known_language
 
 STATE_CHOICES = [SelectChoice(s.value, STATE_LABELS[s]) for s in EditionState]
+# FIRST TLP 2.0's short definitions (the same words as templates/macros/tlp.html), for the
+# label selects of the edition settings and the programme forms.
+TLP_DEFINITIONS = {
+    tlp.TLP.CLEAR: _l("may be shared freely, without restriction"),
+    tlp.TLP.GREEN: _l(
+        "limited disclosure within the community: may be shared with peers and partner "
+        "organisations, not published"
+    ),
+    tlp.TLP.AMBER: _l(
+        "limited disclosure: recipients may share it within their organisation and with its "
+        "clients, on a need-to-know basis"
+    ),
+    tlp.TLP.AMBER_STRICT: _l(
+        "limited disclosure: recipients may share it only within their own organisation, on a "
+        "need-to-know basis"
+    ),
+    tlp.TLP.RED: _l("for the eyes and ears of individual recipients only, no further disclosure"),
+}
+TLP_CHOICES = [
+    SelectChoice(
+        label.value,
+        _l("TLP:%(label)s — %(definition)s", label=label.value, definition=TLP_DEFINITIONS[label]),
+    )
+    for label in tlp.ORDER
+]
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 DATETIME_FIELDS = (
     "registration_opens_at",
@@ -116,6 +142,15 @@ class EditionSettingsForm(EditionBasicsForm):
     )
     badge_show_country = BooleanField(_l("Show the country on badges"))
     badge_show_organisation = BooleanField(_l("Show the organisation on badges"))
+    tlp_default = SelectField(
+        _l("TLP label of new sessions"),
+        choices=TLP_CHOICES,
+        default=tlp.TLP.CLEAR.value,
+        description=_l(
+            "The Traffic Light Protocol label a new session starts with; organisers can change "
+            "it per session. Existing sessions keep theirs."
+        ),
+    )
 
 
 def _role_choices() -> list[SelectChoice]:

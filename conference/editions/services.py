@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from conference import audit
+from conference import audit, tlp
 from conference.audit import AuditEntry
 from conference.db import utcnow
 from conference.editions.models import Edition, EditionState
@@ -74,6 +74,7 @@ SETTINGS_FIELDS = (
     "languages",
     "title_translations",
     "description",
+    "tlp_default",
 )
 WINDOWS = (
     (
@@ -127,6 +128,10 @@ def _check(values: dict) -> None:
         raise DomainError(_("Please give a valid IANA time zone, e.g. Europe/Brussels."))
     if values.get("state") not in {s.value for s in EditionState}:
         raise DomainError(_("Please choose a valid state."))
+    if "tlp_default" in values and tlp.normalise(values["tlp_default"]) != values["tlp_default"]:
+        raise DomainError(
+            _("Choose one of the TLP labels: CLEAR, GREEN, AMBER, AMBER+STRICT, RED.")
+        )
     start, end = values.get("start_date"), values.get("end_date")
     if start is None or end is None:
         raise DomainError(_("Please give the start and end dates."))

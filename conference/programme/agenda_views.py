@@ -119,6 +119,10 @@ def grid():
     args = display.link_args(filters)
     table = services.build_grid(todays, services.rooms_of(edition), _("No room given"))
     now = services.utcnow()
+    now_next = services.now_and_next(views, now, edition.tz)
+    display.mark_no_store(todays)
+    if now_next:
+        display.mark_no_store([*now_next.now, *now_next.next])
     return render_template(
         "programme/grid.html",
         grid=table,
@@ -136,7 +140,7 @@ def grid():
         rooms=_options(all_views, "room"),
         starred=starred,
         bookings=services.user_bookings(current_user, edition),
-        now_next=services.now_and_next(views, now, edition.tz),
+        now_next=now_next,
         zone=zone,
         zones=display.known_zones(),
         session_path=SessionPaths(),

@@ -10,6 +10,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference import tlp
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import require
@@ -27,7 +28,17 @@ def _back(session):
     )
 
 
+def _offer_labels(form, session) -> None:
+    """Offer the session's label and the stricter ones only (the service refuses the rest)."""
+    form.tlp.choices = [
+        choice
+        for choice in form.tlp.choices
+        if choice.value == "" or tlp.at_least(choice.value, session.tlp)
+    ]
+
+
 def _page(form, session, contribution=None, status=200):
+    _offer_labels(form, session)
     return (
         render_template(
             "programme/admin/contribution_form.html",
@@ -63,6 +74,7 @@ def admin_contribution_new(session_id: int):
                 title=form.title.data,
                 duration_minutes=form.duration_minutes.data,
                 description=form.description.data or "",
+                tlp=form.tlp.data or None,
             ),
         )
         db.session.commit()
@@ -85,6 +97,8 @@ def admin_contribution_edit(session_id: int, contribution_id: int):
     contribution = services.get_contribution(session, contribution_id)
     form = ContributionForm(obj=contribution)
     if request.method == "GET":
+        form.tlp.data = contribution.tlp or ""
+    if request.method == "GET":
         return _page(form, session, contribution)
     if not form.validate_on_submit():
         return _page(form, session, contribution, 400)
@@ -97,6 +111,7 @@ def admin_contribution_edit(session_id: int, contribution_id: int):
             title=form.title.data,
             minutes=form.duration_minutes.data,
             description=form.description.data or "",
+            label=form.tlp.data or None,
         )
         db.session.commit()
     except DomainError as exc:

@@ -1,6 +1,11 @@
 """Demo programme: 2027 (9–10 June, four rooms, about thirty sessions of every type, restricted
 sessions, a bookable workshop, a cancelled session) and the past 2025 programme.
 
+Both editions have sessions of every TLP label (issue 23: the closed-door briefings RED, a
+roundtable with materials AMBER+STRICT, panels AMBER, talks GREEN, the rest CLEAR) and
+sessions under the Chatham House Rule. ``release_demo`` gives a contribution a label
+stricter than its session's.
+
 Idempotent: rooms and tracks are matched by name, types by code, sessions by title.
 """
 
@@ -84,12 +89,12 @@ PROGRAMME_2027 = [
      "Room Bruegel", [("Dr. Klaus Weber", "Federal Office for Economic Affairs")], {}),
     (0, "11:00", "12:30", "Workshop: running a due-diligence check in practice", "workshop", RISK,
      "Room Horta", [("Sofia Marchetti", "Politecnico di Milano")],
-     {"booking_required": True, "capacity": 12,
+     {"booking_required": True, "capacity": 12, "tlp": "GREEN",
       "description": "A hands-on workshop with real (anonymised) partnership cases. "
                      "**Seats are limited: please book.**"}),
     (0, "11:00", "12:30", "Member State experts' roundtable on national frameworks",
      "closed-door", COOPERATION, "Room Magritte", [("Moderated by the Presidency", "")],
-     {"categories": ["MSE"], "chatham_house": True,
+     {"categories": ["MSE"], "chatham_house": True, "tlp": "AMBER+STRICT",
       "description": "Exchange among nominated Member State experts on national research "
                      "security frameworks and support structures."}),
     (0, "12:30", "13:30", "Lunch", "break", None, None, [], {}),
@@ -102,17 +107,18 @@ PROGRAMME_2027 = [
      {"booking_required": True, "capacity": 30}),
     (0, "13:30", "15:00", "Closed-door meeting: threat assessment exchange", "closed-door",
      INTERFERENCE, "Room Horta", [("National security services liaison", "")],
-     {"categories": ["MSE", "EUI"], "chatham_house": True,
+     {"categories": ["MSE", "EUI"], "chatham_house": True, "tlp": "RED",
       "description": "Briefing by security services for nominated experts and EU institutions "
                      "only. Chatham House rule."}),
     (0, "13:30", "15:00", "Research security in the Widening countries", "panel", COOPERATION,
-     "Room Magritte", [("Dr. Andrei Popescu", "Ministry of Research, Romania")], {}),
+     "Room Magritte", [("Dr. Andrei Popescu", "Ministry of Research, Romania")],
+     {"tlp": "GREEN"}),
     (0, "15:00", "15:30", "Coffee break", "break", None, None, [], {}),
     (0, "15:30", "17:00", "Building a research security support office", "workshop", RISK,
      "Room Bruegel", [("Pieter de Vries", "Ministry of Education, Culture and Science")],
      {"booking_required": True, "capacity": 40}),
     (0, "15:30", "17:00", "Knowledge security in practice: the Dutch national desk", "panel",
-     RISK, "Room Magritte", [("Dr. Marieke Jansen", "Leiden University")], {}),
+     RISK, "Room Magritte", [("Dr. Marieke Jansen", "Leiden University")], {"tlp": "GREEN"}),
     (0, "15:30", "17:00", "Panel: cyber-enabled espionage against research infrastructures",
      "panel", INTERFERENCE, "Plenary Hall",
      [("Dr. Tomás Ruiz", "Barcelona Supercomputing Center"), ("Niamh O'Brien", "The Irish Times")],
@@ -125,7 +131,7 @@ PROGRAMME_2027 = [
                   "jonas.becker@bmbf.example.de", "claire.dubois@esr.example.fr",
                   # registration still pending: sees a "Restricted session" until accredited
                   "ivan.petrov@mon.example.bg"],
-      "chatham_house": True}),
+      "chatham_house": True, "tlp": "RED"}),
     (0, "18:00", "20:00", "Networking reception", "break", None, None, [], {}),
     (1, "08:30", "09:00", "Welcome coffee", "break", None, None, [], {}),
     (1, "09:00", "09:45", "Keynote: trusted research and open science", "keynote", COOPERATION,
@@ -143,11 +149,11 @@ PROGRAMME_2027 = [
     (1, "11:00", "11:30", "Coffee break", "break", None, None, [], {}),
     (1, "11:30", "12:30", "Member State experts: peer-learning exercise", "closed-door",
      COOPERATION, "Room Horta", [("ERA Forum secretariat", "European Commission")],
-     {"categories": ["MSE"]}),
+     {"categories": ["MSE"], "tlp": "AMBER"}),
     (1, "11:30", "12:30", "Research security for start-ups and spin-offs", "panel", EXPORT,
      "Room Bruegel", [("Sara Lindberg", "Swedish Research Council")], {}),
     (1, "11:30", "12:30", "Case studies: partnerships that went wrong", "panel", RISK,
-     "Room Magritte", [("Frederik Claes", "KU Leuven")], {}),
+     "Room Magritte", [("Frederik Claes", "KU Leuven")], {"tlp": "AMBER"}),
     (1, "12:30", "13:30", "Lunch", "break", None, None, [], {}),
     (1, "13:30", "15:00", "Closing plenary: next steps for the European research area",
      "plenary", None, "Plenary Hall",
@@ -167,14 +173,17 @@ PROGRAMME_2025 = [
      "Main auditorium", [("Dr. Klaus Weber", "BAFA")], {}),
     (0, "13:00", "14:00", "Lunch", "break", None, None, [], {}),
     (0, "14:00", "15:30", "Member State experts' meeting", "closed-door", COOPERATION,
-     "Meeting room 7", [("Council Presidency", "")], {"categories": ["MSE"]}),
+     "Meeting room 7", [("Council Presidency", "")],
+     {"categories": ["MSE"], "chatham_house": True, "tlp": "RED"}),
     (0, "14:00", "15:30", "Foreign interference: first lessons", "panel", INTERFERENCE,
-     "Main auditorium", [("Dr. Jonas Becker", "Federal Ministry of Research")], {}),
+     "Main auditorium", [("Dr. Jonas Becker", "Federal Ministry of Research")],
+     {"tlp": "GREEN"}),
     (1, "09:00", "10:30", "Panel: international cooperation under uncertainty", "panel",
-     COOPERATION, "Main auditorium", [("Prof. Luis García", "CSIC")], {}),
+     COOPERATION, "Main auditorium", [("Prof. Luis García", "CSIC")], {"tlp": "AMBER"}),
     (1, "10:30", "11:00", "Coffee break", "break", None, None, [], {}),
     (1, "11:00", "12:30", "Building national contact points", "workshop", RISK, "Meeting room 3",
-     [("Pieter de Vries", "Ministry of Education, Culture and Science")], {}),
+     [("Pieter de Vries", "Ministry of Education, Culture and Science")],
+     {"tlp": "AMBER+STRICT"}),
     (1, "12:30", "13:30", "Closing session and the road to 2027", "plenary", None,
      "Main auditorium", [("Director-General for Research and Innovation", "European Commission")],
      {}),
@@ -253,6 +262,7 @@ def _seed_programme(demo, edition, plan, rooms) -> list[ProgrammeSession]:
             booking_required=options.get("booking_required", False),
             capacity=options.get("capacity"),
             chatham_house=options.get("chatham_house", False),
+            tlp=options.get("tlp", "CLEAR"),
             state=options.get("state", SessionState.SCHEDULED),
             cancel_reason=options.get("cancel_reason", ""),
             sequence=1 if options.get("state") == SessionState.CANCELLED else 0,

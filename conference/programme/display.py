@@ -76,3 +76,29 @@ def link_args(filters: dict) -> dict:
     if filters.get("starred"):
         args["starred"] = 1
     return args
+
+
+# --- TLP RED pages (issue 23) ---------------------------------------------------------------
+
+
+def mark_no_store(views) -> bool:
+    """Note that this response shows the content of a RED session (``SessionView.no_store``)
+    among ``views``: it is then sent with ``Cache-Control: no-store`` (``apply_no_store``)
+    and never kept in the page cache. Returns whether it does."""
+    if any(getattr(view, "no_store", False) for view in views):
+        g.tlp_no_store = True
+    return bool(g.get("tlp_no_store"))
+
+
+def shows_red() -> bool:
+    """Whether this response was marked by ``mark_no_store``."""
+    return bool(g.get("tlp_no_store"))
+
+
+def apply_no_store(response):
+    """``Cache-Control: no-store`` on a response that shows a RED session's content: no
+    browser, proxy or shared cache may keep it."""
+    if shows_red():
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response

@@ -27,9 +27,12 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from conference import tlp
+from conference.editions.forms import TLP_CHOICES
 from conference.programme.models import AccessPolicy, SessionState
 
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -52,6 +55,21 @@ class MultiCheckboxField(SelectMultipleField):
 
     def pre_validate(self, form):
         """Unknown ids are reported by the service with a clear message."""
+
+
+class ContributionLabelField(SelectField):
+    """A contribution's TLP label: any of the five (or "" for the session's) passes the form;
+    the page offers only those at least as strict as the session's, and the service refuses
+    a less strict one with a message that says why (``services.contributions.check_label``)."""
+
+    def process_data(self, value):
+        self.data = value or ""  # None (the session's label) is the empty choice
+
+    def pre_validate(self, form):
+        if self.data not in ("", *tlp.VALUES):
+            raise ValidationError(
+                _l("Choose one of the TLP labels: CLEAR, GREEN, AMBER, AMBER+STRICT, RED.")
+            )
 
 
 class RoomForm(FlaskForm):
@@ -171,6 +189,17 @@ class SessionForm(FlaskForm):
     )
     booking_required = BooleanField(_l("Attendees must book a seat"))
     chatham_house = BooleanField(_l("Chatham House rule applies"))
+    tlp = SelectField(
+        _l("TLP label"),
+        choices=TLP_CHOICES,
+        default=tlp.TLP.CLEAR.value,
+        description=_l(
+            "How what is presented may travel afterwards (FIRST TLP 2.0). CLEAR for public "
+            "plenaries, GREEN for detail meant for the community, AMBER for operational detail "
+            "shared on a need-to-know basis, AMBER+STRICT for one's own organisation only, RED "
+            "for closed-door briefings."
+        ),
+    )
     state = SelectField(_l("State"), choices=STATE_CHOICES, default=SessionState.SCHEDULED.value)
     cancel_reason = TextAreaField(
         _l("Reason for the cancellation"),
@@ -218,6 +247,11 @@ class ContributionForm(FlaskForm):
     )
     description = TextAreaField(
         _l("Description (optional)"), validators=[Optional(), Length(max=20000)]
+    )
+    tlp = ContributionLabelField(
+        _l("TLP label"),
+        choices=[SelectChoice("", _l("The session’s label"))] + TLP_CHOICES,
+        default="",
     )
 
 

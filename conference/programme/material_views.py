@@ -20,7 +20,7 @@ from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import Channel, can, deny, login_required
-from conference.programme import bp, services
+from conference.programme import bp, display, services
 from conference.programme.services import downloads, files, materials, speakers
 from conference.programme.speaker_forms import (
     MaterialLabelForm,
@@ -130,13 +130,15 @@ def _with_labels(form, session):
 def _materials_page(session, *, upload=None, recording=None, access=None, status=200):
     edition = g.edition
     listed = materials.session_materials(session)
+    view = services.session_view(
+        session, services.clearance(current_user, edition), channel=Channel.PAGE
+    )
+    display.mark_no_store([view])
     return (
         render_template(
             "programme/materials.html",
             session=session,
-            view=services.session_view(
-                session, services.clearance(current_user, edition), channel=Channel.PAGE
-            ),
+            view=view,
             materials=listed,
             labels={m.id: materials.effective_label(edition, m, session) for m in listed},
             download_counts=downloads.download_counts(m.id for m in listed),

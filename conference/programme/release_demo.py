@@ -6,6 +6,9 @@ seats go to its waiting list only once released.
 
 Runs after the programme, submissions and review steps (the release includes the running
 orders). Idempotent: nothing happens once 2027 has a release.
+
+Before releasing, one item of a CLEAR panel's running order gets a stricter TLP label
+(AMBER: the reform proposal is a draft), so that the released version carries it too.
 """
 
 from __future__ import annotations
@@ -16,11 +19,33 @@ import sqlalchemy as sa
 
 from conference.extensions import db
 from conference.programme import services
-from conference.programme.models import ProgrammeSession, Room
+from conference.programme.models import Contribution, ProgrammeSession, Room
 
 MOVED = "Talent programmes and conflicts of interest"
 WORKSHOP = "Workshop: running a due-diligence check in practice"
 NEW = "Lightning talks: research security offices introduce themselves"
+# (session title, contribution title, its own TLP label: stricter than the session's)
+STRICTER_CONTRIBUTION = (
+    "Panel: export control reform and the research community",
+    "The reform proposal, presented by DG RTD",
+    "AMBER",
+)
+
+
+def _label_contribution(edition) -> None:
+    session_title, title, label = STRICTER_CONTRIBUTION
+    contribution = db.session.scalar(
+        sa.select(Contribution)
+        .join(ProgrammeSession, ProgrammeSession.id == Contribution.session_id)
+        .where(
+            ProgrammeSession.edition_id == edition.id,
+            ProgrammeSession.title == session_title,
+            Contribution.title == title,
+        )
+    )
+    if contribution is not None and contribution.tlp is None:
+        contribution.tlp = label
+        db.session.flush()
 
 
 def _local(edition, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -33,6 +58,7 @@ def seed(demo) -> None:
     organiser = demo.users.get("organiser@demo.test")
     if edition is None or organiser is None or services.latest_release(edition) is not None:
         return
+    _label_contribution(edition)
     services.release(
         organiser,
         edition,

@@ -78,12 +78,17 @@ def changelog():
 
 
 class _CategoryPreview(Clearance):
-    """The clearance of a person accredited in one category (and nothing else)."""
+    """The clearance of a person accredited in one category (and nothing else): logged in
+    (the TLP labels let GREEN, and AMBER of the sessions they are cleared for, reach them),
+    presenting and chairing nothing (a RED session stays a placeholder unless the category
+    is cleared for it)."""
 
     def __init__(self, edition, category_id: int | None):
         super().__init__(None, edition)
         self.accredited = category_id is not None
         self.category_id = category_id
+        self.authenticated = category_id is not None
+        self.presenting_ids = frozenset()
 
 
 @bp.get("/<int:year>/admin/programme/preview")

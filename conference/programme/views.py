@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from conference import audit, confirm, crud, pagecache
+from conference import audit, confirm, crud, pagecache, tlp
 from conference.confirm import Confirmation
 from conference.errors import DomainError
 from conference.extensions import db
@@ -121,7 +121,11 @@ def programme():
         request.args.get("day", ""),
         services.utcnow().astimezone(edition.tz).date(),  # the default day follows the clock
     )
-    response = make_response(pagecache.cached(key, lambda: _render_programme(edition, live=False)))
+    try:
+        body = pagecache.cached(key, lambda: _render_cacheable_programme(edition))
+    except _ShowsRed as shown:  # never stored: a RED session's content is on it
+        return make_response(shown.body)
+    response = make_response(body)
     response.mimetype = "text/html"
     response = pagecache.encode(response, key)
     response.set_etag(key.removeprefix(pagecache.PREFIX), weak=True)
@@ -136,6 +140,21 @@ pagecache.early_route(
     args={"day"},
     cookies=(display.ZONE_COOKIE,),
 )
+
+
+class _ShowsRed(Exception):
+    """The page about to be stored shows a RED session: it is served, never stored."""
+
+    def __init__(self, body: str):
+        super().__init__("RED content")
+        self.body = body
+
+
+def _render_cacheable_programme(edition) -> str:
+    body = _render_programme(edition, live=False)
+    if display.shows_red():
+        raise _ShowsRed(body)
+    return body
 
 
 def _render_programme(edition, *, live: bool = True) -> str:
@@ -154,6 +173,7 @@ def _render_programme(edition, *, live: bool = True) -> str:
     days = _group_by_day(edition, views)
     day = _chosen_day(edition, list(days), filtered)
     shown = days if day is None else OrderedDict((d, v) for d, v in days.items() if d == day)
+    display.mark_no_store(v for day_views in shown.values() for v in day_views)
     link_args = display.link_args(filters)
     return render_template(
         "programme/programme.html",
@@ -193,6 +213,7 @@ def session_detail(session_id: int):
     view = services.session_view(
         session, services.clearance(current_user, edition), channel=Channel.PAGE
     )
+    display.mark_no_store([view])
     booking = services.user_bookings(current_user, edition).get(session.id)
     may_star = can(current_user, "agenda.star", session, edition=edition)
     return render_template(
@@ -365,6 +386,7 @@ def agenda():
     edition = g.edition
     zone = display.apply_viewer_zone(edition)
     entries = services.agenda_entries(current_user, edition, channel=Channel.PAGE)
+    display.mark_no_store(entry.view for entry in entries)
     days: OrderedDict = OrderedDict()
     for entry in entries:
         days.setdefault(entry.view.starts_at.astimezone(edition.tz).date(), []).append(entry)
@@ -656,6 +678,7 @@ def _session_form(session=None) -> SessionForm:
                 "capacity": session.capacity,
                 "booking_required": session.booking_required,
                 "chatham_house": session.chatham_house,
+                "tlp": session.tlp,
                 "state": session.state,
                 "cancel_reason": session.cancel_reason,
                 "access": session.access,
@@ -667,6 +690,7 @@ def _session_form(session=None) -> SessionForm:
         first_day = edition.start_date
         form.starts_at.data = dt.datetime(first_day.year, first_day.month, first_day.day, 9)
         form.ends_at.data = form.starts_at.data + dt.timedelta(hours=1)
+        form.tlp.data = edition.tlp_default or tlp.TLP.CLEAR.value
     none = [SelectChoice(None, "—")]
     form.type_id.choices = none + [SelectChoice(t.id, t.name) for t in services.types_of(edition)]
     form.track_id.choices = none + [SelectChoice(t.id, t.name) for t in services.tracks_of(edition)]
@@ -700,6 +724,9 @@ def _session_data(form: SessionForm) -> services.SessionData:
         capacity=form.capacity.data,
         booking_required=bool(form.booking_required.data),
         chatham_house=bool(form.chatham_house.data),
+        # Not sent (an older form, a script): the label is left as it is (a new session gets
+        # the edition's default), never silently lowered to the form's default.
+        tlp=form.tlp.data if "tlp" in request.form else None,
         state=form.state.data,
         cancel_reason=form.cancel_reason.data or "",
         access=form.access.data,
@@ -757,12 +784,14 @@ def admin_session_edit(session_id: int):
 def admin_session(session_id: int):
     edition = g.edition
     session = _session_or_404(session_id)
+    view = services.session_view(
+        session, services.clearance(current_user, edition), channel=Channel.PAGE
+    )
+    display.mark_no_store([view])
     return render_template(
         "programme/admin/session.html",
         session=session,
-        view=services.session_view(
-            session, services.clearance(current_user, edition), channel=Channel.PAGE
-        ),
+        view=view,
         warnings=services.clash_warnings(session, edition),
         writable=can(current_user, "programme.manage", edition=edition),
     )
@@ -821,6 +850,12 @@ def _describe_sessions(ids: list[int]) -> dict:
     return found
 
 
+@bp.after_request
+def _red_pages_no_store(response):
+    """Pages showing a RED session's content are never kept by browsers or proxies."""
+    return display.apply_no_store(response)
+
+
 @bp.record_once
 def _register_template_globals(state) -> None:
     """``my_agenda(edition)`` for the attendee's page (``templates/programme/_me.html``) and
@@ -829,3 +864,5 @@ def _register_template_globals(state) -> None:
         current_user, edition, channel=Channel.PAGE
     )
     state.app.jinja_env.globals["agenda_role_label"] = services.role_label
+    # A material's or contribution's effective TLP label: never less strict than its session's.
+    state.app.jinja_env.globals["tlp_strictest"] = tlp.strictest

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import g, jsonify, render_template, request
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference.editions.forms import TLP_CHOICES
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.permissions import can, require
@@ -84,13 +85,18 @@ def _session_json(session) -> dict:
 @require("programme.admin")
 def programme_editor():
     """The grid of one day (``?day=YYYY-MM-DD``)."""
-    grid = services.editor_day(current_user, g.edition, arg_date("day"))
+    return _editor_page(arg_date("day"))
+
+
+def _editor_page(day):
+    grid = services.editor_day(current_user, g.edition, day)
     return render_template(
         "review/editor.html",
         grid=grid,
         slot_minutes=5,
         dt_minutes=lambda minutes: dt.timedelta(minutes=minutes),
         writable=can(current_user, "programme.manage", edition=g.edition),
+        tlp_choices=TLP_CHOICES,
     )
 
 
@@ -113,6 +119,31 @@ def programme_editor_move():
         return {"session": _session_json(session)}
 
     return _answer(call)
+
+
+@bp.post("/<int:year>/admin/programme/editor/label")
+@require("programme.manage")
+def programme_editor_label():
+    """The editor's TLP label form (a plain form, no JavaScript needed): ``session_id``,
+    ``tlp``, ``day``; back to the editor's day with a message."""
+    day = arg_date("day", args=request.form)
+    raw_id = request.form.get("session_id", "")
+    session_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else None
+    try:
+        session = services.set_label(
+            current_user, g.edition, session_id, request.form.get("tlp", "")[:20]
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _editor_page(day), exc.status_code
+    flash(
+        _("“%(title)s” is labelled TLP:%(label)s.", title=session.title, label=session.tlp),
+        "success",
+    )
+    back = url_for("review.programme_editor", **({"day": day.isoformat()} if day else {}))
+    return redirect(f"{back}#label-{session.id}", 303)
 
 
 @bp.post("/<int:year>/admin/programme/editor/talk")

@@ -4,7 +4,9 @@ The rules: a contribution lasts between 1 minute and 24 hours; the contributions
 run one after the other from the session's start and together never last longer than the
 session (so a session cannot be shortened below them either). A talk (an accepted
 submission) is presented by the submission's speakers; they are also listed among the
-session's speakers, so that clash checks, agendas and badges see them.
+session's speakers, so that clash checks, agendas and badges see them. A contribution may
+carry its own TLP label, at least as strict as its session's (``check_label``); without one
+it has the session's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from conference import tlp
 from conference.errors import Conflict, DomainError, NotFound
 from conference.extensions import db
 from conference.programme.models import (
@@ -40,6 +43,8 @@ class ContributionSpec:
     submission_id: int | None = None
     # (user id or None, name, organisation) of each presenter.
     speakers: tuple[tuple[int | None, str, str], ...] = ()
+    # Its own TLP label (never less strict than the session's), or None: the session's.
+    tlp: str | None = None
 
 
 def session_minutes(session: ProgrammeSession) -> int:
@@ -109,6 +114,30 @@ def _renumber(session: ProgrammeSession) -> None:
         speaker.position = position
 
 
+def check_label(session: ProgrammeSession, label: str | None) -> str | None:
+    """A contribution's own TLP label as stored: None (or "") for the session's label; else
+    one of the five labels, refused when less strict than the session's (what is said in a
+    session can be more sensitive than the session, never less)."""
+    if label is None or label == "":
+        return None
+    value = tlp.normalise(label)
+    if value is None:
+        raise DomainError(
+            _("Choose one of the TLP labels: CLEAR, GREEN, AMBER, AMBER+STRICT, RED."),
+            code="invalid",
+        )
+    if not tlp.at_least(value, session.tlp):
+        raise DomainError(
+            _(
+                "A contribution cannot be less strict than its session: the session is "
+                "TLP:%(session)s, so choose TLP:%(session)s or a stricter label.",
+                session=session.tlp,
+            ),
+            code="invalid",
+        )
+    return value
+
+
 def get_contribution(session: ProgrammeSession, contribution_id) -> Contribution:
     """One contribution of ``session``, or NotFound (also for another session's)."""
     for contribution in session.contributions:
@@ -133,6 +162,7 @@ def add_contribution(
         title=session.title,
         contribution=contribution.title,
         minutes=contribution.duration_minutes,
+        **({"tlp_to": contribution.tlp} if contribution.tlp else {}),
     )
     return contribution
 
@@ -160,6 +190,7 @@ def append_contribution(
         title=title,
         description=description,
         duration_minutes=minutes,
+        tlp=check_label(session, spec.tlp),
     )
     index = len(session.contributions) if position is None else max(0, int(position))
     session.contributions.insert(min(index, len(session.contributions)), contribution)
@@ -181,11 +212,16 @@ def update_contribution(
     title,
     minutes,
     description=None,
+    label=...,
 ) -> Contribution:
-    """Change a contribution's title, duration (it must still fit) and description."""
+    """Change a contribution's title, duration (it must still fit), description and TLP
+    label (``label``: "" or None for the session's; left alone when not given)."""
     ensure_manage(actor, edition)
     if contribution.session_id != session.id or session.edition_id != edition.id:
         raise NotFound(_("There is no such contribution in this session."))
+    before = contribution.tlp
+    if label is not ...:
+        contribution.tlp = check_label(session, label)
     contribution.title = clean_text(title, _l("The title"), 300, required=True)
     if description is not None:
         contribution.description = clean_text(description, _l("The description"), 20000)
@@ -199,6 +235,7 @@ def update_contribution(
         title=session.title,
         contribution=contribution.title,
         minutes=contribution.duration_minutes,
+        **({"tlp_from": before, "tlp_to": contribution.tlp} if before != contribution.tlp else {}),
     )
     return contribution
 

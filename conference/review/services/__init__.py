@@ -83,6 +83,7 @@ from conference.review.services.editor import (
     editor_day,
     move_conflicts,
     move_session,
+    set_label,
     unplaced_talks,
 )
 from conference.review.services.lookups import (
@@ -194,6 +195,7 @@ __all__ = [
     "MoveConflict",
     "drop_talk",
     "editor_day",
+    "set_label",
     "move_conflicts",
     "move_session",
     "unplaced_talks",

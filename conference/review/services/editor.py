@@ -18,6 +18,7 @@ import datetime as dt
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from conference import tlp
 from conference.errors import Conflict, DomainError, NotAllowed, NotFound
 from conference.extensions import db
 from conference.permissions import can
@@ -194,6 +195,22 @@ def move_session(
         session_data_of(session, room_id=room_id, starts_at=starts_at, ends_at=ends_at),
         session,
     )
+    return session
+
+
+def set_label(actor, edition, session_id, label) -> ProgrammeSession:
+    """Give a session of the draft another TLP label (the editor's label form; the caller
+    commits). Same rules and audit entry (``tlp_from``, ``tlp_to``) as the session form."""
+    if not can(actor, "programme.manage", edition=edition):
+        raise NotAllowed(_("Only the edition's organisers may change the programme."))
+    session = _session(edition, session_id)
+    if not isinstance(label, str) or tlp.normalise(label) is None:
+        raise DomainError(
+            _("Choose one of the TLP labels: CLEAR, GREEN, AMBER, AMBER+STRICT, RED."),
+            code="invalid",
+        )
+    if tlp.normalise(label) != session.tlp:
+        save_session(actor, edition, session_data_of(session, tlp=label), session)
     return session
 
 

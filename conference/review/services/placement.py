@@ -252,6 +252,7 @@ def place_in_programme(
         room_id=room_id,
         starts_at=starts_at.astimezone(dt.UTC),
         ends_at=(starts_at + dt.timedelta(minutes=duration_minutes)).astimezone(dt.UTC),
+        tlp=edition.tlp_default or "CLEAR",  # a new session starts with the edition's label
     )
     people = speakers(submission)
     talk = Contribution(

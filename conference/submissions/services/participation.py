@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from conference import audit
+from conference import audit, tlp
 from conference.db import utcnow
 from conference.errors import DomainError, NotAllowed
 from conference.extensions import db
@@ -86,6 +86,9 @@ class ScheduledSlot:
     cancelled: bool
     hidden: bool  # restricted and the speaker is not cleared yet (registration not accredited)
     may_upload: bool  # the viewer may upload slides to the session
+    # The talk's TLP label (its own or its session's, the stricter), None when the access
+    # rule hides the session (its label is part of its content).
+    tlp: str | None = None
 
 
 def scheduled_slots(user, edition, submission: Submission) -> list[ScheduledSlot]:
@@ -103,6 +106,14 @@ def scheduled_slots(user, edition, submission: Submission) -> list[ScheduledSlot
     slots = []
     for session in sessions:
         view = programme.session_view(session, viewer, channel=Channel.PAGE)
+        own = next(
+            (
+                getattr(c, "tlp", None)
+                for c in session.contributions
+                if getattr(c, "submission_id", None) == submission.id
+            ),
+            None,
+        )
         slots.append(
             ScheduledSlot(
                 session_id=view.id,
@@ -113,6 +124,7 @@ def scheduled_slots(user, edition, submission: Submission) -> list[ScheduledSlot
                 cancelled=view.is_cancelled,
                 hidden=view.hidden,
                 may_upload=can(user, "session.materials_manage", session, edition=edition),
+                tlp=tlp.strictest(view.tlp, own) if view.cleared else None,
             )
         )
     return slots
