@@ -15,7 +15,7 @@ from conference.mail import OutboxMessage
 from conference.mailings.services import placeholders, sending
 from conference.programme import services
 from conference.programme.models import Booking, SessionSpeaker
-from conference.programme.services.releases import forget_latest_release
+from conference.programme.services.released import forget_latest_release
 from tests.calendar.factories import make_category
 from tests.factories import make_edition, make_user
 from tests.mailings.factories import crowd, make_mailing, messages_of

@@ -15,7 +15,8 @@
 - ``speakers``: speaker profiles (biography, organisation, position, photo) per edition.
 - ``files``: checking uploads by content, cleaning them (PDF metadata, photos), the file store.
 - ``contributions``: a session's running order (talks and free items, their times).
-- ``releases``: the draft and the released schedule, releasing, the changelog.
+- ``releases``: the draft schedule, its differences from the last release, releasing, the
+  changelog; ``released``: reading the released programme.
 - ``speaking``: speakers' availability and slot confirmations.
 - ``common``: helpers the others share (``span``, times in the edition's zone, links).
 """
@@ -67,15 +68,17 @@ from conference.programme.services.materials import (
     materials_by_session,
     visible_materials,
 )
+from conference.programme.services.released import (
+    ReleasedSession,
+    latest_release,
+    released_version,
+)
 from conference.programme.services.releases import (
     CHANGE_LABELS,
-    ReleasedSession,
     change_entries,
     draft_snapshot,
-    latest_release,
     pending_changes,
     release,
-    released_version,
     releases_of,
 )
 from conference.programme.services.sessions import (

@@ -23,7 +23,7 @@ from conference.programme.models import (
     SessionInvitation,
     SessionSpeaker,
 )
-from conference.programme.services.releases import released_sessions
+from conference.programme.services.released import released_sessions
 from conference.programme.services.visibility import SessionView, session_query, session_view
 
 # Why a session is on someone's agenda, as a tag; the codes stay English.

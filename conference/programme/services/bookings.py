@@ -26,7 +26,8 @@ from conference.extensions import db
 from conference.permissions import Clearance, clearance
 from conference.programme.models import Booking, BookingState, ProgrammeSession, SessionState
 from conference.programme.services.common import absolute_link, span
-from conference.programme.services.releases import on_release, released_sessions
+from conference.programme.services.released import released_sessions
+from conference.programme.services.releases import on_release
 from conference.programme.services.visibility import get_session
 
 # Refusing a booking the draft would refuse but the release allows: saying why would reveal

@@ -27,7 +27,7 @@ from conference.permissions import (
     tlp_disclosure,
 )
 from conference.programme.models import Contribution, ProgrammeSession, SessionState
-from conference.programme.services.releases import released_sessions
+from conference.programme.services.released import released_sessions
 
 # Lazy: shown in the viewer's language; ``session_view`` turns it into text at request time.
 RESTRICTED_TITLE = _l("Restricted session")
