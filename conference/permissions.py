@@ -404,6 +404,19 @@ def chatham_names_allowed(viewer: Clearance, session, channel: str) -> bool:
     return viewer.may_attend(session) or session.id in viewer.presenting_ids
 
 
+def material_disclosed(viewer: Clearance, session, material, channel: str) -> bool:
+    """Whether ``material`` of ``session`` may reach ``viewer`` on ``channel`` (listed, linked
+    or downloaded), once the ``session.materials`` rule has let them see the session's
+    materials: its label (never less strict than the session's) must disclose it in full
+    there (``tlp_disclosure``: a RED material only on the site), and a session under the
+    Chatham House Rule shares no recordings at all.
+    """
+    label = tlp.strictest(getattr(session, "tlp", None), getattr(material, "tlp", None))
+    if tlp_disclosure(viewer, session, label, channel) != Disclosure.FULL:
+        return False
+    return not (getattr(session, "chatham_house", False) and material.kind == "recording")
+
+
 @rule("session.view_details")
 def _session_view_details(user, edition, obj) -> bool:
     return clearance(user, edition).sees_details(obj)

@@ -95,7 +95,7 @@ def list_sessions():
     )
     shown = {v.id for v in views}
     materials = services.materials_by_session(
-        current_user, edition, [s for s in sessions if s.id in shown]
+        current_user, edition, [s for s in sessions if s.id in shown], channel=Channel.API
     )
     return jsonify(
         {
@@ -114,7 +114,7 @@ def get_session(session_id: int):
     view = services.session_view(
         session, services.clearance(current_user, edition), channel=Channel.API
     )
-    materials = services.visible_materials(current_user, edition, session)
+    materials = services.visible_materials(current_user, edition, session, channel=Channel.API)
     return jsonify(session_json(view, edition, materials))
 
 

@@ -157,7 +157,7 @@ def build_schedule(user, edition: Edition) -> Schedule:
     views = [programme.session_view(s, viewer, channel=Channel.EXPORT) for s in sessions]
     # Issue 21: speaker profiles (only of speakers the caller sees) and visible materials.
     profiles = programme.profiles_for(edition, [s.user_id for v in views for s in v.speakers])
-    materials = programme.materials_by_session(user, edition, sessions)
+    materials = programme.materials_by_session(user, edition, sessions, channel=Channel.EXPORT)
     tz = edition.tz
     base = current_app.config["BASE_URL"]
     namespace = f"{base}/{edition.year}"

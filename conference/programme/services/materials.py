@@ -23,7 +23,7 @@ from conference import audit
 from conference.editions.services import touch_programme
 from conference.errors import DomainError, NotAllowed, NotFound
 from conference.extensions import db
-from conference.permissions import can
+from conference.permissions import Channel, can, clearance, material_disclosed
 from conference.programme.models import Contribution, ProgrammeSession
 from conference.programme.services.common import clean_text, record_change
 from conference.programme.services.files import PDF, clean_document, file_store, new_key
@@ -92,15 +92,27 @@ def session_materials(session: ProgrammeSession) -> list[SessionMaterial]:
     )
 
 
-def visible_materials(user, edition, session: ProgrammeSession) -> list[SessionMaterial]:
-    """The materials of ``session`` ``user`` may see ([] when they may see none)."""
+def visible_materials(
+    user, edition, session: ProgrammeSession, *, channel: str = Channel.PAGE
+) -> list[SessionMaterial]:
+    """The materials of ``session`` ``user`` may see on ``channel`` ([] when they may see
+    none): the ``session.materials`` rule, then each material's TLP label on that channel
+    (``permissions.material_disclosed``: a RED one only on the site, no Chatham House
+    recordings)."""
     if not can(user, "session.materials", session, edition=edition):
         return []
-    return session_materials(session)
+    viewer = clearance(user, edition)
+    return [
+        m for m in session_materials(session) if material_disclosed(viewer, session, m, channel)
+    ]
 
 
-def materials_by_session(user, edition, sessions) -> dict[int, list[SessionMaterial]]:
-    """Visible materials for many sessions at once (one query), keyed by session id."""
+def materials_by_session(
+    user, edition, sessions, *, channel: str
+) -> dict[int, list[SessionMaterial]]:
+    """Visible materials for many sessions at once (one query), keyed by session id, as
+    ``visible_materials`` gives them on ``channel``."""
+    viewer = clearance(user, edition)
     allowed = [s for s in sessions if can(user, "session.materials", s, edition=edition)]
     if not allowed:
         return {}
@@ -123,7 +135,7 @@ def materials_by_session(user, edition, sessions) -> dict[int, list[SessionMater
     result: dict[int, list[SessionMaterial]] = {}
     for material in rows:
         key = material.session_id or by_submission.get(material.submission_id)
-        if key in by_id:
+        if key in by_id and material_disclosed(viewer, by_id[key], material, channel):
             result.setdefault(key, []).append(material)
     return result
 
@@ -171,7 +183,11 @@ def may_see_material(user, edition, material: SessionMaterial) -> bool:
     if material.edition_id != edition.id:
         return False
     session = placed_session(material)
-    return session is not None and can(user, "session.materials", session, edition=edition)
+    return (
+        session is not None
+        and can(user, "session.materials", session, edition=edition)
+        and material_disclosed(clearance(user, edition), session, material, Channel.PAGE)
+    )
 
 
 def is_public(edition, material: SessionMaterial) -> bool:
