@@ -4,7 +4,9 @@ with that person's placeholders.
 The values are plain strings (the sandbox gets no objects). ``sessions`` lists the person's
 sessions (booked, speaking, chairing) and only those the clearance rule of
 ``conference.permissions`` lets them see in detail: a restricted session they are not cleared
-for never appears in their message, whatever the mailing's group.
+for never appears in their message, whatever the mailing's group; a session whose TLP label
+keeps it out of mails (RED always; AMBER unless they are cleared) is listed by its time and
+the placeholder title only (``programme.mail_view``, the mail channel).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from conference.editions.models import Edition
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.mailings.services.groups import Recipient
-from conference.permissions import Clearance
+from conference.programme import services as programme
 from conference.programme.models import (
     Booking,
     BookingState,
@@ -75,14 +77,15 @@ def _session_lines(user: User | None, edition: Edition) -> str:
         )
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
     )
-    clearance = Clearance(user, edition)
     lines = []
     for session in sessions:
-        if not clearance.sees_details(session):
+        # As a mail may carry it to this person: the access rule, then the TLP label.
+        view = programme.mail_view(session, user, edition)
+        if not view.cleared:
             continue
         starts, ends = edition.local(session.starts_at), edition.local(session.ends_at)
-        room = f" ({session.room.name})" if session.room is not None else ""
-        lines.append(f"- {starts:%Y-%m-%d %H:%M}–{ends:%H:%M} {session.title}{room}")
+        room = f" ({view.room.name})" if view.room is not None else ""
+        lines.append(f"- {starts:%Y-%m-%d %H:%M}–{ends:%H:%M} {view.title}{room}")
     return "\n".join(lines)
 
 

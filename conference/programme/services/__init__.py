@@ -123,10 +123,12 @@ from conference.programme.services.visibility import (
     TypeView,
     filter_views,
     get_session,
+    mail_view,
     programme_sessions,
     search_views,
     session_view,
     session_views,
+    withheld_from_mail,
 )
 
 __all__ = [
@@ -213,6 +215,8 @@ __all__ = [
     "search_views",
     "session_bookings",
     "session_view",
+    "mail_view",
+    "withheld_from_mail",
     "session_views",
     "setting_usage",
     "span",

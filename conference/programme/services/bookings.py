@@ -19,6 +19,7 @@ from conference.extensions import db
 from conference.permissions import Clearance, clearance
 from conference.programme.models import Booking, BookingState, ProgrammeSession, SessionState
 from conference.programme.services.common import absolute_link, span
+from conference.programme.services.visibility import mail_view, withheld_from_mail
 
 
 def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = False) -> None:
@@ -31,15 +32,18 @@ def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = Fals
     for booking in bookings:
         if booking.user is None or booking.user.deleted_at is not None:
             continue
+        # The session as the mail may carry it to this person (its TLP label, their clearance).
+        view = mail_view(session, booking.user, edition)
         mail.queue(
             booking.user.email,
             "programme_session_cancelled",
-            _l("Cancelled: %(title)s", title=session.title),
+            _l("Cancelled: %(title)s", title=view.title),
             edition=edition,
             person=booking.user,
-            session=session,
+            title=view.title,
+            withheld=withheld_from_mail(view),
             when=span(session, edition),
-            reason=session.cancel_reason,
+            reason=view.cancel_reason,
             url=absolute_link("programme.programme", year=edition.year)
             if removed
             else absolute_link(
@@ -251,15 +255,17 @@ def promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
         booking.state = BookingState.BOOKED
         booking.promoted_at = utcnow()
         audit.record(None, "booking.promote", booking, edition=edition, session_id=session.id)
+        view = mail_view(session, person, edition)
         mail.queue(
             person.email,
             "programme_booking_promoted",
-            _l("You have a seat: %(title)s", title=session.title),
+            _l("You have a seat: %(title)s", title=view.title),
             edition=edition,
             person=person,
-            session=session,
+            title=view.title,
+            withheld=withheld_from_mail(view),
             when=span(session, edition),
-            room=session.room.name if session.room else "",
+            room=view.room.name if view.room else "",
             url=absolute_link("programme.agenda", year=edition.year),
         )
         promoted.append(booking)

@@ -522,6 +522,10 @@ def _mail_affected(edition, record: ScheduleRelease, changes: list[dict]) -> int
         )
     }
     changelog = absolute_link("programme.changelog", year=edition.year)
+    # visibility imports this module (released_sessions): imported here to avoid the cycle.
+    from conference.programme.services.visibility import mail_view, withheld_from_mail
+
+    lookups = _Lookups(edition, [c["after"] or c["before"] for c in changes])
     queued = 0
     for user_id, their in affected.items():
         user = users.get(user_id)
@@ -534,9 +538,12 @@ def _mail_affected(edition, record: ScheduleRelease, changes: list[dict]) -> int
                 starts_at=dt.datetime.fromisoformat(data["starts_at"]),
                 ends_at=dt.datetime.fromisoformat(data["ends_at"]),
             )
+            # The title as a mail may carry it to this person (TLP label, their clearance).
+            view = mail_view(_released(change["session_id"], data, edition, lookups), user, edition)
             items.append(
                 {
-                    "title": data["title"],
+                    "title": view.title,
+                    "withheld": withheld_from_mail(view),
                     "when": span(shown, edition),
                     "what": _what_changed(change),
                 }
