@@ -161,12 +161,17 @@ class Validators:
 
 
 def _clearance_identity(viewer: Clearance) -> tuple:
-    """Everything about the caller that changes which sessions they see in detail."""
+    """Everything about the caller that changes which sessions they see in detail and what
+    the TLP labels let reach them (``permissions.tlp_disclosure`` also asks whether they are
+    logged in and which sessions they present in), so that no ETag is shared by two callers
+    with different disclosure."""
     return (
+        viewer.authenticated,
         viewer.privileged,
         viewer.accredited,
         viewer.category_id,
         tuple(sorted(viewer.session_ids)),
+        tuple(sorted(viewer.presenting_ids)),
     )
 
 

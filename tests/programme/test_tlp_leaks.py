@@ -13,19 +13,31 @@ in ``test_tlp_leaks_mail.py``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
 from conference.calendar import private_feed
 from conference.calendar import services as calendar
 from conference.extensions import db
-from conference.programme.models import AgendaStar
+from conference.programme.models import (
+    AgendaStar,
+    Contribution,
+    ContributionKind,
+    SessionInvitation,
+    SessionSpeaker,
+)
 from conference.programme.speaker_models import SessionMaterial
-from tests.factories import api_token
+from tests.badges.factories import keys_for
+from tests.factories import api_token, make_user
 from tests.programme import tlp_world
-from tests.programme.tlp_world import KEYS, VIEWERS, leaks, mark, missing_titles
+from tests.programme.factories import make_session
+from tests.programme.tlp_world import KEYS, VIEWERS, expected, leaks, mark, missing_titles
 
 YEAR = 2027
+# The labelled contributions and materials of the CLEAR session "MIX" (code → label).
+MIX = {"c": "CLEAR", "g": "GREEN", "a": "AMBER", "s": "AMBER+STRICT", "r": "RED"}
 # channel → the TLP channel it is ("page" or another; only "page" differs in the rule)
 CHANNELS = {
     "programme": "page",
@@ -82,6 +94,38 @@ def world(app):
             db.session.add(
                 AgendaStar(edition_id=world["edition"].id, session_id=session.id, user_id=user.id)
             )
+    # A CLEAR session whose contributions and materials carry stricter labels of their own.
+    mix = make_session(
+        world["edition"],
+        title="ZqTtlMIX",
+        starts_at=dt.datetime(YEAR, 6, 10, 8, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(YEAR, 6, 10, 10, 0, tzinfo=dt.UTC),
+    )
+    for position, (code, label) in enumerate(MIX.items()):
+        db.session.add(
+            Contribution(
+                session_id=mix.id,
+                position=position,
+                kind=ContributionKind.ITEM,
+                title=f"ZqCttMIX{code}",
+                description=f"On ZqCtdMIX{code}.",
+                duration_minutes=20,
+                tlp=label,
+            )
+        )
+        db.session.add(
+            SessionMaterial(
+                edition_id=world["edition"].id,
+                session_id=mix.id,
+                title=f"ZqMatMIX{code}",
+                kind="slides",
+                storage_key=f"mix{code}",
+                filename="mix.pdf",
+                content_type="application/pdf",
+                tlp=label,
+            )
+        )
+    world["mix"] = mix
     db.session.commit()
     world["recordings"] = list(
         db.session.scalars(sa.select(SessionMaterial).where(SessionMaterial.kind == "recording"))
@@ -185,3 +229,84 @@ def test_nothing_leaves_that_the_label_forbids(app, login, world, viewer, channe
     assert found == [], found
     if channel in COMPLETE:
         assert missing_titles(text, viewer, kind) == []
+
+
+def test_scanner_bundle_labels_red_sessions_by_time_only(app, world):
+    """Door staff's offline bundle (an API answer) names AMBER sessions (staff are cleared)
+    but never a RED one: its checkpoint keeps the time and the placeholder title."""
+    keys_for(YEAR)
+    organiser = world["viewers"]["organiser"]
+    headers = {"Authorization": f"Bearer {api_token(organiser, scope='checkin')}"}
+    response = app.test_client().get(f"/api/v1/editions/{YEAR}/scanner-bundle", headers=headers)
+    assert response.status_code == 200
+    labels = {point["id"]: point["label"] for point in response.json["checkpoints"]}
+    for key, session in world["sessions"].items():
+        label = labels[session.id]
+        if key.startswith("RED"):
+            assert mark("Ttl", key) not in label
+            assert "Session (details withheld under its TLP label)" in label
+        else:
+            assert mark("Ttl", key) in label
+    assert leaks(response.get_data(as_text=True), "organiser", "api") == []
+
+
+MIX_CHANNELS = {
+    "session page": ("page", "/{year}/sessions/{id}"),
+    "session .ics": ("feed", "/{year}/sessions/{id}.ics"),
+    "schedule.json": ("export", "/{year}/schedule.json"),
+    "schedule.xml": ("export", "/{year}/schedule.xml"),
+    "API": ("api", "/api/v1/editions/{year}/sessions/{id}"),
+}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("channel", MIX_CHANNELS)
+def test_contributions_and_materials_follow_their_own_stricter_label(
+    app, login, world, viewer, channel
+):
+    """In a CLEAR session, a labelled contribution keeps its title only where its label lets
+    the title out (neutral or full) and its description only where in full; a labelled
+    material is listed only where its label discloses it in full."""
+    user = world["viewers"][viewer]
+    client = app.test_client() if user is None else login(user)
+    kind, url = MIX_CHANNELS[channel]
+    response = client.get(url.format(year=YEAR, id=world["mix"].id))
+    assert response.status_code == 200
+    text = tlp_world.unfold(response.get_data(as_text=True))
+    assert "ZqTtlMIX" in text
+    code_of = {value: short for short, value in tlp_world.LABELS.items()}
+    wrong, missing = [], []
+    for code, label in MIX.items():
+        # The open session of the same label says what this viewer gets here.
+        level = expected(f"{code_of[label]}o", viewer, kind)
+        allowed = {"full": {"Ctt", "Ctd"}, "neutral": {"Ctt"}, "none": set()}[level]
+        if level == "full":
+            allowed.add("Mat")
+        for field in ("Ctt", "Ctd", "Mat"):
+            marker = f"Zq{field}MIX{code}"
+            if field not in allowed and marker in text:
+                wrong.append(marker)
+            if field == "Ctt" and field in allowed and marker not in text:
+                missing.append(marker)
+    assert wrong == []
+    assert missing == []
+
+
+def test_feed_etags_differ_when_the_label_lets_out_different_things(app, world):
+    """Two people who see the same sessions but receive different content (one presents the
+    GREEN session, the other is only invited to it; neither is accredited) never share an
+    ETag, and neither does a logged-in person with the anonymous public."""
+    session = world["sessions"]["GRNo"]
+    invited, presenting = make_user(), make_user()
+    db.session.add(SessionInvitation(session_id=session.id, user_id=invited.id))
+    db.session.add(SessionSpeaker(session_id=session.id, user_id=presenting.id, name="P"))
+    db.session.commit()
+    edition = world["edition"]
+    tags = {}
+    for name, user in (("invited", invited), ("presenting", presenting), ("nobody", None)):
+        with app.test_request_context():
+            tags[name] = calendar.edition_validators(user, edition, "programme.ics").etag
+            body = calendar.edition_calendar(user, edition).decode()
+        has_description = mark("Dsc", "GRNo") in tlp_world.unfold(body)
+        assert has_description is (name == "presenting"), name
+    assert len(set(tags.values())) == 3

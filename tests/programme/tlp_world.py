@@ -155,8 +155,14 @@ def build(year: int = 2027) -> dict:
     }
 
 
+def unfold(text: str) -> str:
+    """``text`` with iCalendar line folding undone (a marker may be cut by a fold)."""
+    return text.replace("\r\n ", "").replace("\r\n\t", "")
+
+
 def leaks(text: str, viewer: str, channel: str, keys=KEYS) -> list[tuple[str, str]]:
     """(session key, marker) pairs found in ``text`` that the label forbids here."""
+    text = unfold(text)
     found = []
     for key in keys:
         for marker in forbidden(key, viewer, channel):
@@ -167,6 +173,7 @@ def leaks(text: str, viewer: str, channel: str, keys=KEYS) -> list[tuple[str, st
 
 def missing_titles(text: str, viewer: str, channel: str, keys=KEYS) -> list[str]:
     """Sessions whose title ``viewer`` should receive here but which ``text`` lacks."""
+    text = unfold(text)
     return [
         key
         for key in keys

@@ -9,10 +9,12 @@ from conference.accounts.models import Role, RoleAssignment, User
 from conference.accreditation.models import AccreditationCategory, Registration, RegistrationState
 from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
-from conference.checkin.services.checkpoint import checkpoints
+from conference.checkin.services.checkpoint import checkpoints, withheld_label
 from conference.checkin.services.settings import exit_scan_checkpoints, names_offline
 from conference.db import utcnow
 from conference.extensions import db
+from conference.permissions import Channel, clearance
+from conference.programme import services as programme
 from conference.programme.models import (
     AccessPolicy,
     ProgrammeSession,
@@ -79,8 +81,9 @@ def _offline_attendees(edition, with_names: bool) -> list[dict]:
     ]
 
 
-def scanner_bundle(edition) -> dict:
-    """What a scanner needs to decide offline: keys, revocations and each door's rules."""
+def scanner_bundle(edition, user=None) -> dict:
+    """What a scanner needs to decide offline: keys, revocations and each door's rules, as an
+    API answer to ``user`` (the door staff asking: a RED session's title stays out)."""
     keys = signing.public_keys(edition.year)
     revoked = db.session.execute(
         sa.select(Badge.id, Badge.version, Badge.registration_id).where(
@@ -135,11 +138,15 @@ def scanner_bundle(edition) -> dict:
     cleared = _individually_cleared(
         edition, [p.session.id for p in sessions if p.session.access != AccessPolicy.OPEN]
     )
+    # The bundle is an API answer to ``user`` (door staff): a session's TLP label may keep
+    # its title out of it (RED), leaving its time and the placeholder.
+    viewer = clearance(user, edition)
     for point in sessions:
         session = point.session
+        shown = programme.session_view(session, viewer, channel=Channel.API)
         entry = {
             "id": session.id,
-            "label": point.label,
+            "label": withheld_label(session, edition) if shown.hidden else point.label,
             "access": session.access,
             "categories": None,
             "badge_ids": [],

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.programme import services as programme
 from conference.programme.models import ProgrammeSession, SessionState
 
 
@@ -55,6 +56,13 @@ def session_label(session, edition) -> str:
     if session.is_restricted:
         return _("%(start)s · %(title)s (restricted)", start=start, title=session.title)
     return _("%(start)s · %(title)s", start=start, title=session.title)
+
+
+def withheld_label(session, edition) -> str:
+    """A session's checkpoint label where its TLP label keeps the title from the channel
+    (a RED session in the scanner bundle): its start and the placeholder title."""
+    start = _local_text(session.starts_at, edition, "EEE dd MMM HH:mm")
+    return _("%(start)s · %(title)s", start=start, title=str(programme.WITHHELD_TITLE))
 
 
 def checkpoints(edition) -> list[Checkpoint]:

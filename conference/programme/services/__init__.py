@@ -114,6 +114,7 @@ from conference.programme.services.speaking import (
 from conference.programme.services.stars import star, starred_ids, unstar
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
+    WITHHELD_TITLE,
     ContributionView,
     PersonView,
     RoomView,
@@ -215,6 +216,7 @@ __all__ = [
     "search_views",
     "session_bookings",
     "session_view",
+    "WITHHELD_TITLE",
     "mail_view",
     "withheld_from_mail",
     "session_views",
