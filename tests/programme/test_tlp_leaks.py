@@ -310,3 +310,18 @@ def test_feed_etags_differ_when_the_label_lets_out_different_things(app, world):
         has_description = mark("Dsc", "GRNo") in tlp_world.unfold(body)
         assert has_description is (name == "presenting"), name
     assert len(set(tags.values())) == 3
+
+
+def test_organisers_figure_csv_names_no_red_session(app, login, world):
+    """The dashboard's bookings figure as a CSV download is an export: RED sessions by the
+    placeholder there, though the organiser's page names them."""
+    organiser = login(world["viewers"]["organiser"])
+    csv_text = organiser.get(f"/{YEAR}/admin/figures/bookings.csv").get_data(as_text=True)
+    page = organiser.get(f"/{YEAR}/admin").get_data(as_text=True)
+    for key in KEYS:
+        if key.startswith("RED"):
+            assert mark("Ttl", key) not in csv_text
+            assert mark("Ttl", key) in page
+        else:
+            assert mark("Ttl", key) in csv_text
+    assert "Session (details withheld under its TLP label)" in csv_text
