@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from conference.calendar import private_feed
 from conference.calendar import services as calendar
 from conference.extensions import db
+from conference.programme import services
 from conference.programme.models import (
     AgendaStar,
     Contribution,
@@ -325,3 +326,31 @@ def test_organisers_figure_csv_names_no_red_session(app, login, world):
         else:
             assert mark("Ttl", key) in csv_text
     assert "Session (details withheld under its TLP label)" in csv_text
+
+
+def test_a_stricter_label_in_the_draft_protects_the_released_programme_at_once(app, login, world):
+    """Once released, the public channels show the release; a label made stricter in the
+    draft (CLEAR → RED, and the Chatham House Rule added) applies at once, before any new
+    release."""
+    edition, organiser = world["edition"], world["viewers"]["organiser"]
+    services.release(organiser, edition, "1.0", "")
+    session = world["sessions"]["CLRo"]
+    session.tlp = "RED"
+    green = world["sessions"]["GRNo"]
+    green.chatham_house = True
+    db.session.commit()
+    participant = login(world["viewers"]["participant"])
+    anonymous = app.test_client()
+    assert services.latest_release(edition) is not None
+    for client in (anonymous, participant):
+        for url in (
+            f"/{YEAR}/programme.ics",
+            f"/{YEAR}/schedule.json",
+            f"/{YEAR}/schedule.xml",
+            f"/api/v1/editions/{YEAR}/sessions",
+        ):
+            text = tlp_world.unfold(client.get(url).get_data(as_text=True))
+            assert mark("Ttl", "CLRo") not in text and mark("Dsc", "CLRo") not in text, url
+            assert mark("Spk", "GRNo") not in text and mark("Ttl", "GRNo") in text, url
+    page = participant.get(f"/{YEAR}/sessions/{session.id}").get_data(as_text=True)
+    assert mark("Ttl", "CLRo") in page  # RED still reaches a cleared person on the site
