@@ -354,3 +354,20 @@ def test_a_stricter_label_in_the_draft_protects_the_released_programme_at_once(a
             assert mark("Spk", "GRNo") not in text and mark("Ttl", "GRNo") in text, url
     page = participant.get(f"/{YEAR}/sessions/{session.id}").get_data(as_text=True)
     assert mark("Ttl", "CLRo") in page  # RED still reaches a cleared person on the site
+
+
+def test_a_label_change_never_serves_a_stored_public_copy(app, world):
+    """The anonymous programme page and public exports are stored per programme version: a
+    label made stricter through the session form makes a new version, so the stored copy that
+    still named the session is never served again."""
+    edition, organiser = world["edition"], world["viewers"]["organiser"]
+    session = world["sessions"]["CLRo"]
+    urls = [f"/{YEAR}/programme", f"/{YEAR}/programme.ics", f"/{YEAR}/schedule.json"]
+    anonymous = app.test_client()
+    for url in urls:
+        assert mark("Ttl", "CLRo") in tlp_world.unfold(anonymous.get(url).get_data(as_text=True))
+    services.save_session(organiser, edition, services.session_data_of(session, tlp="RED"), session)
+    db.session.commit()
+    for url in urls:
+        text = tlp_world.unfold(anonymous.get(url).get_data(as_text=True))
+        assert mark("Ttl", "CLRo") not in text and mark("Dsc", "CLRo") not in text, url
