@@ -182,6 +182,8 @@ def copy_for_new_edition(edition, *, source, parts, mapping, **_kwargs) -> dict[
             capacity=session.capacity,
             booking_required=session.booking_required,
             chatham_house=session.chatham_house,
+            # The label travels with the session: a copy is never less protected.
+            tlp=session.tlp,
             access=session.access,
             categories=[categories[c.id] for c in session.categories],
         )

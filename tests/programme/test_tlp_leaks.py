@@ -20,12 +20,14 @@ import sqlalchemy as sa
 
 from conference.calendar import private_feed
 from conference.calendar import services as calendar
+from conference.editions import cloning
 from conference.extensions import db
 from conference.programme import services
 from conference.programme.models import (
     AgendaStar,
     Contribution,
     ContributionKind,
+    ProgrammeSession,
     SessionInvitation,
     SessionSpeaker,
 )
@@ -371,3 +373,20 @@ def test_a_label_change_never_serves_a_stored_public_copy(app, world):
     for url in urls:
         text = tlp_world.unfold(anonymous.get(url).get_data(as_text=True))
         assert mark("Ttl", "CLRo") not in text and mark("Dsc", "CLRo") not in text, url
+
+
+def test_a_cloned_programme_keeps_every_label_and_the_chatham_house_rule(app, world):
+    """Cloning an edition with its programme copies each session's label (a RED session
+    never turns CLEAR in the next edition)."""
+    new = cloning.clone_edition(world["edition"], 2029, with_programme=True).edition
+    db.session.commit()
+    copies = {
+        s.title: s
+        for s in db.session.scalars(
+            sa.select(ProgrammeSession).where(ProgrammeSession.edition_id == new.id)
+        )
+    }
+    for key, session in world["sessions"].items():
+        copy = copies[mark("Ttl", key)]
+        assert copy.tlp == session.tlp == tlp_world.label_of(key), key
+        assert copy.chatham_house is session.chatham_house
