@@ -390,3 +390,17 @@ def test_a_cloned_programme_keeps_every_label_and_the_chatham_house_rule(app, wo
         copy = copies[mark("Ttl", key)]
         assert copy.tlp == session.tlp == tlp_world.label_of(key), key
         assert copy.chatham_house is session.chatham_house
+
+
+def test_a_duplicated_session_keeps_its_labels(app, world):
+    """Duplicating a RED session (with a contribution labelled on its own) gives a RED copy
+    whose contribution keeps its label: the copy is withheld from the public as the original."""
+    edition, organiser = world["edition"], world["viewers"]["organiser"]
+    original = world["sessions"]["REDo"]
+    original.contributions[0].tlp = "RED"
+    db.session.commit()
+    copy = services.duplicate_session(organiser, original, edition)
+    db.session.commit()
+    assert copy.tlp == "RED" and copy.contributions[0].tlp == "RED"
+    text = tlp_world.unfold(app.test_client().get(f"/{YEAR}/programme.ics").get_data(as_text=True))
+    assert mark("Ttl", "REDo") not in text

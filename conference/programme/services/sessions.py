@@ -441,6 +441,7 @@ def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSes
         capacity=session.capacity,
         booking_required=session.booking_required,
         chatham_house=session.chatham_house,
+        tlp=session.tlp,  # a copy is never less protected than its original
         state=SessionState.SCHEDULED,
         cancel_reason="",
         access=session.access,
@@ -462,6 +463,7 @@ def duplicate_session(actor, session: ProgrammeSession, edition) -> ProgrammeSes
             title=c.title,
             description=c.description,
             duration_minutes=c.duration_minutes,
+            tlp=c.tlp,
         )
         for position, c in enumerate(x for x in session.contributions if not x.is_talk)
     ]
