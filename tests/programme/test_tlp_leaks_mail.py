@@ -23,6 +23,7 @@ from conference.mail import OutboxMessage
 from conference.mailings.services import groups, placeholders, sending
 from conference.programme import services
 from conference.programme.models import AgendaStar, Booking, BookingState
+from conference.programme.services.bookings import promote_waiting
 from tests.badges.factories import keys_for
 from tests.programme import tlp_world
 from tests.programme.tlp_world import KEYS, VIEWERS, expected, leaks, mark, missing_titles
@@ -193,3 +194,27 @@ def test_badge_pdf_carries_no_session(app, world, login):
         )
         assert user.full_name in text
         assert [m for key in KEYS for f in tlp_world.FIELDS if (m := mark(f, key)) in text] == []
+
+
+def test_seat_notices_name_only_what_the_label_lets_into_a_mail(app, world):
+    """A seat passing from the waiting list is announced by mail: an AMBER session the person
+    is cleared for by name, a RED one by the placeholder and a pointer to the site."""
+    edition, speaker = world["edition"], world["viewers"]["speaker"]
+    _clear_outbox()
+    for key in ("AMBx", "REDx"):
+        session = world["sessions"][key]
+        db.session.add(
+            Booking(
+                edition_id=edition.id,
+                session_id=session.id,
+                user_id=speaker.id,
+                state=BookingState.WAITLISTED,
+            )
+        )
+        db.session.commit()
+        assert len(promote_waiting(session, edition)) == 1
+    db.session.commit()
+    text = "\n".join(_text(m) for m in _outbox() if m.to == speaker.email)
+    assert leaks(text, "speaker", "mail") == []
+    assert mark("Ttl", "AMBx") in text
+    assert mark("Ttl", "REDx") not in text and WITHHELD_NOTE in text
