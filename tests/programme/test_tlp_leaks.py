@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from conference.calendar import private_feed
 from conference.calendar import services as calendar
+from conference.checkin.models import Scan, ScanResult
 from conference.editions import cloning
 from conference.extensions import db
 from conference.programme import services
@@ -404,3 +405,26 @@ def test_a_duplicated_session_keeps_its_labels(app, world):
     assert copy.tlp == "RED" and copy.contributions[0].tlp == "RED"
     text = tlp_world.unfold(app.test_client().get(f"/{YEAR}/programme.ics").get_data(as_text=True))
     assert mark("Ttl", "REDo") not in text
+
+
+def test_the_scan_log_download_names_no_red_session(app, login, world):
+    """The door's scan log as CSV is an export: scans at a RED session's door are listed
+    under its time and the placeholder; an AMBER one by name (organisers are cleared)."""
+    edition, organiser = world["edition"], world["viewers"]["organiser"]
+    for key in ("AMBx", "REDx"):
+        session = world["sessions"][key]
+        db.session.add(
+            Scan(
+                edition_id=edition.id,
+                checkpoint=f"session:{session.id}",
+                session_id=session.id,
+                result=ScanResult.ADMITTED,
+            )
+        )
+    db.session.commit()
+    response = login(organiser).get(f"/{YEAR}/organise/checkin/scans.csv")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert mark("Ttl", "AMBx") in text
+    assert mark("Ttl", "REDx") not in text
+    assert "Session (details withheld under its TLP label)" in text

@@ -9,12 +9,11 @@ from conference.accounts.models import Role, RoleAssignment, User
 from conference.accreditation.models import AccreditationCategory, Registration, RegistrationState
 from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
-from conference.checkin.services.checkpoint import checkpoints, withheld_label
+from conference.checkin.services.checkpoint import checkpoint_labels, checkpoints
 from conference.checkin.services.settings import exit_scan_checkpoints, names_offline
 from conference.db import utcnow
 from conference.extensions import db
-from conference.permissions import Channel, clearance
-from conference.programme import services as programme
+from conference.permissions import Channel
 from conference.programme.models import (
     AccessPolicy,
     ProgrammeSession,
@@ -140,13 +139,12 @@ def scanner_bundle(edition, user=None) -> dict:
     )
     # The bundle is an API answer to ``user`` (door staff): a session's TLP label may keep
     # its title out of it (RED), leaving its time and the placeholder.
-    viewer = clearance(user, edition)
+    labels = checkpoint_labels(edition, user, channel=Channel.API)
     for point in sessions:
         session = point.session
-        shown = programme.session_view(session, viewer, channel=Channel.API)
         entry = {
             "id": session.id,
-            "label": withheld_label(session, edition) if shown.hidden else point.label,
+            "label": labels[point.key],
             "access": session.access,
             "categories": None,
             "badge_ids": [],
