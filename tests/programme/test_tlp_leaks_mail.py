@@ -1,7 +1,8 @@
-"""TLP labels and the Chatham House Rule in mails and PDFs (issue 23): release notices,
-cancellation notices, group mailings (preview, test mail and each recipient's message) and
-badge PDFs carry only what each recipient may receive on the mail (or PDF) channel — RED
-never, AMBER only to the cleared — and still make sense when a session is withheld.
+"""TLP labels and the Chatham House Rule in mails, PDFs and the personal data download
+(issue 23): release notices, cancellation and seat notices, group mailings (preview, test mail
+and each recipient's message), badge PDFs and /me/data.json carry only what each recipient
+may receive on the mail (PDF, export) channel — RED never, AMBER only to the cleared — and
+still make sense when a session is withheld.
 
 The programme is ``tests/programme/tlp_world.py``'s; its HTTP channels are in
 ``test_tlp_leaks.py``.
@@ -218,3 +219,14 @@ def test_seat_notices_name_only_what_the_label_lets_into_a_mail(app, world):
     assert leaks(text, "speaker", "mail") == []
     assert mark("Ttl", "AMBx") in text
     assert mark("Ttl", "REDx") not in text and WITHHELD_NOTE in text
+
+
+def test_personal_data_download_names_no_red_session(app, world, login):
+    """The person's data download is an export: their bookings of RED sessions are listed
+    with the placeholder title, AMBER ones they are cleared for by name."""
+    response = login(world["viewers"]["cleared"]).get("/me/data.json")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert leaks(text, "cleared", "export") == []
+    assert mark("Ttl", "AMBx") in text and WITHHELD_TITLE in text
+    assert mark("Ttl", "REDx") not in text
