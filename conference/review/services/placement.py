@@ -20,6 +20,7 @@ from conference.editions.models import Edition
 from conference.editions.services import touch_programme
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
+from conference.permissions import Channel, Clearance, Disclosure, tlp_disclosure
 from conference.programme.models import (
     Contribution,
     ContributionKind,
@@ -29,7 +30,12 @@ from conference.programme.models import (
     SessionState,
     SessionType,
 )
-from conference.programme.services import ContributionSpec, append_contribution, span
+from conference.programme.services import (
+    WITHHELD_TITLE,
+    ContributionSpec,
+    append_contribution,
+    span,
+)
 from conference.programme.services import placement_clashes as programme_clashes
 from conference.review.services.lookups import _require, speakers
 from conference.signals import session_changed
@@ -247,6 +253,8 @@ def place_in_programme(
         room_id=room_id,
         starts_at=starts_at.astimezone(dt.UTC),
         ends_at=(starts_at + dt.timedelta(minutes=duration_minutes)).astimezone(dt.UTC),
+        # A new session starts with the edition's default label, as in the session form.
+        tlp=edition.tlp_default or "CLEAR",
     )
     people = speakers(submission)
     talk = Contribution(
@@ -321,6 +329,11 @@ def _invite_to_register(edition: Edition, session, people: list[dict], offered) 
             continue
         if not person["email"] or person["email"] in written:
             continue
+        # The session's TLP label decides whether a mail body may name it to this person.
+        withheld = (
+            tlp_disclosure(Clearance(user, edition), session, session.tlp, Channel.MAIL)
+            == Disclosure.NONE
+        )
         mail.queue(
             person["email"],
             "review_speaker_register",
@@ -330,7 +343,9 @@ def _invite_to_register(edition: Edition, session, people: list[dict], offered) 
             ),
             edition=edition,
             name=person["name"],
-            session=session,
+            title=str(WITHHELD_TITLE) if withheld else session.title,
+            room=session.room.name if session.room and not withheld else "",
+            withheld=withheld,
             when=span(session, edition),
             register_link=external_url("accreditation.register", year=edition.year),
         )
