@@ -428,3 +428,21 @@ def test_the_scan_log_download_names_no_red_session(app, login, world):
     assert mark("Ttl", "AMBx") in text
     assert mark("Ttl", "REDx") not in text
     assert "Session (details withheld under its TLP label)" in text
+
+
+def _event(calendar_text: str, key: str) -> str:
+    events = tlp_world.unfold(calendar_text).split("BEGIN:VEVENT")
+    return next(e for e in events if mark("Ttl", key) in e)
+
+
+def test_feed_events_carry_their_label(app, login, world):
+    """A labelled session's event says its label (TLP:AMBER …) so that whoever holds the
+    calendar knows how the content may travel; AMBER and stricter are CLASS:CONFIDENTIAL."""
+    cleared = login(world["viewers"]["cleared"])
+    text = cleared.get(f"/{YEAR}/programme.ics").get_data(as_text=True)
+    amber = _event(text, "AMSo")
+    assert "TLP:AMBER+STRICT" in amber and "CLASS:CONFIDENTIAL" in amber
+    public = app.test_client().get(f"/{YEAR}/programme.ics").get_data(as_text=True)
+    green = _event(public, "GRNo")
+    assert "TLP:GREEN" in green and "CLASS:CONFIDENTIAL" not in green
+    assert "TLP:" not in _event(public, "CLRo")
