@@ -446,3 +446,21 @@ def test_feed_events_carry_their_label(app, login, world):
     green = _event(public, "GRNo")
     assert "TLP:GREEN" in green and "CLASS:CONFIDENTIAL" not in green
     assert "TLP:" not in _event(public, "CLRo")
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_the_changelog_shows_changes_as_the_label_allows(app, login, world, viewer):
+    """The public changelog (a page) after a release that moved every session."""
+    edition, organiser = world["edition"], world["viewers"]["organiser"]
+    services.release(organiser, edition, "1.0", "")
+    for session in world["sessions"].values():
+        session.starts_at += dt.timedelta(days=1)
+        session.ends_at += dt.timedelta(days=1)
+    db.session.commit()
+    services.release(organiser, edition, "1.1", "")
+    db.session.commit()
+    user = world["viewers"][viewer]
+    client = app.test_client() if user is None else login(user)
+    text = client.get(f"/{YEAR}/changelog").get_data(as_text=True)
+    found = leaks(text, viewer, "page")
+    assert found == [], found
