@@ -32,6 +32,7 @@ from conference.programme.models import (
     SessionInvitation,
     SessionSpeaker,
 )
+from conference.programme.services import materials as material_services
 from conference.programme.speaker_models import SessionMaterial
 from tests.badges.factories import keys_for
 from tests.factories import api_token, make_user
@@ -464,3 +465,17 @@ def test_the_changelog_shows_changes_as_the_label_allows(app, login, world, view
     text = client.get(f"/{YEAR}/changelog").get_data(as_text=True)
     found = leaks(text, viewer, "page")
     assert found == [], found
+
+
+def test_a_labelled_material_of_a_clear_session_is_never_cached_publicly(app, world):
+    """Only a material anyone may fetch is served with public caching: one labelled stricter
+    than its CLEAR session is not, so no shared cache hands it to someone else."""
+    materials = {
+        m.title: m
+        for m in db.session.scalars(
+            sa.select(SessionMaterial).where(SessionMaterial.session_id == world["mix"].id)
+        )
+    }
+    with app.test_request_context():
+        public = {t: material_services.is_public(world["edition"], m) for t, m in materials.items()}
+    assert public == {f"ZqMatMIX{code}": code == "c" for code in MIX}

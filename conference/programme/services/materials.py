@@ -193,7 +193,11 @@ def may_see_material(user, edition, material: SessionMaterial) -> bool:
 def is_public(edition, material: SessionMaterial) -> bool:
     """Whether anyone at all may fetch it (public caching) — an anonymous visitor's answer."""
     session = placed_session(material)
-    return session is not None and can(None, "session.materials", session, edition=edition)
+    return (
+        session is not None
+        and can(None, "session.materials", session, edition=edition)
+        and material_disclosed(clearance(None, edition), session, material, Channel.PAGE)
+    )
 
 
 def get_material(edition, material_id: int) -> SessionMaterial:
