@@ -812,11 +812,8 @@ def material_insider(user, edition, session) -> bool:
 
 def material_confined(material, session) -> bool:
     """Materials only the organisers and the session's speakers reach, on the site only: those
-    marked "not shared", recording links of a Chatham House session, and RED files that a
-    browser cannot show (a RED material is view-only; only a PDF can be shown)."""
+    marked "not shared", and RED files that a browser cannot show (a RED material is view-only; only a PDF can be shown)."""
     if not getattr(material, "shared", True):
-        return True
-    if getattr(material, "kind", None) == "recording" and getattr(session, "chatham_house", False):
         return True
     return (
         material_label(material, session) == tlp.TLP.RED
@@ -835,6 +832,8 @@ def _material_download(user, edition, obj) -> bool:
     material, session, channel = obj
     if session is None or edition is None or material.edition_id != edition.id:
         return False
+    if getattr(material, "kind", None) == "recording" and getattr(session, "chatham_house", False):
+        return False  # the Chatham House Rule: no recording links, for anyone
     if not _session_materials(user, edition, session):
         return False
     insider = material_insider(user, edition, session)

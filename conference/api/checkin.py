@@ -122,7 +122,7 @@ def scanner_bundle():
     denied = _staff_only()
     if denied is not None:
         return denied
-    return jsonify(services.scanner_bundle(g.edition))
+    return jsonify(services.scanner_bundle(g.edition, current_user))
 
 
 CHECKIN_REQUEST = {

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from conference import audit
+from conference import audit, tlp
 from conference.accounts.models import User
 from conference.calendar import ics
 from conference.calendar.models import CalendarToken
@@ -46,7 +46,7 @@ from conference.text import markdown_to_text
 from conference.urls import external_url
 
 # Bump when the output of the feeds or exports changes, so that cached copies are refetched.
-FEED_VERSION = "2026-11-29.3"  # plain text (13), bounded (22), why-it-is-there notes (18)
+FEED_VERSION = "2026-11-29.4"  # plain text (13), bounded (22), notes (18), TLP labels (23)
 REFRESH_INTERVAL = "PT1H"
 PRODUCT_ID = "-//European Research Security Conference//Programme//EN"
 TOKEN_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -161,12 +161,17 @@ class Validators:
 
 
 def _clearance_identity(viewer: Clearance) -> tuple:
-    """Everything about the caller that changes which sessions they see in detail."""
+    """Everything about the caller that changes which sessions they see in detail and what
+    the TLP labels let reach them (``permissions.tlp_disclosure`` also asks whether they are
+    logged in and which sessions they present in), so that no ETag is shared by two callers
+    with different disclosure."""
     return (
+        viewer.authenticated,
         viewer.privileged,
         viewer.accredited,
         viewer.category_id,
         tuple(sorted(viewer.session_ids)),
+        tuple(sorted(viewer.presenting_ids)),
     )
 
 
@@ -364,6 +369,9 @@ def _description(view, url: str, tz=None, note: str = "") -> str:
         facts.append(_("Track: %(name)s", name=view.track.name))
     if view.room is not None and view.room.directions:
         facts.append(_("Directions: %(directions)s", directions=view.room.directions))
+    if view.tlp != tlp.TLP.CLEAR:
+        # The FIRST label as written everywhere (TLP:AMBER): how the content may travel.
+        facts.append(f"TLP:{view.tlp}")
     if view.restricted:
         facts.append(_("This session is restricted: please do not share its details."))
     if view.chatham_house:
@@ -407,7 +415,7 @@ def event_lines(
         categories = [c.name for c in (view.type, view.track) if c is not None]
         if categories:
             lines.append("CATEGORIES:" + ",".join(escape(c) for c in categories))
-        if view.restricted:
+        if view.restricted or tlp.at_least(view.tlp, tlp.TLP.AMBER):
             lines.append("CLASS:CONFIDENTIAL")
     if view.is_break:
         lines.append("TRANSP:TRANSPARENT")

@@ -31,7 +31,7 @@ from conference.checkin.forms import (
     ScanLogFilterForm,
 )
 from conference.extensions import db
-from conference.permissions import can, require
+from conference.permissions import Channel, can, require
 from conference.query_args import BadArgument, arg_choice, arg_datetime, arg_page, arg_str
 from conference.text import csv_response
 
@@ -379,7 +379,8 @@ def scan_log():
 def scan_log_csv():
     edition = g.edition
     _form, filters = _log_filters(edition)
-    labels = dict(_checkpoint_choices(edition))
+    # A download is an export: a RED session's checkpoint is named by its time only.
+    labels = services.checkpoint_labels(edition, current_user, channel=Channel.EXPORT)
     rows = services.scan_log(edition, limit=1_000_000, **filters)
 
     def lines():

@@ -16,7 +16,7 @@ from conference.db import copy_row
 from conference.editions.models import Edition
 from conference.editions.services import touch_programme
 from conference.extensions import db
-from conference.permissions import can, clearance
+from conference.permissions import Channel, can, clearance
 from conference.programme.models import (
     Booking,
     ProgrammeSession,
@@ -28,7 +28,7 @@ from conference.programme.models import (
     Track,
     session_categories,
 )
-from conference.programme.services import RESTRICTED_TITLE
+from conference.programme.services import session_view
 from conference.programme.services.bookings import release_bookings
 from conference.signals import (
     account_deleting,
@@ -56,14 +56,13 @@ def _on_registration_changed(sender, registration=None, to_state=None, **_detail
 
 
 def _session_title_for(user, session) -> str | None:
-    """A session's title as ``user`` may see it: the placeholder for a restricted session
-    they are not cleared for (chairing or having booked it does not clear alone)."""
+    """A session's title as ``user`` may receive it in the data download (an export): the
+    placeholder for a restricted session they are not cleared for (chairing or having booked
+    it does not clear alone), and for one whose TLP label keeps it out of exports (RED)."""
     if session is None:
         return None
     edition = db.session.get(Edition, session.edition_id)
-    if clearance(user, edition).sees_details(session):
-        return session.title
-    return str(RESTRICTED_TITLE)
+    return session_view(session, clearance(user, edition), channel=Channel.EXPORT).title
 
 
 @personal_data_requested.connect
@@ -245,6 +244,7 @@ def copy_for_new_edition(edition, *, source, parts, mapping, **_kwargs) -> dict[
             capacity=session.capacity,
             booking_required=session.booking_required,
             chatham_house=session.chatham_house,
+            # The label travels with the session: a copy is never less protected.
             tlp=session.tlp,
             access=session.access,
             categories=[categories[c.id] for c in session.categories],

@@ -435,3 +435,24 @@ def test_confirmation_page_after_the_deadline_says_no_and_offers_no_form(world, 
     assert "closed on" in text and "Yes, withdraw this submission" not in text
     db.session.expire_all()
     assert db.session.get(Submission, world.submission.id).state == "submitted"
+
+
+def test_a_talk_placed_under_a_red_default_is_not_named_in_the_register_mail(world, login):
+    # Issue 23: the new session takes the edition's default label; RED never in a mail body.
+    edition = world.edition
+    edition.tlp_default = "RED"
+    room = Room(edition_id=edition.id, name="Room A")
+    talk = SessionType(edition_id=edition.id, code="talk", name="Talk")
+    db.session.add_all([room, talk])
+    world.submission.decision = Decision.ACCEPTED
+    world.submission.decision_published_at = dt.datetime.now(dt.UTC)
+    db.session.commit()
+    chair = login(world.chair)
+    assert chair.post(_place_url(world.submission), data=_form(room, talk)).status_code == 302
+    session = db.session.scalar(sa.select(ProgrammeSession).where(ProgrammeSession.title != ""))
+    assert session.tlp == "RED"
+    mails = _mails("review_speaker_register")
+    assert mails
+    for message in mails:
+        assert world.submission.title not in message.text_body
+        assert "not sent by e-mail under its TLP label" in message.text_body

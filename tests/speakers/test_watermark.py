@@ -409,7 +409,7 @@ def test_recordings_are_refused_for_chatham_house_sessions(login, edition, peopl
     assert latest() is None
 
 
-def test_existing_recordings_of_chatham_house_sessions_reach_only_organisers_and_speakers(
+def test_existing_recordings_of_chatham_house_sessions_reach_nobody(
     login, edition, people
 ):
     session = make_session(edition, speakers=[people["speaker"]])
@@ -427,8 +427,12 @@ def test_existing_recordings_of_chatham_house_sessions_reach_only_organisers_and
     assert "video.example.org" not in login(people["cleared"]).get(
         f"/2027/sessions/{session.id}"
     ).get_data(as_text=True)
-    assert login(people["speaker"]).get(url).status_code == 302
-    assert login(people["organiser"]).get(url).status_code == 302
+    # The rule: no recording links at all; organisers still see (and can remove) it on the
+    # materials page.
+    assert login(people["speaker"]).get(url).status_code == 404
+    assert login(people["organiser"]).get(url).status_code == 404
+    managed = login(people["organiser"]).get(f"/2027/sessions/{session.id}/materials")
+    assert "Video" in managed.get_data(as_text=True)
 
 
 # --- the rule, per label, viewer and channel -----------------------------------------------------

@@ -22,6 +22,7 @@ from conference.checkin.services.bundle import scanner_bundle
 from conference.checkin.services.checkpoint import (
     BadRequest,
     Checkpoint,
+    checkpoint_labels,
     checkpoints,
     door_checkpoints,
     resolve_checkpoint,
@@ -86,6 +87,7 @@ __all__ = [
     "admit_manually",
     "attendee_json",
     "check_in",
+    "checkpoint_labels",
     "checkpoints",
     "commit_keeping_objects",
     "count_scans",

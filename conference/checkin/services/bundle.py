@@ -9,10 +9,11 @@ from conference.accounts.models import Role, RoleAssignment, User
 from conference.accreditation.models import AccreditationCategory, Registration, RegistrationState
 from conference.badges import signing
 from conference.badges.models import Badge, BadgeState
-from conference.checkin.services.checkpoint import checkpoints
+from conference.checkin.services.checkpoint import checkpoint_labels, checkpoints
 from conference.checkin.services.settings import exit_scan_checkpoints, names_offline
 from conference.db import utcnow
 from conference.extensions import db
+from conference.permissions import Channel
 from conference.programme.models import (
     AccessPolicy,
     ProgrammeSession,
@@ -79,8 +80,9 @@ def _offline_attendees(edition, with_names: bool) -> list[dict]:
     ]
 
 
-def scanner_bundle(edition) -> dict:
-    """What a scanner needs to decide offline: keys, revocations and each door's rules."""
+def scanner_bundle(edition, user=None) -> dict:
+    """What a scanner needs to decide offline: keys, revocations and each door's rules, as an
+    API answer to ``user`` (the door staff asking: a RED session's title stays out)."""
     keys = signing.public_keys(edition.year)
     revoked = db.session.execute(
         sa.select(Badge.id, Badge.version, Badge.registration_id).where(
@@ -135,11 +137,14 @@ def scanner_bundle(edition) -> dict:
     cleared = _individually_cleared(
         edition, [p.session.id for p in sessions if p.session.access != AccessPolicy.OPEN]
     )
+    # The bundle is an API answer to ``user`` (door staff): a session's TLP label may keep
+    # its title out of it (RED), leaving its time and the placeholder.
+    labels = checkpoint_labels(edition, user, channel=Channel.API)
     for point in sessions:
         session = point.session
         entry = {
             "id": session.id,
-            "label": point.label,
+            "label": labels[point.key],
             "access": session.access,
             "categories": None,
             "badge_ids": [],

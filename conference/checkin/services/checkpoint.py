@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 
 from conference.errors import DomainError, NotFound
 from conference.extensions import db
+from conference.permissions import clearance
+from conference.programme import services as programme
 from conference.programme.models import AccessPolicy, ProgrammeSession, SessionState
 from conference.programme.services import get_session, latest_release, programme_sessions
 
@@ -81,6 +83,27 @@ def session_label(session, edition) -> str:
     if session.is_restricted:
         return _("%(start)s · %(title)s (restricted)", start=start, title=session.title)
     return _("%(start)s · %(title)s", start=start, title=session.title)
+
+
+def withheld_label(session, edition) -> str:
+    """A session's checkpoint label where its TLP label keeps the title from the channel
+    (a RED session in the scanner bundle): its start and the placeholder title."""
+    start = _local_text(session.starts_at, edition, "EEE dd MMM HH:mm")
+    return _("%(start)s · %(title)s", start=start, title=str(programme.WITHHELD_TITLE))
+
+
+def checkpoint_labels(edition, user, *, channel: str) -> dict[str, str]:
+    """Checkpoint key → label as ``user`` may receive it on ``channel``: a session whose TLP
+    label keeps it from that channel (RED in an export or API answer) by its time only."""
+    viewer = clearance(user, edition)
+    labels = {}
+    for point in checkpoints(edition):
+        session = point.session
+        withheld = (
+            session is not None and programme.session_view(session, viewer, channel=channel).hidden
+        )
+        labels[point.key] = withheld_label(session, edition) if withheld else point.label
+    return labels
 
 
 def checkpoints(edition) -> list[Checkpoint]:

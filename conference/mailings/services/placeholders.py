@@ -5,7 +5,9 @@ The values are plain strings (the sandbox gets no objects). ``sessions`` lists t
 sessions (booked, speaking, chairing) as the released programme shows them (a draft change
 never appears in a mailing), and only those the clearance rule of
 ``conference.permissions`` lets them see in detail: a restricted session they are not cleared
-for never appears in their message, whatever the mailing's group.
+for never appears in their message, whatever the mailing's group; a session whose TLP label
+keeps it out of mails (RED always; AMBER unless they are cleared) is listed by its time and
+the placeholder title only (``programme.mail_view``, the mail channel).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from conference.editions.models import Edition
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.mailings.services.groups import Recipient
-from conference.permissions import Clearance
+from conference.programme import services as programme
 from conference.programme.services import sessions_of_person
 from conference.urls import external_url
 
@@ -54,14 +56,15 @@ def _session_lines(user: User | None, edition: Edition) -> str:
     """The person's sessions as the released programme shows them (never a draft change)."""
     if user is None:
         return ""
-    clearance = Clearance(user, edition)
     lines = []
     for session in sessions_of_person(user, edition):
-        if not clearance.sees_details(session):
+        # As a mail may carry it to this person: the access rule, then the TLP label.
+        view = programme.mail_view(session, user, edition)
+        if not view.cleared:
             continue
         starts, ends = edition.local(session.starts_at), edition.local(session.ends_at)
-        room = f" ({session.room.name})" if session.room is not None else ""
-        lines.append(f"- {starts:%Y-%m-%d %H:%M}–{ends:%H:%M} {session.title}{room}")
+        room = f" ({view.room.name})" if view.room is not None else ""
+        lines.append(f"- {starts:%Y-%m-%d %H:%M}–{ends:%H:%M} {view.title}{room}")
     return "\n".join(lines)
 
 

@@ -121,6 +121,7 @@ from conference.programme.services.speaking import (
 from conference.programme.services.stars import star, starred_ids, unstar
 from conference.programme.services.visibility import (
     RESTRICTED_TITLE,
+    WITHHELD_TITLE,
     ContributionView,
     PersonView,
     RoomView,
@@ -130,10 +131,12 @@ from conference.programme.services.visibility import (
     TypeView,
     filter_views,
     get_session,
+    mail_view,
     programme_sessions,
     search_views,
     session_view,
     session_views,
+    withheld_from_mail,
 )
 
 __all__ = [
@@ -221,6 +224,9 @@ __all__ = [
     "search_views",
     "session_bookings",
     "session_view",
+    "WITHHELD_TITLE",
+    "mail_view",
+    "withheld_from_mail",
     "session_views",
     "sessions_of_person",
     "setting_usage",

@@ -28,7 +28,7 @@ from conference.programme.models import Booking, BookingState, ProgrammeSession,
 from conference.programme.services.common import absolute_link, span
 from conference.programme.services.released import released_sessions
 from conference.programme.services.releases import on_release
-from conference.programme.services.visibility import get_session
+from conference.programme.services.visibility import get_session, mail_view, withheld_from_mail
 
 # Refusing a booking the draft would refuse but the release allows: saying why would reveal
 # the draft (a cancellation, a new time, a changed rule), so the refusal says only this.
@@ -69,15 +69,18 @@ def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = Fals
     for booking in bookings:
         if booking.user is None or booking.user.deleted_at is not None:
             continue
+        # The session as the mail may carry it to this person (its TLP label, their clearance).
+        view = mail_view(shown, booking.user, edition)
         mail.queue(
             booking.user.email,
             "programme_session_cancelled",
-            _l("Cancelled: %(title)s", title=shown.title),
+            _l("Cancelled: %(title)s", title=view.title),
             edition=edition,
             person=booking.user,
-            session=shown,
+            title=view.title,
+            withheld=withheld_from_mail(view),
             when=span(shown, edition),
-            reason=session.cancel_reason,
+            reason=session.cancel_reason if view.disclosure == "full" else "",
             url=absolute_link("programme.programme", year=edition.year)
             if removed
             else absolute_link(
@@ -352,15 +355,17 @@ def promote_waiting(session: ProgrammeSession, edition) -> list[Booking]:
         booking.state = BookingState.BOOKED
         booking.promoted_at = utcnow()
         audit.record(None, "booking.promote", booking, edition=edition, session_id=session.id)
+        view = mail_view(shown, person, edition)
         mail.queue(
             person.email,
             "programme_booking_promoted",
-            _l("You have a seat: %(title)s", title=shown.title),
+            _l("You have a seat: %(title)s", title=view.title),
             edition=edition,
             person=person,
-            session=shown,
+            title=view.title,
+            withheld=withheld_from_mail(view),
             when=span(shown, edition),
-            room=shown.room.name if shown.room else "",
+            room=view.room.name if view.room else "",
             url=absolute_link("programme.agenda", year=edition.year),
         )
         promoted.append(booking)

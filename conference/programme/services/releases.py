@@ -57,6 +57,7 @@ from conference.programme.services.released import (
     forget_latest_release,
     latest_release,
 )
+from conference.programme.services.visibility import mail_view, withheld_from_mail
 from conference.signals import session_changed
 
 CHANGE_KINDS = ("new", "moved", "room", "cancelled", "changed")
@@ -337,6 +338,7 @@ def _mail_affected(edition, record: ScheduleRelease, changes: list[dict]) -> int
         )
     }
     changelog = absolute_link("programme.changelog", year=edition.year)
+    lookups = _Lookups(edition, [c["after"] or c["before"] for c in changes])
     queued = 0
     for user_id, their in affected.items():
         user = users.get(user_id)
@@ -349,13 +351,16 @@ def _mail_affected(edition, record: ScheduleRelease, changes: list[dict]) -> int
                 starts_at=dt.datetime.fromisoformat(data["starts_at"]),
                 ends_at=dt.datetime.fromisoformat(data["ends_at"]),
             )
+            # The title as a mail may carry it to this person (TLP label, their clearance).
+            view = mail_view(_released(change["session_id"], data, edition, lookups), user, edition)
             items.append(
                 {
-                    "title": data["title"],
+                    "title": view.title,
+                    "withheld": withheld_from_mail(view),
                     "when": span(shown, edition),
                     "what": _what_changed(change),
                     "reason": data.get("cancel_reason", "")
-                    if "cancelled" in change["kinds"]
+                    if "cancelled" in change["kinds"] and view.disclosure == "full"
                     else "",
                 }
             )

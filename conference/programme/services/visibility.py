@@ -21,6 +21,7 @@ from conference.errors import NotFound
 from conference.extensions import db
 from conference.permissions import (
     Channel,
+    Clearance,
     Disclosure,
     chatham_names_allowed,
     clearance,
@@ -312,6 +313,19 @@ def session_view(session: ProgrammeSession, viewer_clearance, *, channel: str) -
         names_withheld=bool(session.chatham_house) and full and not names,
         channel=str(channel),
     )
+
+
+def mail_view(session, person, edition) -> SessionView:
+    """``session`` as ``person`` may receive it in a mail body (``Channel.MAIL``, with their
+    own clearance, never the request's): a RED session, or one whose label keeps its content
+    from them, is the placeholder titled "Session (details withheld under its TLP label)"
+    (``withheld_from_mail`` tells the template to say so and point to the site)."""
+    return session_view(session, Clearance(person, edition), channel=Channel.MAIL)
+
+
+def withheld_from_mail(view: SessionView) -> bool:
+    """The person may know of the session but its label keeps its details out of mails."""
+    return view.cleared and view.hidden
 
 
 def _contribution_views(

@@ -20,6 +20,7 @@ from conference.editions.models import Edition
 from conference.editions.services import touch_programme
 from conference.errors import Conflict, DomainError
 from conference.extensions import db
+from conference.permissions import Channel, Clearance, Disclosure, tlp_disclosure
 from conference.programme.models import (
     Contribution,
     ContributionKind,
@@ -30,6 +31,7 @@ from conference.programme.models import (
     SessionType,
 )
 from conference.programme.services import (
+    WITHHELD_TITLE,
     ContributionSpec,
     append_contribution,
     latest_release,
@@ -335,6 +337,11 @@ def _invite_to_register(
             continue
         if not person["email"] or person["email"] in written:
             continue
+        # The session's TLP label decides whether a mail body may name it to this person.
+        withheld = (
+            tlp_disclosure(Clearance(user, edition), session, session.tlp, Channel.MAIL)
+            == Disclosure.NONE
+        )
         mail.queue(
             person["email"],
             "review_speaker_register",
@@ -346,7 +353,9 @@ def _invite_to_register(
             name=person["name"],
             talk_title=submission.title,
             slot_pending=slot_pending,
-            session=None if slot_pending else session,
+            title=str(WITHHELD_TITLE) if withheld else session.title,
+            room=session.room.name if session.room and not withheld else "",
+            withheld=withheld,
             when="" if slot_pending else span(session, edition),
             register_link=external_url("accreditation.register", year=edition.year),
         )
