@@ -38,6 +38,12 @@ def latest_release(edition) -> ScheduleRelease | None:
     if edition is None:
         return None
     cache = g.setdefault("_latest_release", {}) if has_app_context() else {}
+    cached = cache.get(edition.id)
+    if cached is not None and sa.inspect(cached).detached:
+        # Outside a request the app context (and this cache) outlives a database session (a
+        # CLI command run twice, a background job): read again, and the released sessions too.
+        cache.clear()
+        g.pop("_released_sessions", None)
     if edition.id not in cache:
         cache[edition.id] = db.session.scalar(
             sa.select(ScheduleRelease)
