@@ -812,7 +812,8 @@ def material_insider(user, edition, session) -> bool:
 
 def material_confined(material, session) -> bool:
     """Materials only the organisers and the session's speakers reach, on the site only: those
-    marked "not shared", and RED files that a browser cannot show (a RED material is view-only; only a PDF can be shown)."""
+    marked "not shared", and RED files that a browser cannot show (a RED material is
+    view-only; only a PDF can be shown)."""
     if not getattr(material, "shared", True):
         return True
     return (
