@@ -409,9 +409,7 @@ def test_recordings_are_refused_for_chatham_house_sessions(login, edition, peopl
     assert latest() is None
 
 
-def test_existing_recordings_of_chatham_house_sessions_reach_nobody(
-    login, edition, people
-):
+def test_existing_recordings_of_chatham_house_sessions_reach_nobody(login, edition, people):
     session = make_session(edition, speakers=[people["speaker"]])
     recording = materials.add_recording(
         people["organiser"],
