@@ -16,9 +16,10 @@ from conference.accreditation.services import speaker_category
 from conference.confirm import Confirmation, MailPreview
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.permissions import can, require
+from conference.permissions import Channel, can, clearance, require
 from conference.programme.services import free_minutes as programme_free_minutes
 from conference.programme.services import room_day
+from conference.programme.services import session_view as programme_session_view
 from conference.programme.services import span as programme_span
 from conference.query_args import arg_choice, arg_float, arg_id
 from conference.review import bp, services
@@ -708,8 +709,12 @@ def place(submission_id: int):
 
 
 def _join_form(edition) -> JoinSessionForm:
-    """The "add to an existing session" form, its sessions listed with the time they have left."""
+    """The "add to an existing session" form, its sessions listed with the time they have left:
+    only those the chair may see in detail (their access rule and TLP label, as on the
+    programme page), so that a session the chair is not cleared for is neither named nor
+    accepted."""
     form = JoinSessionForm()
+    viewer = clearance(current_user, edition)
     form.session_id.choices = [
         SelectChoice(
             s.id,
@@ -721,6 +726,7 @@ def _join_form(edition) -> JoinSessionForm:
             ),
         )
         for s in services.placement_sessions(edition)
+        if not programme_session_view(s, viewer, channel=Channel.PAGE).hidden
     ]
     return form
 

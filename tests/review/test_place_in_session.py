@@ -127,3 +127,29 @@ def test_withdrawing_a_talk_from_a_shared_session_keeps_the_session(world, panel
     assert [c.title for c in session.contributions] == ["Opening"]
     assert session.speakers == []
     assert session.sequence == sequence + 1
+
+
+@pytest.mark.parametrize(
+    ("access", "label"), [("invitation", "CLEAR"), ("open", "AMBER"), ("open", "RED")]
+)
+def test_a_session_the_chair_is_not_cleared_for_is_neither_listed_nor_accepted(
+    world, panel, login, access, label
+):
+    """The join list names only sessions the chair may see in detail (access rule, TLP label);
+    a crafted post for another one is refused and changes nothing."""
+    panel.access, panel.tlp = access, label
+    db.session.commit()
+    chair = login(world.chair)
+    text = chair.get(f"/2027/review/chair/submissions/{world.submission.id}/programme").get_data(
+        as_text=True
+    )
+    assert "Chaired session on laboratories" not in text
+    response = chair.post(
+        _url(world.submission), data={"session_id": panel.id, "talk_minutes": "25"}
+    )
+    assert response.status_code == 400
+    assert _count(Contribution) == 1
+    # An organiser of the edition is cleared for every session: it is listed for them.
+    organiser = make_user(role="organiser", edition=world.edition)
+    page = login(organiser).get(f"/2027/review/chair/submissions/{world.submission.id}/programme")
+    assert "Chaired session on laboratories" in page.get_data(as_text=True)
