@@ -99,6 +99,18 @@ def database_template(tmp_path_factory):
 _PG_ENGINES: dict[str, sa.Engine] = {}
 
 
+def _pg_engine(url: str) -> sa.Engine:
+    """One engine per test database for the fixtures' own statements (kept for the run)."""
+    if url not in _PG_ENGINES:
+        _PG_ENGINES[url] = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    return _PG_ENGINES[url]
+
+
+def _tables() -> list[str]:
+    """The application's tables, parents before children."""
+    return [t.name for t in _db.metadata.sorted_tables if t.name != "alembic_version"]
+
+
 def _empty_postgres(url: str) -> None:
     """Empty every table and restart every id sequence, in one round trip.
 
@@ -106,10 +118,8 @@ def _empty_postgres(url: str) -> None:
     milliseconds, where TRUNCATE of ~60 tables costs a second or more (it replaces each table's
     files), which made the PostgreSQL pass minutes slower.
     """
-    engine = _PG_ENGINES.get(url)
-    if engine is None:
-        engine = _PG_ENGINES[url] = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    tables = [t.name for t in _db.metadata.sorted_tables if t.name != "alembic_version"]
+    engine = _pg_engine(url)
+    tables = _tables()
     script = "; ".join(f'DELETE FROM "{name}"' for name in reversed(tables))
     restart = (
         "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
@@ -170,9 +180,8 @@ def demo_template(database_template, tmp_path_factory):
             engine.dispose()
     if kind == "sqlite":
         return {"kind": kind, "path": str(path), "instance": instance}
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    tables = [t.name for t in _db.metadata.sorted_tables if t.name != "alembic_version"]
-    with engine.begin() as conn:
+    tables = _tables()
+    with _pg_engine(url).begin() as conn:
         conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{DEMO_SCHEMA}" CASCADE')
         conn.exec_driver_sql(f'CREATE SCHEMA "{DEMO_SCHEMA}"')
         conn.exec_driver_sql(
@@ -184,7 +193,6 @@ def demo_template(database_template, tmp_path_factory):
                 "WHERE schemaname = 'public' AND last_value IS NOT NULL"
             )
         ).all()
-    engine.dispose()
     load = "; ".join(
         f'INSERT INTO public."{t}" SELECT * FROM "{DEMO_SCHEMA}"."{t}"' for t in tables
     )
@@ -194,7 +202,7 @@ def demo_template(database_template, tmp_path_factory):
 
 def _load_demo(url: str, demo: dict) -> None:
     _empty_postgres(url)
-    with _PG_ENGINES[url].begin() as conn:
+    with _pg_engine(url).begin() as conn:
         conn.exec_driver_sql(demo["load"])
         if demo["restart"]:
             conn.exec_driver_sql(demo["restart"])
