@@ -23,7 +23,7 @@ from conference.programme.models import (
     SessionInvitation,
     SessionSpeaker,
 )
-from conference.programme.services.released import released_sessions
+from conference.programme.services.released import released_by_id, released_sessions
 from conference.programme.services.visibility import SessionView, session_query, session_view
 
 # Why a session is on someone's agenda, as a tag; the codes stay English.
@@ -90,10 +90,9 @@ def as_released(edition, sessions: list) -> list:
     """``sessions`` as the last release shows them (left out: sessions not released yet), so
     that a personal agenda and feed never show draft changes; unchanged before the first
     release."""
-    released = released_sessions(edition)
-    if released is None:
+    by_id = released_by_id(edition)
+    if by_id is None:
         return sessions
-    by_id = {s.id: s for s in released}
     kept = [by_id[s.id] for s in sessions if s.id in by_id]
     return sorted(kept, key=lambda s: (s.starts_at, s.id))
 

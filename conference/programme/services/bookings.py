@@ -26,7 +26,7 @@ from conference.extensions import db
 from conference.permissions import Clearance, clearance
 from conference.programme.models import Booking, BookingState, ProgrammeSession, SessionState
 from conference.programme.services.common import absolute_link, span
-from conference.programme.services.released import released_sessions
+from conference.programme.services.released import released_by_id
 from conference.programme.services.releases import on_release
 from conference.programme.services.visibility import get_session, mail_view, withheld_from_mail
 
@@ -41,10 +41,8 @@ BEING_CHANGED = _l(
 def as_released(edition, session: ProgrammeSession):
     """``session`` as attendees know it: its released version once the edition has a release
     (None when the release does not hold it), the session itself before the first release."""
-    released = released_sessions(edition)
-    if released is None:
-        return session
-    return next((s for s in released if s.id == session.id), None)
+    released = released_by_id(edition)
+    return session if released is None else released.get(session.id)
 
 
 def notify_cancelled(session: ProgrammeSession, edition, *, removed: bool = False) -> None:
@@ -144,7 +142,7 @@ def booking_clash(user, session: ProgrammeSession) -> ProgrammeSession | None:
     cancellations of the draft count only once published): a ``ReleasedSession``.
     """
     edition = db.session.get(Edition, session.edition_id)
-    released = released_sessions(edition)
+    released = released_by_id(edition)
     if released is not None:
         return _released_clash(user, session.id, released)
     return db.session.scalar(
@@ -164,8 +162,8 @@ def booking_clash(user, session: ProgrammeSession) -> ProgrammeSession | None:
     )
 
 
-def _released_clash(user, session_id: int, released: list):
-    shown = next((s for s in released if s.id == session_id), None)
+def _released_clash(user, session_id: int, released: dict):
+    shown = released.get(session_id)
     if shown is None:
         return None
     booked = set(
@@ -180,7 +178,7 @@ def _released_clash(user, session_id: int, released: list):
     return next(
         (
             other
-            for other in released
+            for other in released.values()
             if other.id in booked
             and not other.is_cancelled
             and other.starts_at < shown.ends_at

@@ -222,10 +222,21 @@ def released_sessions(edition) -> list[ReleasedSession] | None:
     release = latest_release(edition)
     if release is None:
         return None
+    return _release_cache(edition, release)[0]
+
+
+def released_by_id(edition) -> dict[int, ReleasedSession] | None:
+    """The same sessions by id (one look-up for one session); None before the first release."""
+    release = latest_release(edition)
+    return None if release is None else _release_cache(edition, release)[1]
+
+
+def _release_cache(edition, release) -> tuple[list[ReleasedSession], dict[int, ReleasedSession]]:
     cache = g.setdefault("_released_sessions", {})
     key = (edition.id, release.id)
     if key not in cache:
-        cache[key] = sessions_of_snapshot(edition, release.snapshot or {})
+        sessions = sessions_of_snapshot(edition, release.snapshot or {})
+        cache[key] = (sessions, {s.id: s for s in sessions})
     return cache[key]
 
 

@@ -28,7 +28,7 @@ from conference.permissions import (
     tlp_disclosure,
 )
 from conference.programme.models import Contribution, ProgrammeSession, SessionState
-from conference.programme.services.released import released_sessions
+from conference.programme.services.released import released_by_id, released_sessions
 
 # Lazy: shown in the viewer's language; ``session_view`` turns it into text at request time.
 RESTRICTED_TITLE = _l("Restricted session")
@@ -84,9 +84,9 @@ def programme_sessions(
 def get_session(edition, session_id: int, *, draft: bool = False) -> ProgrammeSession:
     """One session of ``edition`` (eager-loaded; as released unless ``draft``), or NotFound."""
     if not draft:
-        released = released_sessions(edition)
+        released = released_by_id(edition)
         if released is not None:
-            found = next((s for s in released if s.id == session_id), None)
+            found = released.get(session_id)
             if found is None:
                 raise NotFound(_("There is no such session in this edition."))
             return found
